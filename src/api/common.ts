@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+/** A list whose items must not repeat; the CRD marks it `x-kubernetes-list-type: set` so the API server agrees. */
+export function setOf<T extends z.ZodType<string>>(item: T, what: string) {
+  return z
+    .array(item)
+    .refine((items) => new Set(items).size === items.length, { message: `${what} must not repeat` })
+    .meta({ "x-kubernetes-list-type": "set" });
+}
+
+const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go-style duration such as `30s`, `1m30s` or `500ms`. */
+export const duration = z
+  .string()
+  .regex(DURATION, { message: "must be a duration such as 30s, 5m or 1m30s" })
+  .meta({ pattern: DURATION.source });
+
+/** Milliseconds of a duration string that `duration` accepted. */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
+    total += Number(amount) * (UNIT_MS[unit ?? "s"] ?? 1000);
+  }
+  return total;
+}
+
+/** A Kubernetes object name (RFC 1123 subdomain). */
+export const objectName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a lower-case RFC 1123 name" });
+
+/** A key inside a Secret's data. */
+export const secretKey = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[-._a-zA-Z0-9]+$/, { message: "must be a Secret data key ([-._a-zA-Z0-9]+)" });
+
+/** An http(s) URL: the only schemes the clients speak. */
+export const httpEndpoint = z
+  .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
+  .meta({ pattern: "^https?://" });
+
+export const conditionType = z.enum(["Ready", "Reconciling", "Stalled"]);
+export type ConditionType = z.infer<typeof conditionType>;
+
+/** A kstatus condition, shaped like metav1.Condition. */
+export const condition = z.object({
+  type: conditionType.describe("Ready (remote matches spec), Reconciling (work in flight) or Stalled (needs a human)."),
+  status: z.enum(["True", "False", "Unknown"]).describe("Whether the condition holds."),
+  reason: z.string().min(1).max(1024).describe("CamelCase reason, stable for tooling."),
+  message: z.string().max(32768).describe("What happened, where, and what to do."),
+  lastTransitionTime: z.iso.datetime({ offset: true }).describe("When status last changed."),
+  observedGeneration: z.int().min(0).optional().describe("metadata.generation the condition was computed for."),
+});
+export type Condition = z.infer<typeof condition>;
+
+export const conditions = z
+  .array(condition)
+  .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
+  .describe("kstatus conditions: Ready always once seen; Reconciling and Stalled only while True.");
+
+/** A plan waiting for approval through the dbfleet.io/approve-plan annotation. */
+export const pendingApproval = z
+  .object({
+    hash: z.string().describe("Set annotation dbfleet.io/approve-plan to this value to approve."),
+    summary: z.string().describe("What the plan would delete."),
+    targets: z.array(z.string()).describe("The zones or instances the plan would delete."),
+  })
+  .describe("The plan that needs approval before it runs.");
+
+/** What every reconciled object's metadata carries that the controller reads. */
+export const objectMeta = z.looseObject({
+  name: objectName.describe("Object name."),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.int().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
+  creationTimestamp: z.string().optional(),
+});
+

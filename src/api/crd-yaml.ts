@@ -1,0 +1,13 @@
+import { dumpYaml } from "@kubernetes/client-node";
+import { allCrds } from "./crd.js";
+
+const HEADER = "# Generated from src/api by `npm run gen:crds`. Do not edit.\n";
+
+/** The crds/ folder as file name -> YAML text; what gen:crds writes and the drift test compares. */
+export function renderCrdFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [file, crd] of Object.entries(allCrds())) {
+    files[file] = HEADER + dumpYaml(crd, { lineWidth: -1, noRefs: true, sortKeys: false });
+  }
+  return files;
+}

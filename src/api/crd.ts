@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { GROUP, VERSION } from "./group.js";
+import {
+  REDIS_INSTANCE_SET_KIND,
+  REDIS_INSTANCE_SET_PLURAL,
+  redisInstanceSetSpec,
+  redisInstanceSetStatus,
+} from "./redis-instance-set.js";
+import {
+  TENANT_REPLICA_SET_KIND,
+  TENANT_REPLICA_SET_PLURAL,
+  tenantReplicaSetSpec,
+  tenantReplicaSetStatus,
+} from "./tenant-replica-set.js";
+
+type JsonSchema = { [key: string]: unknown };
+
+const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
+
+/**
+ * Turns zod's OpenAPI 3.0 output into a structural schema the API server accepts:
+ * Kubernetes forbids `additionalProperties` beside `properties`, and zod's safe-integer
+ * bounds are noise in `kubectl explain`.
+ */
+function toStructural(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStructural);
+  if (node === null || typeof node !== "object") return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$schema") continue;
+    if (key === "additionalProperties" && value === false) continue;
+    if ((key === "maximum" || key === "minimum") && SAFE_INTEGER_BOUNDS.has(value as number)) continue;
+    out[key] = key === "default" || key === "enum" ? value : toStructural(value);
+  }
+  return out;
+}
+
+function openApiSchema(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", reused: "inline" });
+  return toStructural(json) as JsonSchema;
+}
+
+interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+interface CrdInput {
+  kind: string;
+  plural: string;
+  shortName: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  columns: PrinterColumn[];
+}
+
+function crd(input: CrdInput) {
+  const singular = input.kind.toLowerCase();
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${input.plural}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      scope: "Namespaced",
+      names: {
+        kind: input.kind,
+        listKind: `${input.kind}List`,
+        plural: input.plural,
+        singular,
+        shortNames: [input.shortName],
+        categories: ["dbfleet"],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: input.columns,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              description: `${input.kind} (${GROUP}/${VERSION}). Generated from src/api by npm run gen:crds; do not edit.`,
+              required: ["spec"],
+              properties: {
+                apiVersion: { type: "string" },
+                kind: { type: "string" },
+                metadata: { type: "object" },
+                spec: openApiSchema(input.spec),
+                status: openApiSchema(input.status),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+const readyColumn: PrinterColumn = {
+  name: "Ready",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+};
+
+export function tenantReplicaSetCrd() {
+  return crd({
+    kind: TENANT_REPLICA_SET_KIND,
+    plural: TENANT_REPLICA_SET_PLURAL,
+    shortName: "trs",
+    spec: tenantReplicaSetSpec,
+    status: tenantReplicaSetStatus,
+    columns: [
+      { name: "Tenant", type: "string", jsonPath: ".spec.tenant" },
+      { name: "Desired", type: "string", jsonPath: ".spec.zones", description: "Zones that keep a replica" },
+      { name: "Observed", type: "string", jsonPath: ".status.zones", description: "Zones observed with a replica" },
+      readyColumn,
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      { name: "DAG", type: "string", jsonPath: ".status.dag.state", description: "State of the obshell DAG" },
+      { name: "Stage", type: "string", jsonPath: ".status.dag.stage", priority: 1 },
+      ageColumn,
+    ],
+  });
+}
+
+export function redisInstanceSetCrd() {
+  return crd({
+    kind: REDIS_INSTANCE_SET_KIND,
+    plural: REDIS_INSTANCE_SET_PLURAL,
+    shortName: "ris",
+    spec: redisInstanceSetSpec,
+    status: redisInstanceSetStatus,
+    columns: [
+      { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
+      { name: "Desired", type: "string", jsonPath: ".spec.instances", description: "Instances to keep" },
+      { name: "Observed", type: "integer", jsonPath: ".status.observedCount", description: "Instances in scope" },
+      readyColumn,
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      ageColumn,
+    ],
+  });
+}
+
+/** Every CRD of the operator, keyed by the file name it is written to under crds/. */
+export function allCrds() {
+  return {
+    [`${GROUP}_${TENANT_REPLICA_SET_PLURAL}.yaml`]: tenantReplicaSetCrd(),
+    [`${GROUP}_${REDIS_INSTANCE_SET_PLURAL}.yaml`]: redisInstanceSetCrd(),
+  };
+}

@@ -1,0 +1,5 @@
+export * from "./common.js";
+export * from "./group.js";
+export * from "./parse.js";
+export * from "./redis-instance-set.js";
+export * from "./tenant-replica-set.js";

@@ -1,0 +1,148 @@
+import { z } from "zod";
+import {
+  conditions,
+  duration,
+  httpEndpoint,
+  objectMeta,
+  objectName,
+  pendingApproval,
+  secretKey,
+  setOf,
+} from "./common.js";
+import { API_VERSION } from "./group.js";
+
+export const REDIS_INSTANCE_SET_KIND = "RedisInstanceSet";
+export const REDIS_INSTANCE_SET_PLURAL = "redisinstancesets";
+
+export const dcsConnection = z
+  .strictObject({
+    endpoint: httpEndpoint.describe("Regional DCS endpoint, e.g. https://dcs.ap-southeast-1.myhuaweicloud.com."),
+    projectId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a Huawei Cloud project id" })
+      .describe("Project whose instances are listed and deleted."),
+    credentialsSecretRef: z
+      .strictObject({
+        name: objectName.describe("Secret in the set's namespace holding the access key pair."),
+        accessKeyKey: secretKey.default("accessKey").describe("Key of the access key id (AK)."),
+        secretKeyKey: secretKey.default("secretKey").describe("Key of the secret access key (SK)."),
+      })
+      .describe("Where the AK/SK used to sign requests are kept."),
+    requestTimeout: duration.default("30s").describe("Deadline of one HTTP request to DCS."),
+  })
+  .describe("How to reach Huawei Cloud DCS.");
+
+export const instanceSelector = z
+  .strictObject({
+    namePrefix: z.string().min(1).max(64).optional().describe("Only instances whose name starts with this prefix."),
+    tags: z
+      .record(z.string().min(1).max(128), z.string().max(255))
+      .refine((tags) => Object.keys(tags).length > 0, { message: "must hold at least one tag" })
+      .optional()
+      .meta({ minProperties: 1 })
+      .describe("Only instances carrying all of these tags (key: value)."),
+  })
+  .refine((s) => s.namePrefix !== undefined || s.tags !== undefined, {
+    message: "must set namePrefix or tags: the set only ever touches instances inside this scope",
+  })
+  .meta({ minProperties: 1 })
+  .describe("The scope this set owns. Instances outside it are never touched.");
+
+export const redisInstanceSetPolicy = z
+  .strictObject({
+    maxDeletionsPerOperation: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe("Most instances deleted by one operation (sent in batches of at most 50)."),
+    dryRun: z.boolean().default(false).describe("Plan and record in status and events, but never call delete."),
+    allowEmpty: z
+      .boolean()
+      .default(false)
+      .describe("Allow an empty spec.instances, which deletes every instance inside the selector."),
+    recycle: z
+      .boolean()
+      .default(true)
+      .describe("Send is_recycle=true so deleted Redis >= 4.0 instances go to the recycle bin."),
+    approvalThreshold: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "A plan deleting more instances than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the owned instances, or more than maxDeletionsPerOperation.",
+      ),
+  })
+  .describe("Limits and behaviour of destructive operations.");
+
+export const redisInstanceSetSpec = z
+  .strictObject({
+    dcs: dcsConnection,
+    selector: instanceSelector,
+    instances: setOf(z.string().min(1).max(128), "instances").describe(
+      "Names or ids of the instances to keep; owned instances not named here are deleted.",
+    ),
+    policy: redisInstanceSetPolicy.prefault({}),
+    paused: z.boolean().default(false).describe("Stop every remote call for this set."),
+    pollInterval: duration.default("30s").describe("How often the remote state is observed when nothing is in flight."),
+  })
+  .refine((spec) => spec.instances.length > 0 || spec.policy.allowEmpty, {
+    message: "is empty, which would delete every instance in scope: set policy.allowEmpty: true to mean it",
+    path: ["instances"],
+  })
+  .describe("The DCS instances kept inside a scope this set owns.");
+
+export const observedInstance = z.object({
+  id: z.string().describe("DCS instance_id."),
+  name: z.string().describe("Instance name."),
+  status: z.string().describe("DCS status, e.g. RUNNING."),
+});
+
+export const deletionRecord = z.object({
+  id: z.string().describe("DCS instance_id."),
+  name: z.string().describe("Instance name."),
+  requestedAt: z.iso.datetime({ offset: true }).describe("When the last delete of it was requested."),
+  result: z.enum(["pending", "success", "failed"]).describe("pending before DCS answered, then its result."),
+  lastError: z.string().optional().describe("Why the last attempt failed."),
+  attempts: z.int().min(0).describe("Delete requests sent for it."),
+});
+
+export const batchResult = z.object({
+  result: z.string().describe("success or failed, as DCS answered."),
+  instance: z.string().describe("instance_id, as DCS answered."),
+});
+
+export const redisInstanceSetStatus = z
+  .object({
+    observedGeneration: z.int().min(0).optional().describe("metadata.generation last acted upon."),
+    conditions: conditions.optional(),
+    phase: z.string().optional().describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
+    instances: z.array(observedInstance).optional().describe("Instances observed inside the selector."),
+    observedCount: z.int().min(0).optional().describe("How many instances are inside the selector."),
+    deletions: z.array(deletionRecord).optional().describe("Every instance this set asked DCS to delete."),
+    lastBatch: z
+      .object({
+        requestedAt: z.iso.datetime({ offset: true }).describe("When the batch was sent."),
+        results: z.array(batchResult).describe("The batch's results[], verbatim."),
+      })
+      .optional()
+      .describe("The last batch delete and what DCS answered."),
+    pendingApproval: pendingApproval.optional(),
+    lastObservedAt: z.iso.datetime({ offset: true }).optional().describe("When the project was last listed."),
+  })
+  .describe("Observed instances in scope and the deletions requested.");
+
+export const redisInstanceSet = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(REDIS_INSTANCE_SET_KIND),
+  metadata: objectMeta,
+  spec: redisInstanceSetSpec,
+  status: redisInstanceSetStatus.optional(),
+});
+
+export type RedisInstanceSetSpec = z.infer<typeof redisInstanceSetSpec>;
+export type RedisInstanceSetStatus = z.infer<typeof redisInstanceSetStatus>;
+export type RedisInstanceSet = z.infer<typeof redisInstanceSet>;
+export type DeletionRecord = z.infer<typeof deletionRecord>;

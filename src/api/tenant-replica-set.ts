@@ -1,0 +1,143 @@
+import { z } from "zod";
+import {
+  conditions,
+  duration,
+  httpEndpoint,
+  objectMeta,
+  objectName,
+  pendingApproval,
+  secretKey,
+  setOf,
+} from "./common.js";
+import { API_VERSION } from "./group.js";
+
+export const TENANT_REPLICA_SET_KIND = "TenantReplicaSet";
+export const TENANT_REPLICA_SET_PLURAL = "tenantreplicasets";
+
+const zoneName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "must be an OceanBase zone name" });
+
+export const obshellConnection = z
+  .strictObject({
+    endpoint: httpEndpoint.describe("obshell agent URL, e.g. http://10.0.0.1:2886 (HTTPS when the agent has a certificate)."),
+    credentialsSecretRef: z
+      .strictObject({
+        name: objectName.describe("Secret in the set's namespace holding the root@sys password."),
+        key: secretKey.default("password").describe("Key of the password inside the Secret."),
+      })
+      .describe("Where the cluster's root@sys password is kept."),
+    tls: z
+      .strictObject({
+        caSecretRef: z
+          .strictObject({
+            name: objectName.describe("Secret holding the CA bundle."),
+            key: secretKey.default("ca.crt").describe("Key of the PEM bundle inside the Secret."),
+          })
+          .optional()
+          .describe("CA that signed the agent's certificate."),
+        insecureSkipVerify: z.boolean().default(false).describe("Skip certificate verification (testing only)."),
+      })
+      .optional()
+      .describe("TLS settings for an https:// endpoint."),
+    requestTimeout: duration.default("30s").describe("Deadline of one HTTP request to the agent."),
+  })
+  .describe("How to reach the obshell agent of the OceanBase cluster.");
+
+export const tenantReplicaSetPolicy = z
+  .strictObject({
+    maxZonesPerOperation: z
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe("Most zones removed by one obshell DAG; the rest wait for the next operation."),
+    dryRun: z.boolean().default(false).describe("Plan and record in status and events, but never call delete."),
+    onDagFailure: z
+      .enum(["Hold", "Retry", "Rollback"])
+      .default("Hold")
+      .describe("What to do with a FAILED DAG: Hold for a human, Retry it, or Rollback."),
+    maxDagRetries: z.int().min(0).max(100).default(3).describe("With onDagFailure Retry: how many RETRYs before holding."),
+    approvalThreshold: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "A plan removing more zones than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the observed zones, or more than maxZonesPerOperation.",
+      ),
+  })
+  .describe("Limits and behaviour of destructive operations.");
+
+export const tenantReplicaSetSpec = z
+  .strictObject({
+    obshell: obshellConnection,
+    tenant: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an OceanBase tenant name" })
+      .describe("Name of the OceanBase tenant whose replicas this set keeps."),
+    zones: setOf(zoneName, "zones")
+      .min(1, { message: "must name at least one zone" })
+      .describe("Zones that keep a replica of the tenant; replicas in other zones are removed."),
+    policy: tenantReplicaSetPolicy.prefault({}),
+    paused: z.boolean().default(false).describe("Stop every remote call for this set."),
+    pollInterval: duration.default("30s").describe("How often the remote state is observed when nothing is in flight."),
+  })
+  .describe("The zones an OceanBase tenant keeps replicas in.");
+
+export const dagStatus = z
+  .object({
+    id: z.string().describe("obshell generic DAG id (e.g. 12)."),
+    dagId: z.int().describe("Numeric DAG id."),
+    name: z.string().describe("DAG name, e.g. Scale in tenant replicas."),
+    stage: z.int().describe("Current node, 1-based."),
+    maxStage: z.int().describe("Number of nodes."),
+    state: z.string().describe("PENDING, READY, RUNNING, FAILED or SUCCEED."),
+    operator: z.string().describe("RUN, RETRY, ROLLBACK, CANCEL or PASS."),
+    startTime: z.string().optional().describe("When the DAG started."),
+    endTime: z.string().optional().describe("When the DAG ended (unset while running)."),
+  })
+  .describe("Mirror of the obshell DagDetailDTO of the operation in flight or last finished.");
+
+export const tenantOperation = z
+  .object({
+    kind: z.enum(["RemoveZones"]).describe("What the operation does."),
+    zones: z.array(z.string()).describe("Zones the operation removes."),
+    startedAt: z.iso.datetime({ offset: true }).describe("When the intent was recorded, before the remote call."),
+    dagId: z.string().optional().describe("Generic id of the DAG obshell answered with; unset until it answered."),
+    retries: z.int().min(0).default(0).describe("RETRYs issued on the DAG."),
+  })
+  .describe("The destructive operation in flight: written before the remote call.");
+
+export const tenantReplicaSetStatus = z
+  .object({
+    observedGeneration: z.int().min(0).optional().describe("metadata.generation last acted upon."),
+    conditions: conditions.optional(),
+    phase: z.string().optional().describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
+    zones: z.array(z.string()).optional().describe("Zones observed to hold a replica of the tenant."),
+    replicas: z
+      .array(z.object({ zone: z.string().describe("Zone name."), type: z.string().describe("FULL or READONLY.") }))
+      .optional()
+      .describe("Observed replicas, from the tenant's locality."),
+    operation: tenantOperation.optional(),
+    dag: dagStatus.optional(),
+    pendingApproval: pendingApproval.optional(),
+    lastObservedAt: z.iso.datetime({ offset: true }).optional().describe("When the tenant was last observed."),
+  })
+  .describe("Observed state of the tenant and of the operation in flight.");
+
+export const tenantReplicaSet = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(TENANT_REPLICA_SET_KIND),
+  metadata: objectMeta,
+  spec: tenantReplicaSetSpec,
+  status: tenantReplicaSetStatus.optional(),
+});
+
+export type TenantReplicaSetSpec = z.infer<typeof tenantReplicaSetSpec>;
+export type TenantReplicaSetStatus = z.infer<typeof tenantReplicaSetStatus>;
+export type TenantReplicaSet = z.infer<typeof tenantReplicaSet>;
+export type DagStatus = z.infer<typeof dagStatus>;

@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/harness/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One API server is shared; files run in parallel, each in its own namespace.
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
