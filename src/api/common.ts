@@ -51,12 +51,18 @@ export type ConditionType = z.infer<typeof conditionType>;
 
 /** A kstatus condition, shaped like metav1.Condition. */
 export const condition = z.object({
-  type: conditionType.describe("Ready (remote matches spec), Reconciling (work in flight) or Stalled (needs a human)."),
+  type: conditionType.describe(
+    "Ready (remote matches spec), Reconciling (work in flight) or Stalled (needs a human).",
+  ),
   status: z.enum(["True", "False", "Unknown"]).describe("Whether the condition holds."),
   reason: z.string().min(1).max(1024).describe("CamelCase reason, stable for tooling."),
   message: z.string().max(32768).describe("What happened, where, and what to do."),
   lastTransitionTime: z.iso.datetime({ offset: true }).describe("When status last changed."),
-  observedGeneration: z.int().min(0).optional().describe("metadata.generation the condition was computed for."),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("metadata.generation the condition was computed for."),
 });
 export type Condition = z.infer<typeof condition>;
 
@@ -87,4 +93,3 @@ export const objectMeta = z.looseObject({
   deletionTimestamp: z.string().optional(),
   creationTimestamp: z.string().optional(),
 });
-

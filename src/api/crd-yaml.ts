@@ -1,4 +1,4 @@
-import { dumpYaml } from "@kubernetes/client-node";
+import { dump } from "js-yaml";
 import { allCrds } from "./crd.js";
 
 const HEADER = "# Generated from src/api by `npm run gen:crds`. Do not edit.\n";
@@ -7,7 +7,7 @@ const HEADER = "# Generated from src/api by `npm run gen:crds`. Do not edit.\n";
 export function renderCrdFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [file, crd] of Object.entries(allCrds())) {
-    files[file] = HEADER + dumpYaml(crd, { lineWidth: -1, noRefs: true, sortKeys: false });
+    files[file] = HEADER + dump(crd, { lineWidth: -1, noRefs: true });
   }
   return files;
 }

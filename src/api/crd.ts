@@ -118,7 +118,12 @@ export function tenantReplicaSetCrd() {
     columns: [
       { name: "Tenant", type: "string", jsonPath: ".spec.tenant" },
       { name: "Desired", type: "string", jsonPath: ".spec.zones", description: "Zones that keep a replica" },
-      { name: "Observed", type: "string", jsonPath: ".status.zones", description: "Zones observed with a replica" },
+      {
+        name: "Observed",
+        type: "string",
+        jsonPath: ".status.zones",
+        description: "Zones observed with a replica",
+      },
       readyColumn,
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       { name: "DAG", type: "string", jsonPath: ".status.dag.state", description: "State of the obshell DAG" },
@@ -138,7 +143,12 @@ export function redisInstanceSetCrd() {
     columns: [
       { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.instances", description: "Instances to keep" },
-      { name: "Observed", type: "integer", jsonPath: ".status.observedCount", description: "Instances in scope" },
+      {
+        name: "Observed",
+        type: "integer",
+        jsonPath: ".status.observedCount",
+        description: "Instances in scope",
+      },
       readyColumn,
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       ageColumn,

@@ -20,5 +20,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 /** Parses outside input without throwing: a failure is a message naming every bad field. */
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>> {
   const result = schema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, message: describeIssues(result.error) };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, message: describeIssues(result.error) };
 }

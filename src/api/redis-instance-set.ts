@@ -16,7 +16,9 @@ export const REDIS_INSTANCE_SET_PLURAL = "redisinstancesets";
 
 export const dcsConnection = z
   .strictObject({
-    endpoint: httpEndpoint.describe("Regional DCS endpoint, e.g. https://dcs.ap-southeast-1.myhuaweicloud.com."),
+    endpoint: httpEndpoint.describe(
+      "Regional DCS endpoint, e.g. https://dcs.ap-southeast-1.myhuaweicloud.com.",
+    ),
     projectId: z
       .string()
       .min(1)
@@ -36,7 +38,12 @@ export const dcsConnection = z
 
 export const instanceSelector = z
   .strictObject({
-    namePrefix: z.string().min(1).max(64).optional().describe("Only instances whose name starts with this prefix."),
+    namePrefix: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("Only instances whose name starts with this prefix."),
     tags: z
       .record(z.string().min(1).max(128), z.string().max(255))
       .refine((tags) => Object.keys(tags).length > 0, { message: "must hold at least one tag" })
@@ -58,7 +65,10 @@ export const redisInstanceSetPolicy = z
       .max(1000)
       .default(10)
       .describe("Most instances deleted by one operation (sent in batches of at most 50)."),
-    dryRun: z.boolean().default(false).describe("Plan and record in status and events, but never call delete."),
+    dryRun: z
+      .boolean()
+      .default(false)
+      .describe("Plan and record in status and events, but never call delete."),
     allowEmpty: z
       .boolean()
       .default(false)
@@ -86,7 +96,9 @@ export const redisInstanceSetSpec = z
     ),
     policy: redisInstanceSetPolicy.prefault({}),
     paused: z.boolean().default(false).describe("Stop every remote call for this set."),
-    pollInterval: duration.default("30s").describe("How often the remote state is observed when nothing is in flight."),
+    pollInterval: duration
+      .default("30s")
+      .describe("How often the remote state is observed when nothing is in flight."),
   })
   .refine((spec) => spec.instances.length > 0 || spec.policy.allowEmpty, {
     message: "is empty, which would delete every instance in scope: set policy.allowEmpty: true to mean it",
@@ -118,7 +130,10 @@ export const redisInstanceSetStatus = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("metadata.generation last acted upon."),
     conditions: conditions.optional(),
-    phase: z.string().optional().describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
+    phase: z
+      .string()
+      .optional()
+      .describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
     instances: z.array(observedInstance).optional().describe("Instances observed inside the selector."),
     observedCount: z.int().min(0).optional().describe("How many instances are inside the selector."),
     deletions: z.array(deletionRecord).optional().describe("Every instance this set asked DCS to delete."),

@@ -22,7 +22,9 @@ const zoneName = z
 
 export const obshellConnection = z
   .strictObject({
-    endpoint: httpEndpoint.describe("obshell agent URL, e.g. http://10.0.0.1:2886 (HTTPS when the agent has a certificate)."),
+    endpoint: httpEndpoint.describe(
+      "obshell agent URL, e.g. http://10.0.0.1:2886 (HTTPS when the agent has a certificate).",
+    ),
     credentialsSecretRef: z
       .strictObject({
         name: objectName.describe("Secret in the set's namespace holding the root@sys password."),
@@ -38,7 +40,10 @@ export const obshellConnection = z
           })
           .optional()
           .describe("CA that signed the agent's certificate."),
-        insecureSkipVerify: z.boolean().default(false).describe("Skip certificate verification (testing only)."),
+        insecureSkipVerify: z
+          .boolean()
+          .default(false)
+          .describe("Skip certificate verification (testing only)."),
       })
       .optional()
       .describe("TLS settings for an https:// endpoint."),
@@ -54,12 +59,20 @@ export const tenantReplicaSetPolicy = z
       .max(16)
       .default(1)
       .describe("Most zones removed by one obshell DAG; the rest wait for the next operation."),
-    dryRun: z.boolean().default(false).describe("Plan and record in status and events, but never call delete."),
+    dryRun: z
+      .boolean()
+      .default(false)
+      .describe("Plan and record in status and events, but never call delete."),
     onDagFailure: z
       .enum(["Hold", "Retry", "Rollback"])
       .default("Hold")
       .describe("What to do with a FAILED DAG: Hold for a human, Retry it, or Rollback."),
-    maxDagRetries: z.int().min(0).max(100).default(3).describe("With onDagFailure Retry: how many RETRYs before holding."),
+    maxDagRetries: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe("With onDagFailure Retry: how many RETRYs before holding."),
     approvalThreshold: z
       .int()
       .min(0)
@@ -84,7 +97,9 @@ export const tenantReplicaSetSpec = z
       .describe("Zones that keep a replica of the tenant; replicas in other zones are removed."),
     policy: tenantReplicaSetPolicy.prefault({}),
     paused: z.boolean().default(false).describe("Stop every remote call for this set."),
-    pollInterval: duration.default("30s").describe("How often the remote state is observed when nothing is in flight."),
+    pollInterval: duration
+      .default("30s")
+      .describe("How often the remote state is observed when nothing is in flight."),
   })
   .describe("The zones an OceanBase tenant keeps replicas in.");
 
@@ -106,8 +121,13 @@ export const tenantOperation = z
   .object({
     kind: z.enum(["RemoveZones"]).describe("What the operation does."),
     zones: z.array(z.string()).describe("Zones the operation removes."),
-    startedAt: z.iso.datetime({ offset: true }).describe("When the intent was recorded, before the remote call."),
-    dagId: z.string().optional().describe("Generic id of the DAG obshell answered with; unset until it answered."),
+    startedAt: z.iso
+      .datetime({ offset: true })
+      .describe("When the intent was recorded, before the remote call."),
+    dagId: z
+      .string()
+      .optional()
+      .describe("Generic id of the DAG obshell answered with; unset until it answered."),
     retries: z.int().min(0).default(0).describe("RETRYs issued on the DAG."),
   })
   .describe("The destructive operation in flight: written before the remote call.");
@@ -116,16 +136,24 @@ export const tenantReplicaSetStatus = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("metadata.generation last acted upon."),
     conditions: conditions.optional(),
-    phase: z.string().optional().describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
+    phase: z
+      .string()
+      .optional()
+      .describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
     zones: z.array(z.string()).optional().describe("Zones observed to hold a replica of the tenant."),
     replicas: z
-      .array(z.object({ zone: z.string().describe("Zone name."), type: z.string().describe("FULL or READONLY.") }))
+      .array(
+        z.object({ zone: z.string().describe("Zone name."), type: z.string().describe("FULL or READONLY.") }),
+      )
       .optional()
       .describe("Observed replicas, from the tenant's locality."),
     operation: tenantOperation.optional(),
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
-    lastObservedAt: z.iso.datetime({ offset: true }).optional().describe("When the tenant was last observed."),
+    lastObservedAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("When the tenant was last observed."),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

@@ -41,11 +41,15 @@ describe("CR schemas", () => {
     expect(parseWith(redisInstanceSet, manifest).ok).toBe(true);
   });
 
-  it.each(badManifests.map((bad, i) => [bad.title, bad, i] as const))("refuse %s, naming the field", (_, bad, i) => {
-    const parsed = parseWith(schemaOf[bad.kind], brokenManifest(bad, i));
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.message).toMatch(new RegExp(`(^|; )${bad.field.replaceAll(".", "\\.")}[.:\\[]`));
-  });
+  it.each(badManifests.map((bad, i) => [bad.title, bad, i] as const))(
+    "refuse %s, naming the field",
+    (_, bad, i) => {
+      const parsed = parseWith(schemaOf[bad.kind], brokenManifest(bad, i));
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok)
+        expect(parsed.message).toMatch(new RegExp(`(^|; )${bad.field.replaceAll(".", "\\.")}[.:\\[]`));
+    },
+  );
 });
 
 describe("durationMs", () => {

@@ -1,0 +1,52 @@
+# Thin wrappers over the npm scripts; `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+node_modules: package.json package-lock.json
+	npm ci
+	@touch node_modules
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: node_modules ## install npm dependencies (npm ci)
+
+.PHONY: build
+build: node_modules ## compile TypeScript to dist/
+	npm run build
+
+.PHONY: lint
+lint: node_modules ## Biome lint and format check
+	npm run lint
+
+.PHONY: typecheck
+typecheck: node_modules ## tsc --noEmit over src and test
+	npm run typecheck
+
+.PHONY: gen-crds
+gen-crds: node_modules ## regenerate crds/ from the zod schemas in src/api
+	npm run gen:crds
+
+.PHONY: envtest-bin
+envtest-bin: ## find or build etcd and kube-apiserver for the test harness
+	bash scripts/envtest-bin.sh
+
+.PHONY: test
+test: node_modules envtest-bin ## lint, typecheck, then unit and integration tests on a real API server
+	npm run lint
+	npm run typecheck
+	npx vitest run
+
+.PHONY: test-unit
+test-unit: node_modules ## only the fast unit tests
+	npx vitest run --project unit
+
+.PHONY: test-integration
+test-integration: node_modules envtest-bin ## only the tests against the real API server and simulators
+	npx vitest run --project integration
+
+.PHONY: sim
+sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"
+	npm run sim -- $(ARGS)

@@ -1,0 +1,94 @@
+// Typed remote failures, shared by every provider: the reconcilers branch on `kind`, users read `message`.
+
+export type RemoteErrorKind =
+  | "not_found"
+  | "busy"
+  | "auth"
+  | "bad_request"
+  | "throttled"
+  | "state_forbids"
+  | "server"
+  | "transport"
+  | "protocol";
+
+export interface RemoteErrorDetails {
+  provider: "obshell" | "dcs";
+  /** e.g. `DELETE /api/v1/tenant/t1/replicas`; never carries a secret. */
+  operation: string;
+  status?: number | undefined;
+  /** The remote's own error code: obshell errCode (or legacy code), DCS error_code. */
+  remoteCode?: string | undefined;
+  remoteMessage?: string | undefined;
+  /** obshell traceId or DCS X-Request-Id: quote it to the remote's support. */
+  requestId?: string | undefined;
+  cause?: unknown;
+}
+
+export abstract class RemoteError extends Error {
+  abstract readonly kind: RemoteErrorKind;
+  readonly provider: RemoteErrorDetails["provider"];
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly remoteCode: string | undefined;
+  readonly remoteMessage: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(summary: string, details: RemoteErrorDetails) {
+    const parts = [`${details.provider} ${details.operation}:`];
+    if (details.status !== undefined) parts.push(String(details.status));
+    if (details.remoteCode) parts.push(details.remoteCode);
+    parts.push(details.remoteMessage ? `${summary}: ${details.remoteMessage}` : summary);
+    if (details.requestId)
+      parts.push(`(${details.provider === "obshell" ? "trace" : "request"} ${details.requestId})`);
+    super(parts.join(" "), details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.provider = details.provider;
+    this.operation = details.operation;
+    this.status = details.status;
+    this.remoteCode = details.remoteCode;
+    this.remoteMessage = details.remoteMessage;
+    this.requestId = details.requestId;
+  }
+
+  /** Whether trying again later can succeed without a human changing anything. */
+  get retryable(): boolean {
+    return ["busy", "throttled", "server", "transport", "state_forbids"].includes(this.kind);
+  }
+}
+
+export class NotFoundError extends RemoteError {
+  readonly kind = "not_found";
+}
+/** The remote is busy with another operation on the same object: requeue, do not fail. */
+export class BusyError extends RemoteError {
+  readonly kind = "busy";
+}
+export class AuthError extends RemoteError {
+  readonly kind = "auth";
+}
+export class BadRequestError extends RemoteError {
+  readonly kind = "bad_request";
+}
+export class ThrottledError extends RemoteError {
+  readonly kind = "throttled";
+  retryAfterMs: number | undefined;
+  constructor(summary: string, details: RemoteErrorDetails & { retryAfterMs?: number | undefined }) {
+    super(summary, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+/** The instance's state does not allow the operation now (DCS busy codes). */
+export class StateForbidsError extends RemoteError {
+  readonly kind = "state_forbids";
+}
+export class ServerError extends RemoteError {
+  readonly kind = "server";
+}
+/** Timeout, reset, refused, TLS: the request may or may not have reached the remote. */
+export class TransportError extends RemoteError {
+  readonly kind = "transport";
+}
+/** A reply that is not what the protocol promises: not JSON, wrong envelope, missing fields. */
+export class ProtocolError extends RemoteError {
+  readonly kind = "protocol";
+}

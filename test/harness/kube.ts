@@ -1,0 +1,52 @@
+// Kubernetes helpers for tests: clients for the harness identities, CRD install, namespaces.
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { loadAll } from "js-yaml";
+import type { RawApi, RawObject } from "./raw-api.js";
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+
+export function kubeConfigFor(kubeconfigPath: string, context: "admin" | "operator" = "admin"): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  kc.setCurrentContext(context);
+  return kc;
+}
+
+export function crdDocuments(): RawObject[] {
+  const dir = join(repoRoot, "crds");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .flatMap((f) => loadAll(readFileSync(join(dir, f), "utf8")) as RawObject[]);
+}
+
+/** Applies crds/ and waits until every CRD is Established. */
+export async function installCrds(kc: KubeConfig, raw: RawApi): Promise<void> {
+  const docs = crdDocuments();
+  for (const doc of docs) await raw.apply(doc);
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const deadline = Date.now() + 30_000;
+  for (const doc of docs) {
+    const name = doc.metadata?.name ?? "";
+    for (;;) {
+      const crd = await api.readCustomResourceDefinition({ name });
+      if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** A fresh namespace for one test file, so files can share the API server. */
+export async function createTestNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+export function customObjects(kc: KubeConfig): CustomObjectsApi {
+  return kc.makeApiClient(CustomObjectsApi);
+}

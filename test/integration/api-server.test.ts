@@ -1,0 +1,193 @@
+import { Agent, request } from "undici";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { GROUP, VERSION } from "../../src/api/group.js";
+import { badManifests, brokenManifest, loadManifests } from "../fixtures/manifests.js";
+import { createTestNamespace, customObjects, kubeConfigFor } from "../harness/kube.js";
+import { RawApi, type RawObject } from "../harness/raw-api.js";
+
+const kc = kubeConfigFor(inject("kubeconfig"));
+const api = customObjects(kc);
+const { server, caPem, adminToken } = inject("apiServer");
+const dispatcher = new Agent({ connect: { ca: caPem } });
+const raw = new RawApi(server, caPem, adminToken);
+let namespace = "";
+
+const pluralOf = { TenantReplicaSet: "tenantreplicasets", RedisInstanceSet: "redisinstancesets" } as const;
+type Obj = {
+  metadata: { generation: number; resourceVersion: string };
+  spec: Record<string, unknown>;
+  status?: unknown;
+};
+
+function inNamespace(docs: RawObject[]): RawObject[] {
+  return docs.map((d) => ({ ...d, metadata: { ...d.metadata, namespace } }));
+}
+
+async function getTrs(name: string): Promise<Obj> {
+  return (await api.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: "tenantreplicasets",
+    name,
+  })) as Obj;
+}
+
+beforeAll(async () => {
+  namespace = await createTestNamespace(kc, "apiserver");
+  const examples = [
+    ...loadManifests("examples/tenant-replica-set.yaml"),
+    ...loadManifests("examples/redis-instance-set.yaml"),
+  ];
+  for (const doc of inNamespace(examples as RawObject[])) await raw.apply(doc);
+});
+
+afterAll(async () => {
+  await dispatcher.close();
+  await raw.close();
+});
+
+describe("the generated CRDs on a real API server", () => {
+  it("accept the examples and store the schema defaults", async () => {
+    const trs = await getTrs("orders");
+    expect(trs.spec.zones).toEqual(["z1", "z2"]);
+    expect(trs.spec.paused).toBe(false);
+    expect(trs.spec.policy).toMatchObject({
+      maxZonesPerOperation: 1,
+      maxDagRetries: 3,
+      onDagFailure: "Hold",
+    });
+    const ris = (await api.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: "redisinstancesets",
+      name: "checkout-cache",
+    })) as Obj;
+    expect(ris.spec.policy).toMatchObject({ allowEmpty: false, recycle: true, maxDeletionsPerOperation: 10 });
+  });
+
+  it.each(badManifests.filter((b) => b.serverRejects).map((b) => [b.title, b] as const))(
+    "reject %s with a message naming the field",
+    async (_, bad) => {
+      const manifest = {
+        ...brokenManifest(bad, badManifests.indexOf(bad)),
+        metadata: { name: `bad-${badManifests.indexOf(bad)}`, namespace },
+      };
+      const error = await api
+        .createNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: pluralOf[bad.kind],
+          body: manifest,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as { code?: number; body?: unknown },
+        );
+      expect(error?.code).toBe(422);
+      expect(String(error?.body)).toContain(bad.field);
+    },
+  );
+});
+
+describe("the status subresource", () => {
+  it("keeps spec writes away from status and status writes away from spec; generation moves on spec only", async () => {
+    const before = await getTrs("orders");
+    const withStatus = (await api.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: "tenantreplicasets",
+      name: "orders",
+      body: {
+        ...before,
+        spec: { ...before.spec, zones: ["z9"] },
+        status: { phase: "Reconciling", zones: ["z1", "z2", "z3"] },
+      },
+    })) as Obj;
+    expect(withStatus.status).toEqual({ phase: "Reconciling", zones: ["z1", "z2", "z3"] });
+    expect(withStatus.spec.zones).toEqual(["z1", "z2"]);
+    expect(withStatus.metadata.generation).toBe(before.metadata.generation);
+
+    const specChanged = (await api.replaceNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: "tenantreplicasets",
+      name: "orders",
+      body: { ...withStatus, spec: { ...withStatus.spec, zones: ["z1"] }, status: { phase: "Ready" } },
+    })) as Obj;
+    expect(specChanged.spec.zones).toEqual(["z1"]);
+    expect(specChanged.status).toEqual({ phase: "Reconciling", zones: ["z1", "z2", "z3"] });
+    expect(specChanged.metadata.generation).toBe(before.metadata.generation + 1);
+  });
+
+  it("refuses a status that breaks the status schema", async () => {
+    const current = await getTrs("orders");
+    const error = await api
+      .replaceNamespacedCustomObjectStatus({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: "tenantreplicasets",
+        name: "orders",
+        body: { ...current, status: { observedGeneration: "one" } },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; body?: unknown },
+      );
+    expect(error?.code).toBe(422);
+    expect(String(error?.body)).toContain("status.observedGeneration");
+  });
+});
+
+describe("kubectl get trs,ris", () => {
+  async function table(
+    plural: string,
+  ): Promise<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }> {
+    const res = await request(`${server}/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`, {
+      dispatcher,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    return (await res.body.json()) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+  }
+
+  it("shows the printer columns of TenantReplicaSet", async () => {
+    const t = await table("tenantreplicasets");
+    expect(t.columnDefinitions.map((c) => c.name)).toEqual([
+      "Name",
+      "Tenant",
+      "Desired",
+      "Observed",
+      "Ready",
+      "Phase",
+      "DAG",
+      "Stage",
+      "Age",
+    ]);
+    const row = t.rows.find((r) => r.cells[0] === "orders");
+    expect(row?.cells[1]).toBe("orders");
+    expect(row?.cells[2]).toBe('["z1"]');
+  });
+
+  it("shows the printer columns of RedisInstanceSet", async () => {
+    const t = await table("redisinstancesets");
+    expect(t.columnDefinitions.map((c) => c.name)).toEqual([
+      "Name",
+      "Project",
+      "Desired",
+      "Observed",
+      "Ready",
+      "Phase",
+      "Age",
+    ]);
+    expect(t.rows.find((r) => r.cells[0] === "checkout-cache")?.cells[2]).toBe('["cache-eu-1","cache-eu-2"]');
+  });
+});
