@@ -13,6 +13,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: "providers",
+          include: ["test/providers/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",

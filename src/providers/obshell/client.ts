@@ -1,0 +1,315 @@
+// The obshell agent client: auth v2, zod-parsed envelopes, typed errors, retries for reads only.
+import type { KeyObject } from "node:crypto";
+import { type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import { describeIssues } from "../../api/parse.js";
+import { AuthError, ProtocolError, type RemoteError } from "../errors.js";
+import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
+import { createPool, type TlsOptions, transportError } from "../transport.js";
+import { authHeader, encryptBody, newSessionKeys, parseAgentPublicKey } from "./auth.js";
+import { obshellError } from "./errors.js";
+import { parseLocality, type Replica } from "./locality.js";
+import {
+  type AgentInfo,
+  agentInfo,
+  agentSecret,
+  type DagDetail,
+  type DagOperator,
+  dagDetail,
+  envelope,
+  listOf,
+  type TenantInfo,
+  type TenantOverview,
+  tenantInfo,
+  tenantOverview,
+} from "./schemas.js";
+
+export interface RequestObservation {
+  provider: "obshell";
+  operation: string;
+  status: number | "error";
+  durationMs: number;
+}
+
+export interface ObshellClientOptions {
+  endpoint: string;
+  /** root@sys password; read at call time so a rotated Secret takes effect. Never logged. */
+  password: () => string;
+  timeoutMs?: number;
+  tls?: TlsOptions;
+  retry?: RetryPolicy;
+  dispatcher?: Dispatcher;
+  now?: () => number;
+  onRequest?: (observation: RequestObservation) => void;
+}
+
+export interface ZoneListItem {
+  name: string;
+  unit_config_name: string;
+  unit_num: number;
+  replica_type?: "FULL" | "READONLY";
+}
+
+export type DeleteReplicasResult = { kind: "dag"; dag: DagDetail } | { kind: "nothing-to-do" };
+
+/** A tenant with its replicas read from the locality, as the agent reads them. */
+export interface ObservedTenant {
+  info: TenantInfo;
+  replicas: Replica[];
+}
+
+type Method = "GET" | "POST" | "DELETE" | "PATCH";
+
+export class ObshellClient {
+  private readonly origin: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly now: () => number;
+  private publicKey: Promise<KeyObject> | undefined;
+
+  constructor(private readonly options: ObshellClientOptions) {
+    this.origin = new URL(options.endpoint).origin;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createPool(options.tls);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retry = options.retry ?? defaultRetryPolicy;
+    this.now = options.now ?? Date.now;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  info(): Promise<AgentInfo> {
+    return this.read("/api/v1/info", agentInfo, { auth: false });
+  }
+
+  async getTenant(name: string): Promise<ObservedTenant> {
+    const info = await this.read(`/api/v1/tenant/${encodeURIComponent(name)}`, tenantInfo);
+    try {
+      return { info, replicas: parseLocality(info.locality) };
+    } catch (error) {
+      throw new ProtocolError(`tenant locality "${info.locality}" does not parse`, {
+        provider: "obshell",
+        operation: `GET /api/v1/tenant/${name}`,
+        cause: error,
+      });
+    }
+  }
+
+  async tenantsOverview(): Promise<TenantOverview[]> {
+    return (await this.read("/api/v1/tenants/overview", listOf(tenantOverview))).contents ?? [];
+  }
+
+  getDag(id: string, showDetails = false): Promise<DagDetail> {
+    return this.read(`/api/v1/task/dag/${encodeURIComponent(id)}?show_details=${showDetails}`, dagDetail);
+  }
+
+  async unfinishedDags(): Promise<DagDetail[]> {
+    return (await this.read("/api/v1/task/dag/ob/unfinish", listOf(dagDetail))).contents ?? [];
+  }
+
+  /** Never retried here: after a failure the caller looks again (tenant, unfinished DAGs) before deciding. */
+  async deleteReplicas(tenant: string, zones: readonly string[]): Promise<DeleteReplicasResult> {
+    const reply = await this.send(
+      "DELETE",
+      `/api/v1/tenant/${encodeURIComponent(tenant)}/replicas`,
+      { zones },
+      dagDetail,
+    );
+    return reply === undefined ? { kind: "nothing-to-do" } : { kind: "dag", dag: reply };
+  }
+
+  /** Not idempotent on the agent (an existing replica is refused): never retried. */
+  async addReplicas(tenant: string, zoneList: readonly ZoneListItem[]): Promise<DagDetail> {
+    const reply = await this.send(
+      "POST",
+      `/api/v1/tenant/${encodeURIComponent(tenant)}/replicas`,
+      { zone_list: zoneList },
+      dagDetail,
+    );
+    if (reply === undefined)
+      throw this.protocolError("POST", "/api/v1/tenant/{name}/replicas", "answered 204 to an add");
+    return reply;
+  }
+
+  async operateDag(id: string, operator: Exclude<DagOperator, "RUN">): Promise<void> {
+    await this.send("POST", `/api/v1/task/dag/${encodeURIComponent(id)}`, { operator }, undefined);
+  }
+
+  private read<S extends z.ZodType>(
+    uri: string,
+    schema: S,
+    opts: { auth?: boolean } = {},
+  ): Promise<z.output<S>> {
+    return withRetry(
+      async () => {
+        const data = await this.send("GET", uri, undefined, schema, opts.auth ?? true);
+        if (data === undefined) throw this.protocolError("GET", uri, "answered with no data");
+        return data;
+      },
+      this.retry,
+      (error) => error.kind === "transport" || error.kind === "server" || error.kind === "protocol",
+    );
+  }
+
+  private async agentKey(refresh = false): Promise<KeyObject> {
+    if (refresh || !this.publicKey) {
+      this.publicKey = this.send("GET", "/api/v1/secret", undefined, agentSecret, false).then((secret) => {
+        if (!secret) throw this.protocolError("GET", "/api/v1/secret", "answered with no key");
+        return parseAgentPublicKey(secret.public_key);
+      });
+      this.publicKey.catch(() => {
+        this.publicKey = undefined;
+      });
+    }
+    return this.publicKey;
+  }
+
+  /**
+   * One request. A DecryptFailed rejection is retried once with a fresh agent key (agents regenerate it on
+   * upgrade); the agent refused it before doing anything, so this is safe even for a delete.
+   */
+  private async send<S extends z.ZodType>(
+    method: Method,
+    uri: string,
+    body: unknown,
+    schema: S | undefined,
+    auth = true,
+    keyRefreshed = false,
+  ): Promise<z.output<S> | undefined> {
+    try {
+      return await this.sendOnce(method, uri, body, schema, auth);
+    } catch (error) {
+      if (
+        auth &&
+        !keyRefreshed &&
+        error instanceof AuthError &&
+        error.remoteCode === "Security.Authentication.Header.DecryptFailed"
+      ) {
+        await this.agentKey(true);
+        return this.send(method, uri, body, schema, auth, true);
+      }
+      throw error;
+    }
+  }
+
+  private async sendOnce<S extends z.ZodType>(
+    method: Method,
+    uri: string,
+    body: unknown,
+    schema: S | undefined,
+    auth: boolean,
+  ): Promise<z.output<S> | undefined> {
+    const operation = `${method} ${uri.split("?")[0]}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    let payload: string | undefined;
+    if (auth) {
+      const keys = newSessionKeys();
+      const publicKey = await this.agentKey();
+      headers["x-ocs-header"] = authHeader({
+        publicKey,
+        password: this.options.password(),
+        uri,
+        keys,
+        nowSeconds: this.now() / 1000,
+      });
+      if (body !== undefined) {
+        payload = encryptBody(JSON.stringify(body), keys);
+        headers["content-type"] = "application/json";
+      }
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers["content-type"] = "application/json";
+    }
+
+    const started = performance.now();
+    let status: number | "error" = "error";
+    try {
+      let res: Dispatcher.ResponseData;
+      let text: string;
+      try {
+        res = await request(`${this.origin}${uri}`, {
+          method,
+          headers,
+          dispatcher: this.dispatcher,
+          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(payload === undefined ? {} : { body: payload }),
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+      } catch (error) {
+        throw transportError(error, { provider: "obshell", operation });
+      }
+      return this.interpret(res.statusCode, res.headers["x-obshell-trace-id"], text, schema, operation);
+    } finally {
+      this.options.onRequest?.({
+        provider: "obshell",
+        operation,
+        status,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  private interpret<S extends z.ZodType>(
+    statusCode: number,
+    traceHeader: string | string[] | undefined,
+    text: string,
+    schema: S | undefined,
+    operation: string,
+  ): z.output<S> | undefined {
+    const headerTrace = typeof traceHeader === "string" ? traceHeader : undefined;
+    if (statusCode === 204 && text.trim() === "") return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      const detail = { provider: "obshell" as const, operation, status: statusCode, requestId: headerTrace };
+      if (statusCode >= 500) throw obshellError({ ...detail, remoteMessage: "non-JSON reply" });
+      throw new ProtocolError(
+        `reply is not JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 60))})`,
+        detail,
+      );
+    }
+    const parsed = envelope.safeParse(json);
+    if (!parsed.success) {
+      throw new ProtocolError(`reply is not an obshell envelope (${describeIssues(parsed.error)})`, {
+        provider: "obshell",
+        operation,
+        status: statusCode,
+        requestId: headerTrace,
+      });
+    }
+    const reply = parsed.data;
+    const traceId = reply.traceId ?? headerTrace;
+    if (!reply.successful || statusCode >= 400) {
+      throw obshellError({
+        operation,
+        status: statusCode >= 400 ? statusCode : reply.status,
+        remoteCode:
+          reply.error?.errCode ?? (reply.error?.code !== undefined ? String(reply.error.code) : undefined),
+        legacyCode: reply.error?.code,
+        remoteMessage: reply.error?.message,
+        requestId: traceId,
+      });
+    }
+    if (schema === undefined) return undefined;
+    const data = schema.safeParse(reply.data);
+    if (!data.success) {
+      throw new ProtocolError(`reply data does not match (${describeIssues(data.error)})`, {
+        provider: "obshell",
+        operation,
+        status: statusCode,
+        requestId: traceId,
+      });
+    }
+    return data.data;
+  }
+
+  private protocolError(method: string, uri: string, what: string): RemoteError {
+    return new ProtocolError(what, { provider: "obshell", operation: `${method} ${uri.split("?")[0]}` });
+  }
+}

@@ -1,0 +1,39 @@
+// obshell error replies -> typed RemoteErrors (specs/obshell.md "Response envelope").
+import {
+  AuthError,
+  BadRequestError,
+  BusyError,
+  NotFoundError,
+  type RemoteError,
+  type RemoteErrorDetails,
+  ServerError,
+} from "../errors.js";
+
+/** errCodes that mean "another operation holds the tenant or cluster: try again later". */
+const BUSY_CODES = new Set([
+  "OB.Tenant.UnderMaintenance",
+  "OB.Cluster.UnderMaintenance",
+  "OB.Cluster.UnderMaintenanceWithDag",
+]);
+const NOT_FOUND_CODES = new Set(["OB.Tenant.NotExist", "Task.NotFound"]);
+/** Agents before 4.3.1.0 send only a numeric code. */
+const LEGACY_NOT_FOUND = new Set([1003, 2300]);
+const LEGACY_AUTH = 10008;
+
+export function obshellError(
+  details: Omit<RemoteErrorDetails, "provider"> & { status: number; legacyCode?: number | undefined },
+): RemoteError {
+  const full: RemoteErrorDetails = { ...details, provider: "obshell" };
+  const code = details.remoteCode;
+  if (code && BUSY_CODES.has(code)) return new BusyError("busy", full);
+  if (
+    (code && NOT_FOUND_CODES.has(code)) ||
+    (details.legacyCode !== undefined && LEGACY_NOT_FOUND.has(details.legacyCode))
+  )
+    return new NotFoundError("not found", full);
+  if (details.status === 401 || code?.startsWith("Security.") || details.legacyCode === LEGACY_AUTH)
+    return new AuthError("authentication failed", full);
+  if (details.status === 404) return new NotFoundError("not found", full);
+  if (details.status >= 400 && details.status < 500) return new BadRequestError("refused", full);
+  return new ServerError("server error", full);
+}
