@@ -9,7 +9,8 @@ export type RemoteErrorKind =
   | "state_forbids"
   | "server"
   | "transport"
-  | "protocol";
+  | "protocol"
+  | "inconsistent";
 
 export interface RemoteErrorDetails {
   provider: "obshell" | "dcs";
@@ -52,7 +53,7 @@ export abstract class RemoteError extends Error {
 
   /** Whether trying again later can succeed without a human changing anything. */
   get retryable(): boolean {
-    return ["busy", "throttled", "server", "transport", "state_forbids"].includes(this.kind);
+    return ["busy", "throttled", "server", "transport", "state_forbids", "inconsistent"].includes(this.kind);
   }
 }
 
@@ -91,4 +92,8 @@ export class TransportError extends RemoteError {
 /** A reply that is not what the protocol promises: not JSON, wrong envelope, missing fields. */
 export class ProtocolError extends RemoteError {
   readonly kind = "protocol";
+}
+/** A listing whose pages disagreed (the set moved while it was read): act on none of it. */
+export class InconsistentListingError extends RemoteError {
+  readonly kind = "inconsistent";
 }

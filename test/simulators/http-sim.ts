@@ -24,6 +24,8 @@ export interface FaultRule {
   latencyMs?: number;
   /** For "status" and "throttle". */
   status?: number;
+  /** Extra reply headers for "status" and "throttle" (e.g. Retry-After). */
+  headers?: Record<string, string>;
   /** "before": the request is not executed; "after": executed, then the reply is spoiled. Default before. */
   phase?: "before" | "after";
 }
@@ -243,7 +245,11 @@ export class SimHttpServer {
       case "throttle": {
         const status = rule.status ?? (rule.kind === "throttle" ? 429 : 500);
         entry.status = status;
-        this.write(res, { status, body: this.options.errorBody(status, "injected fault") });
+        this.write(res, {
+          status,
+          body: this.options.errorBody(status, "injected fault"),
+          ...(rule.headers ? { headers: rule.headers } : {}),
+        });
         return;
       }
       default:

@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DcsClient } from "../../src/providers/dcs/client.js";
+import { computeSignature, sdkDate } from "../../src/providers/dcs/signer.js";
+import {
+  AuthError,
+  BadRequestError,
+  InconsistentListingError,
+  NotFoundError,
+  ProtocolError,
+  RemoteError,
+  ServerError,
+  ThrottledError,
+} from "../../src/providers/errors.js";
+import type { SimInstanceInput } from "../simulators/dcs/instances.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+
+const AK = "AKTESTDCS000000000001";
+const SK = "SKtestSecretKey0000000000000000000000abcd";
+const PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+
+let sim: DcsSimulator;
+let sleeps: number[];
+const clients: DcsClient[] = [];
+
+function fleet(n: number): SimInstanceInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `cache-eu-${i + 1}`,
+    tags: { team: i % 2 ? "checkout" : "search" },
+  }));
+}
+
+function client(overrides: Partial<ConstructorParameters<typeof DcsClient>[0]> = {}): DcsClient {
+  const c = new DcsClient({
+    endpoint: sim.url,
+    projectId: PROJECT,
+    auth: { kind: "aksk", credentials: () => ({ accessKey: AK, secretKey: SK }) },
+    pageSize: 10,
+    timeoutMs: 2000,
+    retry: {
+      attempts: 3,
+      baseMs: 100,
+      maxMs: 1000,
+      random: () => 1,
+      sleep: async (ms) => void sleeps.push(ms),
+    },
+    ...overrides,
+  });
+  clients.push(c);
+  return c;
+}
+
+async function caught(promise: Promise<unknown>): Promise<RemoteError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof RemoteError)) throw new Error(`expected a RemoteError, got ${String(error)}`);
+  return error;
+}
+
+beforeEach(async () => {
+  sleeps = [];
+  sim = new DcsSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    tokens: ["iam-token-abc"],
+    projects: {
+      [PROJECT]: [
+        ...fleet(23),
+        { name: "cache-eu-frozen", status: "FROZEN" },
+        { name: "cache-eu-yearly", chargingMode: 1 },
+        { name: "cache-eu-broken", status: "CREATEFAILED" },
+      ],
+    },
+    deleteDelayMs: 30,
+  });
+  await sim.start();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  await sim.stop();
+});
+
+describe("DCS client listing", () => {
+  it("reads every page with offset += items received, signed", async () => {
+    const listing = await client().listInstances();
+    expect(listing.instances.length).toBe(25);
+    expect(listing.pages).toBe(3);
+    const lists = sim.log.filter((e) => e.method === "GET");
+    expect(lists.map((e) => new URLSearchParams(e.query).get("offset"))).toEqual(["0", "10", "20"]);
+    expect(
+      lists.every((e) => String(e.headers.authorization).startsWith("SDK-HMAC-SHA256 Access=AKTESTDCS")),
+    ).toBe(true);
+    expect(lists.every((e) => e.headers["x-project-id"] === PROJECT)).toBe(true);
+  });
+
+  it("passes the spec's filters", async () => {
+    const listing = await client().listInstances({ tags: { team: "checkout" }, name: "cache-eu-1" });
+    expect(listing.instances.map((i) => i.name).sort()).toEqual([
+      "cache-eu-10",
+      "cache-eu-12",
+      "cache-eu-14",
+      "cache-eu-16",
+      "cache-eu-18",
+    ]);
+    expect(new URLSearchParams(sim.log[0]?.query).get("tags")).toBe("team=checkout");
+  });
+
+  it("lists again when a page shifts, and accepts two consecutive listings with the same ids", async () => {
+    sim.shiftPages = 1;
+    const listing = await client().listInstances();
+    expect(listing.instances.length).toBe(26);
+    expect(new Set(listing.instances.map((i) => i.instance_id)).size).toBe(26);
+    // One shifted listing, then two that agree.
+    expect(sim.log.filter((e) => e.query.includes("offset=0&")).length).toBe(3);
+  });
+
+  it("reports a listing that never settles as inconsistent, never as a partial list", async () => {
+    sim.shiftPages = 1000;
+    const error = await caught(client().listInstances());
+    expect(error).toBeInstanceOf(InconsistentListingError);
+    expect(error.retryable).toBe(true);
+  });
+
+  it("never reads 'no instances' from a broken reply", async () => {
+    sim.addFault({ method: "GET", kind: "malformed" });
+    expect(await caught(client().listInstances())).toBeInstanceOf(ProtocolError);
+    sim.http.clearFaults();
+    sim.addFault({ method: "GET", kind: "html", status: 502 });
+    expect(await caught(client().listInstances())).toBeInstanceOf(ServerError);
+    sim.http.clearFaults();
+    sim.addFault({ method: "GET", kind: "truncate" });
+    expect((await caught(client().listInstances())).kind).toBe("transport");
+  });
+
+  it("refuses a 200 of an unexpected shape with the field named", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-request-id": "req-123" });
+      res.end(JSON.stringify({ instances: [{ name: "x" }], instance_num: 1 }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const address = server.address();
+    const odd = client({
+      endpoint: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+    });
+    const error = await caught(odd.listInstances());
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(error.message).toContain("instances[0].instance_id");
+    expect(error.message).toContain("request req-123");
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
+
+describe("DCS client deletes", () => {
+  it("returns each instance's outcome of a partial batch; deleted instances leave the list later", async () => {
+    const c = client();
+    const all = (await c.listInstances()).instances;
+    const byName = (n: string) => all.find((i) => i.name === n)?.instance_id ?? "";
+    const ids = [byName("cache-eu-1"), byName("cache-eu-frozen"), byName("cache-eu-yearly"), "no-such-id"];
+    const results = await c.batchDelete(ids, { recycle: true });
+    expect(results).toEqual([
+      { result: "success", instance: ids[0] },
+      { result: "failed", instance: ids[1] },
+      { result: "failed", instance: ids[2] },
+      { result: "failed", instance: "no-such-id" },
+    ]);
+    const body = sim.log.find((e) => e.method === "DELETE")?.body;
+    expect(body).toEqual({ instances: ids, is_recycle: true });
+    expect((await c.getInstance(ids[0] ?? "")).status).toBe("DELETING");
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await c.listInstances()).instances.some((i) => i.instance_id === ids[0])).toBe(false);
+    expect(await caught(c.getInstance(ids[0] ?? ""))).toBeInstanceOf(NotFoundError);
+    expect(sim.recycled).toEqual([ids[0]]);
+  });
+
+  it("never sends all_failure, and keeps batches within 50", async () => {
+    const c = client();
+    await expect(c.batchDelete(Array.from({ length: 51 }, (_, i) => `id-${i}`))).rejects.toThrow(RangeError);
+    await c.batchDelete(["id-1"]);
+    expect(sim.log.filter((e) => e.method === "DELETE").every((e) => !e.query.includes("all_failure"))).toBe(
+      true,
+    );
+    expect(sim.instances(PROJECT).some((i) => i.name === "cache-eu-broken")).toBe(true);
+  });
+
+  it("gets the simulator's 400 when a batch is over its limit", async () => {
+    await sim.stop();
+    sim = new DcsSimulator({
+      credentials: [{ accessKey: AK, secretKey: SK }],
+      projects: { [PROJECT]: fleet(5) },
+      batchLimit: 2,
+    });
+    await sim.start();
+    const error = await caught(client().batchDelete(["a", "b", "c"]));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.remoteCode).toBe("DCS.4800");
+  });
+
+  it("does not retry a batch delete that failed on the server", async () => {
+    sim.addFault({ method: "DELETE", kind: "status", status: 500 });
+    expect(await caught(client().batchDelete(["x"]))).toBeInstanceOf(ServerError);
+    expect(sim.log.filter((e) => e.method === "DELETE").length).toBe(1);
+  });
+});
+
+describe("DCS client throttling and auth", () => {
+  it("backs off on 429 and honours Retry-After", async () => {
+    sim.addFault({ method: "GET", kind: "throttle", times: 1, headers: { "Retry-After": "3" } });
+    sim.addFault({ method: "GET", kind: "throttle", times: 1 });
+    expect((await client().listInstances()).instances.length).toBe(25);
+    expect(sleeps).toEqual([3000, 200]);
+  });
+
+  it("retries a throttled batch delete (the gateway refused it before DCS acted)", async () => {
+    sim.addFault({ method: "DELETE", kind: "throttle", times: 1 });
+    const id = sim.instances(PROJECT)[0]?.instance_id ?? "";
+    expect(await client().batchDelete([id])).toEqual([{ result: "success", instance: id }]);
+    expect(sim.log.filter((e) => e.method === "DELETE").map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it("throttles by a token bucket per project", async () => {
+    await sim.stop();
+    sim = new DcsSimulator({
+      credentials: [{ accessKey: AK, secretKey: SK }],
+      projects: { [PROJECT]: fleet(3) },
+      rateLimit: { perSecond: 0.001, burst: 2 },
+    });
+    await sim.start();
+    const c = client({ retry: { attempts: 1, baseMs: 1, maxMs: 1 } });
+    await c.getInstance(sim.instances(PROJECT)[0]?.instance_id ?? "");
+    await c.getInstance(sim.instances(PROJECT)[0]?.instance_id ?? "");
+    const error = await caught(c.getInstance(sim.instances(PROJECT)[0]?.instance_id ?? ""));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error.remoteCode).toBe("APIGW.0308");
+  });
+
+  it("fails a bad signature once, without retrying, and never shows the secret key", async () => {
+    const wrong = client({
+      auth: { kind: "aksk", credentials: () => ({ accessKey: AK, secretKey: "SKwrong-secret-value-123" }) },
+    });
+    const error = await caught(wrong.listInstances());
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error.remoteCode).toBe("APIGW.0301");
+    expect(sim.log.length).toBe(1);
+    expect(`${error.message}${error.stack}${JSON.stringify(error)}`).not.toMatch(/SKwrong|SKtest/);
+  });
+
+  it("locks the AK after five failed signatures in a row", async () => {
+    const wrong = client({
+      auth: { kind: "aksk", credentials: () => ({ accessKey: AK, secretKey: "bad" }) },
+    });
+    for (let i = 0; i < 5; i++) await caught(wrong.getInstance("x"));
+    const locked = await caught(client().getInstance("x"));
+    expect(locked).toBeInstanceOf(AuthError);
+    expect(locked.remoteMessage).toContain("locked");
+  });
+
+  it("refuses a request dated outside the 15-minute window", async () => {
+    const skewed = client({ now: () => new Date(Date.now() - 20 * 60_000) });
+    expect(await caught(skewed.listInstances())).toBeInstanceOf(AuthError);
+  });
+
+  it("accepts an IAM token instead of a signature", async () => {
+    const listing = await client({ auth: { kind: "token", token: () => "iam-token-abc" } }).listInstances();
+    expect(listing.instances.length).toBe(25);
+    expect(
+      await caught(client({ auth: { kind: "token", token: () => "stale" } }).listInstances()),
+    ).toBeInstanceOf(AuthError);
+  });
+
+  it("verifies over the headers named in SignedHeaders (the Go SDK signs fewer)", async () => {
+    // The Go SDK signs neither host nor content-type, and adds X-Project-Id after signing.
+    const url = new URL(`${sim.url}/v2/${PROJECT}/instances?limit=5&offset=0`);
+    const date = sdkDate(new Date());
+    const parts = computeSignature({ method: "GET", url, headers: { "x-sdk-date": date } }, SK, date);
+    const res = await fetch(url, {
+      headers: {
+        "X-Sdk-Date": date,
+        "X-Project-Id": PROJECT,
+        Authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=${parts.signedHeaders}, Signature=${parts.signature}`,
+      },
+    });
+    expect(parts.signedHeaders).toBe("x-sdk-date");
+    expect(res.status).toBe(200);
+  });
+});
