@@ -50,3 +50,7 @@ test-integration: node_modules envtest-bin ## only the tests against the real AP
 .PHONY: sim
 sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"
 	npm run sim -- $(ARGS)
+
+.PHONY: demo
+demo: node_modules envtest-bin ## local Kubernetes + simulators + examples, until Ctrl-C
+	npx tsx scripts/demo.ts
