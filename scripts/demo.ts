@@ -1,9 +1,8 @@
 // `make demo`: a local Kubernetes (the envtest harness), both simulators seeded with a demo fleet,
 // the CRDs and the examples applied; runs until Ctrl-C, which stops everything it started.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
-import { readFileSync } from "node:fs";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { installCrds, kubeConfigFor } from "../test/harness/kube.js";
 import { RawApi, type RawObject } from "../test/harness/raw-api.js";
@@ -39,7 +38,9 @@ try {
           ? { password: OBSHELL_PASSWORD }
           : { accessKey: DCS.accessKey, secretKey: DCS.secretKey };
       }
-      const spec = doc.spec as { obshell?: { endpoint: string }; dcs?: { endpoint: string; projectId: string } } | undefined;
+      const spec = doc.spec as
+        | { obshell?: { endpoint: string }; dcs?: { endpoint: string; projectId: string } }
+        | undefined;
       if (spec?.obshell) spec.obshell.endpoint = obshell.url;
       if (spec?.dcs) {
         spec.dcs.endpoint = dcs.url;

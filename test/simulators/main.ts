@@ -38,7 +38,9 @@ const parsed = flags.safeParse({
 });
 const secrets = env.safeParse(process.env);
 if (!parsed.success || !secrets.success) {
-  console.error(`sim: ${parsed.success ? "" : describeIssues(parsed.error)}${secrets.success ? "" : describeIssues(secrets.error)}`);
+  console.error(
+    `sim: ${parsed.success ? "" : describeIssues(parsed.error)}${secrets.success ? "" : describeIssues(secrets.error)}`,
+  );
   console.error("usage: npm run sim -- obshell|dcs [--port N] [--stage-ms N] [--delete-delay-ms N]");
   process.exit(2);
 }
@@ -46,7 +48,11 @@ const opts = parsed.data;
 
 const sim =
   opts.kind === "obshell"
-    ? new ObshellSimulator({ password: secrets.data.OBSHELL_PASSWORD, seed: demoObshellSeed, stageMs: opts.stageMs })
+    ? new ObshellSimulator({
+        password: secrets.data.OBSHELL_PASSWORD,
+        seed: demoObshellSeed,
+        stageMs: opts.stageMs,
+      })
     : new DcsSimulator({
         credentials: [{ accessKey: secrets.data.DCS_ACCESS_KEY, secretKey: secrets.data.DCS_SECRET_KEY }],
         projects: demoDcsSeed(),

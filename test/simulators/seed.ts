@@ -25,7 +25,10 @@ export function demoDcsSeed(): Record<string, SimInstanceInput[]> {
     tags: { team: "checkout", env: "prod" },
     engineVersion: i % 4 === 3 ? "3.0" : "6.0",
   }));
-  const search = Array.from({ length: 10 }, (_, i) => ({ name: `search-eu-${i + 1}`, tags: { team: "search", env: "prod" } }));
+  const search = Array.from({ length: 10 }, (_, i) => ({
+    name: `search-eu-${i + 1}`,
+    tags: { team: "search", env: "prod" },
+  }));
   const odd: SimInstanceInput[] = [
     { name: "cache-eu-frozen", tags: { team: "checkout", env: "prod" }, status: "FROZEN" },
     { name: "cache-eu-yearly", tags: { team: "checkout", env: "prod" }, chargingMode: 1 },
@@ -34,6 +37,9 @@ export function demoDcsSeed(): Record<string, SimInstanceInput[]> {
   ];
   return {
     [DEMO_PROJECT]: [...checkout, ...search, ...odd],
-    [OTHER_PROJECT]: Array.from({ length: 6 }, (_, i) => ({ name: `analytics-${i + 1}`, tags: { team: "analytics" } })),
+    [OTHER_PROJECT]: Array.from({ length: 6 }, (_, i) => ({
+      name: `analytics-${i + 1}`,
+      tags: { team: "analytics" },
+    })),
   };
 }
