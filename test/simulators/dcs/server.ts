@@ -185,7 +185,7 @@ export class DcsSimulator {
         "APIGW.0301",
         "Incorrect IAM authentication information: the AK/SK is locked for 5 minutes after repeated failures.",
       );
-    const fail = (why: string): never => {
+    const fail: (why: string) => never = (why) => {
       const entry = this.signatureFailures.get(parsed.accessKey) ?? { count: 0, lockedUntil: 0 };
       entry.count++;
       if (entry.count >= 5) {
@@ -196,17 +196,17 @@ export class DcsSimulator {
       throw new DcsError(401, "APIGW.0301", `Incorrect IAM authentication information: ${why}.`);
     };
     const credentials = this.options.credentials.find((c) => c.accessKey === parsed.accessKey);
-    if (!credentials) return fail("the access key does not exist");
+    if (!credentials) fail("the access key does not exist");
     const date = req.headers["x-sdk-date"];
     const at = typeof date === "string" ? parseSdkDate(date) : undefined;
-    if (at === undefined) return fail("X-Sdk-Date is missing or malformed");
+    if (at === undefined) fail("X-Sdk-Date is missing or malformed");
     if (Math.abs(this.now() - at) > (this.options.clockSkewMs ?? 15 * 60_000))
-      return fail("the request date is more than 15 minutes off");
+      fail("the request date is more than 15 minutes off");
     // Verify over exactly the headers the client named, as the gateway does.
     const headers: Record<string, string> = {};
     for (const name of parsed.signedHeaders) {
       const value = req.headers[name];
-      if (value === undefined) return fail(`signed header ${name} is missing`);
+      if (value === undefined) fail(`signed header ${name} is missing`);
       headers[name] = Array.isArray(value) ? value.join(",") : value;
     }
     const signedUrl = new URL(req.url ?? "/", url.origin);
@@ -215,7 +215,7 @@ export class DcsSimulator {
       credentials.secretKey,
       date as string,
     );
-    if (expected.signature !== parsed.signature) return fail("verify aksk signature fail");
+    if (expected.signature !== parsed.signature) fail("verify aksk signature fail");
     this.signatureFailures.delete(parsed.accessKey);
   }
 
