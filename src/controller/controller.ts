@@ -1,0 +1,90 @@
+// Workers that take keys from a queue and reconcile them: level-based, as controller-runtime.
+import type { Logger } from "pino";
+import type { WorkQueue } from "./work-queue.js";
+
+export interface ReconcileResult {
+  /** Reconcile again after this long even if nothing changes (polling a remote task). */
+  requeueAfterMs?: number;
+}
+
+export interface Reconciler {
+  /** Reads the object from the cache by `key`; throwing means "try again with backoff". */
+  reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | undefined>;
+}
+
+export interface ReconcileObserver {
+  onReconcile?(controller: string, result: "success" | "requeue" | "error", durationMs: number): void;
+}
+
+export interface ControllerOptions {
+  name: string;
+  queue: WorkQueue;
+  reconciler: Reconciler;
+  workers?: number;
+  logger: Logger;
+  observer?: ReconcileObserver;
+}
+
+export class Controller {
+  private workers: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly options: ControllerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get activeKeys(): ReadonlySet<string> {
+    return this.inFlight;
+  }
+
+  start(): void {
+    if (this.workers.length > 0) return;
+    const n = Math.max(1, this.options.workers ?? 1);
+    for (let i = 0; i < n; i++) this.workers.push(this.work());
+  }
+
+  /** Stop taking work; in-flight reconciles get until `deadlineMs`, then their signal aborts. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.options.queue.shutdown();
+    const timer = setTimeout(() => this.abort.abort(new Error("shutdown deadline")), deadlineMs);
+    await Promise.all(this.workers);
+    clearTimeout(timer);
+  }
+
+  /** Stop at once: losing leadership must stop work immediately. */
+  abortNow(): void {
+    this.abort.abort(new Error("leadership lost"));
+    this.options.queue.shutdown();
+  }
+
+  private async work(): Promise<void> {
+    const { queue, reconciler, logger, name } = this.options;
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      this.inFlight.add(key);
+      const started = performance.now();
+      try {
+        const result = await reconciler.reconcile(key, this.abort.signal);
+        queue.forget(key);
+        const requeue = result?.requeueAfterMs;
+        if (requeue !== undefined && requeue >= 0) queue.addAfter(key, requeue);
+        this.options.observer?.onReconcile?.(
+          name,
+          requeue !== undefined ? "requeue" : "success",
+          performance.now() - started,
+        );
+      } catch (error) {
+        const delay = queue.addRateLimited(key);
+        this.options.observer?.onReconcile?.(name, "error", performance.now() - started);
+        logger.error({ err: error, controller: name, key, retryInMs: delay }, "reconcile failed");
+      } finally {
+        this.inFlight.delete(key);
+        queue.done(key);
+      }
+    }
+  }
+}

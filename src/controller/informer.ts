@@ -1,0 +1,307 @@
+// List-then-watch with the resilience client-node's informer lacks (DESIGN.md "Known weak spots"):
+// "synced" only after a successful list; relist on 410 Gone with the differences emitted; reconnect
+// with backoff on any drop; an inactivity timeout that restarts a watch that went silent; periodic resync.
+import { createInterface } from "node:readline";
+import type { Logger } from "pino";
+import { ExponentialBackoff } from "./backoff.js";
+import type { KubeHttp } from "./kube-http.js";
+import { collectionPath, type KubeObject, objectKey, type ResourceType } from "./resource.js";
+
+export type InformerEvent<T extends KubeObject> =
+  | { type: "added"; key: string; object: T }
+  | { type: "updated"; key: string; object: T; old: T }
+  | { type: "deleted"; key: string; object: T }
+  | { type: "resync"; key: string; object: T };
+
+export interface InformerOptions {
+  type: ResourceType;
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  /** Server-side watch timeout; the watch is then re-opened from the last resourceVersion. */
+  watchTimeoutSeconds?: number;
+  /** No byte for this long (bookmarks included) and the watch is presumed dead and restarted. */
+  idleTimeoutMs?: number;
+  /** Every object is delivered again as "resync" this often; 0 disables. */
+  resyncMs?: number;
+  pageSize?: number;
+  logger?: Logger;
+  onWatchRestart?: (reason: "timeout" | "idle" | "error" | "gone") => void;
+}
+
+type WatchEvent = {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubeObject & { code?: number };
+};
+
+class GoneError extends Error {}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly indexes = new Map<string, { fn: (o: T) => string[]; map: Map<string, Set<string>> }>();
+  private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
+  private resourceVersion = "";
+  private synced = false;
+  private stopped = false;
+  private watchAbort: AbortController | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private syncWaiters: (() => void)[] = [];
+  private readonly backoff = new ExponentialBackoff(200, 30_000);
+  private loop: Promise<void> | undefined;
+  /** Counters for tests and metrics. */
+  readonly stats = { lists: 0, watches: 0, events: 0, relistsOnGone: 0, idleRestarts: 0 };
+
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly options: InformerOptions,
+  ) {}
+
+  on(handler: (event: InformerEvent<T>) => void): void {
+    this.handlers.push(handler);
+  }
+
+  addIndex(name: string, fn: (object: T) => string[]): void {
+    const index = { fn, map: new Map<string, Set<string>>() };
+    for (const [key, obj] of this.cache) this.indexAdd(index, key, obj);
+    this.indexes.set(name, index);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indexes.get(name)?.map.get(value) ?? new Set<string>();
+    return [...keys].map((k) => this.cache.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    return this.synced ? Promise.resolve() : new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.run();
+    const resync = this.options.resyncMs ?? 0;
+    if (resync > 0) {
+      this.resyncTimer = setInterval(() => {
+        if (!this.synced) return;
+        for (const [key, object] of this.cache) this.emit({ type: "resync", key, object });
+      }, resync);
+      this.resyncTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.watchAbort?.abort();
+    await this.loop;
+  }
+
+  private emit(event: InformerEvent<T>): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.options.logger?.error({ err: error, key: event.key }, "informer handler threw");
+      }
+    }
+  }
+
+  private indexAdd(
+    index: { fn: (o: T) => string[]; map: Map<string, Set<string>> },
+    key: string,
+    obj: T,
+  ): void {
+    for (const value of index.fn(obj)) {
+      let keys = index.map.get(value);
+      if (!keys) {
+        keys = new Set();
+        index.map.set(value, keys);
+      }
+      keys.add(key);
+    }
+  }
+
+  private indexRemove(key: string, obj: T): void {
+    for (const index of this.indexes.values())
+      for (const value of index.fn(obj)) index.map.get(value)?.delete(key);
+  }
+
+  private store(key: string, obj: T): T | undefined {
+    const old = this.cache.get(key);
+    if (old) this.indexRemove(key, old);
+    this.cache.set(key, obj);
+    for (const index of this.indexes.values()) this.indexAdd(index, key, obj);
+    return old;
+  }
+
+  private remove(key: string): T | undefined {
+    const old = this.cache.get(key);
+    if (old) this.indexRemove(key, old);
+    this.cache.delete(key);
+    return old;
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const reason = await this.watch();
+        this.backoff.forget("watch");
+        this.options.onWatchRestart?.(reason);
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof GoneError) {
+          this.stats.relistsOnGone++;
+          this.options.onWatchRestart?.("gone");
+          needList = true;
+          continue;
+        }
+        const delay = this.backoff.next("watch");
+        this.options.logger?.warn(
+          { err: error, delayMs: delay, resource: this.options.type.plural },
+          "list/watch failed; retrying",
+        );
+        this.options.onWatchRestart?.("error");
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private selectorQuery(): Record<string, string | undefined> {
+    return { labelSelector: this.options.labelSelector };
+  }
+
+  /** A full paged list; replaces the cache and emits only what changed. */
+  private async relist(): Promise<void> {
+    const path = collectionPath(this.options.type, this.options.namespace);
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = await this.http.json<{
+        metadata: { resourceVersion: string; continue?: string };
+        items: T[];
+      }>(path, {
+        query: { ...this.selectorQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
+      });
+      items.push(...page.items);
+      resourceVersion = page.metadata.resourceVersion;
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    this.stats.lists++;
+    const apiVersion = this.options.type.group
+      ? `${this.options.type.group}/${this.options.type.version}`
+      : this.options.type.version;
+    const seen = new Set<string>();
+    for (const item of items) {
+      item.apiVersion ??= apiVersion;
+      item.kind ??= this.options.type.kind;
+      const key = objectKey(item.metadata);
+      seen.add(key);
+      const old = this.store(key, item);
+      if (!old) this.emit({ type: "added", key, object: item });
+      else if (old.metadata.resourceVersion !== item.metadata.resourceVersion)
+        this.emit({ type: "updated", key, object: item, old });
+    }
+    for (const key of [...this.cache.keys()]) {
+      if (seen.has(key)) continue;
+      const old = this.remove(key);
+      if (old) this.emit({ type: "deleted", key, object: old });
+    }
+    this.resourceVersion = resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** One watch connection; resolves when it ends normally, throws GoneError on 410. */
+  private async watch(): Promise<"timeout" | "idle"> {
+    const abort = new AbortController();
+    this.watchAbort = abort;
+    const idleMs = this.options.idleTimeoutMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000;
+    let idle = false;
+    let timer: NodeJS.Timeout | undefined;
+    const touch = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        idle = true;
+        abort.abort();
+      }, idleMs);
+    };
+    touch();
+    this.stats.watches++;
+    try {
+      const res = await this.http.raw(collectionPath(this.options.type, this.options.namespace), {
+        query: {
+          ...this.selectorQuery(),
+          watch: 1,
+          allowWatchBookmarks: true,
+          resourceVersion: this.resourceVersion,
+          timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+        },
+        signal: abort.signal,
+      });
+      if (res.statusCode === 410) {
+        await res.body.dump();
+        throw new GoneError("410");
+      }
+      if (res.statusCode !== 200) {
+        const text = await res.body.text();
+        throw new Error(`watch answered ${res.statusCode}: ${text.slice(0, 200)}`);
+      }
+      res.body.on("data", touch);
+      const lines = createInterface({ input: res.body, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const line of lines) {
+        if (line.trim() === "") continue;
+        const event = JSON.parse(line) as WatchEvent;
+        this.handleWatchEvent(event);
+      }
+      return "timeout";
+    } catch (error) {
+      if (idle) {
+        this.stats.idleRestarts++;
+        return "idle";
+      }
+      throw error;
+    } finally {
+      if (timer) clearTimeout(timer);
+      abort.abort();
+    }
+  }
+
+  private handleWatchEvent(event: WatchEvent): void {
+    const object = event.object;
+    if (event.type === "ERROR") {
+      if (object.code === 410) throw new GoneError("410");
+      throw new Error(`watch error event: ${JSON.stringify(object).slice(0, 200)}`);
+    }
+    if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
+    if (event.type === "BOOKMARK") return;
+    this.stats.events++;
+    const typed = object as T;
+    const key = objectKey(typed.metadata);
+    if (event.type === "DELETED") {
+      const old = this.remove(key) ?? typed;
+      this.emit({ type: "deleted", key, object: old });
+      return;
+    }
+    const old = this.store(key, typed);
+    if (old) this.emit({ type: "updated", key, object: typed, old });
+    else this.emit({ type: "added", key, object: typed });
+  }
+}

@@ -1,0 +1,148 @@
+// A work queue with controller-runtime's guarantees: a key waits once however often it is added,
+// is never handed to two workers at once, and is handed out again after done() if it changed meanwhile.
+// Failures back off per key (5 ms doubling to 1000 s) under an overall token bucket (10/s, burst 100).
+import { ExponentialBackoff } from "./backoff.js";
+
+export interface QueueObserver {
+  onAdd?(key: string): void;
+  onDepth?(depth: number): void;
+  onRetry?(key: string): void;
+  /** Time a key waited between being queued and handed to a worker. */
+  onLatency?(ms: number): void;
+}
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Overall limit for rate-limited re-adds. */
+  qps?: number;
+  burst?: number;
+  observer?: QueueObserver;
+  now?: () => number;
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private readonly backoff: ExponentialBackoff;
+  private readonly now: () => number;
+  private tokens: number;
+  private tokensAt: number;
+  private shuttingDown = false;
+
+  constructor(private readonly options: WorkQueueOptions = {}) {
+    this.backoff = new ExponentialBackoff(options.baseDelayMs ?? 5, options.maxDelayMs ?? 1_000_000);
+    this.now = options.now ?? Date.now;
+    this.tokens = options.burst ?? 100;
+    this.tokensAt = this.now();
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    this.addedAt.set(key, this.now());
+    this.options.observer?.onAdd?.(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) this.handOut(key, waiter);
+    else {
+      this.queue.push(key);
+      this.options.observer?.onDepth?.(this.queue.length);
+    }
+  }
+
+  /** Add `key` after `delayMs`; an earlier pending add of the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = this.now() + delayMs;
+    const pending = this.waiting.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.waiting.set(key, { at, timer });
+  }
+
+  /** Re-add after a failure: the larger of the key's backoff and the overall bucket's wait. */
+  addRateLimited(key: string): number {
+    const delay = Math.max(this.backoff.next(key), this.bucketDelay());
+    this.options.observer?.onRetry?.(key);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  forget(key: string): void {
+    this.backoff.forget(key);
+  }
+
+  retries(key: string): number {
+    return this.backoff.attempts(key);
+  }
+
+  /** The next key, or undefined once the queue shuts down. */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.options.observer?.onDepth?.(this.queue.length);
+      return new Promise((resolve) => this.handOut(key, resolve));
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      const waiter = this.waiters.shift();
+      if (waiter) this.handOut(key, waiter);
+      else {
+        this.queue.push(key);
+        this.options.observer?.onDepth?.(this.queue.length);
+      }
+    }
+  }
+
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  private handOut(key: string, to: (key: string | undefined) => void): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    const added = this.addedAt.get(key);
+    if (added !== undefined) this.options.observer?.onLatency?.(this.now() - added);
+    to(key);
+  }
+
+  private bucketDelay(): number {
+    const qps = this.options.qps ?? 10;
+    const burst = this.options.burst ?? 100;
+    const now = this.now();
+    this.tokens = Math.min(burst, this.tokens + ((now - this.tokensAt) / 1000) * qps);
+    this.tokensAt = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / qps) * 1000);
+  }
+}
