@@ -256,6 +256,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         },
         signal: abort.signal,
       });
+      // Errors surface through the line iterator; this keeps the abort in `finally` from being unhandled.
+      res.body.on("error", () => {});
       if (res.statusCode === 410) {
         await res.body.dump();
         throw new GoneError("410");
@@ -266,6 +268,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       res.body.on("data", touch);
       const lines = createInterface({ input: res.body, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on("error", () => {});
       for await (const line of lines) {
         if (line.trim() === "") continue;
         const event = JSON.parse(line) as WatchEvent;

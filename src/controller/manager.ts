@@ -1,0 +1,265 @@
+// Runs informers, controllers, leader election and the health server, and shuts them down in order.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { OperatorMetrics } from "../observability/metrics.js";
+import { Controller, type Reconciler } from "./controller.js";
+import { EventRecorder } from "./events.js";
+import { Informer, type InformerEvent } from "./informer.js";
+import { KubeHttp } from "./kube-http.js";
+import { LeaderElector } from "./leader-election.js";
+import { type KubeObject, type ResourceType, splitKey } from "./resource.js";
+import { StatusWriter } from "./status-writer.js";
+import { WorkQueue } from "./work-queue.js";
+
+export const SECRET_TYPE: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  kind: "Secret",
+  namespaced: true,
+};
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  /** Namespaces to watch; all when empty. */
+  namespaces?: string[];
+  labelSelector?: string;
+  leaderElection?: {
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  watchTimeoutSeconds?: number;
+  idleTimeoutMs?: number;
+  resyncMs?: number;
+  component?: string;
+  /** Called once leadership is lost after it was held (the process should exit and restart). */
+  onLeadershipLost?: () => void;
+}
+
+/** One informer per watched namespace, seen as one cache. */
+export class NamespacedInformers<T extends KubeObject = KubeObject> {
+  readonly byNamespace: Map<string, Informer<T>>;
+  constructor(informers: Map<string, Informer<T>>) {
+    this.byNamespace = informers;
+  }
+  private pick(namespace: string | undefined): Informer<T> | undefined {
+    return this.byNamespace.get("") ?? this.byNamespace.get(namespace ?? "");
+  }
+  get(key: string): T | undefined {
+    return this.pick(splitKey(key).namespace)?.get(key);
+  }
+  list(): T[] {
+    return [...this.byNamespace.values()].flatMap((i) => i.list());
+  }
+  byIndex(name: string, value: string): T[] {
+    return [...this.byNamespace.values()].flatMap((i) => i.byIndex(name, value));
+  }
+  addIndex(name: string, fn: (o: T) => string[]): void {
+    for (const i of this.byNamespace.values()) i.addIndex(name, fn);
+  }
+  on(handler: (event: InformerEvent<T>) => void): void {
+    for (const i of this.byNamespace.values()) i.on(handler);
+  }
+  get hasSynced(): boolean {
+    return [...this.byNamespace.values()].every((i) => i.hasSynced);
+  }
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.byNamespace.values()].map((i) => i.waitForSync()));
+  }
+}
+
+export interface ControllerSpec<T extends KubeObject> {
+  name: string;
+  type: ResourceType;
+  workers?: number;
+  /** Secrets (names in the object's namespace) the object uses: a change to one requeues it. */
+  secretsOf?: (object: T) => string[];
+  reconciler: (ctx: ReconcileContext<T>) => Reconciler;
+}
+
+export interface ReconcileContext<T extends KubeObject> {
+  cache: NamespacedInformers<T>;
+  secrets: NamespacedInformers;
+  http: KubeHttp;
+  status: StatusWriter;
+  events: EventRecorder;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  queue: WorkQueue;
+}
+
+const SECRET_INDEX = "bySecret";
+
+/** Whether an update is worth a reconcile: not our own status writes. */
+function meaningfulChange(old: KubeObject, next: KubeObject): boolean {
+  const a = old.metadata;
+  const b = next.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    // objects without generation (e.g. Secrets) change by content
+    (a.generation === undefined && a.resourceVersion !== b.resourceVersion)
+  );
+}
+
+export class Manager {
+  readonly http: KubeHttp;
+  readonly statusWriter: StatusWriter;
+  readonly events: EventRecorder;
+  private readonly informerSets: NamespacedInformers[] = [];
+  private readonly controllers: {
+    spec: ControllerSpec<KubeObject>;
+    controller: Controller | undefined;
+    queue: WorkQueue;
+  }[] = [];
+  private secrets: NamespacedInformers | undefined;
+  private elector: LeaderElector | undefined;
+  private started = false;
+  private everLed = false;
+  private stopping = false;
+
+  constructor(private readonly options: ManagerOptions) {
+    this.http = new KubeHttp(options.kubeConfig);
+    this.statusWriter = new StatusWriter(this.http, {
+      onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }),
+    });
+    this.events = new EventRecorder(this.http, options.component ?? "dbfleet-operator", options.logger);
+  }
+
+  get ready(): boolean {
+    return this.started && this.informerSets.every((s) => s.hasSynced);
+  }
+
+  get isLeader(): boolean {
+    return this.elector ? this.elector.isLeader : this.started;
+  }
+
+  informersFor<T extends KubeObject>(type: ResourceType): NamespacedInformers<T> {
+    const namespaces = this.options.namespaces?.length ? this.options.namespaces : [""];
+    const map = new Map<string, Informer<T>>();
+    for (const ns of namespaces) {
+      map.set(
+        ns,
+        new Informer<T>(this.http, {
+          type,
+          namespace: ns || undefined,
+          labelSelector: type.kind === "Secret" ? undefined : this.options.labelSelector,
+          logger: this.options.logger,
+          ...(this.options.watchTimeoutSeconds === undefined
+            ? {}
+            : { watchTimeoutSeconds: this.options.watchTimeoutSeconds }),
+          ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
+          ...(this.options.resyncMs === undefined || type.kind === "Secret"
+            ? {}
+            : { resyncMs: this.options.resyncMs }),
+          onWatchRestart: (reason) =>
+            this.options.metrics.watchRestarts.inc({ resource: type.plural, reason }),
+        }),
+      );
+    }
+    const set = new NamespacedInformers<T>(map);
+    this.informerSets.push(set as unknown as NamespacedInformers);
+    return set;
+  }
+
+  addController<T extends KubeObject>(spec: ControllerSpec<T>): NamespacedInformers<T> {
+    const cache = this.informersFor<T>(spec.type);
+    const queue = new WorkQueue({ observer: this.options.metrics.queueObserver(spec.name) });
+    if (spec.secretsOf) {
+      const secretsOf = spec.secretsOf;
+      this.secrets ??= this.informersFor(SECRET_TYPE);
+      cache.addIndex(SECRET_INDEX, (o) => secretsOf(o).map((name) => `${o.metadata.namespace}/${name}`));
+      this.secrets.on((event) => {
+        if (event.type === "resync") return;
+        for (const owner of cache.byIndex(SECRET_INDEX, event.key))
+          queue.add(`${owner.metadata.namespace}/${owner.metadata.name}`);
+      });
+    }
+    cache.on((event) => {
+      if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
+      queue.add(event.key);
+    });
+    const entry = {
+      spec: spec as unknown as ControllerSpec<KubeObject>,
+      controller: undefined as Controller | undefined,
+      queue,
+    };
+    const manager = this;
+    const ctx: ReconcileContext<T> = {
+      cache,
+      // Read lazily: a later controller may be the one that starts the Secret informer.
+      get secrets() {
+        return manager.secretsOrEmpty();
+      },
+      http: this.http,
+      status: this.statusWriter,
+      events: this.events,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      queue,
+    };
+    entry.controller = new Controller({
+      name: spec.name,
+      queue,
+      reconciler: spec.reconciler(ctx),
+      workers: spec.workers ?? 2,
+      logger: this.options.logger,
+      observer: this.options.metrics.reconcileObserver(),
+    });
+    this.controllers.push(entry);
+    return cache;
+  }
+
+  private secretsOrEmpty(): NamespacedInformers {
+    this.secrets ??= new NamespacedInformers(new Map());
+    return this.secrets;
+  }
+
+  /** Start informers now; controllers once this replica leads (at once without leader election). */
+  async start(): Promise<void> {
+    this.started = true;
+    for (const set of this.informerSets) for (const informer of set.byNamespace.values()) informer.start();
+    const startControllers = () => {
+      this.everLed = true;
+      this.options.metrics.leader.set({ lease: this.options.leaderElection?.name ?? "none" }, 1);
+      void Promise.all(this.informerSets.map((s) => s.waitForSync())).then(() => {
+        if (this.stopping) return;
+        for (const c of this.controllers) c.controller?.start();
+      });
+    };
+    const le = this.options.leaderElection;
+    if (!le) {
+      startControllers();
+      return;
+    }
+    this.elector = new LeaderElector(this.http, {
+      ...le,
+      logger: this.options.logger,
+      onStartedLeading: startControllers,
+      onStoppedLeading: () => {
+        this.options.metrics.leader.set({ lease: le.name }, 0);
+        for (const c of this.controllers) c.controller?.abortNow();
+        if (this.everLed && !this.stopping) this.options.onLeadershipLost?.();
+      },
+    });
+    this.elector.start();
+  }
+
+  /** SIGTERM path: stop taking work, let in-flight reconciles finish up to `deadlineMs`, release the lease, close. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.controllers.map((c) => c.controller?.stop(deadlineMs)));
+    await this.elector?.stop();
+    await Promise.all(this.informerSets.flatMap((s) => [...s.byNamespace.values()].map((i) => i.stop())));
+    await this.http.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { WorkQueue } from "../../src/controller/work-queue.js";
+
+describe("work queue", () => {
+  it("keeps one entry per key however often it is added", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    q.add("b");
+    q.add("a");
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe("a");
+    expect(await q.get()).toBe("b");
+  });
+
+  it("never hands a key out twice at once, and hands it out again after done() if it changed meanwhile", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    const first = await q.get();
+    q.add("a");
+    expect(q.length).toBe(0);
+    let second: string | undefined;
+    void q.get().then((k) => (second = k));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(second).toBeUndefined();
+    q.done(first ?? "");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(second).toBe("a");
+  });
+
+  it("backs off per key: 5 ms doubling, capped, forgotten on success", () => {
+    const q = new WorkQueue({ burst: 1_000_000, maxDelayMs: 1000 });
+    expect([1, 2, 3, 4].map(() => q.addRateLimited("k"))).toEqual([5, 10, 20, 40]);
+    for (let i = 0; i < 20; i++) q.addRateLimited("k");
+    expect(q.addRateLimited("k")).toBe(1000);
+    expect(q.addRateLimited("other")).toBe(5);
+    q.forget("k");
+    expect(q.addRateLimited("k")).toBe(5);
+    q.shutdown();
+  });
+
+  it("applies the overall token bucket to rate-limited adds", () => {
+    let now = 0;
+    const q = new WorkQueue({ qps: 10, burst: 2, now: () => now });
+    expect(q.addRateLimited("a")).toBe(5);
+    expect(q.addRateLimited("b")).toBe(5);
+    expect(q.addRateLimited("c")).toBe(100);
+    now = 1000;
+    expect(q.addRateLimited("d")).toBe(5);
+    q.shutdown();
+  });
+
+  it("keeps the earliest of two delayed adds", async () => {
+    const q = new WorkQueue();
+    q.addAfter("a", 10_000);
+    q.addAfter("a", 10);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(q.length).toBe(1);
+    q.shutdown();
+  });
+
+  it("wakes waiting workers with undefined on shutdown", async () => {
+    const q = new WorkQueue();
+    const waiting = q.get();
+    q.shutdown();
+    expect(await waiting).toBeUndefined();
+  });
+});
