@@ -145,6 +145,7 @@ export const redisInstanceSetStatus = z
       .optional()
       .describe("The last batch delete and what DCS answered."),
     pendingApproval: pendingApproval.optional(),
+    missing: z.array(z.string()).optional().describe("Names or ids in spec.instances that no instance in scope has."),
     lastObservedAt: z.iso.datetime({ offset: true }).optional().describe("When the project was last listed."),
   })
   .describe("Observed instances in scope and the deletions requested.");

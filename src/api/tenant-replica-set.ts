@@ -129,6 +129,7 @@ export const tenantOperation = z
       .optional()
       .describe("Generic id of the DAG obshell answered with; unset until it answered."),
     retries: z.int().min(0).default(0).describe("RETRYs issued on the DAG."),
+    generation: z.int().min(0).optional().describe("metadata.generation the operation was planned for."),
   })
   .describe("The destructive operation in flight: written before the remote call.");
 
