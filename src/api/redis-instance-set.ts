@@ -119,6 +119,10 @@ export const deletionRecord = z.object({
   result: z.enum(["pending", "success", "failed"]).describe("pending before DCS answered, then its result."),
   lastError: z.string().optional().describe("Why the last attempt failed."),
   attempts: z.int().min(0).describe("Delete requests sent for it."),
+  goneAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("When the listing first stopped showing it: only then is it gone."),
 });
 
 export const batchResult = z.object({
@@ -145,8 +149,10 @@ export const redisInstanceSetStatus = z
       .optional()
       .describe("The last batch delete and what DCS answered."),
     pendingApproval: pendingApproval.optional(),
-    missing: z.array(z.string()).optional().describe("Names or ids in spec.instances that no instance in scope has."),
-    lastObservedAt: z.iso.datetime({ offset: true }).optional().describe("When the project was last listed."),
+    missing: z
+      .array(z.string())
+      .optional()
+      .describe("Names or ids in spec.instances that no instance in scope has."),
   })
   .describe("Observed instances in scope and the deletions requested.");
 

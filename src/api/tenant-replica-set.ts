@@ -151,10 +151,6 @@ export const tenantReplicaSetStatus = z
     operation: tenantOperation.optional(),
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
-    lastObservedAt: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .describe("When the tenant was last observed."),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

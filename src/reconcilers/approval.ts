@@ -13,7 +13,12 @@ export function planHash(kind: string, targets: readonly string[]): string {
  * Whether removing `removing` of `owned` needs approval: more than `threshold` when set, else more
  * than half of what is owned or more than the per-operation limit.
  */
-export function needsApproval(removing: number, owned: number, perOperation: number, threshold: number | undefined): boolean {
+export function needsApproval(
+  removing: number,
+  owned: number,
+  perOperation: number,
+  threshold: number | undefined,
+): boolean {
   if (removing === 0) return false;
   if (threshold !== undefined) return removing > threshold;
   return removing > owned / 2 || removing > perOperation;

@@ -16,12 +16,25 @@ export const BATCH_LIMIT = 50;
 const RETRY_BASE_MS = 30_000;
 const RETRY_MAX_MS = 600_000;
 /** States in which a delete cannot succeed now: wait, do not send. */
-const WAIT_STATES = new Set(["CREATING", "RESTARTING", "EXTENDING", "RESTORING", "FLUSHING", "MIGRATING", "UPGRADING", "DELETING"]);
+const WAIT_STATES = new Set([
+  "CREATING",
+  "RESTARTING",
+  "EXTENDING",
+  "RESTORING",
+  "FLUSHING",
+  "MIGRATING",
+  "UPGRADING",
+  "DELETING",
+]);
 
-export function inScope(selector: RedisInstanceSetSpec["selector"], instance: Pick<ObservedRedis, "name" | "tags">): boolean {
+export function inScope(
+  selector: RedisInstanceSetSpec["selector"],
+  instance: Pick<ObservedRedis, "name" | "tags">,
+): boolean {
   if (selector.namePrefix === undefined && selector.tags === undefined) return false;
   if (selector.namePrefix !== undefined && !instance.name.startsWith(selector.namePrefix)) return false;
-  for (const [key, value] of Object.entries(selector.tags ?? {})) if (instance.tags[key] !== value) return false;
+  for (const [key, value] of Object.entries(selector.tags ?? {}))
+    if (instance.tags[key] !== value) return false;
   return true;
 }
 
@@ -53,7 +66,9 @@ export function planRedis(
 ): RedisPlan {
   const owned = observed.filter((i) => inScope(spec.selector, i));
   const keep = new Set(spec.instances);
-  const toDelete = owned.filter((i) => !keep.has(i.name) && !keep.has(i.id)).sort((a, b) => a.name.localeCompare(b.name));
+  const toDelete = owned
+    .filter((i) => !keep.has(i.name) && !keep.has(i.id))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const missing = spec.instances.filter((k) => !owned.some((i) => i.name === k || i.id === k));
   const blockers: RedisPlan["blockers"] = [];
   if (missing.length > 0)
@@ -62,7 +77,10 @@ export function planRedis(
       message: `spec.instances names ${missing.join(", ")}, which no instance in scope has: nothing is deleted until the list is right (a typo would delete the instance meant)`,
     });
   if (spec.instances.length === 0 && !spec.policy.allowEmpty)
-    blockers.push({ reason: "EmptyWithoutAllowEmpty", message: "spec.instances is empty: set policy.allowEmpty to delete everything in scope" });
+    blockers.push({
+      reason: "EmptyWithoutAllowEmpty",
+      message: "spec.instances is empty: set policy.allowEmpty to delete everything in scope",
+    });
 
   const record = new Map(deletions.map((d) => [d.id, d]));
   const waiting: ObservedRedis[] = [];
@@ -71,13 +89,19 @@ export function planRedis(
   for (const i of toDelete) {
     const r = record.get(i.id);
     if (WAIT_STATES.has(i.status) || i.busy) waiting.push(i);
-    else if (r?.result === "failed" && now.getTime() - Date.parse(r.requestedAt) < retryDelayMs(r.attempts)) backingOff.push(i);
+    else if (r?.result === "failed" && now.getTime() - Date.parse(r.requestedAt) < retryDelayMs(r.attempts))
+      backingOff.push(i);
     else ready.push(i);
   }
   const next = ready.slice(0, spec.policy.maxDeletionsPerOperation);
   const batches: ObservedRedis[][] = [];
   for (let i = 0; i < next.length; i += BATCH_LIMIT) batches.push(next.slice(i, i + BATCH_LIMIT));
-  const required = needsApproval(toDelete.length, owned.length, spec.policy.maxDeletionsPerOperation, spec.policy.approvalThreshold);
+  const required = needsApproval(
+    toDelete.length,
+    owned.length,
+    spec.policy.maxDeletionsPerOperation,
+    spec.policy.approvalThreshold,
+  );
   return {
     owned,
     toDelete,
@@ -88,7 +112,10 @@ export function planRedis(
     blockers,
     approval: {
       required,
-      hash: planHash("DeleteInstances", toDelete.map((i) => i.id)),
+      hash: planHash(
+        "DeleteInstances",
+        toDelete.map((i) => i.id),
+      ),
       summary: `delete ${toDelete.length} of ${owned.length} instance(s) in scope: ${toDelete
         .slice(0, 20)
         .map((i) => i.name)

@@ -31,9 +31,17 @@ export interface TenantPlan {
 }
 
 export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservation | undefined): TenantPlan {
-  const empty = { zonesToRemove: [], nextOperation: [], approval: { required: false, hash: "", summary: "" }, converged: false };
+  const empty = {
+    zonesToRemove: [],
+    nextOperation: [],
+    approval: { required: false, hash: "", summary: "" },
+    converged: false,
+  };
   if (!observed) {
-    return { ...empty, blockers: [{ reason: "TenantNotFound", message: `obshell does not know tenant "${spec.tenant}"` }] };
+    return {
+      ...empty,
+      blockers: [{ reason: "TenantNotFound", message: `obshell does not know tenant "${spec.tenant}"` }],
+    };
   }
   const desired = new Set(spec.zones);
   const zones = observed.replicas.map((r) => r.zone);
@@ -51,7 +59,10 @@ export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservati
 
   const remaining = observed.replicas.filter((r) => desired.has(r.zone));
   if (zonesToRemove.length > 0 && remaining.length === 0)
-    blockers.push({ reason: "WouldRemoveLastReplica", message: "the plan would remove every replica of the tenant" });
+    blockers.push({
+      reason: "WouldRemoveLastReplica",
+      message: "the plan would remove every replica of the tenant",
+    });
   const fullBefore = observed.replicas.filter((r) => r.type === "FULL").length;
   const fullAfter = remaining.filter((r) => r.type === "FULL").length;
   if (zonesToRemove.length > 0 && !(fullAfter > 1 || (fullAfter === 1 && fullBefore === 1)))
@@ -67,7 +78,9 @@ export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservati
       message: `zone(s) ${primary.join(", ")} are in the first priority of primary_zone "${observed.primaryZone}": change the tenant's primary zone first`,
     });
   const replicaZones = new Set(zones);
-  const leftovers = observed.pools.filter((p) => p.zones.length > 0 && p.zones.every((z) => !replicaZones.has(z)));
+  const leftovers = observed.pools.filter(
+    (p) => p.zones.length > 0 && p.zones.every((z) => !replicaZones.has(z)),
+  );
   if (zonesToRemove.length === 0 && leftovers.length > 0)
     blockers.push({
       reason: "LeftoverPool",
@@ -76,7 +89,12 @@ export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservati
     });
 
   const nextOperation = zonesToRemove.slice(0, spec.policy.maxZonesPerOperation);
-  const required = needsApproval(zonesToRemove.length, zones.length, spec.policy.maxZonesPerOperation, spec.policy.approvalThreshold);
+  const required = needsApproval(
+    zonesToRemove.length,
+    zones.length,
+    spec.policy.maxZonesPerOperation,
+    spec.policy.approvalThreshold,
+  );
   return {
     zonesToRemove,
     nextOperation,

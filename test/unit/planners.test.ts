@@ -20,7 +20,12 @@ describe("planTenant (property-based)", () => {
   it("never removes a desired zone, never exceeds the per-operation limit, never leaves the tenant without a FULL majority", () => {
     fc.assert(
       fc.property(tenantCase, (c) => {
-        const spec = tenantReplicaSetSpec.parse({ obshell: endpoint, tenant: "t", zones: c.desired, policy: { maxZonesPerOperation: c.maxZones } });
+        const spec = tenantReplicaSetSpec.parse({
+          obshell: endpoint,
+          tenant: "t",
+          zones: c.desired,
+          policy: { maxZonesPerOperation: c.maxZones },
+        });
         const observed: TenantObservation = {
           name: "t",
           status: "NORMAL",
@@ -66,10 +71,34 @@ describe("planTenant (property-based)", () => {
       primaryZone: "RANDOM",
       pools: [],
     };
-    const one = planTenant(tenantReplicaSetSpec.parse({ obshell: endpoint, tenant: "t", zones: ["z1", "z2", "z3", "z4"], policy: { maxZonesPerOperation: 3 } }), observed);
+    const one = planTenant(
+      tenantReplicaSetSpec.parse({
+        obshell: endpoint,
+        tenant: "t",
+        zones: ["z1", "z2", "z3", "z4"],
+        policy: { maxZonesPerOperation: 3 },
+      }),
+      observed,
+    );
     expect(one.approval.required).toBe(false);
-    const three = planTenant(tenantReplicaSetSpec.parse({ obshell: endpoint, tenant: "t", zones: ["z1", "z2"], policy: { maxZonesPerOperation: 3 } }), observed);
-    const two = planTenant(tenantReplicaSetSpec.parse({ obshell: endpoint, tenant: "t", zones: ["z1", "z2", "z3"], policy: { maxZonesPerOperation: 3 } }), observed);
+    const three = planTenant(
+      tenantReplicaSetSpec.parse({
+        obshell: endpoint,
+        tenant: "t",
+        zones: ["z1", "z2"],
+        policy: { maxZonesPerOperation: 3 },
+      }),
+      observed,
+    );
+    const two = planTenant(
+      tenantReplicaSetSpec.parse({
+        obshell: endpoint,
+        tenant: "t",
+        zones: ["z1", "z2", "z3"],
+        policy: { maxZonesPerOperation: 3 },
+      }),
+      observed,
+    );
     expect(three.approval.required).toBe(true);
     expect(three.approval.hash).not.toBe(two.approval.hash);
   });
@@ -97,7 +126,13 @@ describe("planRedis (property-based)", () => {
             instances: keep,
             policy: { maxDeletionsPerOperation: max, allowEmpty: true },
           });
-          const observed: ObservedRedis[] = instances.map((i) => ({ id: i.id, name: i.name, status: i.status, tags: { team: i.team }, busy: i.busy }));
+          const observed: ObservedRedis[] = instances.map((i) => ({
+            id: i.id,
+            name: i.name,
+            status: i.status,
+            tags: { team: i.team },
+            busy: i.busy,
+          }));
           const plan = planRedis(spec, observed, [], new Date());
           const sent = plan.batches.flat();
           for (const i of sent) {
@@ -122,7 +157,12 @@ describe("planRedis (property-based)", () => {
       selector: { namePrefix: "cache-" },
       instances: ["cache-01"],
     });
-    const plan = planRedis(spec, [{ id: "1", name: "cache-1", status: "RUNNING", tags: {}, busy: false }], [], new Date());
+    const plan = planRedis(
+      spec,
+      [{ id: "1", name: "cache-1", status: "RUNNING", tags: {}, busy: false }],
+      [],
+      new Date(),
+    );
     expect(plan.blockers.map((b) => b.reason)).toEqual(["DesiredInstanceMissing"]);
   });
 
@@ -136,8 +176,20 @@ describe("planRedis (property-based)", () => {
       { id: "1", name: "cache-1", status: "RUNNING", tags: {}, busy: false },
       { id: "2", name: "cache-2", status: "RUNNING", tags: {}, busy: false },
     ];
-    const failed = { id: "2", name: "cache-2", requestedAt: "2026-11-23T07:00:00Z", result: "failed" as const, attempts: 1 };
-    expect(planRedis(spec, observed, [failed], new Date("2026-11-23T07:00:10Z")).backingOff.map((i) => i.id)).toEqual(["2"]);
-    expect(planRedis(spec, observed, [failed], new Date("2026-11-23T07:00:31Z")).batches.flat().map((i) => i.id)).toEqual(["2"]);
+    const failed = {
+      id: "2",
+      name: "cache-2",
+      requestedAt: "2026-11-23T07:00:00Z",
+      result: "failed" as const,
+      attempts: 1,
+    };
+    expect(
+      planRedis(spec, observed, [failed], new Date("2026-11-23T07:00:10Z")).backingOff.map((i) => i.id),
+    ).toEqual(["2"]);
+    expect(
+      planRedis(spec, observed, [failed], new Date("2026-11-23T07:00:31Z"))
+        .batches.flat()
+        .map((i) => i.id),
+    ).toEqual(["2"]);
   });
 });
