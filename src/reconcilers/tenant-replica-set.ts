@@ -18,9 +18,10 @@ import { ObshellClient } from "../providers/obshell/client.js";
 import type { DagDetail } from "../providers/obshell/schemas.js";
 import { ClientCache, credentialKey } from "./client-cache.js";
 import { readSecret } from "./credentials.js";
+import { observeTenant } from "./observe-tenant.js";
 import { type Outcome, saveStatus, timestamp } from "./outcome.js";
 import { clean, TENANT_REPLICA_SET } from "./resources.js";
-import { planTenant, type TenantObservation } from "./tenant-plan.js";
+import { planTenant } from "./tenant-plan.js";
 
 export interface TenantReconcilerOptions {
   now?: () => Date;
@@ -138,22 +139,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
     poll: number,
   ): Promise<ReconcileResult> {
     const tenantName = trs.spec.tenant;
-    let observation: TenantObservation | undefined;
-    try {
-      const tenant = await client.getTenant(tenantName);
-      observation = {
-        name: tenant.info.tenant_name,
-        status: tenant.info.status,
-        replicas: tenant.replicas,
-        primaryZone: tenant.info.primary_zone,
-        pools: (tenant.info.pools ?? []).map((p) => ({
-          name: p.pool_name,
-          zones: p.zone_list.split(";").filter((z) => z !== ""),
-        })),
-      };
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
+    const observation = await observeTenant(client, tenantName);
     const observed = (s: Status): Status =>
       observation
         ? { ...s, zones: observation.replicas.map((r) => r.zone), replicas: observation.replicas }

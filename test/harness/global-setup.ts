@@ -1,7 +1,7 @@
 // vitest globalSetup of the integration project: one control plane shared by every file.
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "./control-plane.js";
-import { installCrds, kubeConfigFor } from "./kube.js";
+import { bindOperatorIdentity, installCrds, kubeConfigFor } from "./kube.js";
 import { RawApi } from "./raw-api.js";
 
 declare module "vitest" {
@@ -22,7 +22,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const plane = await startControlPlane();
   try {
     const raw = new RawApi(plane.server, plane.caPem, plane.admin.token);
-    await installCrds(kubeConfigFor(plane.kubeconfigPath), raw).finally(() => raw.close());
+    await installCrds(kubeConfigFor(plane.kubeconfigPath), raw);
+    await bindOperatorIdentity(raw, plane.operator.user);
+    await raw.close();
   } catch (error) {
     await plane.stop();
     throw error;

@@ -50,3 +50,16 @@ export async function createTestNamespace(kc: KubeConfig, prefix: string): Promi
 export function customObjects(kc: KubeConfig): CustomObjectsApi {
   return kc.makeApiClient(CustomObjectsApi);
 }
+
+/** Applies deploy/rbac.yaml and binds its ClusterRole to the harness's non-admin operator identity. */
+export async function bindOperatorIdentity(raw: RawApi, user: string): Promise<void> {
+  const docs = loadAll(readFileSync(join(repoRoot, "deploy", "rbac.yaml"), "utf8")) as RawObject[];
+  for (const doc of docs) if (doc.kind === "ClusterRole") await raw.apply(doc);
+  await raw.apply({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "dbfleet-operator-test-identity" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "dbfleet-operator" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+  });
+}

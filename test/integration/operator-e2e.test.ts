@@ -1,0 +1,350 @@
+// The operator end to end: the real API server, both simulators over HTTP, the operator running
+// under the least-privileged identity bound to deploy/rbac.yaml.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
+import { OperatorMetrics } from "../../src/observability/metrics.js";
+import { createOperator, type Operator } from "../../src/operator.js";
+import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+import { ObshellSimulator } from "../simulators/obshell/server.js";
+import { DEMO_PROJECT, demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
+
+const kubeconfig = inject("kubeconfig");
+const { server, caPem, adminToken, operatorToken } = inject("apiServer");
+const raw = new RawApi(server, caPem, adminToken);
+const asOperator = new RawApi(server, caPem, operatorToken);
+const PASSWORD = "e2e-root-password";
+const AK = "AKE2E0000000000000001";
+const SK = "SKe2e00000000000000000000000000000000000";
+let ns = "";
+let obshell: ObshellSimulator;
+let dcs: DcsSimulator;
+let operator: Operator;
+
+type Condition = {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+};
+type SetObject = RawObject & {
+  metadata: { generation: number; annotations?: Record<string, string> };
+  status?: {
+    phase?: string;
+    observedGeneration?: number;
+    conditions?: Condition[];
+    dag?: { state: string; operator: string; stage: number; maxStage: number };
+    zones?: string[];
+    deletions?: {
+      id: string;
+      name: string;
+      result: string;
+      lastError?: string;
+      goneAt?: string;
+      attempts: number;
+    }[];
+    pendingApproval?: { hash: string };
+    observedCount?: number;
+    lastBatch?: { results: { result: string; instance: string }[] };
+  };
+};
+
+const trsPath = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`;
+const risPath = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/${name}`;
+const get = (path: string) => raw.call<SetObject>("GET", path);
+
+/** What `kubectl wait --for=condition=X` checks: the condition is True for the current generation. */
+async function waitFor(
+  path: string,
+  type: "Ready" | "Stalled",
+  reason?: string,
+  timeoutMs = 20_000,
+): Promise<SetObject> {
+  let last: SetObject | undefined;
+  await eventually(
+    `${path} ${type}${reason ? ` (${reason})` : ""}`,
+    async () => {
+      last = await get(path);
+      const c = last.status?.conditions?.find((x) => x.type === type);
+      return (
+        c?.status === "True" &&
+        c.observedGeneration === last.metadata.generation &&
+        (!reason || c.reason === reason)
+      );
+    },
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`);
+  });
+  return last as SetObject;
+}
+
+function tenantSet(
+  name: string,
+  tenant: string,
+  zones: string[],
+  policy: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name, namespace: ns },
+    spec: {
+      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+      tenant,
+      zones,
+      policy,
+      pollInterval: "2s",
+      ...extra,
+    },
+  };
+}
+
+function redisSet(
+  name: string,
+  project: string,
+  selector: Record<string, unknown>,
+  instances: string[],
+  policy: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "RedisInstanceSet",
+    metadata: { name, namespace: ns },
+    spec: {
+      dcs: { endpoint: dcs.url, projectId: project, credentialsSecretRef: { name: "dcs" } },
+      selector,
+      instances,
+      policy,
+      pollInterval: "2s",
+      ...extra,
+    },
+  };
+}
+
+const deletesOf = (tenant: string) =>
+  obshell.log.filter((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/${tenant}/replicas`);
+
+function startOperator(): Operator {
+  const op = createOperator({
+    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    logger: quietLogger,
+    metrics: new OperatorMetrics({ defaultMetrics: false }),
+    namespaces: [ns],
+    tenant: { dagPollMs: 50 },
+    redis: { deletePollMs: 100 },
+  });
+  void op.manager.start();
+  return op;
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfigFor(kubeconfig), "e2e");
+  obshell = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 40,
+    seed: {
+      zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })),
+      tenants: [
+        { name: "orders", zones: ["z1", "z2", "z3"], primaryZone: "z1;z2,z3" },
+        { name: "billing", zones: ["z1", "z2", "z3"], primaryZone: "z1" },
+        ...["t_hold", "t_retry", "t_lost", "t_restart", "t_dry", "t_ghost"].map((name) => ({
+          name,
+          zones: ["z1", "z2", "z3"],
+        })),
+      ],
+    },
+  });
+  await obshell.start();
+  dcs = new DcsSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    projects: demoDcsSeed(),
+    deleteDelayMs: 80,
+  });
+  await dcs.start();
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "obshell", namespace: ns },
+    stringData: { password: PASSWORD },
+  });
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "dcs", namespace: ns },
+    stringData: { accessKey: AK, secretKey: SK },
+  });
+  operator = startOperator();
+}, 60_000);
+
+afterAll(async () => {
+  await operator?.stop(2000);
+  await obshell?.stop();
+  await dcs?.stop();
+  await raw.close();
+  await asOperator.close();
+});
+
+describe("TenantReplicaSet end to end", () => {
+  it("removes the undesired zone through one DAG, mirrors it in status and becomes Ready", async () => {
+    await raw.apply(tenantSet("orders", "orders", ["z1", "z2"]));
+    const ready = await waitFor(trsPath("orders"), "Ready");
+    expect(ready.status?.zones).toEqual(["z1", "z2"]);
+    expect(ready.status?.dag).toMatchObject({ state: "SUCCEED", operator: "RUN", maxStage: 2 });
+    expect(ready.status?.phase).toBe("Ready");
+    expect(ready.status?.conditions?.map((c) => c.type)).toEqual(["Ready"]);
+    expect(obshell.cluster.tenants.get("orders")?.replicas.map((r) => r.zone)).toEqual(["z1", "z2"]);
+    expect(deletesOf("orders").map((e) => e.body)).toEqual([{ zones: ["z3"] }]);
+  });
+
+  it("refuses to remove a zone the primary zone needs, and says why", async () => {
+    await raw.apply(tenantSet("billing", "billing", ["z2", "z3"]));
+    const stalled = await waitFor(trsPath("billing"), "Stalled", "PrimaryZoneNeeded");
+    expect(stalled.status?.conditions?.find((c) => c.type === "Stalled")?.message).toContain("z1");
+    expect(deletesOf("billing")).toEqual([]);
+  });
+
+  it("refuses to act on a tenant obshell does not know", async () => {
+    await raw.apply(tenantSet("ghost", "no_such_tenant", ["z1"]));
+    await waitFor(trsPath("ghost"), "Stalled", "TenantNotFound");
+  });
+
+  it("holds a FAILED DAG with the failing node's log (onDagFailure: Hold)", async () => {
+    obshell.cluster.failNextDag.set("t_hold", 1);
+    await raw.apply(tenantSet("hold", "t_hold", ["z1", "z2"]));
+    const stalled = await waitFor(trsPath("hold"), "Stalled", "DagFailed");
+    expect(stalled.status?.dag).toMatchObject({ state: "FAILED", operator: "RUN" });
+    expect(stalled.status?.conditions?.find((c) => c.type === "Stalled")?.message).toContain(
+      "Alter tenant locality",
+    );
+    expect(deletesOf("t_hold").length).toBe(1);
+  });
+
+  it("retries a FAILED DAG through obshell (onDagFailure: Retry) and converges", async () => {
+    obshell.cluster.failNextDag.set("t_retry", 1);
+    await raw.apply(tenantSet("retry", "t_retry", ["z1", "z2"], { onDagFailure: "Retry", maxDagRetries: 2 }));
+    await waitFor(trsPath("retry"), "Ready");
+    const operations = obshell.log.filter(
+      (e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/"),
+    );
+    expect(operations.map((e) => e.body)).toEqual([{ operator: "RETRY" }]);
+    expect(deletesOf("t_retry").length).toBe(1);
+  });
+
+  it("finds the DAG again when the delete's reply was lost, and never sends the delete twice", async () => {
+    obshell.addFault({ method: "DELETE", path: /t_lost/, kind: "reset", phase: "after", times: 1 });
+    await raw.apply(tenantSet("lost", "t_lost", ["z1", "z2"]));
+    await waitFor(trsPath("lost"), "Ready");
+    expect(deletesOf("t_lost").length).toBe(1);
+    expect(deletesOf("t_lost")[0]?.executed).toBe(true);
+  });
+
+  it("plans and records but never deletes in dry-run", async () => {
+    await raw.apply(tenantSet("dry", "t_dry", ["z1", "z2"], { dryRun: true }));
+    await eventually("phase DryRun", async () => (await get(trsPath("dry"))).status?.phase === "DryRun");
+    expect(deletesOf("t_dry")).toEqual([]);
+  });
+
+  it("follows the same DAG after the operator is stopped mid-operation and started again", async () => {
+    obshell.stageMs = 400;
+    await raw.apply(tenantSet("restart", "t_restart", ["z1", "z2"]));
+    await eventually(
+      "the DAG running",
+      async () => (await get(trsPath("restart"))).status?.dag?.state !== undefined,
+    );
+    await operator.stop(1000);
+    operator = startOperator();
+    obshell.stageMs = 40;
+    await waitFor(trsPath("restart"), "Ready");
+    expect(deletesOf("t_restart").length).toBe(1);
+  });
+});
+
+describe("RedisInstanceSet end to end", () => {
+  it("deletes what is in scope and not desired, records partial failures, and never touches anything outside the selector", async () => {
+    const keep = Array.from({ length: 8 }, (_, i) => `cache-eu-${i + 1}`);
+    await raw.apply(
+      redisSet("checkout", DEMO_PROJECT, { namePrefix: "cache-eu-", tags: { team: "checkout" } }, keep),
+    );
+    await eventually(
+      "the 4 instances gone and 2 failures recorded",
+      async () => {
+        const d = (await get(risPath("checkout"))).status?.deletions ?? [];
+        return d.filter((x) => x.goneAt).length === 4 && d.filter((x) => x.result === "failed").length === 2;
+      },
+      20_000,
+    );
+    const status = (await get(risPath("checkout"))).status;
+    expect(
+      status?.deletions
+        ?.filter((d) => d.result === "failed")
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["cache-eu-frozen", "cache-eu-yearly"]);
+    expect(status?.deletions?.find((d) => d.result === "failed")?.lastError).toContain("DCS answered failed");
+    expect(status?.lastBatch?.results.length).toBeGreaterThan(0);
+    const remaining = dcs.instances(DEMO_PROJECT).map((i) => i.name);
+    for (const name of [...keep, "session-store", "cache-eu-frozen", "cache-eu-yearly", "cache-eu-failed"])
+      expect(remaining).toContain(name);
+    expect(remaining.filter((n) => n.startsWith("search-eu-")).length).toBe(10);
+    const deletes = dcs.log.filter((e) => e.method === "DELETE");
+    expect(deletes.every((e) => !e.query.includes("all_failure"))).toBe(true);
+    const sentNames = deletes.flatMap((e) => (e.body as { instances: string[] }).instances ?? []);
+    const nameOf = new Map(
+      [...dcs.instances(DEMO_PROJECT), ...dcs.deleted].map((i) => [i.instance_id, i.name]),
+    );
+    for (const id of sentNames) expect(nameOf.get(id)).toMatch(/^cache-eu-(9|1[0-2]|frozen|yearly)$/);
+    expect((deletes[0]?.body as { is_recycle?: boolean }).is_recycle).toBe(true);
+  });
+
+  it("waits for approval of a large plan and acts once the annotation carries the plan's hash", async () => {
+    await raw.apply(redisSet("analytics", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"]));
+    const stalled = await waitFor(risPath("analytics"), "Stalled", "ApprovalRequired");
+    const hash = stalled.status?.pendingApproval?.hash ?? "";
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(dcs.instances(OTHER_PROJECT).length).toBe(6);
+    await raw.call(
+      "PATCH",
+      risPath("analytics"),
+      { metadata: { annotations: { [APPROVE_PLAN_ANNOTATION]: hash } } },
+      "application/merge-patch+json",
+    );
+    const ready = await waitFor(risPath("analytics"), "Ready", undefined, 30_000);
+    expect(ready.status?.observedCount).toBe(1);
+    expect(dcs.instances(OTHER_PROJECT).map((i) => i.name)).toEqual(["analytics-1"]);
+  });
+
+  it("makes no remote call while paused", async () => {
+    const before = dcs.log.length;
+    await raw.apply(
+      redisSet("paused", DEMO_PROJECT, { namePrefix: "search-eu-" }, ["search-eu-1"], {}, { paused: true }),
+    );
+    await eventually("phase Paused", async () => (await get(risPath("paused"))).status?.phase === "Paused");
+    expect(dcs.log.slice(before).filter((e) => e.method === "DELETE")).toEqual([]);
+    expect(dcs.instances(DEMO_PROJECT).filter((i) => i.name.startsWith("search-eu-")).length).toBe(10);
+  });
+});
+
+describe("least privilege", () => {
+  it("the operator's identity can read Secrets but cannot delete them or write a spec", async () => {
+    await asOperator.call("GET", `/api/v1/namespaces/${ns}/secrets/obshell`);
+    const denied = await asOperator.call("DELETE", `/api/v1/namespaces/${ns}/secrets/obshell`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(denied).toBeInstanceOf(RawApiError);
+    expect((denied as RawApiError).status).toBe(403);
+    const specWrite = await asOperator
+      .call("PATCH", trsPath("orders"), { spec: { zones: ["z1"] } }, "application/merge-patch+json")
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((specWrite as RawApiError).status).toBe(403);
+  });
+});
