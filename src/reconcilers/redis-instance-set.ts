@@ -134,7 +134,9 @@ export class RedisInstanceSetReconciler implements Reconciler {
   ): Promise<ReconcileResult> {
     const poll = durationMs(ris.spec.pollInterval);
     const deletePoll = this.options.deletePollMs ?? 5000;
-    const listing = await this.listings.get(listingKey, client, poll);
+    // While deletions are in flight, look often enough to see them leave; otherwise once per poll interval.
+    const inFlight = (ris.status?.deletions ?? []).some((d) => !d.goneAt && d.result !== "failed");
+    const listing = await this.listings.get(listingKey, client, inFlight ? Math.min(poll, deletePoll) : poll);
     const observed = listing.instances.map(observedRedis);
     const listed = new Map(observed.map((i) => [i.id, i]));
     const now = this.now();

@@ -16,7 +16,10 @@ let dir: string;
 beforeAll(async () => {
   obshell = new ObshellSimulator({ password: "pw-plan", seed: demoObshellSeed });
   await obshell.start();
-  dcs = new DcsSimulator({ credentials: [{ accessKey: "AKPLAN", secretKey: "SKPLAN" }], projects: demoDcsSeed() });
+  dcs = new DcsSimulator({
+    credentials: [{ accessKey: "AKPLAN", secretKey: "SKPLAN" }],
+    projects: demoDcsSeed(),
+  });
   await dcs.start();
   process.env.OBSHELL_PASSWORD = "pw-plan";
   process.env.DCS_ACCESS_KEY = "AKPLAN";
@@ -42,7 +45,11 @@ const trs = (zones: string[]) => ({
   apiVersion: "dbfleet.io/v1alpha1",
   kind: "TenantReplicaSet",
   metadata: { name: "orders" },
-  spec: { obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } }, tenant: "orders", zones },
+  spec: {
+    obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+    tenant: "orders",
+    zones,
+  },
 });
 const ris = (instances: string[]) => ({
   apiVersion: "dbfleet.io/v1alpha1",
@@ -57,13 +64,32 @@ const ris = (instances: string[]) => ({
 
 describe("dbfleet-operator plan", () => {
   it("prints what a merge would delete and exits 2, without deleting anything", async () => {
-    const file = write("pending.yaml", [trs(["z1", "z2"]), ris(["cache-eu-1", "cache-eu-2", "cache-eu-3", "cache-eu-4", "cache-eu-5", "cache-eu-6", "cache-eu-7", "cache-eu-8", "cache-eu-9", "cache-eu-10", "cache-eu-11"])]);
+    const file = write("pending.yaml", [
+      trs(["z1", "z2"]),
+      ris([
+        "cache-eu-1",
+        "cache-eu-2",
+        "cache-eu-3",
+        "cache-eu-4",
+        "cache-eu-5",
+        "cache-eu-6",
+        "cache-eu-7",
+        "cache-eu-8",
+        "cache-eu-9",
+        "cache-eu-10",
+        "cache-eu-11",
+      ]),
+    ]);
     let out = "";
     const code = await plan(["-f", file, "-o", "json"], (t) => (out += t));
     expect(code).toBe(2);
     const rows = JSON.parse(out) as { kind: string; wouldDelete: string[] }[];
     expect(rows.find((r) => r.kind === "TenantReplicaSet")?.wouldDelete).toEqual(["z3"]);
-    expect(rows.find((r) => r.kind === "RedisInstanceSet")?.wouldDelete.sort()).toEqual(["cache-eu-12", "cache-eu-frozen", "cache-eu-yearly"]);
+    expect(rows.find((r) => r.kind === "RedisInstanceSet")?.wouldDelete.sort()).toEqual([
+      "cache-eu-12",
+      "cache-eu-frozen",
+      "cache-eu-yearly",
+    ]);
     expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
   });
@@ -78,6 +104,8 @@ describe("dbfleet-operator plan", () => {
 
   it("refuses a bad manifest, naming the file and the field", async () => {
     const file = write("bad.yaml", [{ ...trs([]), spec: { ...trs([]).spec, zones: [] } }]);
-    await expect(plan(["-f", file])).rejects.toThrow(/bad\.yaml \(document 1, TenantReplicaSet\): spec\.zones/);
+    await expect(plan(["-f", file])).rejects.toThrow(
+      /bad\.yaml \(document 1, TenantReplicaSet\): spec\.zones/,
+    );
   });
 });
