@@ -330,6 +330,43 @@ describe("RedisInstanceSet end to end", () => {
   });
 });
 
+describe("credentials", () => {
+  it("stalls without its Secret, and a Secret created later requeues the set", async () => {
+    await raw.apply({
+      ...redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"]),
+      spec: {
+        ...(redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"])
+          .spec as object),
+        dcs: { endpoint: dcs.url, projectId: OTHER_PROJECT, credentialsSecretRef: { name: "dcs-late" } },
+      },
+    });
+    const stalled = await waitFor(risPath("late-secret"), "Stalled", "CredentialsMissing");
+    expect(stalled.status?.conditions?.find((c) => c.type === "Stalled")?.message).toContain("dcs-late");
+    await raw.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "dcs-late", namespace: ns },
+      stringData: { accessKey: AK, secretKey: SK },
+    });
+    await waitFor(risPath("late-secret"), "Ready");
+  });
+
+  it("never writes a credential into status or events", async () => {
+    const events = await raw.call<{ items: unknown[] }>("GET", `/api/v1/namespaces/${ns}/events`);
+    const sets = await raw.call<{ items: unknown[] }>(
+      "GET",
+      `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets`,
+    );
+    const tenants = await raw.call<{ items: unknown[] }>(
+      "GET",
+      `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`,
+    );
+    const text = JSON.stringify([events.items, sets.items, tenants.items]);
+    expect(events.items.length).toBeGreaterThan(0);
+    for (const secret of [PASSWORD, SK, AK]) expect(text).not.toContain(secret);
+  });
+});
+
 describe("least privilege", () => {
   it("the operator's identity can read Secrets but cannot delete them or write a spec", async () => {
     await asOperator.call("GET", `/api/v1/namespaces/${ns}/secrets/obshell`);
