@@ -9,5 +9,13 @@ export function renderCrdFiles(): Record<string, string> {
   for (const [file, crd] of Object.entries(allCrds())) {
     files[file] = HEADER + dump(crd, { lineWidth: -1, noRefs: true });
   }
+  // So deploy/ can list ../crds as a kustomize resource.
+  files["kustomization.yaml"] =
+    HEADER +
+    dump({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: Object.keys(files).sort(),
+    });
   return files;
 }

@@ -18,7 +18,7 @@ export function kubeConfigFor(kubeconfigPath: string, context: "admin" | "operat
 export function crdDocuments(): RawObject[] {
   const dir = join(repoRoot, "crds");
   return readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
+    .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
     .sort()
     .flatMap((f) => loadAll(readFileSync(join(dir, f), "utf8")) as RawObject[]);
 }

@@ -23,6 +23,8 @@ const NAMESPACED: Record<string, string> = {
   Role: "roles",
   RoleBinding: "rolebindings",
   Lease: "leases",
+  Deployment: "deployments",
+  Service: "services",
   TenantReplicaSet: "tenantreplicasets",
   RedisInstanceSet: "redisinstancesets",
 };
