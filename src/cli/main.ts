@@ -5,7 +5,7 @@ import { plan } from "./plan.js";
 import { run } from "./run.js";
 
 const USAGE = `usage:
-  dbfleet-operator run  [--namespace NS]... [--label-selector SEL] [--leader-elect=false] [--lease-name N]
+  dbfleet-operator run  [--namespace NS]... [--label-selector SEL] [--leader-elect=true|false] [--lease-name N]
                         [--workers N] [--metrics-port 8080] [--kubeconfig PATH] [--log-level info]
   dbfleet-operator plan -f FILE|DIR [-f ...] [-o table|json] [--kubeconfig PATH] [--namespace NS]
     exit 0: nothing would change; 2: deletions pending; 1: could not tell`;

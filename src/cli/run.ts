@@ -13,7 +13,10 @@ const runFlags = z.object({
   kubeconfig: z.string().optional(),
   namespace: z.array(z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" })).default([]),
   "label-selector": z.string().optional(),
-  "leader-elect": z.boolean().default(true),
+  "leader-elect": z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
   "lease-name": z
     .string()
     .regex(/^[a-z0-9.-]+$/)
@@ -35,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: "string" },
     namespace: { type: "string", multiple: true },
     "label-selector": { type: "string" },
-    "leader-elect": { type: "boolean" },
+    "leader-elect": { type: "string" },
     "lease-name": { type: "string" },
     "lease-namespace": { type: "string" },
     "lease-duration": { type: "string" },

@@ -1,0 +1,99 @@
+// `dbfleet-operator run` as a process: probes, metrics, leader election under the operator's own
+// identity, and a clean exit on SIGTERM with the lease released.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eventually } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { RawApi } from "../harness/raw-api.js";
+
+const kubeconfig = inject("kubeconfig");
+const { server, caPem, adminToken } = inject("apiServer");
+const raw = new RawApi(server, caPem, adminToken);
+let ns = "";
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfigFor(kubeconfig), "cli");
+});
+afterAll(() => raw.close());
+
+describe("dbfleet-operator run", () => {
+  it("serves /healthz, /readyz and /metrics, leads, and exits 0 on SIGTERM with the lease released", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "..", "..", "src", "cli", "main.ts"),
+        "run",
+        `--kubeconfig=${kubeconfig}`,
+        `--namespace=${ns}`,
+        "--lease-namespace",
+        ns,
+        "--lease-name=cli-test",
+        "--metrics-port=0",
+        "--metrics-host=127.0.0.1",
+        "--retry-period=200ms",
+        "--identity=cli-test-replica",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await eventually("the start log line", () => /"metrics":"(http:[^"]+)"/.test(out), 20_000);
+      const url = /"metrics":"(http:[^"]+)"/.exec(out)?.[1] ?? "";
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      await eventually("readyz 200", async () => (await fetch(`${url}/readyz`)).status === 200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain("dbfleet_workqueue_depth");
+      await eventually(
+        "the lease held",
+        async () =>
+          (
+            await raw
+              .call<{ spec: { holderIdentity?: string } }>(
+                "GET",
+                `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/cli-test`,
+              )
+              .catch(() => undefined)
+          )?.spec.holderIdentity === "cli-test-replica",
+      );
+      await eventually("dbfleet_leader 1", async () =>
+        (await (await fetch(`${url}/metrics`)).text()).includes('dbfleet_leader{lease="cli-test"} 1'),
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      const lease = await raw.call<{ spec: { holderIdentity?: string } }>(
+        "GET",
+        `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/cli-test`,
+      );
+      expect(lease.spec.holderIdentity).toBe("");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("refuses a bad flag with a message naming it, and exits 64", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "..", "..", "src", "cli", "main.ts"),
+        "run",
+        "--workers=lots",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(code).toBe(64);
+    expect(err).toContain("--workers:");
+  });
+});
