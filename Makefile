@@ -54,3 +54,25 @@ sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"
 .PHONY: demo
 demo: node_modules envtest-bin ## local Kubernetes + simulators + examples, until Ctrl-C
 	npx tsx scripts/demo.ts
+
+# --- kind, for users with Docker (not run in CI: no Docker engine there) ---
+KIND_CLUSTER ?= dbfleet
+IMAGE ?= dbfleet-operator:dev
+
+.PHONY: image
+image: ## build the operator image
+	docker build -t $(IMAGE) .
+
+.PHONY: kind-up
+kind-up: ## create a kind cluster
+	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --name $(KIND_CLUSTER)
+
+.PHONY: kind-load
+kind-load: image ## load the image into the kind cluster
+	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
+
+.PHONY: e2e-kind
+e2e-kind: kind-up kind-load ## install crds/ and deploy/ on kind and wait for the operator to be ready
+	kubectl --context kind-$(KIND_CLUSTER) apply -k deploy/
+	kubectl --context kind-$(KIND_CLUSTER) -n dbfleet-system rollout status deployment/dbfleet-operator --timeout=180s
+	kubectl --context kind-$(KIND_CLUSTER) get crd tenantreplicasets.dbfleet.io redisinstancesets.dbfleet.io

@@ -2,6 +2,7 @@
 // under the least-privileged identity bound to deploy/rbac.yaml.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
+import { assessKstatus } from "../../src/observability/kstatus.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
 import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
@@ -200,6 +201,7 @@ describe("TenantReplicaSet end to end", () => {
     expect(ready.status?.conditions?.map((c) => c.type)).toEqual(["Ready"]);
     expect(obshell.cluster.tenants.get("orders")?.replicas.map((r) => r.zone)).toEqual(["z1", "z2"]);
     expect(deletesOf("orders").map((e) => e.body)).toEqual([{ zones: ["z3"] }]);
+    expect(assessKstatus(ready).status).toBe("Current");
   });
 
   it("refuses to remove a zone the primary zone needs, and says why", async () => {
@@ -207,6 +209,7 @@ describe("TenantReplicaSet end to end", () => {
     const stalled = await waitFor(trsPath("billing"), "Stalled", "PrimaryZoneNeeded");
     expect(stalled.status?.conditions?.find((c) => c.type === "Stalled")?.message).toContain("z1");
     expect(deletesOf("billing")).toEqual([]);
+    expect(assessKstatus(stalled).status).toBe("Failed");
   });
 
   it("refuses to act on a tenant obshell does not know", async () => {

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: compile with dev dependencies, ship the compiled JS and production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM gcr.io/distroless/nodejs20-debian12:nonroot
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY package.json ./
+# Node is PID 1 and handles SIGTERM itself (src/cli/run.ts): in-flight reconciles finish, the Lease
+# is released, then it exits 0. Nothing is written to the filesystem, so a read-only root works.
+USER 65532:65532
+ENV NODE_ENV=production
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/main.js"]
+CMD ["run"]
