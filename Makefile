@@ -72,7 +72,8 @@ kind-load: image ## load the image into the kind cluster
 	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
 
 .PHONY: e2e-kind
-e2e-kind: kind-up kind-load ## install crds/ and deploy/ on kind and wait for the operator to be ready
+e2e-kind: kind-up kind-load ## deploy on kind, wait for it, then run the envtest suites against that cluster
 	kubectl --context kind-$(KIND_CLUSTER) apply -k deploy/
 	kubectl --context kind-$(KIND_CLUSTER) -n dbfleet-system rollout status deployment/dbfleet-operator --timeout=180s
-	kubectl --context kind-$(KIND_CLUSTER) get crd tenantreplicasets.dbfleet.io redisinstancesets.dbfleet.io
+	kind get kubeconfig --name $(KIND_CLUSTER) > .kind-kubeconfig
+	DBFLEET_KUBECONFIG=$(CURDIR)/.kind-kubeconfig npx vitest run --project integration
