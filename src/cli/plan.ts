@@ -112,100 +112,88 @@ class Credentials {
   }
 }
 
+type PlanOutcome = Pick<
+  PlanRow,
+  "wouldDelete" | "nextOperation" | "blockers" | "approvalRequired" | "planHash"
+>;
+
+function outcome(
+  wouldDelete: string[],
+  nextOperation: string[],
+  blockers: { reason: string; message: string }[],
+  approval: { required: boolean; hash: string },
+): PlanOutcome {
+  return {
+    wouldDelete,
+    nextOperation,
+    blockers: blockers.map((b) => `${b.reason}: ${b.message}`),
+    approvalRequired: approval.required,
+    planHash: approval.hash,
+  };
+}
+
+/** The planner's view of one set: the same observation and plan functions the controller uses. */
+async function planOne(entry: Parsed, namespace: string, credentials: Credentials): Promise<PlanOutcome> {
+  if (entry.kind === "TenantReplicaSet") {
+    const spec = entry.set.spec;
+    const ref = spec.obshell.credentialsSecretRef;
+    const [password = ""] = await credentials.get(
+      namespace,
+      ref.name,
+      [ref.key],
+      [credentials.obshellPassword],
+    );
+    const client = new ObshellClient({
+      endpoint: spec.obshell.endpoint,
+      password: () => password,
+      timeoutMs: durationMs(spec.obshell.requestTimeout),
+    });
+    const plan = planTenant(spec, await observeTenant(client, spec.tenant).finally(() => client.close()));
+    return outcome(plan.zonesToRemove, plan.nextOperation, plan.blockers, plan.approval);
+  }
+  const spec = entry.set.spec;
+  const ref = spec.dcs.credentialsSecretRef;
+  const [accessKey = "", secretKey = ""] = await credentials.get(
+    namespace,
+    ref.name,
+    [ref.accessKeyKey, ref.secretKeyKey],
+    credentials.dcs,
+  );
+  const client = new DcsClient({
+    endpoint: spec.dcs.endpoint,
+    projectId: spec.dcs.projectId,
+    auth: { kind: "aksk", credentials: () => ({ accessKey, secretKey }) },
+  });
+  const listing = await client.listInstances().finally(() => client.close());
+  const plan = planRedis(
+    spec,
+    listing.instances.map(observedRedis),
+    entry.set.status?.deletions ?? [],
+    new Date(),
+  );
+  return outcome(
+    plan.toDelete.map((i) => i.name),
+    plan.batches.flat().map((i) => i.name),
+    plan.blockers,
+    plan.approval,
+  );
+}
+
 export async function planRows(sets: Parsed[], http: KubeHttp | undefined): Promise<PlanRow[]> {
   const credentials = new Credentials(http);
   const rows: PlanRow[] = [];
   for (const entry of sets) {
-    const meta = entry.set.metadata;
-    const namespace = meta.namespace ?? "default";
-    if (entry.kind === "TenantReplicaSet") {
-      const spec = entry.set.spec;
-      const base = {
-        kind: entry.kind,
-        namespace,
-        name: meta.name,
-        target: `tenant ${spec.tenant} @ ${spec.obshell.endpoint}`,
-      };
-      try {
-        const ref = spec.obshell.credentialsSecretRef;
-        const [password = ""] = await credentials.get(
-          namespace,
-          ref.name,
-          [ref.key],
-          [credentials.obshellPassword],
-        );
-        const client = new ObshellClient({
-          endpoint: spec.obshell.endpoint,
-          password: () => password,
-          timeoutMs: durationMs(spec.obshell.requestTimeout),
-        });
-        const plan = planTenant(spec, await observeTenant(client, spec.tenant).finally(() => client.close()));
-        rows.push({
-          ...base,
-          wouldDelete: plan.zonesToRemove,
-          nextOperation: plan.nextOperation,
-          blockers: plan.blockers.map((b) => `${b.reason}: ${b.message}`),
-          approvalRequired: plan.approval.required,
-          planHash: plan.approval.hash,
-        });
-      } catch (error) {
-        rows.push({
-          ...base,
-          wouldDelete: [],
-          nextOperation: [],
-          blockers: [],
-          approvalRequired: false,
-          planHash: "",
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    } else {
-      const spec = entry.set.spec;
-      const base = {
-        kind: entry.kind,
-        namespace,
-        name: meta.name,
-        target: `project ${spec.dcs.projectId} @ ${spec.dcs.endpoint}`,
-      };
-      try {
-        const ref = spec.dcs.credentialsSecretRef;
-        const [accessKey = "", secretKey = ""] = await credentials.get(
-          namespace,
-          ref.name,
-          [ref.accessKeyKey, ref.secretKeyKey],
-          credentials.dcs,
-        );
-        const client = new DcsClient({
-          endpoint: spec.dcs.endpoint,
-          projectId: spec.dcs.projectId,
-          auth: { kind: "aksk", credentials: () => ({ accessKey, secretKey }) },
-        });
-        const listing = await client.listInstances().finally(() => client.close());
-        const plan = planRedis(
-          spec,
-          listing.instances.map(observedRedis),
-          entry.set.status?.deletions ?? [],
-          new Date(),
-        );
-        rows.push({
-          ...base,
-          wouldDelete: plan.toDelete.map((i) => i.name),
-          nextOperation: plan.batches.flat().map((i) => i.name),
-          blockers: plan.blockers.map((b) => `${b.reason}: ${b.message}`),
-          approvalRequired: plan.approval.required,
-          planHash: plan.approval.hash,
-        });
-      } catch (error) {
-        rows.push({
-          ...base,
-          wouldDelete: [],
-          nextOperation: [],
-          blockers: [],
-          approvalRequired: false,
-          planHash: "",
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+    const namespace = entry.set.metadata.namespace ?? "default";
+    const target =
+      entry.kind === "TenantReplicaSet"
+        ? `tenant ${entry.set.spec.tenant} @ ${entry.set.spec.obshell.endpoint}`
+        : `project ${entry.set.spec.dcs.projectId} @ ${entry.set.spec.dcs.endpoint}`;
+    const base = { kind: entry.kind, namespace, name: entry.set.metadata.name, target };
+    try {
+      rows.push({ ...base, ...(await planOne(entry, namespace, credentials)) });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      rows.push({ ...base, ...outcome([], [], [], { required: false, hash: "" }), error: message });
     }
   }
   return rows;

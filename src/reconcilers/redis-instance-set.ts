@@ -15,12 +15,13 @@ import type { ReconcileContext } from "../controller/manager.js";
 import type { KubeObject } from "../controller/resource.js";
 import { DcsClient } from "../providers/dcs/client.js";
 import type { DcsInstance } from "../providers/dcs/schemas.js";
-import { AuthError, BadRequestError, NotFoundError, RemoteError } from "../providers/errors.js";
+import { BadRequestError, NotFoundError, RemoteError } from "../providers/errors.js";
 import { ClientCache, credentialKey } from "./client-cache.js";
 import { readSecret } from "./credentials.js";
 import { SharedListings } from "./dcs-listings.js";
 import { type Outcome, saveStatus, timestamp } from "./outcome.js";
 import { inScope, type ObservedRedis, planRedis } from "./redis-plan.js";
+import { remoteFailure } from "./remote-failure.js";
 import { REDIS_INSTANCE_SET } from "./resources.js";
 
 export interface RedisReconcilerOptions {
@@ -112,17 +113,9 @@ export class RedisInstanceSetReconciler implements Reconciler {
       if (!(error instanceof RemoteError)) throw error;
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
-      if (error instanceof AuthError) {
-        await this.save(object, { phase: "Stalled", reason: "AuthenticationFailed", message: error.message });
-        // Five bad signatures in a row lock the AK/SK for 5 minutes: never retry in a loop.
-        return { requeueAfterMs: 300_000 };
-      }
-      await this.save(object, {
-        phase: "Reconciling",
-        reason: "ObserveFailed",
-        message: `${error.message}; nothing is deleted until DCS answers`,
-      });
-      return { requeueAfterMs: Math.min(300_000, 2000 * 2 ** (n - 1)) };
+      const failure = remoteFailure(error, n, "DCS");
+      await this.save(object, failure.outcome);
+      return { requeueAfterMs: failure.requeueAfterMs };
     }
   }
 

@@ -20,6 +20,7 @@ import { ClientCache, credentialKey } from "./client-cache.js";
 import { readSecret } from "./credentials.js";
 import { observeTenant } from "./observe-tenant.js";
 import { type Outcome, saveStatus, timestamp } from "./outcome.js";
+import { remoteFailure } from "./remote-failure.js";
 import { clean, TENANT_REPLICA_SET } from "./resources.js";
 import { planTenant } from "./tenant-plan.js";
 
@@ -119,17 +120,9 @@ export class TenantReplicaSetReconciler implements Reconciler {
   private async remoteFailed(key: string, object: KubeObject, error: RemoteError): Promise<ReconcileResult> {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    if (error instanceof AuthError) {
-      await this.save(object, { phase: "Stalled", reason: "AuthenticationFailed", message: error.message });
-      // Every bad password costs the agent a login attempt to OceanBase: do not hammer.
-      return { requeueAfterMs: 300_000 };
-    }
-    await this.save(object, {
-      phase: "Reconciling",
-      reason: "ObserveFailed",
-      message: `${error.message}; nothing is deleted until obshell answers`,
-    });
-    return { requeueAfterMs: Math.min(300_000, 2000 * 2 ** (n - 1)) };
+    const failure = remoteFailure(error, n, "obshell");
+    await this.save(object, failure.outcome);
+    return { requeueAfterMs: failure.requeueAfterMs };
   }
 
   private async observeAndAct(
