@@ -77,3 +77,11 @@ e2e-kind: kind-up kind-load ## deploy on kind, wait for it, then run the envtest
 	kubectl --context kind-$(KIND_CLUSTER) -n dbfleet-system rollout status deployment/dbfleet-operator --timeout=180s
 	kind get kubeconfig --name $(KIND_CLUSTER) > .kind-kubeconfig
 	DBFLEET_KUBECONFIG=$(CURDIR)/.kind-kubeconfig npx vitest run --project integration
+
+.PHONY: bench
+bench: node_modules envtest-bin ## benchmarks (prints figures, writes bench/results/latest.json)
+	npx tsx bench/run.ts
+
+.PHONY: bench-compare
+bench-compare: ## latest benchmark results against bench/baseline.json
+	npx tsx bench/compare.ts

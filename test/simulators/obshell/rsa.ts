@@ -30,10 +30,22 @@ export function generateAgentKeyPair(bits: 512 | 1024 = 1024): AgentKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
   const jwk = privateKey.export({ format: "jwk" });
   const n = toBigInt(jwk.n ?? "");
-  const d = toBigInt(jwk.d ?? "");
+  const p = toBigInt(jwk.p ?? "");
+  const q = toBigInt(jwk.q ?? "");
+  const dp = toBigInt(jwk.dp ?? "");
+  const dq = toBigInt(jwk.dq ?? "");
+  const qi = toBigInt(jwk.qi ?? "");
   const k = bits / 8;
+  // Chinese remainder theorem: two half-size exponentiations, as every RSA library does it.
+  const rsaDecrypt = (c: bigint): bigint => {
+    const m1 = modPow(c % p, dp, p);
+    const m2 = modPow(c % q, dq, q);
+    let h = (qi * (m1 - m2)) % p;
+    if (h < 0n) h += p;
+    return m2 + h * q;
+  };
   const decryptBlock = (block: Buffer): Buffer => {
-    const m = modPow(BigInt(`0x${block.toString("hex")}`), d, n);
+    const m = rsaDecrypt(BigInt(`0x${block.toString("hex")}`));
     const em = Buffer.from(m.toString(16).padStart(k * 2, "0"), "hex");
     // EM = 0x00 || 0x02 || PS (>= 8 non-zero bytes) || 0x00 || M
     if (em[0] !== 0 || em[1] !== 2) throw new Error("bad PKCS#1 v1.5 padding");
