@@ -85,3 +85,7 @@ bench: node_modules envtest-bin ## benchmarks (prints figures, writes bench/resu
 .PHONY: bench-compare
 bench-compare: ## latest benchmark results against bench/baseline.json
 	npx tsx bench/compare.ts
+
+.PHONY: chaos
+chaos: node_modules envtest-bin ## seeded fault-injection runs (CHAOS_RUNS=10 by default here; make test runs 2)
+	CHAOS_RUNS=$${CHAOS_RUNS:-10} npx vitest run --project chaos

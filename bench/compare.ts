@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { format, type Row } from "./stats.js";
 
 const dir = import.meta.dirname;
-const load = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8")) as { date: string; rows: Row[] };
+const load = (file: string) =>
+  JSON.parse(readFileSync(join(dir, file), "utf8")) as { date: string; rows: Row[] };
 if (!existsSync(join(dir, "results", "latest.json"))) {
   console.error("no bench/results/latest.json: run make bench first");
   process.exit(1);
@@ -18,5 +19,7 @@ console.log(`${"metric".padEnd(width)}  ${"baseline".padStart(9)}  ${"latest".pa
 for (const r of latest.rows) {
   const b = base.get(r.metric);
   const ratio = b === undefined || b === 0 ? "-" : `${(r.value / b).toFixed(2)}x`;
-  console.log(`${r.metric.padEnd(width)}  ${(b === undefined ? "-" : format(b)).padStart(9)}  ${format(r.value).padStart(9)}  ${ratio}`);
+  console.log(
+    `${r.metric.padEnd(width)}  ${(b === undefined ? "-" : format(b)).padStart(9)}  ${format(r.value).padStart(9)}  ${ratio}`,
+  );
 }

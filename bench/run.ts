@@ -13,8 +13,8 @@ import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
 import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
 import { RawApi, type RawObject } from "../test/harness/raw-api.js";
-import { DcsSimulator } from "../test/simulators/dcs/server.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
+import { DcsSimulator } from "../test/simulators/dcs/server.js";
 import { ObshellSimulator } from "../test/simulators/obshell/server.js";
 import { percentile, printTable, type Row } from "./stats.js";
 
@@ -33,11 +33,17 @@ await bindOperatorIdentity(raw, plane.operator.user);
 const PASSWORD = "bench-password";
 const AK = "AKBENCH0000000000001";
 const SK = "SKbench000000000000000000000000000000000";
-const tenants = [...Array.from({ length: SETS }, (_, i) => `lat${i}`), ...Array.from({ length: SETS }, (_, i) => `cold${i}`)];
+const tenants = [
+  ...Array.from({ length: SETS }, (_, i) => `lat${i}`),
+  ...Array.from({ length: SETS }, (_, i) => `cold${i}`),
+];
 const obshell = new ObshellSimulator({
   password: PASSWORD,
   stageMs: 20,
-  seed: { zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })), tenants: tenants.map((name) => ({ name, zones: ["z1", "z2", "z3"] })) },
+  seed: {
+    zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })),
+    tenants: tenants.map((name) => ({ name, zones: ["z1", "z2", "z3"] })),
+  },
 });
 await obshell.start();
 const projects: Record<string, SimInstanceInput[]> = {};
@@ -49,21 +55,47 @@ for (let p = 0; p < 10; p++) {
   ]).flat();
 }
 projects.bulk = Array.from({ length: 600 }, (_, i) => ({ name: `bulk-${i}` }));
-const dcs = new DcsSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], projects, deleteDelayMs: 50 });
+const dcs = new DcsSimulator({
+  credentials: [{ accessKey: AK, secretKey: SK }],
+  projects,
+  deleteDelayMs: 50,
+});
 await dcs.start();
 
 async function namespace(name: string): Promise<void> {
   await raw.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  await raw.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "obshell", namespace: name }, stringData: { password: PASSWORD } });
-  await raw.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "dcs", namespace: name }, stringData: { accessKey: AK, secretKey: SK } });
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "obshell", namespace: name },
+    stringData: { password: PASSWORD },
+  });
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "dcs", namespace: name },
+    stringData: { accessKey: AK, secretKey: SK },
+  });
 }
 
-function trs(ns: string, name: string, tenant: string, zones: string[], extra: Record<string, unknown> = {}): RawObject {
+function trs(
+  ns: string,
+  name: string,
+  tenant: string,
+  zones: string[],
+  extra: Record<string, unknown> = {},
+): RawObject {
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
-    spec: { obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } }, tenant, zones, pollInterval: "5m", ...extra },
+    spec: {
+      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+      tenant,
+      zones,
+      pollInterval: "5m",
+      ...extra,
+    },
   };
 }
 
@@ -73,21 +105,39 @@ async function createAll(docs: RawObject[], concurrency = 16): Promise<void> {
     Array.from({ length: concurrency }, async () => {
       while (next < docs.length) {
         const doc = docs[next++];
-        if (doc) await raw.call("POST", `/apis/dbfleet.io/v1alpha1/namespaces/${doc.metadata.namespace}/${doc.kind === "TenantReplicaSet" ? "tenantreplicasets" : "redisinstancesets"}`, doc);
+        if (doc)
+          await raw.call(
+            "POST",
+            `/apis/dbfleet.io/v1alpha1/namespaces/${doc.metadata.namespace}/${doc.kind === "TenantReplicaSet" ? "tenantreplicasets" : "redisinstancesets"}`,
+            doc,
+          );
       }
     }),
   );
 }
 
-type Listed = { items: { metadata: { name: string; generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string; observedGeneration?: number }[] } }[] };
+type Listed = {
+  items: {
+    metadata: { name: string; generation: number };
+    status?: {
+      observedGeneration?: number;
+      conditions?: { type: string; status: string; observedGeneration?: number }[];
+    };
+  }[];
+};
 async function readyCount(ns: string, plural: string): Promise<number> {
   const list = await raw.call<Listed>("GET", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/${plural}`);
-  return list.items.filter((i) => i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True" && c.observedGeneration === i.metadata.generation)).length;
+  return list.items.filter((i) =>
+    i.status?.conditions?.some(
+      (c) => c.type === "Ready" && c.status === "True" && c.observedGeneration === i.metadata.generation,
+    ),
+  ).length;
 }
 async function waitReady(ns: string, plural: string, n: number, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await readyCount(ns, plural)) < n) {
-    if (Date.now() > deadline) throw new Error(`${ns}/${plural}: fewer than ${n} Ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${ns}/${plural}: fewer than ${n} Ready after ${timeoutMs} ms`);
     await sleep(200);
   }
 }
@@ -106,7 +156,11 @@ function startOperator(ns: string[], metrics: OperatorMetrics): Operator {
   return op;
 }
 
-async function counter(metrics: OperatorMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function counter(
+  metrics: OperatorMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
   return ((metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[])
     .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
@@ -114,10 +168,15 @@ async function counter(metrics: OperatorMetrics, name: string, labels: Record<st
 }
 
 /** A bare watch on the namespace: the floor of how fast anything can see a change. */
-async function bareWatch(ns: string, onEvent: (name: string, generation: number, at: number) => void): Promise<() => void> {
+async function bareWatch(
+  ns: string,
+  onEvent: (name: string, generation: number, at: number) => void,
+): Promise<() => void> {
   const http = new KubeHttp(kubeConfigVia(plane.kubeconfigPath));
   const abort = new AbortController();
-  const list = await http.json<{ metadata: { resourceVersion: string } }>(`/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`);
+  const list = await http.json<{ metadata: { resourceVersion: string } }>(
+    `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`,
+  );
   const res = await http.raw(`/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`, {
     query: { watch: 1, resourceVersion: list.metadata.resourceVersion },
     signal: abort.signal,
@@ -127,7 +186,11 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
   lines.on("error", () => {});
   lines.on("line", (line) => {
     const event = JSON.parse(line) as { object: { metadata: { name: string; generation: number } } };
-    onEvent(event.object.metadata.name, event.object.metadata.generation, performance.timeOrigin + performance.now());
+    onEvent(
+      event.object.metadata.name,
+      event.object.metadata.generation,
+      performance.timeOrigin + performance.now(),
+    );
   });
   return () => {
     abort.abort();
@@ -143,7 +206,11 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
   const operator = startOperator([ns], metrics);
   let present = 0;
   for (const n of [1, 100, SETS].filter((v, i, a) => v <= SETS && a.indexOf(v) === i)) {
-    await createAll(Array.from({ length: n - present }, (_, i) => trs(ns, `s${present + i}`, `lat${present + i}`, ["z1", "z2", "z3"])));
+    await createAll(
+      Array.from({ length: n - present }, (_, i) =>
+        trs(ns, `s${present + i}`, `lat${present + i}`, ["z1", "z2", "z3"]),
+      ),
+    );
     present = n;
     await waitReady(ns, "tenantreplicasets", n);
     const floorSeen = new Map<string, number>();
@@ -158,7 +225,9 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
       const name = `s${i}`;
       const tenant = obshell.cluster.tenants.get(`lat${i}`);
       if (!tenant) throw new Error("missing tenant");
-      const deletesBefore = obshell.log.filter((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/lat${i}/replicas`).length;
+      const deletesBefore = obshell.log.filter(
+        (e) => e.method === "DELETE" && e.path === `/api/v1/tenant/lat${i}/replicas`,
+      ).length;
       const t0 = performance.timeOrigin + performance.now();
       const patched = await raw.call<{ metadata: { generation: number } }>(
         "PATCH",
@@ -168,7 +237,9 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
       );
       let arrived: number | undefined;
       for (let w = 0; w < 3000 && arrived === undefined; w++) {
-        const deletes = obshell.log.filter((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/lat${i}/replicas`);
+        const deletes = obshell.log.filter(
+          (e) => e.method === "DELETE" && e.path === `/api/v1/tenant/lat${i}/replicas`,
+        );
         if (deletes.length > deletesBefore) arrived = deletes.at(-1)?.at;
         else await sleep(2);
       }
@@ -177,10 +248,19 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
       const seen = floorSeen.get(`${name}@${patched.metadata.generation}`);
       if (seen !== undefined) floor.push(seen - t0);
       // Put the zone back for the next round: wait for the DAG, then restore spec and replica.
-      while (tenant.replicas.some((r) => r.zone === "z3") || obshell.cluster.unfinished().some((d) => d.tenant === `lat${i}`)) await sleep(5);
+      while (
+        tenant.replicas.some((r) => r.zone === "z3") ||
+        obshell.cluster.unfinished().some((d) => d.tenant === `lat${i}`)
+      )
+        await sleep(5);
       await waitFor(async () => (await readyCount(ns, "tenantreplicasets")) === n);
       tenant.replicas.push({ zone: "z3", type: "FULL" });
-      await raw.call("PATCH", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`, { spec: { zones: ["z1", "z2", "z3"] } }, "application/merge-patch+json");
+      await raw.call(
+        "PATCH",
+        `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`,
+        { spec: { zones: ["z1", "z2", "z3"] } },
+        "application/merge-patch+json",
+      );
       await waitFor(async () => (await readyCount(ns, "tenantreplicasets")) === n);
     }
     stopWatch();
@@ -188,11 +268,23 @@ async function bareWatch(ns: string, onEvent: (name: string, generation: number,
     const p99 = percentile(latency, 99);
     const f99 = percentile(floor, 99);
     rows.push({ metric: `latency p50 (${n} sets)`, value: p50, unit: "ms" });
-    rows.push({ metric: `latency p99 (${n} sets)`, value: p99, unit: "ms", target: n === SETS ? "< 1000 ms" : "" });
+    rows.push({
+      metric: `latency p99 (${n} sets)`,
+      value: p99,
+      unit: "ms",
+      target: n === SETS ? "< 1000 ms" : "",
+    });
     rows.push({ metric: `watch floor p50 (${n} sets)`, value: percentile(floor, 50), unit: "ms" });
     rows.push({ metric: `watch floor p99 (${n} sets)`, value: f99, unit: "ms" });
-    rows.push({ metric: `latency p99 / floor p99 (${n} sets)`, value: p99 / f99, unit: "x", target: "<= 3x" });
-    console.log(`latency with ${n} sets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, floor p99 ${f99.toFixed(1)} ms`);
+    rows.push({
+      metric: `latency p99 / floor p99 (${n} sets)`,
+      value: p99 / f99,
+      unit: "x",
+      target: "<= 3x",
+    });
+    console.log(
+      `latency with ${n} sets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, floor p99 ${f99.toFixed(1)} ms`,
+    );
   }
   await operator.stop(2000);
 }
@@ -209,7 +301,9 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
 {
   const ns = "bench-cold";
   await namespace(ns);
-  const docs: RawObject[] = Array.from({ length: SETS }, (_, i) => trs(ns, `t${i}`, `cold${i}`, ["z1", "z2"]));
+  const docs: RawObject[] = Array.from({ length: SETS }, (_, i) =>
+    trs(ns, `t${i}`, `cold${i}`, ["z1", "z2"]),
+  );
   for (let p = 0; p < 10; p++)
     for (let s = 0; s < SETS / 10; s++)
       docs.push({
@@ -237,16 +331,34 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
 
   // Remote cost over one RIS poll interval (10 s), everything converged.
   await sleep(12_000);
-  const listsBefore = dcs.log.filter((e) => e.method === "GET" && /offset=0(&|$)/.test(e.query) && e.path.endsWith("/instances")).length;
+  const listsBefore = dcs.log.filter(
+    (e) => e.method === "GET" && /offset=0(&|$)/.test(e.query) && e.path.endsWith("/instances"),
+  ).length;
   const writesBefore = await counter(metrics, "dbfleet_status_writes_total", { outcome: "written" });
   const reconcilesBefore = await counter(metrics, "dbfleet_reconcile_total");
   await sleep(10_000);
-  const lists = dcs.log.filter((e) => e.method === "GET" && /offset=0(&|$)/.test(e.query) && e.path.endsWith("/instances")).length - listsBefore;
-  const writes = (await counter(metrics, "dbfleet_status_writes_total", { outcome: "written" })) - writesBefore;
+  const lists =
+    dcs.log.filter(
+      (e) => e.method === "GET" && /offset=0(&|$)/.test(e.query) && e.path.endsWith("/instances"),
+    ).length - listsBefore;
+  const writes =
+    (await counter(metrics, "dbfleet_status_writes_total", { outcome: "written" })) - writesBefore;
   const steadyReconciles = (await counter(metrics, "dbfleet_reconcile_total")) - reconcilesBefore;
-  rows.push({ metric: `DCS list calls per 10 s poll (${SETS} RIS, 10 projects)`, value: lists, unit: "calls", target: "10" });
-  rows.push({ metric: "status writes per steady reconcile", value: steadyReconciles ? writes / steadyReconciles : 0, unit: "writes", target: "0" });
-  console.log(`steady state: ${lists} list calls and ${writes} status writes over ${steadyReconciles} reconciles in 10 s`);
+  rows.push({
+    metric: `DCS list calls per 10 s poll (${SETS} RIS, 10 projects)`,
+    value: lists,
+    unit: "calls",
+    target: "10",
+  });
+  rows.push({
+    metric: "status writes per steady reconcile",
+    value: steadyReconciles ? writes / steadyReconciles : 0,
+    unit: "writes",
+    target: "0",
+  });
+  console.log(
+    `steady state: ${lists} list calls and ${writes} status writes over ${steadyReconciles} reconciles in 10 s`,
+  );
   await operator.stop(2000);
 }
 
@@ -272,8 +384,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
   ]);
   const operator = startOperator([ns], metrics);
   await waitReady(ns, "redisinstancesets", 1);
-  const calls = dcs.log.filter((e) => e.method === "DELETE" && e.path === "/v2/bulk/instances").length - before;
-  rows.push({ metric: "batch delete calls for 500 deletions", value: calls, unit: "calls", target: "10 (ceil(500/50))" });
+  const calls =
+    dcs.log.filter((e) => e.method === "DELETE" && e.path === "/v2/bulk/instances").length - before;
+  rows.push({
+    metric: "batch delete calls for 500 deletions",
+    value: calls,
+    unit: "calls",
+    target: "10 (ceil(500/50))",
+  });
   console.log(`bulk: 500 deletions in ${calls} batch calls`);
   await operator.stop(2000);
 }
@@ -287,7 +405,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
   await createAll(Array.from({ length: 1000 }, (_, i) => paused(i)));
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(root, "dist", "src", "cli", "main.js"), "run", `--kubeconfig=${plane.kubeconfigPath}`, `--namespace=${ns}`, "--leader-elect=false", "--metrics-port=0", "--metrics-host=127.0.0.1", "--log-level=info"],
+    [
+      join(root, "dist", "src", "cli", "main.js"),
+      "run",
+      `--kubeconfig=${plane.kubeconfigPath}`,
+      `--namespace=${ns}`,
+      "--leader-elect=false",
+      "--metrics-port=0",
+      "--metrics-host=127.0.0.1",
+      "--log-level=info",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let url = "";
@@ -299,10 +426,20 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
     await waitFor(async () => url !== "" && (await fetch(`${url}/readyz`)).status === 200, 300_000);
     await waitFor(async () => (await readyOrPaused(ns)) >= n, 600_000);
     await sleep(3000);
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(execFileSync("cat", [`/proc/${child.pid}/status`], { encoding: "utf8" }))?.[1] ?? 0) / 1024;
+    const rss =
+      Number(
+        /VmRSS:\s+(\d+)/.exec(
+          execFileSync("cat", [`/proc/${child.pid}/status`], { encoding: "utf8" }),
+        )?.[1] ?? 0,
+      ) / 1024;
     const text = await (await fetch(`${url}/metrics`)).text();
     const heap = Number(/^nodejs_heap_size_used_bytes (\d+(\.\d+)?)/m.exec(text)?.[1] ?? 0) / 1024 / 1024;
-    rows.push({ metric: `operator RSS (${n} sets cached)`, value: rss, unit: "MiB", target: n >= 10_000 ? "< 200 MB" : "" });
+    rows.push({
+      metric: `operator RSS (${n} sets cached)`,
+      value: rss,
+      unit: "MiB",
+      target: n >= 10_000 ? "< 200 MB" : "",
+    });
     rows.push({ metric: `operator heap used (${n} sets cached)`, value: heap, unit: "MiB" });
     console.log(`memory with ${n} sets: RSS ${rss.toFixed(0)} MiB, heap ${heap.toFixed(0)} MiB`);
     return rss;
@@ -310,20 +447,33 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
   const small = await sample(1000);
   await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => paused(1000 + i)));
   const large = await sample(MEMORY_SETS);
-  rows.push({ metric: `RSS growth per 1,000 sets (1k -> ${MEMORY_SETS / 1000}k)`, value: ((large - small) / (MEMORY_SETS - 1000)) * 1000, unit: "MiB" });
+  rows.push({
+    metric: `RSS growth per 1,000 sets (1k -> ${MEMORY_SETS / 1000}k)`,
+    value: ((large - small) / (MEMORY_SETS - 1000)) * 1000,
+    unit: "MiB",
+  });
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
 }
 
 async function readyOrPaused(ns: string): Promise<number> {
-  const list = await raw.call<Listed & { items: { status?: { phase?: string } }[] }>("GET", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`);
+  const list = await raw.call<Listed & { items: { status?: { phase?: string } }[] }>(
+    "GET",
+    `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`,
+  );
   return list.items.filter((i) => (i.status as { phase?: string } | undefined)?.phase === "Paused").length;
 }
 
 console.log("");
 printTable(rows);
 mkdirSync(join(root, "bench", "results"), { recursive: true });
-const result = { date: new Date().toISOString(), sets: SETS, memorySets: MEMORY_SETS, samples: SAMPLES, rows };
+const result = {
+  date: new Date().toISOString(),
+  sets: SETS,
+  memorySets: MEMORY_SETS,
+  samples: SAMPLES,
+  rows,
+};
 writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log("\nwrote bench/results/latest.json");
 await obshell.stop();

@@ -20,9 +20,13 @@ export function printTable(rows: readonly Row[]): void {
     Math.max(5, ...rows.map((r) => format(r.value).length)),
     Math.max(4, ...rows.map((r) => r.unit.length)),
   ];
-  console.log(`${"metric".padEnd(widths[0] ?? 0)}  ${"value".padStart(widths[1] ?? 0)}  ${"unit".padEnd(widths[2] ?? 0)}  target`);
+  console.log(
+    `${"metric".padEnd(widths[0] ?? 0)}  ${"value".padStart(widths[1] ?? 0)}  ${"unit".padEnd(widths[2] ?? 0)}  target`,
+  );
   for (const r of rows)
-    console.log(`${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}`);
+    console.log(
+      `${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}`,
+    );
 }
 
 export function format(value: number): string {
