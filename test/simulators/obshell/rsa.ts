@@ -29,7 +29,6 @@ export interface AgentKeyPair {
 export function generateAgentKeyPair(bits: 512 | 1024 = 1024): AgentKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
   const jwk = privateKey.export({ format: "jwk" });
-  const n = toBigInt(jwk.n ?? "");
   const p = toBigInt(jwk.p ?? "");
   const q = toBigInt(jwk.q ?? "");
   const dp = toBigInt(jwk.dp ?? "");
