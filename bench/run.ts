@@ -1,8 +1,9 @@
 // make bench: figures for convergence latency, throughput, remote cost and memory, on the real API
 // server of the envtest harness and the simulators. Benchmarks print figures; they assert nothing.
-// BENCH_SETS (default 1000) scales the large cases; BENCH_MEMORY_SETS (default 10000) the memory case.
+// BENCH_SETS (default 1000) scales the large cases; BENCH_MEMORY_SETS (default 10000) the memory case;
+// BENCH_ONLY picks parts.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -21,6 +22,9 @@ import { percentile, printTable, type Row } from "./stats.js";
 const SETS = Number(process.env.BENCH_SETS ?? 1000);
 const MEMORY_SETS = Number(process.env.BENCH_MEMORY_SETS ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
+/** BENCH_ONLY=latency,throughput,bulk,memory runs a subset. */
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const want = (part: string) => !ONLY || ONLY.includes(part);
 const root = join(import.meta.dirname, "..");
 const logger = pino({ level: "silent" });
 const rows: Row[] = [];
@@ -199,7 +203,7 @@ async function bareWatch(
 }
 
 // 1. Convergence latency, with 1, 100 and SETS sets present.
-{
+if (want("latency")) {
   const ns = "bench-latency";
   await namespace(ns);
   const metrics = new OperatorMetrics({ defaultMetrics: false });
@@ -298,7 +302,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
 }
 
 // 2. Throughput from a cold start, and 3. remote cost once converged.
-{
+if (want("throughput")) {
   const ns = "bench-cold";
   await namespace(ns);
   const docs: RawObject[] = Array.from({ length: SETS }, (_, i) =>
@@ -363,7 +367,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
 }
 
 // 3b. Batch delete calls for 500 deletions in one project.
-{
+if (want("bulk")) {
   const ns = "bench-bulk";
   await namespace(ns);
   const metrics = new OperatorMetrics({ defaultMetrics: false });
@@ -397,7 +401,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
 }
 
 // 4. Memory of the operator process with 1,000 and MEMORY_SETS sets cached.
-{
+if (want("memory")) {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   const ns = "bench-memory";
   await namespace(ns);
@@ -415,7 +419,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
       "--metrics-host=127.0.0.1",
       "--log-level=info",
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    // The same Node options as deploy/deployment.yaml, so the figure is the one a cluster sees.
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() } },
   );
   let url = "";
   child.stdout?.on("data", (d: Buffer) => {
@@ -454,6 +459,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Prom
   });
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
+}
+
+function deploymentNodeOptions(): string {
+  const text = readFileSync(join(root, "deploy", "deployment.yaml"), "utf8");
+  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
 }
 
 async function readyOrPaused(ns: string): Promise<number> {

@@ -137,6 +137,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private store(key: string, obj: T): T | undefined {
+    // managedFields are server-side apply bookkeeping, often the largest part of an object: a cache of
+    // thousands of sets does not keep them (controller-runtime's caches strip them the same way).
+    delete (obj.metadata as { managedFields?: unknown }).managedFields;
     const old = this.cache.get(key);
     if (old) this.indexRemove(key, old);
     this.cache.set(key, obj);
