@@ -35,6 +35,8 @@ export default defineConfig({
         test: {
           name: "chaos",
           include: ["test/chaos/**/*.test.ts"],
+          // After the other projects, so its two operator processes do not load the machine under them.
+          sequence: { groupOrder: 1 },
           environment: "node",
           globalSetup: ["test/harness/global-setup.ts"],
           testTimeout: 300_000,
