@@ -8,8 +8,11 @@ export interface ReconcileResult {
 }
 
 export interface Reconciler {
-  /** Reads the object from the cache by `key`; throwing means "try again with backoff". */
-  reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | undefined>;
+  /**
+   * Reads the object from the cache by `key`; throwing means "try again with backoff". `log` is a
+   * child logger bound to the controller, namespace and name of this reconcile.
+   */
+  reconcile(key: string, signal: AbortSignal, log: Logger): Promise<ReconcileResult | undefined>;
 }
 
 export interface ReconcileObserver {
@@ -68,7 +71,13 @@ export class Controller {
       this.inFlight.add(key);
       const started = performance.now();
       try {
-        const result = await reconciler.reconcile(key, this.abort.signal);
+        const slash = key.indexOf("/");
+        const log = logger.child({
+          controller: name,
+          namespace: slash < 0 ? undefined : key.slice(0, slash),
+          name: slash < 0 ? key : key.slice(slash + 1),
+        });
+        const result = await reconciler.reconcile(key, this.abort.signal, log);
         queue.forget(key);
         const requeue = result?.requeueAfterMs;
         if (requeue !== undefined && requeue >= 0) queue.addAfter(key, requeue);

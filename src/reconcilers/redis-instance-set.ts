@@ -1,5 +1,6 @@
 // RedisInstanceSet: observe the project's instances through a shared listing, keep those in scope,
 // plan (pure), re-read each victim, batch-delete, and record every instance's result until it is gone.
+import type { Logger } from "pino";
 import { durationMs } from "../api/common.js";
 import { APPROVE_PLAN_ANNOTATION, PAUSED_ANNOTATION } from "../api/group.js";
 import { describeIssues } from "../api/parse.js";
@@ -53,18 +54,30 @@ export class RedisInstanceSetReconciler implements Reconciler {
   readonly listings: SharedListings;
   private readonly failures = new Map<string, number>();
   private readonly now: () => Date;
+  /** The current reconcile's logger (one reconcile per key at a time; the queue guarantees it). */
+  private log: Logger;
 
   constructor(
     private readonly ctx: ReconcileContext<KubeObject>,
     private readonly options: RedisReconcilerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.log = ctx.logger;
     this.listings = options.listings ?? new SharedListings();
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | undefined> {
+  async reconcile(
+    key: string,
+    _signal?: AbortSignal,
+    parentLog?: Logger,
+  ): Promise<ReconcileResult | undefined> {
     const object = this.ctx.cache.get(key);
     if (!object || object.metadata.deletionTimestamp) return undefined; // deleting a set never deletes anything remote
+    const log = (parentLog ?? this.ctx.logger).child({
+      kind: "RedisInstanceSet",
+      generation: object.metadata.generation,
+    });
+    this.log = log;
     const parsed = redisInstanceSet.safeParse(object);
     if (!parsed.success) {
       await this.save(object, {
@@ -249,6 +262,7 @@ export class RedisInstanceSetReconciler implements Reconciler {
     );
     const batchResults: { result: string; instance: string }[] = [];
     const failures: string[] = [];
+    this.log.info({ instances: victims.map((v) => `${v.name} (${v.id})`) }, "deleting instances");
     for (let i = 0; i < victims.length; i += 50) {
       const batch = victims.slice(i, i + 50);
       try {
@@ -352,6 +366,11 @@ export class RedisInstanceSetReconciler implements Reconciler {
     outcome: Outcome | undefined,
     edit: (s: Status) => Status = (s) => s,
   ): Promise<KubeObject> {
+    if (outcome)
+      this.log[outcome.phase === "Stalled" ? "warn" : "debug"](
+        { phase: outcome.phase, reason: outcome.reason },
+        outcome.message,
+      );
     return saveStatus(
       this.ctx.status,
       REDIS_INSTANCE_SET,

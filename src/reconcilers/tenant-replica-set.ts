@@ -1,5 +1,6 @@
 // TenantReplicaSet: observe the tenant through obshell, plan (pure), remove zones one DAG at a time,
 // follow the DAG in status. Intent is written before the delete; after a crash the DAG is found again.
+import type { Logger } from "pino";
 import { durationMs } from "../api/common.js";
 import { APPROVE_PLAN_ANNOTATION, PAUSED_ANNOTATION } from "../api/group.js";
 import { describeIssues } from "../api/parse.js";
@@ -53,17 +54,29 @@ export class TenantReplicaSetReconciler implements Reconciler {
   readonly clients = new ClientCache<ObshellClient>();
   private readonly failures = new Map<string, number>();
   private readonly now: () => Date;
+  /** The current reconcile's logger (one reconcile per key at a time; the queue guarantees it). */
+  private log: Logger;
 
   constructor(
     private readonly ctx: ReconcileContext<KubeObject>,
     private readonly options: TenantReconcilerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.log = ctx.logger;
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | undefined> {
+  async reconcile(
+    key: string,
+    _signal?: AbortSignal,
+    parentLog?: Logger,
+  ): Promise<ReconcileResult | undefined> {
     const object = this.ctx.cache.get(key);
     if (!object || object.metadata.deletionTimestamp) return undefined; // deleting a set never deletes anything remote
+    const log = (parentLog ?? this.ctx.logger).child({
+      kind: "TenantReplicaSet",
+      generation: object.metadata.generation,
+    });
+    this.log = log;
     const parsed = tenantReplicaSet.safeParse(object);
     if (!parsed.success) {
       const message = `invalid TenantReplicaSet: ${describeIssues(parsed.error)}`;
@@ -227,6 +240,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
     );
     let result: Awaited<ReturnType<ObshellClient["deleteReplicas"]>>;
     try {
+      this.log.info({ tenant: tenantName, zones }, "removing replicas");
       result = await client.deleteReplicas(tenantName, zones);
     } catch (error) {
       if (error instanceof BusyError) {
@@ -427,6 +441,11 @@ export class TenantReplicaSetReconciler implements Reconciler {
     outcome: Outcome | undefined,
     edit: (s: Status) => Status = (s) => s,
   ): Promise<KubeObject> {
+    if (outcome)
+      this.log[outcome.phase === "Stalled" ? "warn" : "debug"](
+        { phase: outcome.phase, reason: outcome.reason },
+        outcome.message,
+      );
     return saveStatus(
       this.ctx.status,
       TENANT_REPLICA_SET,

@@ -1,0 +1,69 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { Controller } from "../../src/controller/controller.js";
+import { WorkQueue } from "../../src/controller/work-queue.js";
+import { createLogger } from "../../src/observability/logger.js";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: "debug" }, sink) };
+}
+
+describe("controller workers", () => {
+  it("hand each reconcile a logger bound to controller, namespace and name", async () => {
+    const { lines, logger } = capture();
+    const queue = new WorkQueue();
+    const controller = new Controller({
+      name: "tenantreplicaset",
+      queue,
+      logger,
+      reconciler: {
+        async reconcile(_key, _signal, log) {
+          log.info("reconciled");
+          return undefined;
+        },
+      },
+    });
+    controller.start();
+    queue.add("prod/orders");
+    await new Promise((r) => setTimeout(r, 20));
+    await controller.stop(100);
+    expect(lines.find((l) => l.msg === "reconciled")).toMatchObject({
+      controller: "tenantreplicaset",
+      namespace: "prod",
+      name: "orders",
+    });
+  });
+
+  it("log a failed reconcile once with its key and retry it with backoff", async () => {
+    const { lines, logger } = capture();
+    const queue = new WorkQueue();
+    let calls = 0;
+    const controller = new Controller({
+      name: "redisinstanceset",
+      queue,
+      logger,
+      reconciler: {
+        async reconcile() {
+          calls++;
+          if (calls === 1) throw new Error("boom");
+          return undefined;
+        },
+      },
+    });
+    controller.start();
+    queue.add("prod/cache");
+    await new Promise((r) => setTimeout(r, 60));
+    await controller.stop(100);
+    expect(calls).toBe(2);
+    const failures = lines.filter((l) => l.msg === "reconcile failed");
+    expect(failures.length).toBe(1);
+    expect(failures[0]).toMatchObject({ key: "prod/cache", retryInMs: 5 });
+  });
+});
