@@ -13,7 +13,7 @@ import { createOperator, type Operator } from "../src/operator.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
 import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
-import { RawApi, type RawObject } from "../test/harness/raw-api.js";
+import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { DcsSimulator } from "../test/simulators/dcs/server.js";
 import { ObshellSimulator } from "../test/simulators/obshell/server.js";
@@ -68,18 +68,7 @@ await dcs.start();
 
 async function namespace(name: string): Promise<void> {
   await raw.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "obshell", namespace: name },
-    stringData: { password: PASSWORD },
-  });
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "dcs", namespace: name },
-    stringData: { accessKey: AK, secretKey: SK },
-  });
+  await applyCredentialSecrets(raw, name, { password: PASSWORD, accessKey: AK, secretKey: SK });
 }
 
 function trs(

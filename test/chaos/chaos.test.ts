@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
-import { RawApi, type RawObject } from "../harness/raw-api.js";
+import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { TcpProxy } from "../harness/tcp-proxy.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type FaultKind, seededRandom } from "../simulators/http-sim.js";
@@ -126,18 +126,7 @@ async function chaosRun(seed: number): Promise<Report> {
       .map((i) => i.instance_id),
   );
 
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "obshell", namespace: ns },
-    stringData: { password: PASSWORD },
-  });
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "dcs", namespace: ns },
-    stringData: { accessKey: AK, secretKey: SK },
-  });
+  await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
   for (const [tenant, zones] of Object.entries(desiredZones))
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",

@@ -99,3 +99,23 @@ export class RawApi {
     return this.dispatcher.close();
   }
 }
+
+/** The two Secrets the sets of a test reference: `obshell` (password) and `dcs` (accessKey, secretKey). */
+export async function applyCredentialSecrets(
+  raw: RawApi,
+  namespace: string,
+  credentials: { password: string; accessKey: string; secretKey: string },
+): Promise<void> {
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "obshell", namespace },
+    stringData: { password: credentials.password },
+  });
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "dcs", namespace },
+    stringData: { accessKey: credentials.accessKey, secretKey: credentials.secretKey },
+  });
+}

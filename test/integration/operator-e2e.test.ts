@@ -7,7 +7,7 @@ import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
 import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
-import { RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
+import { applyCredentialSecrets, RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { DEMO_PROJECT, demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
@@ -168,18 +168,7 @@ beforeAll(async () => {
     deleteDelayMs: 80,
   });
   await dcs.start();
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "obshell", namespace: ns },
-    stringData: { password: PASSWORD },
-  });
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "dcs", namespace: ns },
-    stringData: { accessKey: AK, secretKey: SK },
-  });
+  await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
   operator = startOperator();
 }, 60_000);
 

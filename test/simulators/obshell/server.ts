@@ -8,6 +8,7 @@ import {
   SimHttpServer,
   type SimReply,
 } from "../http-sim.js";
+import { demoObshellSeed } from "../seed.js";
 import { AgentError, type ClusterSeed, SimCluster } from "./cluster.js";
 import { type AgentKeyPair, generateAgentKeyPair } from "./rsa.js";
 
@@ -22,18 +23,8 @@ export interface ObshellSimOptions {
   now?: () => number;
 }
 
-export const defaultObshellSeed: ClusterSeed = {
-  zones: [
-    { name: "z1", region: "hangzhou" },
-    { name: "z2", region: "hangzhou" },
-    { name: "z3", region: "hangzhou" },
-  ],
-  tenants: [
-    { name: "orders", zones: ["z1", "z2", "z3"], primaryZone: "z1;z2,z3" },
-    { name: "billing", zones: ["z1", "z2", "z3"], primaryZone: "z1;z2;z3" },
-    { name: "audit", zones: ["z1", "z2"], readonlyZones: ["z3"], primaryZone: "RANDOM" },
-  ],
-};
+/** Without a seed, the demo fleet. */
+export const defaultObshellSeed: ClusterSeed = demoObshellSeed;
 
 const OPEN_ROUTES = new Set([
   "/api/v1/info",
