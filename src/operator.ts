@@ -3,6 +3,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { redisInstanceSet } from "./api/redis-instance-set.js";
 import { tenantReplicaSet } from "./api/tenant-replica-set.js";
+import type { KubeAccess } from "./controller/kube-access.js";
 import { Manager, type ManagerOptions } from "./controller/manager.js";
 import type { KubeObject } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
@@ -14,7 +15,7 @@ import {
 } from "./reconcilers/tenant-replica-set.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfig | KubeAccess;
   logger: Logger;
   metrics: OperatorMetrics;
   workers?: number;

@@ -2,13 +2,13 @@
 // Exit 0: nothing would change; 2: deletions pending; 1: could not tell.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { loadAll } from "js-yaml";
 import { z } from "zod";
 import { durationMs } from "../api/common.js";
 import { describeIssues } from "../api/parse.js";
 import { type RedisInstanceSet, redisInstanceSet } from "../api/redis-instance-set.js";
 import { type TenantReplicaSet, tenantReplicaSet } from "../api/tenant-replica-set.js";
+import { loadKubeAccess } from "../controller/kube-access.js";
 import { KubeHttp } from "../controller/kube-http.js";
 import { DcsClient } from "../providers/dcs/client.js";
 import { ObshellClient } from "../providers/obshell/client.js";
@@ -238,12 +238,8 @@ export async function plan(
   });
   const sets = readSets(flags.filename, flags.namespace);
   let http: KubeHttp | undefined;
-  if (flags.kubeconfig || process.env.KUBECONFIG) {
-    const kc = new KubeConfig();
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
-    http = new KubeHttp(kc);
-  }
+  if (flags.kubeconfig || process.env.KUBECONFIG)
+    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig }));
   const rows = await planRows(sets, http).finally(() => http?.close());
   out(flags.output === "json" ? JSON.stringify(rows, null, 2) : table(rows));
   if (rows.some((r) => r.error)) return 1;

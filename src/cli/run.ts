@@ -1,8 +1,8 @@
 // `dbfleet-operator run`: the controller, as the Deployment runs it.
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { duration, durationMs } from "../api/common.js";
+import { loadKubeAccess } from "../controller/kube-access.js";
 import { startHealthServer } from "../observability/health-server.js";
 import { createLogger } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
@@ -52,9 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     identity: { type: "string" },
   });
   const logger = createLogger({ level: flags["log-level"] });
-  const kubeConfig = new KubeConfig();
-  if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = await loadKubeAccess({ path: flags.kubeconfig });
   const namespaces = flags.namespace.flatMap((n) => n.split(",")).filter((n) => n !== "");
   const metrics = new OperatorMetrics();
   // Each scope (namespaces, selector) has its own lease, so several deployments can split the work.

@@ -1,8 +1,8 @@
-// JSON over HTTP to the API server with one keep-alive pool, auth taken from the kubeconfig.
-// client-node's own calls build a new undici Agent per request (no connection reuse) and its typed
-// serializer drops unmodelled keys; the engine needs neither.
-import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
+// JSON over HTTP to the API server with one keep-alive pool. client-node's own calls build a new undici
+// Agent per request (no connection reuse) and its typed serializer drops unmodelled keys.
+import type { KubeConfig } from "@kubernetes/client-node";
 import { type Dispatcher, request } from "undici";
+import { clientNodeAccess, type KubeAccess } from "./kube-access.js";
 
 export class KubeApiError extends Error {
   constructor(
@@ -24,36 +24,14 @@ export interface KubeRequest {
   signal?: AbortSignal;
 }
 
-/** Auth headers are re-read from the kubeconfig this often, so rotated or exec tokens keep working. */
-const AUTH_REFRESH_MS = 60_000;
-
 export class KubeHttp {
   readonly server: string;
-  private dispatcher: Dispatcher | undefined;
-  private headers: Record<string, string> = {};
-  private headersAt = 0;
+  private readonly access: KubeAccess;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.server = cluster.server.replace(/\/$/, "");
-  }
-
-  private async auth(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
-    if (Date.now() - this.headersAt > AUTH_REFRESH_MS || this.headersAt === 0) {
-      const ctx = new RequestContext(this.server, HttpMethod.GET);
-      await this.kc.applySecurityAuthentication(ctx);
-      this.headers = { ...(ctx.getHeaders() as Record<string, string>) };
-      const fresh = ctx.getDispatcher();
-      if (this.dispatcher === undefined && fresh) {
-        // Keep the first pool; its TLS settings do not change. Give it keep-alive and more sockets.
-        this.dispatcher = fresh;
-      } else if (fresh && fresh !== this.dispatcher) {
-        await fresh.close();
-      }
-      this.headersAt = Date.now();
-    }
-    return { headers: this.headers, dispatcher: this.dispatcher };
+  /** A KubeConfig (tests, exec plugins) or the lean access of kube-access.ts. */
+  constructor(source: KubeAccess | KubeConfig) {
+    this.access = "getCurrentCluster" in source ? clientNodeAccess(source) : source;
+    this.server = this.access.server;
   }
 
   url(path: string, query?: KubeRequest["query"]): string {
@@ -63,7 +41,8 @@ export class KubeHttp {
   }
 
   async raw(path: string, req: KubeRequest = {}): Promise<Dispatcher.ResponseData> {
-    const { headers, dispatcher } = await this.auth();
+    const headers = await this.access.headers();
+    const dispatcher = await this.access.dispatcher();
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     return request(this.url(path, req.query), {
       method: req.method ?? "GET",
@@ -95,6 +74,6 @@ export class KubeHttp {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.access.close();
   }
 }

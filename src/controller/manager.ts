@@ -5,6 +5,7 @@ import type { OperatorMetrics } from "../observability/metrics.js";
 import { Controller, type Reconciler } from "./controller.js";
 import { EventRecorder } from "./events.js";
 import { Informer, type InformerEvent } from "./informer.js";
+import type { KubeAccess } from "./kube-access.js";
 import { KubeHttp } from "./kube-http.js";
 import { LeaderElector } from "./leader-election.js";
 import { type KubeObject, type ResourceType, splitKey } from "./resource.js";
@@ -20,7 +21,8 @@ export const SECRET_TYPE: ResourceType = {
 };
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** client-node's KubeConfig, or the lean access that `loadKubeAccess` reads from a kubeconfig. */
+  kubeConfig: KubeConfig | KubeAccess;
   logger: Logger;
   metrics: OperatorMetrics;
   /** Namespaces to watch; all when empty. */
