@@ -87,5 +87,5 @@ bench-compare: ## latest benchmark results against bench/baseline.json
 	npx tsx bench/compare.ts
 
 .PHONY: chaos
-chaos: node_modules envtest-bin ## seeded fault-injection runs (CHAOS_RUNS=10 by default here; make test runs 2)
-	CHAOS_RUNS=$${CHAOS_RUNS:-10} npx vitest run --project chaos
+chaos: node_modules envtest-bin ## seeded fault-injection runs with new seeds (CHAOS_RUNS=10; make test replays 2 fixed ones)
+	CHAOS_RANDOM=1 CHAOS_RUNS=$${CHAOS_RUNS:-10} npx vitest run --project chaos

@@ -1,6 +1,6 @@
 // Randomised, seeded fault runs of the real operator (two processes racing for the lease) against the
 // simulators and the real API server. Invariants come from the simulators' request logs and the final
-// state. CHAOS_RUNS (default 2) and CHAOS_SEED (replay) control it; `make chaos` runs more.
+// state. CHAOS_RUNS (default 2), CHAOS_SEED (replay) and CHAOS_RANDOM control it; `make chaos` runs more.
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +14,8 @@ import { type FaultKind, seededRandom } from "../simulators/http-sim.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 2);
-const FIRST_SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+// `make test` replays fixed seeds so CI is deterministic; `make chaos` draws new ones (CHAOS_RANDOM=1).
+const FIRST_SEED = Number(process.env.CHAOS_SEED ?? (process.env.CHAOS_RANDOM ? Date.now() % 1_000_000 : 1001));
 const FAULT_MS = Number(process.env.CHAOS_FAULT_MS ?? 15_000);
 const CONVERGE_MS = 90_000;
 const kubeconfig = inject("kubeconfig");
