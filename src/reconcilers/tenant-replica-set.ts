@@ -145,6 +145,11 @@ export class TenantReplicaSetReconciler implements Reconciler {
     poll: number,
   ): Promise<ReconcileResult> {
     const tenantName = trs.spec.tenant;
+    // A spec this reconciler has not acted on probably means work: ask for the tenant's unfinished DAGs
+    // at the same time as the tenant, instead of after it (one round trip less before a delete).
+    const specChanged = trs.status?.observedGeneration !== object.metadata.generation;
+    const unfinishedEarly = specChanged ? client.unfinishedDags() : undefined;
+    unfinishedEarly?.catch(() => undefined);
     const observation = await observeTenant(client, tenantName);
     const observed = (s: Status): Status =>
       observation
@@ -175,7 +180,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
       return { requeueAfterMs: poll };
     }
     // Another DAG on the tenant (ours lost, or someone else's): never start a second one.
-    const busy = (await client.unfinishedDags()).find(
+    const busy = (await (unfinishedEarly ?? client.unfinishedDags())).find(
       (d) =>
         d.maintenance_key === tenantName &&
         (d.state === "READY" || d.state === "RUNNING" || d.state === "PENDING"),

@@ -15,7 +15,9 @@ import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 2);
 // `make test` replays fixed seeds so CI is deterministic; `make chaos` draws new ones (CHAOS_RANDOM=1).
-const FIRST_SEED = Number(process.env.CHAOS_SEED ?? (process.env.CHAOS_RANDOM ? Date.now() % 1_000_000 : 1001));
+const FIRST_SEED = Number(
+  process.env.CHAOS_SEED ?? (process.env.CHAOS_RANDOM ? Date.now() % 1_000_000 : 1001),
+);
 const FAULT_MS = Number(process.env.CHAOS_FAULT_MS ?? 15_000);
 const CONVERGE_MS = 90_000;
 const kubeconfig = inject("kubeconfig");
