@@ -2,7 +2,8 @@
 // simulators and the real API server. Invariants come from the simulators' request logs and the final
 // state. CHAOS_RUNS (default 2), CHAOS_SEED (replay) and CHAOS_RANDOM control it; `make chaos` runs more.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../harness/engine.js";
@@ -163,7 +164,8 @@ async function chaosRun(seed: number): Promise<Report> {
   // The operator reaches the API server through a proxy whose connections we cut.
   const proxy = new TcpProxy("127.0.0.1", Number(new URL(server).port));
   const proxyPort = await proxy.start();
-  const kubeconfigPath = join(import.meta.dirname, `.chaos-${seed}.kubeconfig`);
+  const tmp = mkdtempSync(join(tmpdir(), `dbfleet-chaos-${seed}-`));
+  const kubeconfigPath = join(tmp, "kubeconfig");
   writeFileSync(
     kubeconfigPath,
     JSON.stringify({
@@ -352,6 +354,7 @@ async function chaosRun(seed: number): Promise<Report> {
 
   for (const child of replicas.values()) child.kill("SIGKILL");
   await proxy.stop();
+  rmSync(tmp, { recursive: true, force: true });
   await obshell.stop();
   await dcs.stop();
   return report;
