@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
-import { freePort, startProcess, stopProcess } from "./processes.js";
+import { freePort, removeOnExit, startProcess, stopProcess } from "./processes.js";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 
@@ -78,9 +78,11 @@ export async function startControlPlane(options: { assets?: string } = {}): Prom
   const assets = options.assets ?? envtestAssets();
   const dir = mkdtempSync(join(process.env.DBFLEET_ENVTEST_TMP ?? tmpdir(), "dbfleet-envtest-"));
   const children: ChildProcess[] = [];
+  const forget = removeOnExit(dir);
   const cleanup = async () => {
     for (const child of children.reverse()) await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
+    forget();
   };
   try {
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError, KubeHttp } from "../../src/controller/kube-http.js";
+import { removeOnExit } from "./processes.js";
 
 async function ensure(http: KubeHttp, path: string, body: { metadata: { name: string } }): Promise<void> {
   try {
@@ -47,6 +48,7 @@ export async function externalCluster(kubeconfigPath: string) {
     const operatorToken = await serviceAccountToken(http, "dbfleet-e2e", "operator");
     const caPem = cluster.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : "";
     const dir = mkdtempSync(join(tmpdir(), "dbfleet-e2e-"));
+    removeOnExit(dir);
     const path = join(dir, "kubeconfig");
     writeFileSync(
       path,

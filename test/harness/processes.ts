@@ -1,11 +1,24 @@
 // Child processes the harness starts: each in its own process group, killed with the group
 // on stop, on our exit and (through setpriv's parent-death signal) if we die without cleaning up.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 
 const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
+
+/** A folder removed when the process exits or is interrupted, if nobody removed it before. */
+export function removeOnExit(dir: string): () => void {
+  installExitHook();
+  tempDirs.add(dir);
+  return () => tempDirs.delete(dir);
+}
+
+function cleanUpNow(): void {
+  for (const child of live) killGroup(child, "SIGKILL");
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -19,12 +32,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of live) killGroup(child, "SIGKILL");
-  });
+  process.on("exit", cleanUpNow);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {
-      for (const child of live) killGroup(child, "SIGKILL");
+      cleanUpNow();
       process.exit(130);
     });
   }
