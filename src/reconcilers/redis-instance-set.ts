@@ -2,8 +2,7 @@
 // plan (pure), re-read each victim, batch-delete, and record every instance's result until it is gone.
 import type { Logger } from "pino";
 import { durationMs } from "../api/common.js";
-import { APPROVE_PLAN_ANNOTATION, PAUSED_ANNOTATION } from "../api/group.js";
-import { describeIssues } from "../api/parse.js";
+import { APPROVE_PLAN_ANNOTATION } from "../api/group.js";
 import {
   type DeletionRecord,
   type RedisInstanceSet,
@@ -21,6 +20,7 @@ import { ClientCache, credentialKey } from "./client-cache.js";
 import { readSecret } from "./credentials.js";
 import { SharedListings } from "./dcs-listings.js";
 import { type Outcome, saveStatus, timestamp } from "./outcome.js";
+import { openSet, ReconcileLog } from "./reconcile-scope.js";
 import { inScope, type ObservedRedis, planRedis } from "./redis-plan.js";
 import { remoteFailure } from "./remote-failure.js";
 import { REDIS_INSTANCE_SET } from "./resources.js";
@@ -54,48 +54,34 @@ export class RedisInstanceSetReconciler implements Reconciler {
   readonly listings: SharedListings;
   private readonly failures = new Map<string, number>();
   private readonly now: () => Date;
-  /** The current reconcile's logger (one reconcile per key at a time; the queue guarantees it). */
-  private log: Logger;
+  private readonly logs: ReconcileLog;
 
   constructor(
     private readonly ctx: ReconcileContext<KubeObject>,
     private readonly options: RedisReconcilerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.log = ctx.logger;
+    this.logs = new ReconcileLog(ctx.logger);
     this.listings = options.listings ?? new SharedListings();
   }
 
-  async reconcile(
-    key: string,
-    _signal?: AbortSignal,
-    parentLog?: Logger,
-  ): Promise<ReconcileResult | undefined> {
+  reconcile(key: string, _signal?: AbortSignal, parentLog?: Logger): Promise<ReconcileResult | undefined> {
     const object = this.ctx.cache.get(key);
-    if (!object || object.metadata.deletionTimestamp) return undefined; // deleting a set never deletes anything remote
     const log = (parentLog ?? this.ctx.logger).child({
       kind: "RedisInstanceSet",
-      generation: object.metadata.generation,
+      generation: object?.metadata.generation,
     });
-    this.log = log;
-    const parsed = redisInstanceSet.safeParse(object);
-    if (!parsed.success) {
-      await this.save(object, {
-        phase: "Stalled",
-        reason: "InvalidSpec",
-        message: `invalid RedisInstanceSet: ${describeIssues(parsed.error)}`,
-      });
-      return undefined;
-    }
-    const ris = parsed.data;
-    if (ris.spec.paused || object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
-      await this.save(object, {
-        phase: "Paused",
-        reason: "Paused",
-        message: "paused: no remote call is made",
-      });
-      return undefined;
-    }
+    return this.logs.run(log, () => this.reconcileSet(key, object));
+  }
+
+  private async reconcileSet(
+    key: string,
+    object: KubeObject | undefined,
+  ): Promise<ReconcileResult | undefined> {
+    const ris = await openSet(object, redisInstanceSet, "RedisInstanceSet", (o, outcome) =>
+      this.save(o, outcome),
+    );
+    if (!ris || !object) return undefined;
     const ns = object.metadata.namespace ?? "default";
     const ref = ris.spec.dcs.credentialsSecretRef;
     const secret = readSecret(this.ctx.secrets, ns, ref.name, [ref.accessKeyKey, ref.secretKeyKey]);
@@ -262,7 +248,7 @@ export class RedisInstanceSetReconciler implements Reconciler {
     );
     const batchResults: { result: string; instance: string }[] = [];
     const failures: string[] = [];
-    this.log.info({ instances: victims.map((v) => `${v.name} (${v.id})`) }, "deleting instances");
+    this.logs.current.info({ instances: victims.map((v) => `${v.name} (${v.id})`) }, "deleting instances");
     for (let i = 0; i < victims.length; i += 50) {
       const batch = victims.slice(i, i + 50);
       try {
@@ -367,7 +353,7 @@ export class RedisInstanceSetReconciler implements Reconciler {
     edit: (s: Status) => Status = (s) => s,
   ): Promise<KubeObject> {
     if (outcome)
-      this.log[outcome.phase === "Stalled" ? "warn" : "debug"](
+      this.logs.current[outcome.phase === "Stalled" ? "warn" : "debug"](
         { phase: outcome.phase, reason: outcome.reason },
         outcome.message,
       );

@@ -2,8 +2,7 @@
 // follow the DAG in status. Intent is written before the delete; after a crash the DAG is found again.
 import type { Logger } from "pino";
 import { durationMs } from "../api/common.js";
-import { APPROVE_PLAN_ANNOTATION, PAUSED_ANNOTATION } from "../api/group.js";
-import { describeIssues } from "../api/parse.js";
+import { APPROVE_PLAN_ANNOTATION } from "../api/group.js";
 import {
   type DagStatus,
   type TenantReplicaSet,
@@ -21,6 +20,7 @@ import { ClientCache, credentialKey } from "./client-cache.js";
 import { readSecret } from "./credentials.js";
 import { observeTenant } from "./observe-tenant.js";
 import { type Outcome, saveStatus, timestamp } from "./outcome.js";
+import { openSet, ReconcileLog } from "./reconcile-scope.js";
 import { remoteFailure } from "./remote-failure.js";
 import { clean, TENANT_REPLICA_SET } from "./resources.js";
 import { planTenant } from "./tenant-plan.js";
@@ -54,45 +54,33 @@ export class TenantReplicaSetReconciler implements Reconciler {
   readonly clients = new ClientCache<ObshellClient>();
   private readonly failures = new Map<string, number>();
   private readonly now: () => Date;
-  /** The current reconcile's logger (one reconcile per key at a time; the queue guarantees it). */
-  private log: Logger;
+  private readonly logs: ReconcileLog;
 
   constructor(
     private readonly ctx: ReconcileContext<KubeObject>,
     private readonly options: TenantReconcilerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.log = ctx.logger;
+    this.logs = new ReconcileLog(ctx.logger);
   }
 
-  async reconcile(
-    key: string,
-    _signal?: AbortSignal,
-    parentLog?: Logger,
-  ): Promise<ReconcileResult | undefined> {
+  reconcile(key: string, _signal?: AbortSignal, parentLog?: Logger): Promise<ReconcileResult | undefined> {
     const object = this.ctx.cache.get(key);
-    if (!object || object.metadata.deletionTimestamp) return undefined; // deleting a set never deletes anything remote
     const log = (parentLog ?? this.ctx.logger).child({
       kind: "TenantReplicaSet",
-      generation: object.metadata.generation,
+      generation: object?.metadata.generation,
     });
-    this.log = log;
-    const parsed = tenantReplicaSet.safeParse(object);
-    if (!parsed.success) {
-      const message = `invalid TenantReplicaSet: ${describeIssues(parsed.error)}`;
-      await this.save(object, { phase: "Stalled", reason: "InvalidSpec", message });
-      return undefined;
-    }
-    const trs = parsed.data;
-    const poll = durationMs(trs.spec.pollInterval);
-    if (trs.spec.paused || object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
-      await this.save(object, {
-        phase: "Paused",
-        reason: "Paused",
-        message: "paused: no remote call is made",
-      });
-      return undefined;
-    }
+    return this.logs.run(log, () => this.reconcileSet(key, object));
+  }
+
+  private async reconcileSet(
+    key: string,
+    object: KubeObject | undefined,
+  ): Promise<ReconcileResult | undefined> {
+    const trs = await openSet(object, tenantReplicaSet, "TenantReplicaSet", (o, outcome) =>
+      this.save(o, outcome),
+    );
+    if (!trs || !object) return undefined;
     const ns = object.metadata.namespace ?? "default";
     const ref = trs.spec.obshell.credentialsSecretRef;
     const secret = readSecret(this.ctx.secrets, ns, ref.name, [ref.key]);
@@ -120,7 +108,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
         if (followed !== CONTINUE) return followed;
         current = this.ctx.cache.get(key) ?? current;
       }
-      const result = await this.observeAndAct(current, trs, client, poll);
+      const result = await this.observeAndAct(current, trs, client, durationMs(trs.spec.pollInterval));
       this.failures.delete(key);
       return result;
     } catch (error) {
@@ -245,7 +233,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
     );
     let result: Awaited<ReturnType<ObshellClient["deleteReplicas"]>>;
     try {
-      this.log.info({ tenant: tenantName, zones }, "removing replicas");
+      this.logs.current.info({ tenant: tenantName, zones }, "removing replicas");
       result = await client.deleteReplicas(tenantName, zones);
     } catch (error) {
       if (error instanceof BusyError) {
@@ -447,7 +435,7 @@ export class TenantReplicaSetReconciler implements Reconciler {
     edit: (s: Status) => Status = (s) => s,
   ): Promise<KubeObject> {
     if (outcome)
-      this.log[outcome.phase === "Stalled" ? "warn" : "debug"](
+      this.logs.current[outcome.phase === "Stalled" ? "warn" : "debug"](
         { phase: outcome.phase, reason: outcome.reason },
         outcome.message,
       );
