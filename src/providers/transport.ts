@@ -1,6 +1,24 @@
-// One keep-alive pool per remote origin, and the mapping of undici failures to TransportError.
+// One keep-alive pool per remote origin, the options both clients share, and undici failures as TransportError.
 import { Agent, type Dispatcher, errors } from "undici";
 import { type RemoteErrorDetails, TransportError } from "./errors.js";
+import type { RetryPolicy } from "./retry.js";
+
+/** One remote request, reported to metrics by both clients. */
+export interface RequestObservation {
+  provider: "obshell" | "dcs";
+  operation: string;
+  status: number | "error";
+  durationMs: number;
+}
+
+/** What both provider clients take for their HTTP: deadline, TLS, read retries, pool, observation. */
+export interface ClientTransportOptions {
+  timeoutMs?: number;
+  tls?: TlsOptions;
+  retry?: RetryPolicy;
+  dispatcher?: Dispatcher;
+  onRequest?: (observation: RequestObservation) => void;
+}
 
 export interface TlsOptions {
   ca?: string | undefined;

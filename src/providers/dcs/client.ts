@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
 import { InconsistentListingError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
-import { createPool, type TlsOptions, transportError } from "../transport.js";
+import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
 import { dcsError } from "./errors.js";
 import {
   type BatchDeleteResult,
@@ -27,24 +27,12 @@ export type DcsAuth =
   | { kind: "aksk"; credentials: () => Credentials }
   | { kind: "token"; token: () => string };
 
-export interface DcsRequestObservation {
-  provider: "dcs";
-  operation: string;
-  status: number | "error";
-  durationMs: number;
-}
-
-export interface DcsClientOptions {
+export interface DcsClientOptions extends ClientTransportOptions {
   endpoint: string;
   projectId: string;
   auth: DcsAuth;
-  timeoutMs?: number;
   pageSize?: number;
-  tls?: TlsOptions;
-  retry?: RetryPolicy;
-  dispatcher?: Dispatcher;
   now?: () => Date;
-  onRequest?: (observation: DcsRequestObservation) => void;
 }
 
 export interface ListFilters {

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
 import { AuthError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
-import { createPool, type TlsOptions, transportError } from "../transport.js";
+import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
 import { authHeader, encryptBody, newSessionKeys, parseAgentPublicKey } from "./auth.js";
 import { obshellError } from "./errors.js";
 import { parseLocality, type Replica } from "./locality.js";
@@ -24,23 +24,11 @@ import {
   tenantOverview,
 } from "./schemas.js";
 
-export interface RequestObservation {
-  provider: "obshell";
-  operation: string;
-  status: number | "error";
-  durationMs: number;
-}
-
-export interface ObshellClientOptions {
+export interface ObshellClientOptions extends ClientTransportOptions {
   endpoint: string;
   /** root@sys password; read at call time so a rotated Secret takes effect. Never logged. */
   password: () => string;
-  timeoutMs?: number;
-  tls?: TlsOptions;
-  retry?: RetryPolicy;
-  dispatcher?: Dispatcher;
   now?: () => number;
-  onRequest?: (observation: RequestObservation) => void;
 }
 
 export interface ZoneListItem {
