@@ -3,20 +3,25 @@ import type { Logger } from "pino";
 import type { WorkQueue } from "./work-queue.js";
 
 export interface ReconcileResult {
-  /** Reconcile again after this long even if nothing changes (polling a remote task). */
+  /** Reconcile again after this long even if nothing changes (polling a remote task); > 0 or absent. */
   requeueAfterMs?: number;
 }
 
+/** One reconcile: the object's key, the cancellation (leadership lost, shutdown) and its logger. */
+export interface ReconcileRequest {
+  key: string;
+  signal: AbortSignal;
+  /** Bound to the controller, the object and this reconcile. */
+  log: Logger;
+}
+
 export interface Reconciler {
-  /**
-   * Reads the object from the cache by `key`; throwing means "try again with backoff". `log` is a
-   * child logger bound to the controller, namespace and name of this reconcile.
-   */
-  reconcile(key: string, signal: AbortSignal, log: Logger): Promise<ReconcileResult | undefined>;
+  /** Reads the object from the cache by `key`; throwing means "try again with the queue's backoff". */
+  reconcile(req: ReconcileRequest): Promise<ReconcileResult>;
 }
 
 export interface ReconcileObserver {
-  onReconcile?(controller: string, result: "success" | "requeue" | "error", durationMs: number): void;
+  onReconcile?(controller: string, result: "success" | "requeue_after" | "error", durationMs: number): void;
 }
 
 export interface ControllerOptions {
@@ -77,13 +82,13 @@ export class Controller {
           namespace: slash < 0 ? undefined : key.slice(0, slash),
           name: slash < 0 ? key : key.slice(slash + 1),
         });
-        const result = await reconciler.reconcile(key, this.abort.signal, log);
+        const result = await reconciler.reconcile({ key, signal: this.abort.signal, log });
         queue.forget(key);
-        const requeue = result?.requeueAfterMs;
-        if (requeue !== undefined && requeue >= 0) queue.addAfter(key, requeue);
+        const requeue = result.requeueAfterMs;
+        if (requeue !== undefined && requeue > 0) queue.addAfter(key, requeue);
         this.options.observer?.onReconcile?.(
           name,
-          requeue !== undefined ? "requeue" : "success",
+          requeue !== undefined && requeue > 0 ? "requeue_after" : "success",
           performance.now() - started,
         );
       } catch (error) {

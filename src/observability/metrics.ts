@@ -94,7 +94,11 @@ export class OperatorMetrics {
 
   reconcileObserver() {
     return {
-      onReconcile: (controller: string, result: "success" | "requeue" | "error", durationMs: number) => {
+      onReconcile: (
+        controller: string,
+        result: "success" | "requeue_after" | "error",
+        durationMs: number,
+      ) => {
         this.reconcileTotal.inc({ controller, result });
         if (result === "error") this.reconcileErrors.inc({ controller });
         this.reconcileDuration.observe({ controller }, durationMs / 1000);
