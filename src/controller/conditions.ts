@@ -1,4 +1,4 @@
-// kstatus conditions (DESIGN.md "Status conventions"), set in one place.
+// kstatus conditions (docs/architecture.md "Status"), set in one place.
 import { type Condition, type ConditionType, rfc3339 } from "../api/common.js";
 
 export interface ConditionInput {

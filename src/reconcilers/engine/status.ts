@@ -17,7 +17,7 @@ export interface SharedStatus {
   conditions?: Condition[] | undefined;
 }
 
-/** Ready always present; Reconciling and Stalled only while True (DESIGN: kstatus reads a present False oddly). */
+/** Ready always present; Reconciling and Stalled only while True (kstatus reads a present False oddly). */
 export function conditionsFor(
   current: readonly Condition[] | undefined,
   outcome: Outcome,
