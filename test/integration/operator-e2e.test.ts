@@ -1,5 +1,5 @@
 // The operator end to end: the real API server, both simulators over HTTP, the operator running
-// under the least-privileged identity bound to deploy/rbac.yaml.
+// under the least-privileged identity bound to deploy/cluster/rbac.yaml.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { assessKstatus } from "../../src/observability/kstatus.js";
