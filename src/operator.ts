@@ -15,6 +15,13 @@ import { SharedListings } from "./reconcilers/dcs-listings.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import { MemoryCredentialHealth } from "./reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "./reconcilers/engine/set-reconciler.js";
+import {
+  FLEET_INDEX,
+  fleetGroups,
+  groupMembersToRequeue,
+  redisPeers,
+  tenantPeers,
+} from "./reconcilers/fleet-view.js";
 import { informerSecrets } from "./reconcilers/informer-secrets.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import { redisKind } from "./reconcilers/redis/kind.js";
@@ -76,6 +83,22 @@ export function createOperator(options: OperatorOptions): Operator {
       await dcsClients.closeAll();
     },
   };
+  /** Ownership: index the sets by where they act; a spec change requeues the rest of its group. */
+  const watchFleet = (ctx: ReconcileContext<KubeObject>) => {
+    ctx.cache.addIndex(FLEET_INDEX, fleetGroups);
+    ctx.cache.on((event) => {
+      if (event.type === "resync") return;
+      const old = event.type === "updated" ? event.old : undefined;
+      // Status writes change nothing of ownership; requeueing on them would ping-pong the group.
+      if (
+        old &&
+        old.metadata.generation === event.object.metadata.generation &&
+        old.metadata.deletionTimestamp === event.object.metadata.deletionTimestamp
+      )
+        return;
+      for (const key of groupMembersToRequeue(ctx.cache, event.object, old)) ctx.queue.add(key);
+    });
+  };
   const deps = (ctx: ReconcileContext<KubeObject>) => ({
     cache: ctx.cache,
     status: ctx.status,
@@ -88,16 +111,19 @@ export function createOperator(options: OperatorOptions): Operator {
     workers: options.workers ?? 4,
     rateLimit: REMOTE_BACKOFF,
     secretsOf,
-    reconciler: (ctx) =>
-      new SetReconciler(
+    reconciler: (ctx) => {
+      watchFleet(ctx);
+      return new SetReconciler(
         tenantKind({
           secrets: informerSecrets(() => ctx.secrets),
           onRequest,
           pool: obshellClients,
+          peers: (set, id) => tenantPeers(ctx.cache, id, set.spec.obshell.endpoint, set.spec.tenant),
           ...(options.tenant ? { timing: options.tenant } : {}),
         }),
         deps(ctx),
-      ),
+      );
+    },
     onGone: (key) => obshellClients.release(key),
   });
   manager.addController<KubeObject>({
@@ -106,17 +132,21 @@ export function createOperator(options: OperatorOptions): Operator {
     workers: options.workers ?? 4,
     rateLimit: REMOTE_BACKOFF,
     secretsOf,
-    reconciler: (ctx) =>
-      new SetReconciler(
+    reconciler: (ctx) => {
+      watchFleet(ctx);
+      return new SetReconciler(
         redisKind({
           secrets: informerSecrets(() => ctx.secrets),
           onRequest,
           pool: dcsClients,
+          peers: (set, id, instance) =>
+            redisPeers(ctx.cache, id, set.spec.dcs.endpoint, set.spec.dcs.projectId, instance),
           listings,
           ...(options.redis ? { timing: options.redis } : {}),
         }),
         deps(ctx),
-      ),
+      );
+    },
     onGone: (key) => dcsClients.release(key),
   });
   return operator;

@@ -97,10 +97,10 @@ export function planRedis(
   const contested: RedisPlan["contested"] = [];
   const candidates: ObservedRedis[] = [];
   for (const i of owned) {
-    if (isKept(spec, i)) continue;
+    // Contested whether kept or not: every set involved reports the conflict.
     const peers = peersOf(i);
     if (peers.length > 0) contested.push({ instance: i, peers });
-    else candidates.push(i);
+    else if (!isKept(spec, i)) candidates.push(i);
   }
   const toDelete = candidates.sort((a, b) => a.name.localeCompare(b.name));
   const missing = spec.instances.filter((k) => !owned.some((i) => i.name === k || i.id === k));
