@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  CLUSTER_DATABASE_CONNECTION_KIND,
+  CLUSTER_DATABASE_CONNECTION_PLURAL,
+  clusterDatabaseConnectionSpec,
+  DATABASE_CONNECTION_KIND,
+  DATABASE_CONNECTION_PLURAL,
+  databaseConnectionSpec,
+} from "./connection.js";
 import { GROUP, VERSION } from "./group.js";
 import {
   REDIS_INSTANCE_SET_KIND,
@@ -53,8 +61,11 @@ interface CrdInput {
   plural: string;
   shortName: string;
   spec: z.ZodType;
-  status: z.ZodType;
+  /** Unset for kinds the operator only reads (connections): no status subresource. */
+  status?: z.ZodType;
   columns: PrinterColumn[];
+  scope?: "Namespaced" | "Cluster";
+  categories?: string[];
 }
 
 function crd(input: CrdInput) {
@@ -65,21 +76,21 @@ function crd(input: CrdInput) {
     metadata: { name: `${input.plural}.${GROUP}` },
     spec: {
       group: GROUP,
-      scope: "Namespaced",
+      scope: input.scope ?? "Namespaced",
       names: {
         kind: input.kind,
         listKind: `${input.kind}List`,
         plural: input.plural,
         singular,
         shortNames: [input.shortName],
-        categories: ["dbfleet"],
+        categories: input.categories ?? ["dbfleet"],
       },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          ...(input.status ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: input.columns,
           schema: {
             openAPIV3Schema: {
@@ -91,7 +102,7 @@ function crd(input: CrdInput) {
                 kind: { type: "string" },
                 metadata: { type: "object" },
                 spec: openApiSchema(input.spec),
-                status: openApiSchema(input.status),
+                ...(input.status ? { status: openApiSchema(input.status) } : {}),
               },
             },
           },
@@ -117,6 +128,7 @@ export function tenantReplicaSetCrd() {
     status: tenantReplicaSetStatus,
     columns: [
       { name: "Tenant", type: "string", jsonPath: ".spec.tenant" },
+      { name: "Connection", type: "string", jsonPath: ".spec.connectionRef.name", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.zones", description: "Zones that keep a replica" },
       {
         name: "Observed",
@@ -141,6 +153,7 @@ export function redisInstanceSetCrd() {
     spec: redisInstanceSetSpec,
     status: redisInstanceSetStatus,
     columns: [
+      { name: "Connection", type: "string", jsonPath: ".spec.connectionRef.name" },
       { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.instances", description: "Instances to keep" },
       {
@@ -156,10 +169,43 @@ export function redisInstanceSetCrd() {
   });
 }
 
+const connectionColumns: PrinterColumn[] = [
+  { name: "obshell", type: "string", jsonPath: ".spec.obshell.endpoint" },
+  { name: "DCS", type: "string", jsonPath: ".spec.dcs.endpoint" },
+  { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
+  ageColumn,
+];
+
+export function databaseConnectionCrd() {
+  return crd({
+    kind: DATABASE_CONNECTION_KIND,
+    plural: DATABASE_CONNECTION_PLURAL,
+    shortName: "dbconn",
+    spec: databaseConnectionSpec,
+    columns: connectionColumns,
+    // Not in "dbfleet": `kubectl get dbfleet` lists what users own, not what admins own.
+    categories: ["dbfleet-admin"],
+  });
+}
+
+export function clusterDatabaseConnectionCrd() {
+  return crd({
+    kind: CLUSTER_DATABASE_CONNECTION_KIND,
+    plural: CLUSTER_DATABASE_CONNECTION_PLURAL,
+    shortName: "cdbconn",
+    spec: clusterDatabaseConnectionSpec,
+    columns: connectionColumns,
+    scope: "Cluster",
+    categories: ["dbfleet-admin"],
+  });
+}
+
 /** Every CRD of the operator, keyed by the file name it is written to under crds/. */
 export function allCrds() {
   return {
     [`${GROUP}_${TENANT_REPLICA_SET_PLURAL}.yaml`]: tenantReplicaSetCrd(),
     [`${GROUP}_${REDIS_INSTANCE_SET_PLURAL}.yaml`]: redisInstanceSetCrd(),
+    [`${GROUP}_${DATABASE_CONNECTION_PLURAL}.yaml`]: databaseConnectionCrd(),
+    [`${GROUP}_${CLUSTER_DATABASE_CONNECTION_PLURAL}.yaml`]: clusterDatabaseConnectionCrd(),
   };
 }

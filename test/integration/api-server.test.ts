@@ -12,7 +12,12 @@ const dispatcher = new Agent({ connect: { ca: caPem } });
 const raw = new RawApi(server, caPem, adminToken);
 let namespace = "";
 
-const pluralOf = { TenantReplicaSet: "tenantreplicasets", RedisInstanceSet: "redisinstancesets" } as const;
+const pluralOf = {
+  TenantReplicaSet: "tenantreplicasets",
+  RedisInstanceSet: "redisinstancesets",
+  DatabaseConnection: "databaseconnections",
+  ClusterDatabaseConnection: "clusterdatabaseconnections",
+} as const;
 type Obj = {
   metadata: { generation: number; resourceVersion: string };
   spec: Record<string, unknown>;
@@ -74,18 +79,26 @@ describe("the generated CRDs on a real API server", () => {
         ...brokenManifest(bad, badManifests.indexOf(bad)),
         metadata: { name: `bad-${badManifests.indexOf(bad)}`, namespace },
       };
-      const error = await api
-        .createNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: pluralOf[bad.kind],
-          body: manifest,
-        })
-        .then(
-          () => undefined,
-          (e: unknown) => e as { code?: number; body?: unknown },
-        );
+      const plural = pluralOf[bad.kind];
+      const created =
+        bad.kind === "ClusterDatabaseConnection"
+          ? api.createClusterCustomObject({
+              group: GROUP,
+              version: VERSION,
+              plural,
+              body: { ...manifest, metadata: { name: manifest.metadata.name } },
+            })
+          : api.createNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural,
+              body: manifest,
+            });
+      const error = await created.then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; body?: unknown },
+      );
       expect(error?.code).toBe(422);
       expect(String(error?.body)).toContain(bad.field);
     },
