@@ -276,7 +276,7 @@ describe("connection identity", () => {
     expect(identityWith({})).not.toContain("pw-team-a");
   });
 
-  it.each<[string, Partial<typeof baseObshell>, string?, string?]>([
+  it.each<[string, Partial<typeof baseObshell>, (string | undefined)?, (string | undefined)?]>([
     ["the password rotates", {}, "pw-rotated"],
     ["TLS verification is switched off", { tls: { ...baseObshell.tls, insecureSkipVerify: true } }],
     ["the server name changes", { tls: { ...baseObshell.tls, serverName: "other" } }],
