@@ -16,7 +16,8 @@ const ALWAYS_DENIED: { label: string; cidrs: string[] }[] = [
   { label: "multicast or broadcast", cidrs: ["224.0.0.0/3", "ff00::/8"] },
 ];
 
-const HOST_NAME = /^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 
 interface Cidr {
   address: string;
@@ -35,23 +36,27 @@ function parseCidr(text: string): Cidr | undefined {
 }
 
 /** One comma-separated flag value: CIDRs and single addresses. */
-export const cidrList = z
-  .string()
-  .transform((text, ctx) => {
-    const out: Cidr[] = [];
-    for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
-      const cidr = parseCidr(item);
-      if (!cidr) ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR` });
-      else out.push(cidr);
-    }
-    return out;
-  });
+export const cidrList = z.string().transform((text, ctx) => {
+  const out: Cidr[] = [];
+  for (const item of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
+    const cidr = parseCidr(item);
+    if (!cidr) ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR` });
+    else out.push(cidr);
+  }
+  return out;
+});
 
 /** `--allowed-endpoints`: CIDRs, addresses, host names and `*.suffix` names, comma-separated. */
 export const allowedEndpointList = z.string().transform((text, ctx) => {
   const cidrs: Cidr[] = [];
   const hosts: string[] = [];
-  for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const item of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     const cidr = parseCidr(item);
     if (cidr) cidrs.push(cidr);
     else if (HOST_NAME.test(item) && !item.includes("/")) hosts.push(item.toLowerCase());
@@ -138,7 +143,10 @@ export class EndpointPolicy {
     this.allowedHosts = allowed.hosts;
     this.restricted = allowed.cidrs.length + allowed.hosts.length > 0;
     const cluster: { label: string; cidrs: Cidr[] }[] = [
-      { label: "the cluster's service range", cidrs: parseFlag("--service-cidrs", cidrList, options.serviceCidrs ?? "") },
+      {
+        label: "the cluster's service range",
+        cidrs: parseFlag("--service-cidrs", cidrList, options.serviceCidrs ?? ""),
+      },
       { label: "the cluster's pod range", cidrs: parseFlag("--pod-cidrs", cidrList, options.podCidrs ?? "") },
       {
         label: "the Kubernetes API server",
@@ -146,7 +154,10 @@ export class EndpointPolicy {
       },
     ];
     this.denied = [
-      ...ALWAYS_DENIED.map((d) => ({ label: d.label, list: blockList(d.cidrs.map((c) => parseCidr(c) as Cidr)) })),
+      ...ALWAYS_DENIED.map((d) => ({
+        label: d.label,
+        list: blockList(d.cidrs.map((c) => parseCidr(c) as Cidr)),
+      })),
       ...cluster.filter((c) => c.cidrs.length > 0).map((c) => ({ label: c.label, list: blockList(c.cidrs) })),
     ];
     this.lookup = options.lookup ?? systemLookup;
@@ -160,7 +171,10 @@ export class EndpointPolicy {
     const shown = name === ip.address ? ip.address : `${name} (${ip.address})`;
     for (const { label, list } of this.denied)
       if (list.check(ip.address, ip.family))
-        return { ok: false, message: `${shown} is ${label}; allow it with --allowed-endpoints=${ip.address}` };
+        return {
+          ok: false,
+          message: `${shown} is ${label}; allow it with --allowed-endpoints=${ip.address}`,
+        };
     if (this.restricted && !this.hostAllowed(name))
       return { ok: false, message: `${shown} is not in --allowed-endpoints` };
     return { ok: true };
@@ -174,7 +188,10 @@ export class EndpointPolicy {
   async check(url: string, options: { allowInsecureHTTP?: boolean } = {}): Promise<Verdict> {
     const parsed = new URL(url);
     if (parsed.protocol === "http:" && !options.allowInsecureHTTP)
-      return { ok: false, message: `${parsed.host}: http:// is refused unless the connection sets allowInsecureHTTP` };
+      return {
+        ok: false,
+        message: `${parsed.host}: http:// is refused unless the connection sets allowInsecureHTTP`,
+      };
     try {
       return this.checkAll(parsed.hostname, await this.addressesOf(parsed.hostname));
     } catch (error) {
@@ -213,7 +230,12 @@ export class EndpointPolicy {
     return (connectOptions, callback) => {
       const host = stripBrackets(connectOptions.hostname);
       if (connectOptions.protocol === "http:" && !options.allowInsecureHTTP) {
-        callback(new EndpointRefusedError(`${host}: http:// is refused unless the connection sets allowInsecureHTTP`), null);
+        callback(
+          new EndpointRefusedError(
+            `${host}: http:// is refused unless the connection sets allowInsecureHTTP`,
+          ),
+          null,
+        );
         return;
       }
       this.addressesOf(host).then(

@@ -61,7 +61,10 @@ export abstract class RemoteError extends Error {
     parts.push(details.remoteMessage ? `${summary}: ${details.remoteMessage}` : summary);
     if (details.requestId)
       parts.push(`(${details.provider === "obshell" ? "trace" : "request"} ${details.requestId})`);
-    super(excerpt(parts.join(" "), MAX_REMOTE_ERROR_MESSAGE), details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      excerpt(parts.join(" "), MAX_REMOTE_ERROR_MESSAGE),
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = new.target.name;
     this.provider = details.provider;
     this.operation = details.operation;
