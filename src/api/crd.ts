@@ -113,6 +113,12 @@ function crd(input: CrdInput) {
 }
 
 const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+const connectionColumn: PrinterColumn = {
+  name: "Connection",
+  type: "string",
+  jsonPath: ".spec.connectionRef.name",
+  priority: 1,
+};
 const readyColumn: PrinterColumn = {
   name: "Ready",
   type: "string",
@@ -128,7 +134,6 @@ export function tenantReplicaSetCrd() {
     status: tenantReplicaSetStatus,
     columns: [
       { name: "Tenant", type: "string", jsonPath: ".spec.tenant" },
-      { name: "Connection", type: "string", jsonPath: ".spec.connectionRef.name", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.zones", description: "Zones that keep a replica" },
       {
         name: "Observed",
@@ -140,6 +145,7 @@ export function tenantReplicaSetCrd() {
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       { name: "DAG", type: "string", jsonPath: ".status.dag.state", description: "State of the obshell DAG" },
       { name: "Stage", type: "string", jsonPath: ".status.dag.stage", priority: 1 },
+      connectionColumn,
       ageColumn,
     ],
   });
@@ -153,7 +159,6 @@ export function redisInstanceSetCrd() {
     spec: redisInstanceSetSpec,
     status: redisInstanceSetStatus,
     columns: [
-      { name: "Connection", type: "string", jsonPath: ".spec.connectionRef.name" },
       { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.instances", description: "Instances to keep" },
       {
@@ -164,6 +169,7 @@ export function redisInstanceSetCrd() {
       },
       readyColumn,
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      connectionColumn,
       ageColumn,
     ],
   });

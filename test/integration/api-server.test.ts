@@ -72,6 +72,30 @@ describe("the generated CRDs on a real API server", () => {
     expect(ris.spec.policy).toMatchObject({ allowEmpty: false, recycle: true, maxDeletionsPerOperation: 10 });
   });
 
+  it("accept the connection examples, the cluster-scoped one without a namespace, and store their defaults", async () => {
+    const [cluster] = loadManifests("examples/cluster-database-connection.yaml").filter(
+      (m) => m.kind === "ClusterDatabaseConnection",
+    );
+    if (!cluster) throw new Error("no ClusterDatabaseConnection example");
+    const stored = (await raw.apply({
+      ...(cluster as RawObject),
+      metadata: { name: `${namespace}-shared` },
+    })) as {
+      metadata: { namespace?: string };
+      spec: { dcs: { allowInsecureHTTP: boolean; requestTimeout: string } };
+    };
+    expect(stored.metadata.namespace).toBeUndefined();
+    expect(stored.spec.dcs).toMatchObject({ allowInsecureHTTP: false, requestTimeout: "30s" });
+    const namespaced = (await api.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: "databaseconnections",
+      name: "obshell-prod",
+    })) as { spec: { obshell: { tls: { insecureSkipVerify: boolean } } } };
+    expect(namespaced.spec.obshell.tls.insecureSkipVerify).toBe(false);
+  });
+
   it.each(badManifests.filter((b) => b.serverRejects).map((b) => [b.title, b] as const))(
     "reject %s with a message naming the field",
     async (_, bad) => {
@@ -183,6 +207,7 @@ describe("kubectl get trs,ris", () => {
       "Phase",
       "DAG",
       "Stage",
+      "Connection",
       "Age",
     ]);
     const row = t.rows.find((r) => r.cells[0] === "orders");
@@ -199,6 +224,7 @@ describe("kubectl get trs,ris", () => {
       "Observed",
       "Ready",
       "Phase",
+      "Connection",
       "Age",
     ]);
     expect(t.rows.find((r) => r.cells[0] === "checkout-cache")?.cells[2]).toBe('["cache-eu-1","cache-eu-2"]');
