@@ -260,3 +260,16 @@ function parseFlag<T>(flag: string, schema: z.ZodType<T, string>, text: string):
   if (!parsed.success) throw new Error(`${flag}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   return parsed.data;
 }
+
+/**
+ * The addresses of the API server the operator talks to (its kubeconfig's or in-cluster server URL),
+ * for `apiServerAddresses`: resolved once at start. In a pod, KUBERNETES_SERVICE_HOST is also inside
+ * the service range; the endpoint address behind it (host network or a load balancer) is not.
+ */
+export async function apiServerAddresses(
+  serverUrl: string,
+  lookup: (hostname: string) => Promise<string[]> = systemLookup,
+): Promise<string[]> {
+  const host = stripBrackets(new URL(serverUrl).hostname);
+  return isIP(host) ? [host] : lookup(host);
+}
