@@ -77,15 +77,12 @@ describe("the generated CRDs on a real API server", () => {
       (m) => m.kind === "ClusterDatabaseConnection",
     );
     if (!cluster) throw new Error("no ClusterDatabaseConnection example");
-    const stored = (await raw.apply({
-      ...(cluster as RawObject),
-      metadata: { name: `${namespace}-shared` },
-    })) as {
-      metadata: { namespace?: string };
-      spec: { dcs: { allowInsecureHTTP: boolean; requestTimeout: string } };
-    };
+    const stored = await raw.apply({ ...(cluster as RawObject), metadata: { name: `${namespace}-shared` } });
     expect(stored.metadata.namespace).toBeUndefined();
-    expect(stored.spec.dcs).toMatchObject({ allowInsecureHTTP: false, requestTimeout: "30s" });
+    expect((stored.spec as { dcs?: unknown }).dcs).toMatchObject({
+      allowInsecureHTTP: false,
+      requestTimeout: "30s",
+    });
     const namespaced = (await api.getNamespacedCustomObject({
       group: GROUP,
       version: VERSION,
