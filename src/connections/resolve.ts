@@ -25,6 +25,8 @@ export const ConnectionReason = {
   CaMissing: "CaMissing",
   InlineConnectionRefused: "InlineConnectionRefused",
   InsecureHTTP: "InsecureHTTP",
+  /** Not set by resolveConnection: the engine's reason when EndpointPolicy.check or a connect refuses. */
+  EndpointRefused: "EndpointRefused",
 } as const;
 export type ConnectionReason = (typeof ConnectionReason)[keyof typeof ConnectionReason];
 
