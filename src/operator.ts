@@ -2,15 +2,28 @@
 // `dbfleet-operator run`, the demo, the benchmarks and the e2e tests.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { type RedisInstanceSet, redisInstanceSet } from "./api/redis-instance-set.js";
-import { type TenantReplicaSet, tenantReplicaSet } from "./api/tenant-replica-set.js";
+import { redisInstanceSet } from "./api/redis-instance-set.js";
+import { tenantReplicaSet } from "./api/tenant-replica-set.js";
+import { ConnectionClients } from "./connections/client-pool.js";
+import { EndpointPolicy } from "./connections/endpoint-policy.js";
+import {
+  locateConnection,
+  type ResolveContext,
+  resolveConnection,
+  type SetConnectionSpec,
+  secretsOfConnection,
+} from "./connections/resolve.js";
 import type { KubeAccess } from "./controller/kube-access.js";
-import { Manager, type ManagerOptions, type ReconcileContext } from "./controller/manager.js";
+import {
+  Manager,
+  type ManagerOptions,
+  type NamespacedInformers,
+  type ReconcileContext,
+} from "./controller/manager.js";
 import type { KubeObject } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
 import type { DcsClient } from "./providers/dcs/client.js";
 import type { ObshellClient } from "./providers/obshell/client.js";
-import { ClientPool } from "./reconcilers/connect.js";
 import { SharedListings } from "./reconcilers/dcs-listings.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import { MemoryCredentialHealth } from "./reconcilers/engine/memory-credential-health.js";
@@ -22,10 +35,14 @@ import {
   redisPeers,
   tenantPeers,
 } from "./reconcilers/fleet-view.js";
-import { informerSecrets } from "./reconcilers/informer-secrets.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import { redisKind } from "./reconcilers/redis/kind.js";
-import { REDIS_INSTANCE_SET, TENANT_REPLICA_SET } from "./reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  REDIS_INSTANCE_SET,
+  TENANT_REPLICA_SET,
+} from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
 import { tenantKind } from "./reconcilers/tenant/kind.js";
 
@@ -37,41 +54,69 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   tenant?: Partial<TenantTiming>;
   redis?: Partial<RedisTiming>;
   credentials?: CredentialHealth;
+  /** Where remotes may be reached; by default loopback, link-local and the like are refused. */
+  endpointPolicy?: EndpointPolicy;
+  /** Sets may name their endpoint and Secret inline (spec.obshell / spec.dcs); off by default. */
+  allowInlineConnections?: boolean;
+  /** Receives every credential value read, so the logger scrubs it from messages. */
+  secretValues?: { add(value: string): void };
 }
 
 export interface Operator {
   manager: Manager;
   /** Clients in use, per kind: released when no set uses them. */
-  obshellClients: ClientPool<ObshellClient>;
-  dcsClients: ClientPool<DcsClient>;
+  obshellClients: ConnectionClients<ObshellClient>;
+  dcsClients: ConnectionClients<DcsClient>;
   listings: SharedListings;
   stop(deadlineMs?: number): Promise<void>;
 }
 
 /** Failures back off per set in the work queue: 1 s doubling to 5 min (a remote is not hammered). */
 const REMOTE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 300_000 };
+const CONNECTION_INDEX = "dbfleet.io/connection";
 
-function secretsOf(object: KubeObject): string[] {
+/** A set as the connection resolver reads it; undefined when it does not parse. */
+function connectionSpecOf(object: KubeObject): SetConnectionSpec | undefined {
+  const namespace = object.metadata.namespace ?? "default";
   const trs = tenantReplicaSet.safeParse(object);
-  if (trs.success) {
-    const names = [trs.data.spec.obshell.credentialsSecretRef.name];
-    const ca = trs.data.spec.obshell.tls?.caSecretRef;
-    if (ca) names.push(ca.name);
-    const op = trs.data.status?.operation;
-    if (op?.credentialsSecretName) names.push(op.credentialsSecretName);
-    return names;
-  }
+  if (trs.success) return { kind: "TenantReplicaSet", namespace, spec: trs.data.spec };
   const ris = redisInstanceSet.safeParse(object);
-  return ris.success ? [ris.data.spec.dcs.credentialsSecretRef.name] : [];
+  if (ris.success) return { kind: "RedisInstanceSet", namespace, spec: ris.data.spec };
+  return undefined;
 }
 
 export function createOperator(options: OperatorOptions): Operator {
   const manager = new Manager(options);
   const onRequest = options.metrics.onRemoteRequest;
   const credentials = options.credentials ?? new MemoryCredentialHealth();
-  const obshellClients = new ClientPool<ObshellClient>();
-  const dcsClients = new ClientPool<DcsClient>();
+  const endpointPolicy = options.endpointPolicy ?? new EndpointPolicy();
+  const obshellClients = new ConnectionClients<ObshellClient>();
+  const dcsClients = new ConnectionClients<DcsClient>();
   const listings = new SharedListings();
+  const connections = manager.informersFor(DATABASE_CONNECTION);
+  const clusterConnections = manager.informersFor(CLUSTER_DATABASE_CONNECTION);
+  let secrets: () => NamespacedInformers = () =>
+    new (Object.getPrototypeOf(connections).constructor)(new Map());
+  const lookups: Omit<ResolveContext, "secrets"> = {
+    connections,
+    clusterConnections,
+    operatorNamespace: options.operatorNamespace ?? options.leaderElection?.namespace ?? "dbfleet-system",
+    allowInlineConnections: options.allowInlineConnections ?? false,
+    ...(options.secretValues ? { secretValues: options.secretValues } : {}),
+  };
+  const resolve = (set: SetConnectionSpec) => resolveConnection(set, { ...lookups, secrets: secrets() });
+  const secretsOf = (object: KubeObject): string[] => {
+    const set = connectionSpecOf(object);
+    if (!set) return [];
+    const keys = secretsOfConnection(set, lookups);
+    // An operation in flight is followed with the Secret it started with.
+    const op = tenantReplicaSet.safeParse(object);
+    const started = op.success ? op.data.status?.operation?.credentialsSecretName : undefined;
+    if (started) keys.push(`${set.namespace}/${started}`);
+    return keys;
+  };
+  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+
   const operator: Operator = {
     manager,
     obshellClients,
@@ -83,9 +128,16 @@ export function createOperator(options: OperatorOptions): Operator {
       await dcsClients.closeAll();
     },
   };
-  /** Ownership: index the sets by where they act; a spec change requeues the rest of its group. */
+
+  /** Ownership and connections: index the sets; a spec or connection change requeues whom it concerns. */
   const watchFleet = (ctx: ReconcileContext<KubeObject>) => {
-    ctx.cache.addIndex(FLEET_INDEX, fleetGroups);
+    secrets = () => ctx.secrets;
+    ctx.cache.addIndex(FLEET_INDEX, groups);
+    ctx.cache.addIndex(CONNECTION_INDEX, (o) => {
+      const ref = connectionSpecOf(o)?.spec.connectionRef;
+      if (!ref) return [];
+      return [ref.kind === "DatabaseConnection" ? `${o.metadata.namespace}/${ref.name}` : ref.name];
+    });
     ctx.cache.on((event) => {
       if (event.type === "resync") return;
       const old = event.type === "updated" ? event.old : undefined;
@@ -96,8 +148,14 @@ export function createOperator(options: OperatorOptions): Operator {
         old.metadata.deletionTimestamp === event.object.metadata.deletionTimestamp
       )
         return;
-      for (const key of groupMembersToRequeue(ctx.cache, event.object, old)) ctx.queue.add(key);
+      for (const key of groupMembersToRequeue(ctx.cache, groups, event.object, old)) ctx.queue.add(key);
     });
+    const requeueUsers = (key: string) => {
+      for (const set of ctx.cache.byIndex(CONNECTION_INDEX, key))
+        ctx.queue.add(`${set.metadata.namespace}/${set.metadata.name}`);
+    };
+    connections.on((event) => event.type !== "resync" && requeueUsers(event.key));
+    clusterConnections.on((event) => event.type !== "resync" && requeueUsers(event.key));
   };
   const deps = (ctx: ReconcileContext<KubeObject>) => ({
     cache: ctx.cache,
@@ -105,6 +163,8 @@ export function createOperator(options: OperatorOptions): Operator {
     events: ctx.events,
     credentials,
   });
+  const connect = { resolve, endpointPolicy, onRequest };
+
   manager.addController<KubeObject>({
     name: "tenantreplicaset",
     type: TENANT_REPLICA_SET,
@@ -115,10 +175,9 @@ export function createOperator(options: OperatorOptions): Operator {
       watchFleet(ctx);
       return new SetReconciler(
         tenantKind({
-          secrets: informerSecrets(() => ctx.secrets),
-          onRequest,
+          ...connect,
           pool: obshellClients,
-          peers: (set, id) => tenantPeers(ctx.cache, id, set.spec.obshell.endpoint, set.spec.tenant),
+          peers: (set, id, remote) => tenantPeers(ctx.cache, id, remote.endpoint, set.spec.tenant),
           ...(options.tenant ? { timing: options.tenant } : {}),
         }),
         deps(ctx),
@@ -136,12 +195,11 @@ export function createOperator(options: OperatorOptions): Operator {
       watchFleet(ctx);
       return new SetReconciler(
         redisKind({
-          secrets: informerSecrets(() => ctx.secrets),
-          onRequest,
+          ...connect,
           pool: dcsClients,
-          peers: (set, id, instance) =>
-            redisPeers(ctx.cache, id, set.spec.dcs.endpoint, set.spec.dcs.projectId, instance),
           listings,
+          peers: (id, remote, instance) =>
+            redisPeers(ctx.cache, id, remote.endpoint, remote.projectId ?? "", instance),
           ...(options.redis ? { timing: options.redis } : {}),
         }),
         deps(ctx),
@@ -151,5 +209,3 @@ export function createOperator(options: OperatorOptions): Operator {
   });
   return operator;
 }
-
-export type { RedisInstanceSet, TenantReplicaSet };

@@ -18,6 +18,35 @@ export const duration = z
   .regex(DURATION, { message: "must be a duration such as 30s, 5m or 1m30s" })
   .meta({ pattern: DURATION.source });
 
+/** The shortest poll interval: `0s` would make a set observe its remote in a tight loop (issue 17). */
+export const MIN_POLL_INTERVAL_MS = 1000;
+/** The longest remote request: a slow remote must not hold a worker for longer (issue 17). */
+export const MAX_REQUEST_TIMEOUT_MS = 300_000;
+
+const NONZERO = "0*[1-9][0-9]*";
+// Integer hours, minutes, seconds in Go's order with at least one part non-zero, so at least 1s.
+// 1.20 has no CEL: the bound is written as a pattern the API server checks too.
+const POLL_INTERVAL = new RegExp(
+  `^(${NONZERO}h([0-9]+m)?([0-9]+s)?|([0-9]+h)?${NONZERO}m([0-9]+s)?|([0-9]+h)?([0-9]+m)?${NONZERO}s)$`,
+);
+// 1ms..300000ms, 1s..300s, 1m..5m, or 1m1s..4m59s: at most 5 minutes, never zero.
+const REQUEST_TIMEOUT =
+  /^(([1-9][0-9]{0,4}|[12][0-9]{5}|300000)ms|([1-9][0-9]?|[12][0-9]{2}|300)s|[1-5]m|[1-4]m([1-9]|[1-5][0-9])s)$/;
+
+/** How often a set observes its remote: whole hours, minutes and seconds (`30s`, `1m30s`), at least 1s. */
+export const pollInterval = z
+  .string()
+  .regex(POLL_INTERVAL, { message: "must be a duration of at least 1s in whole h, m, s (e.g. 30s, 1m30s)" })
+  .meta({ pattern: POLL_INTERVAL.source });
+
+/** Deadline of one remote request: `500ms`, `30s`, `2m` or `1m30s`, at most 5m. */
+export const requestTimeout = z
+  .string()
+  .regex(REQUEST_TIMEOUT, {
+    message: "must be a duration between 1ms and 5m (e.g. 500ms, 30s, 2m, 1m30s)",
+  })
+  .meta({ pattern: REQUEST_TIMEOUT.source });
+
 /** Milliseconds of a duration string that `duration` accepted. */
 export function durationMs(text: string): number {
   let total = 0;

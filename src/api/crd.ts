@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  CLUSTER_DATABASE_CONNECTION_KIND,
+  CLUSTER_DATABASE_CONNECTION_PLURAL,
+  clusterDatabaseConnectionSpec,
+  DATABASE_CONNECTION_KIND,
+  DATABASE_CONNECTION_PLURAL,
+  databaseConnectionSpec,
+} from "./connection.js";
 import { GROUP, VERSION } from "./group.js";
 import {
   REDIS_INSTANCE_SET_KIND,
@@ -53,8 +61,11 @@ interface CrdInput {
   plural: string;
   shortName: string;
   spec: z.ZodType;
-  status: z.ZodType;
+  /** Unset for kinds the operator only reads (connections): no status subresource. */
+  status?: z.ZodType;
   columns: PrinterColumn[];
+  scope?: "Namespaced" | "Cluster";
+  categories?: string[];
 }
 
 function crd(input: CrdInput) {
@@ -65,21 +76,21 @@ function crd(input: CrdInput) {
     metadata: { name: `${input.plural}.${GROUP}` },
     spec: {
       group: GROUP,
-      scope: "Namespaced",
+      scope: input.scope ?? "Namespaced",
       names: {
         kind: input.kind,
         listKind: `${input.kind}List`,
         plural: input.plural,
         singular,
         shortNames: [input.shortName],
-        categories: ["dbfleet"],
+        categories: input.categories ?? ["dbfleet"],
       },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          ...(input.status ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: input.columns,
           schema: {
             openAPIV3Schema: {
@@ -91,7 +102,7 @@ function crd(input: CrdInput) {
                 kind: { type: "string" },
                 metadata: { type: "object" },
                 spec: openApiSchema(input.spec),
-                status: openApiSchema(input.status),
+                ...(input.status ? { status: openApiSchema(input.status) } : {}),
               },
             },
           },
@@ -102,6 +113,12 @@ function crd(input: CrdInput) {
 }
 
 const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+const connectionColumn: PrinterColumn = {
+  name: "Connection",
+  type: "string",
+  jsonPath: ".spec.connectionRef.name",
+  priority: 1,
+};
 const readyColumn: PrinterColumn = {
   name: "Ready",
   type: "string",
@@ -128,6 +145,7 @@ export function tenantReplicaSetCrd() {
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       { name: "DAG", type: "string", jsonPath: ".status.dag.state", description: "State of the obshell DAG" },
       { name: "Stage", type: "string", jsonPath: ".status.dag.stage", priority: 1 },
+      connectionColumn,
       ageColumn,
     ],
   });
@@ -151,8 +169,40 @@ export function redisInstanceSetCrd() {
       },
       readyColumn,
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      connectionColumn,
       ageColumn,
     ],
+  });
+}
+
+const connectionColumns: PrinterColumn[] = [
+  { name: "obshell", type: "string", jsonPath: ".spec.obshell.endpoint" },
+  { name: "DCS", type: "string", jsonPath: ".spec.dcs.endpoint" },
+  { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
+  ageColumn,
+];
+
+export function databaseConnectionCrd() {
+  return crd({
+    kind: DATABASE_CONNECTION_KIND,
+    plural: DATABASE_CONNECTION_PLURAL,
+    shortName: "dbconn",
+    spec: databaseConnectionSpec,
+    columns: connectionColumns,
+    // Not in "dbfleet": `kubectl get dbfleet` lists what users own, not what admins own.
+    categories: ["dbfleet-admin"],
+  });
+}
+
+export function clusterDatabaseConnectionCrd() {
+  return crd({
+    kind: CLUSTER_DATABASE_CONNECTION_KIND,
+    plural: CLUSTER_DATABASE_CONNECTION_PLURAL,
+    shortName: "cdbconn",
+    spec: clusterDatabaseConnectionSpec,
+    columns: connectionColumns,
+    scope: "Cluster",
+    categories: ["dbfleet-admin"],
   });
 }
 
@@ -161,5 +211,7 @@ export function allCrds() {
   return {
     [`${GROUP}_${TENANT_REPLICA_SET_PLURAL}.yaml`]: tenantReplicaSetCrd(),
     [`${GROUP}_${REDIS_INSTANCE_SET_PLURAL}.yaml`]: redisInstanceSetCrd(),
+    [`${GROUP}_${DATABASE_CONNECTION_PLURAL}.yaml`]: databaseConnectionCrd(),
+    [`${GROUP}_${CLUSTER_DATABASE_CONNECTION_PLURAL}.yaml`]: clusterDatabaseConnectionCrd(),
   };
 }

@@ -1,4 +1,5 @@
 export * from "./common.js";
+export * from "./connection.js";
 export * from "./group.js";
 export * from "./parse.js";
 export * from "./redis-instance-set.js";

@@ -26,6 +26,26 @@ export const Reason = {
   DeleteOutcomeUnknown: "DeleteOutcomeUnknown",
   /** The remote refused the destructive call (bad request, auth, not found). Stalled. */
   RemoteRefused: "RemoteRefused",
+  /** The connectionRef names no DatabaseConnection/ClusterDatabaseConnection. Stalled. */
+  ConnectionNotFound: "ConnectionNotFound",
+  /** The connection object does not parse. Stalled. */
+  ConnectionInvalid: "ConnectionInvalid",
+  /** The connection is for the other remote (obshell vs DCS). Stalled. */
+  ConnectionKindMismatch: "ConnectionKindMismatch",
+  /** A ClusterDatabaseConnection whose allowedNamespaces exclude the set's. Stalled. */
+  ConnectionNotAllowed: "ConnectionNotAllowed",
+  /** The CA Secret of the connection's TLS settings is missing. Stalled. */
+  CaMissing: "CaMissing",
+  /** The set names its endpoint inline but the operator runs without --allow-inline-connections. Stalled. */
+  InlineConnectionRefused: "InlineConnectionRefused",
+  /** An http:// endpoint without allowInsecureHTTP on its connection. Stalled. */
+  InsecureHTTP: "InsecureHTTP",
+  /** The endpoint resolves to an address the endpoint policy refuses; it was sent nothing. Stalled. */
+  EndpointRefused: "EndpointRefused",
+  /** The connection allows plain HTTP or skips TLS verification (Warning event). */
+  InsecureConnection: "InsecureConnection",
+  /** An operation's connection now points elsewhere; it is not followed there. Stalled. */
+  OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
 

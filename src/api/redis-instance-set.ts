@@ -1,41 +1,13 @@
 import { z } from "zod";
-import {
-  conditions,
-  duration,
-  httpEndpoint,
-  objectMeta,
-  objectName,
-  pendingApproval,
-  secretKey,
-  setOf,
-  usedApprovals,
-} from "./common.js";
+import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
 export const REDIS_INSTANCE_SET_KIND = "RedisInstanceSet";
 export const REDIS_INSTANCE_SET_PLURAL = "redisinstancesets";
 
-export const dcsConnection = z
-  .strictObject({
-    endpoint: httpEndpoint.describe(
-      "Regional DCS endpoint, e.g. https://dcs.ap-southeast-1.myhuaweicloud.com.",
-    ),
-    projectId: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a Huawei Cloud project id" })
-      .describe("Project whose instances are listed and deleted."),
-    credentialsSecretRef: z
-      .strictObject({
-        name: objectName.describe("Secret in the set's namespace holding the access key pair."),
-        accessKeyKey: secretKey.default("accessKey").describe("Key of the access key id (AK)."),
-        secretKeyKey: secretKey.default("secretKey").describe("Key of the secret access key (SK)."),
-      })
-      .describe("Where the AK/SK used to sign requests are kept."),
-    requestTimeout: duration.default("30s").describe("Deadline of one HTTP request to DCS."),
-  })
-  .describe("How to reach Huawei Cloud DCS.");
+/** The inline alternative to spec.connectionRef; refused unless the operator allows inline connections. */
+export const dcsConnection = dcsSettings;
 
 export const instanceSelector = z
   .strictObject({
@@ -90,17 +62,26 @@ export const redisInstanceSetPolicy = z
 
 export const redisInstanceSetSpec = z
   .strictObject({
-    dcs: dcsConnection,
+    connectionRef: connectionRef.optional(),
+    dcs: dcsConnection
+      .optional()
+      .describe(
+        "Inline connection, instead of connectionRef: accepted only when the operator runs with --allow-inline-connections.",
+      ),
     selector: instanceSelector,
     instances: setOf(z.string().min(1).max(128), "instances").describe(
       "Names or ids of the instances to keep; owned instances not named here are deleted.",
     ),
     policy: redisInstanceSetPolicy.prefault({}),
     paused: z.boolean().default(false).describe("Stop every remote call for this set."),
-    pollInterval: duration
+    pollInterval: pollInterval
       .default("30s")
-      .describe("How often the remote state is observed when nothing is in flight."),
+      .describe("How often the remote state is observed when nothing is in flight (at least 1s)."),
   })
+  .refine((spec) => (spec.connectionRef === undefined) !== (spec.dcs === undefined), {
+    message: "must set exactly one of connectionRef or dcs",
+  })
+  .meta(exactlyOneConnection("dcs"))
   .refine((spec) => spec.instances.length > 0 || spec.policy.allowEmpty, {
     message: "is empty, which would delete every instance in scope: set policy.allowEmpty: true to mean it",
     path: ["instances"],

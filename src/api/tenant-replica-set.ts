@@ -1,15 +1,6 @@
 import { z } from "zod";
-import {
-  conditions,
-  duration,
-  httpEndpoint,
-  objectMeta,
-  objectName,
-  pendingApproval,
-  secretKey,
-  setOf,
-  usedApprovals,
-} from "./common.js";
+import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
 export const TENANT_REPLICA_SET_KIND = "TenantReplicaSet";
@@ -21,36 +12,8 @@ const zoneName = z
   .max(128)
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "must be an OceanBase zone name" });
 
-export const obshellConnection = z
-  .strictObject({
-    endpoint: httpEndpoint.describe(
-      "obshell agent URL, e.g. http://10.0.0.1:2886 (HTTPS when the agent has a certificate).",
-    ),
-    credentialsSecretRef: z
-      .strictObject({
-        name: objectName.describe("Secret in the set's namespace holding the root@sys password."),
-        key: secretKey.default("password").describe("Key of the password inside the Secret."),
-      })
-      .describe("Where the cluster's root@sys password is kept."),
-    tls: z
-      .strictObject({
-        caSecretRef: z
-          .strictObject({
-            name: objectName.describe("Secret holding the CA bundle."),
-            key: secretKey.default("ca.crt").describe("Key of the PEM bundle inside the Secret."),
-          })
-          .optional()
-          .describe("CA that signed the agent's certificate."),
-        insecureSkipVerify: z
-          .boolean()
-          .default(false)
-          .describe("Skip certificate verification (testing only)."),
-      })
-      .optional()
-      .describe("TLS settings for an https:// endpoint."),
-    requestTimeout: duration.default("30s").describe("Deadline of one HTTP request to the agent."),
-  })
-  .describe("How to reach the obshell agent of the OceanBase cluster.");
+/** The inline alternative to spec.connectionRef; refused unless the operator allows inline connections. */
+export const obshellConnection = obshellSettings;
 
 export const tenantReplicaSetPolicy = z
   .strictObject({
@@ -86,7 +49,12 @@ export const tenantReplicaSetPolicy = z
 
 export const tenantReplicaSetSpec = z
   .strictObject({
-    obshell: obshellConnection,
+    connectionRef: connectionRef.optional(),
+    obshell: obshellConnection
+      .optional()
+      .describe(
+        "Inline connection, instead of connectionRef: accepted only when the operator runs with --allow-inline-connections.",
+      ),
     tenant: z
       .string()
       .min(1)
@@ -98,10 +66,14 @@ export const tenantReplicaSetSpec = z
       .describe("Zones that keep a replica of the tenant; replicas in other zones are removed."),
     policy: tenantReplicaSetPolicy.prefault({}),
     paused: z.boolean().default(false).describe("Stop every remote call for this set."),
-    pollInterval: duration
+    pollInterval: pollInterval
       .default("30s")
-      .describe("How often the remote state is observed when nothing is in flight."),
+      .describe("How often the remote state is observed when nothing is in flight (at least 1s)."),
   })
+  .refine((spec) => (spec.connectionRef === undefined) !== (spec.obshell === undefined), {
+    message: "must set exactly one of connectionRef or obshell",
+  })
+  .meta(exactlyOneConnection("obshell"))
   .describe("The zones an OceanBase tenant keeps replicas in.");
 
 export const dagStatus = z
@@ -136,10 +108,15 @@ export const tenantOperation = z
       .optional()
       .describe("obshell endpoint the operation runs on; it is followed there whatever the spec says now."),
     tenant: z.string().optional().describe("Tenant the operation runs on."),
+    connectionRef: connectionRef
+      .optional()
+      .describe("The connection the operation was started through; it is followed through it."),
     credentialsSecretName: z
       .string()
       .optional()
-      .describe("Secret (in the set's namespace) the operation was started with."),
+      .describe(
+        "With an inline connection: the Secret (in the set's namespace) the operation was started with.",
+      ),
     credentialsSecretKey: z.string().optional().describe("Key of the password inside that Secret."),
   })
   .describe("The destructive operation in flight: written before the remote call.");

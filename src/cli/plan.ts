@@ -8,13 +8,20 @@ import { z } from "zod";
 import { describeIssues } from "../api/parse.js";
 import { redisInstanceSet } from "../api/redis-instance-set.js";
 import { tenantReplicaSet } from "../api/tenant-replica-set.js";
+import { ConnectionClients } from "../connections/client-pool.js";
+import { EndpointPolicy } from "../connections/endpoint-policy.js";
+import {
+  type ResolveResult,
+  resolveConnection,
+  type SetConnectionSpec,
+  secretsOfConnection,
+} from "../connections/resolve.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { objectPath } from "../controller/resource.js";
 import type { DcsClient } from "../providers/dcs/client.js";
 import type { ObshellClient } from "../providers/obshell/client.js";
-import { ClientPool, type SecretLookup, type SecretSource } from "../reconcilers/connect.js";
 import { SharedListings } from "../reconcilers/dcs-listings.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
 import {
@@ -25,7 +32,12 @@ import {
 } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { redisKind } from "../reconcilers/redis/kind.js";
-import { REDIS_INSTANCE_SET, TENANT_REPLICA_SET } from "../reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  REDIS_INSTANCE_SET,
+  TENANT_REPLICA_SET,
+} from "../reconcilers/resources.js";
 import { tenantKind } from "../reconcilers/tenant/kind.js";
 import { parseFlags, UsageError } from "./flags.js";
 
@@ -34,6 +46,7 @@ const planFlags = z.object({
   output: z.enum(["table", "json"]).default("table"),
   kubeconfig: z.string().optional(),
   namespace: z.string().default("default"),
+  "allowed-endpoints": z.string().default(""),
 });
 
 const credentialEnv = z.object({
@@ -92,49 +105,78 @@ export function readSets(paths: string[], defaultNamespace: string): Manifest[] 
   return sets;
 }
 
-/** Credentials from the environment first, else from the Secret in the cluster. */
-function planSecrets(http: KubeHttp | undefined): SecretSource {
+/**
+ * How plan resolves a set's connection. With a cluster, connection settings and Secrets come from the
+ * cluster's objects (an inline block is taken from the live set, never from the manifest under review).
+ * Without one, only inline connections with credentials from the environment, and only to endpoints the
+ * --allowed-endpoints policy names.
+ */
+function planResolver(
+  http: KubeHttp | undefined,
+  liveSet: () => KubeObject | undefined,
+): (set: SetConnectionSpec) => Promise<ResolveResult> {
   const env = credentialEnv.parse(process.env);
-  const fromEnv: Record<string, string | undefined> = {
-    password: env.OBSHELL_PASSWORD,
-    accessKey: env.DCS_ACCESS_KEY,
-    secretKey: env.DCS_SECRET_KEY,
-  };
-  return {
-    async read(namespace, name, keys): Promise<SecretLookup> {
-      const envValues = keys.map((k) => fromEnv[k]);
-      if (envValues.every((v) => v !== undefined))
-        return { ok: true, values: Object.fromEntries(keys.map((k, i) => [k, envValues[i] ?? ""])) };
-      if (!http)
-        return {
-          ok: false,
-          message: `no credentials: set them in the environment or give --kubeconfig to read Secret ${namespace}/${name}`,
-        };
-      const secret = await http.json<{ data?: Record<string, string> }>(
-        `/api/v1/namespaces/${namespace}/secrets/${name}`,
-      );
-      const values: Record<string, string> = {};
-      for (const k of keys) {
-        const v = secret.data?.[k];
-        if (v === undefined) return { ok: false, message: `Secret ${namespace}/${name} has no key "${k}"` };
-        values[k] = Buffer.from(v, "base64").toString("utf8");
+  return async (set) => {
+    const objects = new Map<string, unknown>();
+    const fetch = async (key: string, path: string) => {
+      if (!http || objects.has(key)) return;
+      try {
+        objects.set(key, await http.json(path));
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       }
-      return { ok: true, values };
-    },
+    };
+    const kindKey = set.kind === "TenantReplicaSet" ? "obshell" : "dcs";
+    let spec = set.spec;
+    if (http) {
+      const liveSpec = (liveSet()?.spec ?? {}) as SetConnectionSpec["spec"];
+      // An inline block is trusted only as the cluster has it.
+      if (!spec.connectionRef) spec = { ...(liveSpec[kindKey] ? { [kindKey]: liveSpec[kindKey] } : {}) };
+      const ref = spec.connectionRef;
+      if (ref?.kind === "DatabaseConnection")
+        await fetch(`${set.namespace}/${ref.name}`, objectPath(DATABASE_CONNECTION, set.namespace, ref.name));
+      if (ref?.kind === "ClusterDatabaseConnection")
+        await fetch(`cluster/${ref.name}`, objectPath(CLUSTER_DATABASE_CONNECTION, undefined, ref.name));
+    }
+    const lookups = {
+      connections: { get: (key: string) => objects.get(key) },
+      clusterConnections: { get: (name: string) => objects.get(`cluster/${name}`) },
+      operatorNamespace: process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
+      allowInlineConnections: true,
+    };
+    const secrets = new Map<string, unknown>();
+    for (const key of secretsOfConnection({ ...set, spec }, lookups)) {
+      const [ns = "", name = ""] = key.split("/");
+      if (http) {
+        try {
+          secrets.set(key, await http.json(`/api/v1/namespaces/${ns}/secrets/${name}`));
+        } catch (error) {
+          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+        }
+      } else {
+        const inline = spec.obshell ?? spec.dcs;
+        const ref = inline?.credentialsSecretRef as Record<string, string> | undefined;
+        const data: Record<string, string> = {};
+        if (ref?.key && env.OBSHELL_PASSWORD) data[ref.key] = env.OBSHELL_PASSWORD;
+        if (ref?.accessKeyKey && env.DCS_ACCESS_KEY) data[ref.accessKeyKey] = env.DCS_ACCESS_KEY;
+        if (ref?.secretKeyKey && env.DCS_SECRET_KEY) data[ref.secretKeyKey] = env.DCS_SECRET_KEY;
+        if (Object.keys(data).length > 0) secrets.set(key, { stringData: data });
+      }
+    }
+    return resolveConnection({ ...set, spec }, { ...lookups, secrets: { get: (k) => secrets.get(k) } });
   };
 }
 
-/** The live object's status, so plan sees the operation in flight and the approvals used, as the controller does. */
-async function withLiveStatus(http: KubeHttp | undefined, entry: Manifest): Promise<KubeObject> {
-  if (!http) return entry.object;
+/** The set as the cluster has it: its status (the operation in flight, approvals used) and connection. */
+async function liveObject(http: KubeHttp | undefined, entry: Manifest): Promise<KubeObject | undefined> {
+  if (!http) return undefined;
   const type = entry.kind === "TenantReplicaSet" ? TENANT_REPLICA_SET : REDIS_INSTANCE_SET;
   try {
-    const live = await http.json<KubeObject>(
+    return await http.json<KubeObject>(
       objectPath(type, entry.object.metadata.namespace, entry.object.metadata.name),
     );
-    return { ...entry.object, status: live.status };
   } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return entry.object;
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
     throw error;
   }
 }
@@ -149,8 +191,12 @@ function targetsOf(step: CommonStep | { kind: string; zones?: string[]; targets?
   return [];
 }
 
-export async function planRows(sets: Manifest[], http: KubeHttp | undefined): Promise<PlanRow[]> {
-  const secrets = planSecrets(http);
+export async function planRows(
+  sets: Manifest[],
+  http: KubeHttp | undefined,
+  endpointPolicy: EndpointPolicy,
+): Promise<PlanRow[]> {
+  let live: KubeObject | undefined;
   const noop = { update: async (_t: unknown, o: KubeObject) => o };
   const deps = {
     cache: { get: () => undefined },
@@ -158,17 +204,19 @@ export async function planRows(sets: Manifest[], http: KubeHttp | undefined): Pr
     events: { record: () => undefined },
     credentials: new MemoryCredentialHealth(),
   };
-  const obshellPool = new ClientPool<ObshellClient>();
-  const dcsPool = new ClientPool<DcsClient>();
-  const tenants = new SetReconciler(tenantKind({ secrets, pool: obshellPool }), deps);
+  const obshellPool = new ConnectionClients<ObshellClient>();
+  const dcsPool = new ConnectionClients<DcsClient>();
+  const connect = { resolve: planResolver(http, () => live), endpointPolicy };
+  const tenants = new SetReconciler(tenantKind({ ...connect, pool: obshellPool }), deps);
   const redis = new SetReconciler(
-    redisKind({ secrets, pool: dcsPool, listings: new SharedListings() }),
+    redisKind({ ...connect, pool: dcsPool, listings: new SharedListings() }),
     deps,
   );
   const rows: PlanRow[] = [];
   try {
     for (const entry of sets) {
-      const object = await withLiveStatus(http, entry);
+      live = await liveObject(http, entry);
+      const object = live ? { ...entry.object, status: live.status } : entry.object;
       const id = identityOf(object);
       const base = { kind: entry.kind, namespace: id.namespace, name: id.name };
       try {
@@ -230,12 +278,16 @@ async function assessOne<S extends { spec: { paused: boolean } }>(
 function targetOf(object: KubeObject, kind: Kind): string {
   const spec = object.spec as {
     tenant?: string;
+    connectionRef?: { kind: string; name: string };
     obshell?: { endpoint: string };
     dcs?: { endpoint: string; projectId: string };
   };
+  const via = spec.connectionRef ? `${spec.connectionRef.kind}/${spec.connectionRef.name}` : undefined;
   return kind === "TenantReplicaSet"
-    ? `tenant ${spec.tenant} @ ${spec.obshell?.endpoint}`
-    : `project ${spec.dcs?.projectId} @ ${spec.dcs?.endpoint}`;
+    ? `tenant ${spec.tenant} @ ${via ?? spec.obshell?.endpoint}`
+    : via
+      ? `@ ${via}`
+      : `project ${spec.dcs?.projectId} @ ${spec.dcs?.endpoint}`;
 }
 
 function table(rows: PlanRow[]): string {
@@ -269,12 +321,19 @@ export async function plan(
     output: { type: "string" },
     kubeconfig: { type: "string" },
     namespace: { type: "string" },
+    "allowed-endpoints": { type: "string" },
   });
   const sets = readSets(flags.filename, flags.namespace);
   let http: KubeHttp | undefined;
   if (flags.kubeconfig || process.env.KUBECONFIG)
     http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig }));
-  const rows = await planRows(sets, http).finally(() => http?.close());
+  // Credentials from the environment go only to endpoints named here; without a cluster it must be set.
+  const endpointPolicy = new EndpointPolicy({ allowedEndpoints: flags["allowed-endpoints"] });
+  if (!http && flags["allowed-endpoints"] === "")
+    throw new UsageError(
+      "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
+    );
+  const rows = await planRows(sets, http, endpointPolicy).finally(() => http?.close());
   out(flags.output === "json" ? JSON.stringify(rows, null, 2) : table(rows));
   if (rows.some((r) => r.error)) return 1;
   return rows.some((r) => r.wouldDelete.length > 0) ? 2 : 0;

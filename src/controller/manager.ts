@@ -27,6 +27,8 @@ export interface ManagerOptions {
   metrics: OperatorMetrics;
   /** Namespaces to watch; all when empty. */
   namespaces?: string[];
+  /** The operator's own namespace: where ClusterDatabaseConnection Secrets and its Lease live. */
+  operatorNamespace?: string;
   labelSelector?: string;
   leaderElection?: {
     namespace: string;
@@ -80,7 +82,7 @@ export interface ControllerSpec<T extends KubeObject> {
   name: string;
   type: ResourceType;
   workers?: number;
-  /** Secrets (names in the object's namespace) the object uses: a change to one requeues it. */
+  /** Secrets ("namespace/name") the object uses: a change to one requeues it. */
   secretsOf?: (object: T) => string[];
   reconciler: (ctx: ReconcileContext<T>) => Reconciler;
   /** The work queue's per-key backoff for failed reconciles (default 5 ms doubling to 1000 s). */
@@ -150,7 +152,14 @@ export class Manager {
   }
 
   informersFor<T extends KubeObject>(type: ResourceType): NamespacedInformers<T> {
-    const namespaces = this.options.namespaces?.length ? this.options.namespaces : [""];
+    const watched = this.options.namespaces?.length ? this.options.namespaces : [""];
+    // Cluster-scoped kinds have one list; Secrets are also read in the operator's own namespace
+    // (ClusterDatabaseConnection credentials live there).
+    const namespaces = !type.namespaced
+      ? [""]
+      : type.kind === "Secret" && watched[0] !== "" && this.options.operatorNamespace
+        ? [...new Set([...watched, this.options.operatorNamespace])]
+        : watched;
     const map = new Map<string, Informer<T>>();
     for (const ns of namespaces) {
       map.set(
@@ -186,7 +195,7 @@ export class Manager {
     if (spec.secretsOf) {
       const secretsOf = spec.secretsOf;
       this.secrets ??= this.informersFor(SECRET_TYPE);
-      cache.addIndex(SECRET_INDEX, (o) => secretsOf(o).map((name) => `${o.metadata.namespace}/${name}`));
+      cache.addIndex(SECRET_INDEX, (o) => secretsOf(o));
       this.secrets.on((event) => {
         if (event.type === "resync") return;
         for (const owner of cache.byIndex(SECRET_INDEX, event.key))

@@ -1,38 +1,129 @@
-// pino JSON logs; anything that can carry a credential is redacted by path before it is written.
+// pino JSON logs. Two guards keep credentials out (issue 17): any key that names a credential is
+// redacted at any depth whatever its case, and every credential value the operator has read is
+// scrubbed from the final line, so one inside an error message or a URL is caught too.
 import { type DestinationStream, type Logger, pino } from "pino";
 
-export const REDACT_PATHS = [
+const CENSOR = "[redacted]";
+
+/** Keys whose values are credentials, compared lower-cased with `-` and `_` removed. */
+const SECRET_KEYS = new Set([
   "password",
-  "*.password",
-  "secretKey",
-  "*.secretKey",
-  "accessKey",
-  "*.accessKey",
+  "passwd",
+  "secret",
+  "secretkey",
+  "secretaccesskey",
+  "accesskey",
+  "accesskeyid",
   "token",
-  "*.token",
+  "authtoken",
+  "xauthtoken",
+  "xsecuritytoken",
   "authorization",
-  "*.authorization",
-  "headers.authorization",
-  "*.headers.authorization",
-  'headers["x-ocs-header"]',
-  '*.headers["x-ocs-header"]',
-  'headers["x-auth-token"]',
+  "proxyauthorization",
+  "xocsheader",
+  "cookie",
+  "setcookie",
+  "privatekey",
+  "apikey",
+  "credentials",
+  // A Secret's payload, whichever object carries it.
   "data",
-  "*.data",
-  "stringData",
-  "*.stringData",
-];
+  "stringdata",
+]);
+
+/** Whether a key names a credential: `Authorization`, `X-Auth-Token`, `secret_key` and `secretKey` all do. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ""));
+}
+
+const MAX_DEPTH = 12;
+
+/** A copy of `value` with every credential-named key censored, at any depth; errors become plain objects. */
+export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[circular]";
+  if (depth >= MAX_DEPTH) return "[too deep]";
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
+    if (value instanceof Date || Buffer.isBuffer(value)) return value;
+    const out: Record<string, unknown> = {};
+    if (value instanceof Error) {
+      out.type = value.name;
+      out.message = value.message;
+      out.stack = value.stack;
+      if (value.cause !== undefined) out.cause = redactDeep(value.cause, depth + 1, seen);
+    }
+    for (const [key, child] of Object.entries(value)) {
+      out[key] = isSecretKey(key) ? CENSOR : redactDeep(child, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** Shorter values are not scrubbed: a one-letter "secret" would garble every line. */
+const MIN_SCRUBBED_LENGTH = 4;
+/** Bound on the registry: values of rotated Secrets stay, so it only grows. */
+const MAX_SCRUBBED_VALUES = 10_000;
+
+/**
+ * Credential values the operator has read (the connection resolver adds them). Every log line is
+ * scrubbed of them, as written and as JSON escapes them.
+ */
+export class SecretValues {
+  private readonly values = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(value: string): void {
+    if (value.length < MIN_SCRUBBED_LENGTH || this.values.has(value)) return;
+    if (this.values.size >= MAX_SCRUBBED_VALUES) {
+      const oldest = this.values.values().next().value;
+      if (oldest !== undefined) this.values.delete(oldest);
+    }
+    this.values.add(value);
+    this.pattern = undefined;
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  scrub(text: string): string {
+    if (this.values.size === 0) return text;
+    this.pattern ??= this.compile();
+    return text.replace(this.pattern, CENSOR);
+  }
+
+  private compile(): RegExp {
+    const forms = new Set<string>();
+    for (const value of this.values) {
+      forms.add(value);
+      forms.add(JSON.stringify(value).slice(1, -1));
+    }
+    // Longest first, so a secret that contains another is replaced whole.
+    const alternatives = [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp(alternatives.join("|"), "g");
+  }
+}
 
 export function createLogger(
-  options: { level?: string; name?: string } = {},
+  options: { level?: string; name?: string; secrets?: SecretValues } = {},
   destination?: DestinationStream,
 ): Logger {
+  const secrets = options.secrets ?? new SecretValues();
   return pino(
     {
       name: options.name ?? "dbfleet-operator",
       level: options.level ?? "info",
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactDeep(object) as Record<string, unknown>,
+      },
+      hooks: { streamWrite: (line) => secrets.scrub(line) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

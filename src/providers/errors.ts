@@ -1,5 +1,18 @@
 // Typed remote failures, shared by every provider: the reconcilers branch on `kind`, users read `message`.
 
+/** Longest message of a remote error: status messages must stay far below the object size limit. */
+export const MAX_REMOTE_ERROR_MESSAGE = 1024;
+/** Longest piece of remote text put into an error message, status or event. */
+export const MAX_REMOTE_EXCERPT = 200;
+
+/** Remote text made safe to show: control characters replaced, whitespace folded, at most `max` characters. */
+export function excerpt(text: string, max = MAX_REMOTE_EXCERPT): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e]+/g, " ");
+  const folded = printable.replace(/\s+/g, " ").trim();
+  return folded.length <= max ? folded : `${folded.slice(0, max - 1)}…`;
+}
+
 export type RemoteErrorKind =
   | "not_found"
   | "busy"
@@ -34,14 +47,24 @@ export abstract class RemoteError extends Error {
   readonly remoteMessage: string | undefined;
   readonly requestId: string | undefined;
 
-  constructor(summary: string, details: RemoteErrorDetails) {
+  constructor(summary: string, rawDetails: RemoteErrorDetails) {
+    // Remote text reaches status, events and logs through this message: short and printable (issue 17).
+    const details = {
+      ...rawDetails,
+      remoteCode: rawDetails.remoteCode === undefined ? undefined : excerpt(rawDetails.remoteCode, 80),
+      remoteMessage: rawDetails.remoteMessage === undefined ? undefined : excerpt(rawDetails.remoteMessage),
+      requestId: rawDetails.requestId === undefined ? undefined : excerpt(rawDetails.requestId, 80),
+    };
     const parts = [`${details.provider} ${details.operation}:`];
     if (details.status !== undefined) parts.push(String(details.status));
     if (details.remoteCode) parts.push(details.remoteCode);
     parts.push(details.remoteMessage ? `${summary}: ${details.remoteMessage}` : summary);
     if (details.requestId)
       parts.push(`(${details.provider === "obshell" ? "trace" : "request"} ${details.requestId})`);
-    super(parts.join(" "), details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      excerpt(parts.join(" "), MAX_REMOTE_ERROR_MESSAGE),
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = new.target.name;
     this.provider = details.provider;
     this.operation = details.operation;

@@ -1,7 +1,18 @@
-// One keep-alive pool per remote origin, the options both clients share, and undici failures as TransportError.
+// One keep-alive pool per remote origin, the options both clients share, bounded reply reading, and
+// undici failures as TransportError.
 import { Agent, type Dispatcher, errors } from "undici";
-import { type RemoteErrorDetails, TransportError } from "./errors.js";
+import { type EndpointPolicy, isEndpointRefused } from "../connections/endpoint-policy.js";
+import {
+  excerpt,
+  ProtocolError,
+  type RemoteError,
+  type RemoteErrorDetails,
+  TransportError,
+} from "./errors.js";
 import type { RetryPolicy } from "./retry.js";
+
+/** The largest reply body read: a remote answering more cannot exhaust the operator's memory (issue 17). */
+export const DEFAULT_MAX_REPLY_BYTES = 8 * 1024 * 1024;
 
 /** One remote request, reported to metrics by both clients. */
 export interface RequestObservation {
@@ -11,41 +22,95 @@ export interface RequestObservation {
   durationMs: number;
 }
 
-/** What both provider clients take for their HTTP: deadline, TLS, read retries, pool, observation. */
+/** What both provider clients take for their HTTP: deadline, TLS, policy, caps, read retries, pool, observation. */
 export interface ClientTransportOptions {
   timeoutMs?: number;
   tls?: TlsOptions;
   retry?: RetryPolicy;
+  /** A pool to share; when given, tls/endpointPolicy/allowInsecureHTTP are the pool's business. */
   dispatcher?: Dispatcher;
   onRequest?: (observation: RequestObservation) => void;
+  /** Checks every address a new socket goes to (after DNS). The operator always passes one. */
+  endpointPolicy?: EndpointPolicy;
+  /** Whether a plain http:// endpoint is spoken to; refused otherwise (with an endpoint policy). */
+  allowInsecureHTTP?: boolean;
+  /** Reply bodies larger than this are cut off while streaming and fail the call. */
+  maxReplyBytes?: number;
 }
 
 export interface TlsOptions {
+  /** PEM bundle trusted instead of the system roots. */
   ca?: string | undefined;
+  /** Name the certificate must carry (and SNI); the endpoint's host when unset. */
+  serverName?: string | undefined;
   insecureSkipVerify?: boolean | undefined;
 }
 
-export function createPool(tls: TlsOptions = {}, connections = 16): Dispatcher {
-  return new Agent({
-    connections,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 120_000,
-    connect: {
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      rejectUnauthorized: !tls.insecureSkipVerify,
-    },
-  });
+/** The pool a client owns when it is not given one: TLS as configured, and the endpoint policy on every connect. */
+export function createPool(options: ClientTransportOptions = {}, connections = 16): Dispatcher {
+  const tls = options.tls ?? {};
+  const connect = options.endpointPolicy
+    ? options.endpointPolicy.connector({
+        ca: tls.ca,
+        serverName: tls.serverName,
+        insecureSkipVerify: tls.insecureSkipVerify,
+        allowInsecureHTTP: options.allowInsecureHTTP,
+      })
+    : {
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.serverName ? { servername: tls.serverName } : {}),
+        rejectUnauthorized: !tls.insecureSkipVerify,
+      };
+  return new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect });
 }
 
-/** A failure below HTTP (no status): timeout, reset, refused, TLS, or the body cut short. */
-export function transportError(error: unknown, details: Omit<RemoteErrorDetails, "cause">): TransportError {
+/** A reply body past `maxReplyBytes`: the read stopped there and the connection was dropped. */
+export class ReplyTooLargeError extends ProtocolError {}
+
+/**
+ * The body as text, read while counting: past `maxBytes` (or a larger Content-Length) the stream is
+ * destroyed and ReplyTooLargeError thrown, so memory stays near `maxBytes` whatever the remote sends.
+ */
+export async function readBody(
+  res: Dispatcher.ResponseData,
+  maxBytes: number,
+  details: Omit<RemoteErrorDetails, "cause" | "status">,
+): Promise<string> {
+  const tooLarge = (what: string) => {
+    res.body.destroy();
+    return new ReplyTooLargeError(`reply ${what}, over the ${maxBytes}-byte limit; not read`, {
+      ...details,
+      status: res.statusCode,
+    });
+  };
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(`declares ${declared} bytes`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) throw tooLarge(`passed ${maxBytes} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}
+
+/** A failure below HTTP (no status): timeout, reset, refused, TLS, or the body cut short; a reply too large as is. */
+export function transportError(error: unknown, details: Omit<RemoteErrorDetails, "cause">): RemoteError {
+  if (error instanceof ReplyTooLargeError) return error;
   let what = "request failed";
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
+  if (isEndpointRefused(error)) what = `refused by the endpoint policy: ${(error as Error).message}`;
+  else if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
     what = "timed out";
   else if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
     what = "timed out";
   else if (error instanceof errors.SocketError) what = "connection reset";
   else if (error instanceof errors.RequestAbortedError) what = "aborted";
-  else if (error instanceof Error && "code" in error) what = `connection failed (${String(error.code)})`;
+  else if (error instanceof Error && "code" in error) {
+    what = `connection failed (${String(error.code)})`;
+    // TLS failures say which check failed (unknown CA, wrong host name): a human needs that.
+    if (/CERT|SSL|TLS|ERR_TLS/.test(String(error.code))) what += `: ${excerpt(error.message)}`;
+  }
   return new TransportError(what, { ...details, cause: error });
 }

@@ -1,164 +1,131 @@
-// The connect step both kinds and `plan` share: credentials from a SecretSource, a client per connection
-// identity (every setting and the credentials, digested) and namespace, released when no set uses it.
+// The connect step both kinds and `plan` share: the connection a set names (an admin-owned
+// DatabaseConnection / ClusterDatabaseConnection, or an inline block when the operator allows it),
+// checked against the endpoint policy, and a client per namespace and connection identity.
 import { createHash } from "node:crypto";
-import { durationMs } from "../api/common.js";
-import { Reason } from "../api/reasons.js";
-import type { RedisInstanceSetSpec } from "../api/redis-instance-set.js";
-import type { TenantReplicaSetSpec } from "../api/tenant-replica-set.js";
+import type { Reason } from "../api/reasons.js";
+import { Reason as Reasons } from "../api/reasons.js";
+import { dcsClientOptions, obshellClientOptions } from "../connections/client-options.js";
+import type { ConnectionClients } from "../connections/client-pool.js";
+import type { EndpointPolicy } from "../connections/endpoint-policy.js";
+import type { ResolvedConnection, ResolveResult, SetConnectionSpec } from "../connections/resolve.js";
 import { DcsClient } from "../providers/dcs/client.js";
 import { ObshellClient } from "../providers/obshell/client.js";
 import type { RequestObservation } from "../providers/transport.js";
 import type { Connection } from "./engine/kind.js";
-
-export type SecretLookup = { ok: true; values: Record<string, string> } | { ok: false; message: string };
-
-/** Where credentials come from: the informer cache in the controller, the cluster or env in `plan`. */
-export interface SecretSource {
-  read(namespace: string, name: string, keys: readonly string[]): Promise<SecretLookup>;
-}
+import type { StepEvent } from "./engine/step.js";
 
 /** A digest that changes with every part without holding any of them in clear. */
 export function digest(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\u0000")).digest("hex");
 }
 
-interface Closable {
-  close(): Promise<void>;
-}
-
-/**
- * Clients shared by the sets of one namespace with the same connection identity; a set moving to another
- * identity releases its old one, and the last release closes the client (no namespace can close another's).
- */
-export class ClientPool<C extends Closable> {
-  private readonly clients = new Map<string, { client: C; holders: Set<string> }>();
-  private readonly heldBy = new Map<string, string>();
-
-  acquire(holder: string, identity: string, create: () => C): C {
-    const previous = this.heldBy.get(holder);
-    if (previous !== undefined && previous !== identity) this.release(holder);
-    let entry = this.clients.get(identity);
-    if (!entry) {
-      entry = { client: create(), holders: new Set() };
-      this.clients.set(identity, entry);
-    }
-    entry.holders.add(holder);
-    this.heldBy.set(holder, identity);
-    return entry.client;
-  }
-
-  release(holder: string): void {
-    const identity = this.heldBy.get(holder);
-    if (identity === undefined) return;
-    this.heldBy.delete(holder);
-    const entry = this.clients.get(identity);
-    if (!entry) return;
-    entry.holders.delete(holder);
-    if (entry.holders.size === 0) {
-      this.clients.delete(identity);
-      void entry.client.close();
-    }
-  }
-
-  get size(): number {
-    return this.clients.size;
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((e) => e.client.close()));
-    this.clients.clear();
-    this.heldBy.clear();
-  }
-}
-
 export interface ConnectOptions {
-  secrets: SecretSource;
+  /** The connection a set names, from the informer caches (controller) or the cluster (plan). */
+  resolve(set: SetConnectionSpec): ResolveResult | Promise<ResolveResult>;
+  /** Every remote address is checked against it, after DNS and on every connection. */
+  endpointPolicy: EndpointPolicy;
   onRequest?: ((observation: RequestObservation) => void) | undefined;
 }
 
-type ObshellSettings = TenantReplicaSetSpec["obshell"];
-type DcsSettings = RedisInstanceSetSpec["dcs"];
+/** A connection, plus what the engine reports about it. */
+export type Connected<C> = Connection<C>;
+
+async function resolveChecked(
+  options: ConnectOptions,
+  set: SetConnectionSpec,
+): Promise<{ ok: true; connection: ResolvedConnection } | { ok: false; reason: Reason; message: string }> {
+  const resolved = await options.resolve(set);
+  if (!resolved.ok) return { ok: false, reason: resolved.reason as Reason, message: resolved.message };
+  const connection = resolved.connection;
+  const verdict = await options.endpointPolicy.check(connection.endpoint, {
+    allowInsecureHTTP: connection.allowInsecureHTTP,
+  });
+  if (!verdict.ok) return { ok: false, reason: Reasons.EndpointRefused, message: verdict.message };
+  return { ok: true, connection };
+}
+
+function warningsOf(connection: ResolvedConnection): StepEvent[] {
+  const where =
+    connection.source.kind === "Inline"
+      ? "the inline connection"
+      : `${connection.source.kind} ${connection.source.namespace ? `${connection.source.namespace}/` : ""}${connection.source.name}`;
+  return connection.warnings.map((w) => ({
+    type: "Warning" as const,
+    reason: Reasons.InsecureConnection,
+    message:
+      w === "InsecureHTTPAllowed"
+        ? `${where} allows plain HTTP to ${connection.endpoint}: credentials cross the network unprotected`
+        : `${where} skips TLS verification for ${connection.endpoint}`,
+  }));
+}
 
 export async function connectObshell(
   options: ConnectOptions,
-  pool: ClientPool<ObshellClient>,
+  pool: ConnectionClients<ObshellClient>,
   holder: string,
-  namespace: string,
-  settings: ObshellSettings,
-): Promise<Connection<ObshellClient>> {
-  const ref = settings.credentialsSecretRef;
-  const secret = await options.secrets.read(namespace, ref.name, [ref.key]);
-  if (!secret.ok)
-    return { ok: false, step: { kind: "Stall", reason: Reason.CredentialsMissing, message: secret.message } };
-  const password = secret.values[ref.key] ?? "";
-  const ca = settings.tls?.caSecretRef;
-  let caPem: string | undefined;
-  if (ca) {
-    const bundle = await options.secrets.read(namespace, ca.name, [ca.key]);
-    if (!bundle.ok)
-      return {
-        ok: false,
-        step: { kind: "Stall", reason: Reason.CredentialsMissing, message: bundle.message },
-      };
-    caPem = bundle.values[ca.key];
-  }
-  const passwordDigest = digest(password);
-  const tls = { ca: caPem, insecureSkipVerify: settings.tls?.insecureSkipVerify ?? false };
-  const identity = digest(
-    namespace,
-    settings.endpoint,
-    passwordDigest,
-    JSON.stringify(tls),
-    settings.requestTimeout,
+  set: SetConnectionSpec,
+): Promise<Connected<ObshellClient>> {
+  const r = await resolveChecked(options, set);
+  if (!r.ok) return { ok: false, step: { kind: "Stall", reason: r.reason, message: r.message } };
+  const connection = r.connection;
+  if (connection.kind !== "obshell")
+    return {
+      ok: false,
+      step: { kind: "Stall", reason: Reasons.ConnectionKindMismatch, message: "not an obshell connection" },
+    };
+  const client = pool.acquire(
+    holder,
+    set.namespace,
+    connection.identity,
+    () => new ObshellClient(obshellClientOptions(connection, sharedOptions(options))),
   );
-  const client = pool.acquire(holder, identity, () => {
-    return new ObshellClient({
-      endpoint: settings.endpoint,
-      password: () => password,
-      timeoutMs: durationMs(settings.requestTimeout),
-      tls,
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
-  });
-  return { ok: true, client, credential: digest("obshell", settings.endpoint, passwordDigest) };
+  return {
+    ok: true,
+    client,
+    // A password is tried against OceanBase on every request: health is per endpoint and password.
+    credential: digest("obshell", connection.endpoint, digest(connection.credentials.password)),
+    endpoint: connection.endpoint,
+    warnings: warningsOf(connection),
+  };
 }
 
 export async function connectDcs(
   options: ConnectOptions,
-  pool: ClientPool<DcsClient>,
+  pool: ConnectionClients<DcsClient>,
   holder: string,
-  namespace: string,
-  settings: DcsSettings,
-): Promise<Connection<DcsClient> & { listingKey?: string }> {
-  const ref = settings.credentialsSecretRef;
-  const secret = await options.secrets.read(namespace, ref.name, [ref.accessKeyKey, ref.secretKeyKey]);
-  if (!secret.ok)
-    return { ok: false, step: { kind: "Stall", reason: Reason.CredentialsMissing, message: secret.message } };
-  const credentials = {
-    accessKey: secret.values[ref.accessKeyKey] ?? "",
-    secretKey: secret.values[ref.secretKeyKey] ?? "",
-  };
-  const identity = digest(
-    namespace,
-    settings.endpoint,
-    settings.projectId,
-    credentials.accessKey,
-    credentials.secretKey,
-    settings.requestTimeout,
+  set: SetConnectionSpec,
+): Promise<Connected<DcsClient> & { projectId?: string }> {
+  const r = await resolveChecked(options, set);
+  if (!r.ok) return { ok: false, step: { kind: "Stall", reason: r.reason, message: r.message } };
+  const connection = r.connection;
+  if (connection.kind !== "dcs")
+    return {
+      ok: false,
+      step: { kind: "Stall", reason: Reasons.ConnectionKindMismatch, message: "not a DCS connection" },
+    };
+  const client = pool.acquire(
+    holder,
+    set.namespace,
+    connection.identity,
+    () => new DcsClient(dcsClientOptions(connection, sharedOptions(options))),
   );
-  const client = pool.acquire(holder, identity, () => {
-    return new DcsClient({
-      endpoint: settings.endpoint,
-      projectId: settings.projectId,
-      auth: { kind: "aksk", credentials: () => credentials },
-      timeoutMs: durationMs(settings.requestTimeout),
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
-  });
-  // DCS locks an AK after 5 bad signatures: health is per endpoint, project and AK, whatever the SK.
+  const { accessKey, secretKey } = connection.credentials;
   return {
     ok: true,
     client,
-    credential: digest("dcs", settings.endpoint, settings.projectId, credentials.accessKey),
+    // The exact key pair: a wrong SK never blocks the right one (the AK-wide lockout budget is the
+    // credential health's, keyed by `lockScope`).
+    credential: digest("dcs", connection.endpoint, connection.projectId, accessKey, digest(secretKey)),
+    lockScope: digest("dcs", connection.endpoint, accessKey),
+    endpoint: connection.endpoint,
+    projectId: connection.projectId,
+    warnings: warningsOf(connection),
+  };
+}
+
+function sharedOptions(options: ConnectOptions) {
+  return {
+    endpointPolicy: options.endpointPolicy,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   };
 }

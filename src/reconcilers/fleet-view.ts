@@ -3,6 +3,7 @@
 // own group, never the whole fleet; a change to one set requeues the rest of its group (old and new).
 import { redisInstanceSet } from "../api/redis-instance-set.js";
 import { tenantReplicaSet } from "../api/tenant-replica-set.js";
+import type { SetConnectionSpec } from "../connections/resolve.js";
 import type { KubeObject } from "../controller/resource.js";
 import type { SetIdentity } from "./engine/kind.js";
 import { inScope, type ObservedRedis } from "./redis/plan.js";
@@ -20,13 +21,33 @@ export function endpointKey(endpoint: string): string {
   }
 }
 
+/** Where a set's connection leads, without reading any Secret; undefined when it cannot be told. */
+export type LocateRemote = (
+  kind: "TenantReplicaSet" | "RedisInstanceSet",
+  namespace: string,
+  spec: SetConnectionSpec["spec"],
+) => { endpoint: string; projectId?: string } | undefined;
+
+export const tenantGroup = (endpoint: string, tenant: string) => `obshell|${endpointKey(endpoint)}|${tenant}`;
+export const redisGroup = (endpoint: string, projectId: string) =>
+  `dcs|${endpointKey(endpoint)}|${projectId}`;
+
 /** The group a set acts in: the same tenant (or DCS project) at the same endpoint. Empty when it does not parse. */
-export function fleetGroups(object: KubeObject): string[] {
-  const trs = tenantReplicaSet.safeParse(object);
-  if (trs.success) return [`obshell|${endpointKey(trs.data.spec.obshell.endpoint)}|${trs.data.spec.tenant}`];
-  const ris = redisInstanceSet.safeParse(object);
-  if (ris.success) return [`dcs|${endpointKey(ris.data.spec.dcs.endpoint)}|${ris.data.spec.dcs.projectId}`];
-  return [];
+export function fleetGroups(locate: LocateRemote): (object: KubeObject) => string[] {
+  return (object) => {
+    const namespace = object.metadata.namespace ?? "default";
+    const trs = tenantReplicaSet.safeParse(object);
+    if (trs.success) {
+      const remote = locate("TenantReplicaSet", namespace, trs.data.spec);
+      return remote ? [tenantGroup(remote.endpoint, trs.data.spec.tenant)] : [];
+    }
+    const ris = redisInstanceSet.safeParse(object);
+    if (ris.success) {
+      const remote = locate("RedisInstanceSet", namespace, ris.data.spec);
+      return remote?.projectId ? [redisGroup(remote.endpoint, remote.projectId)] : [];
+    }
+    return [];
+  };
 }
 
 export interface FleetCache {
@@ -45,9 +66,7 @@ function peersOf(cache: FleetCache, self: KubeObject | SetIdentity, group: strin
 
 /** Other TenantReplicaSets naming the same tenant at the same endpoint. */
 export function tenantPeers(cache: FleetCache, id: SetIdentity, endpoint: string, tenant: string): string[] {
-  return peersOf(cache, id, `obshell|${endpointKey(endpoint)}|${tenant}`)
-    .map(keyOf)
-    .sort();
+  return peersOf(cache, id, tenantGroup(endpoint, tenant)).map(keyOf).sort();
 }
 
 /** Other RedisInstanceSets at the same endpoint and project whose scope holds `instance`. */
@@ -59,7 +78,7 @@ export function redisPeers(
   instance: Pick<ObservedRedis, "name" | "tags">,
 ): string[] {
   const out: string[] = [];
-  for (const peer of peersOf(cache, id, `dcs|${endpointKey(endpoint)}|${projectId}`)) {
+  for (const peer of peersOf(cache, id, redisGroup(endpoint, projectId))) {
     const parsed = redisInstanceSet.safeParse(peer);
     if (parsed.success && inScope(parsed.data.spec.selector, instance)) out.push(keyOf(peer));
   }
@@ -67,9 +86,14 @@ export function redisPeers(
 }
 
 /** The keys to requeue when `object` changed: every other member of its groups, before and after. */
-export function groupMembersToRequeue(cache: FleetCache, object: KubeObject, old?: KubeObject): string[] {
-  const groups = new Set([...fleetGroups(object), ...(old ? fleetGroups(old) : [])]);
+export function groupMembersToRequeue(
+  cache: FleetCache,
+  groups: (object: KubeObject) => string[],
+  object: KubeObject,
+  old?: KubeObject,
+): string[] {
+  const all = new Set([...groups(object), ...(old ? groups(old) : [])]);
   const keys = new Set<string>();
-  for (const group of groups) for (const peer of peersOf(cache, object, group)) keys.add(keyOf(peer));
+  for (const group of all) for (const peer of peersOf(cache, object, group)) keys.add(keyOf(peer));
   return [...keys];
 }

@@ -15,6 +15,7 @@ const CLUSTER_SCOPED: Record<string, string> = {
   Namespace: "namespaces",
   ClusterRole: "clusterroles",
   ClusterRoleBinding: "clusterrolebindings",
+  ClusterDatabaseConnection: "clusterdatabaseconnections",
 };
 const NAMESPACED: Record<string, string> = {
   Secret: "secrets",
@@ -27,6 +28,7 @@ const NAMESPACED: Record<string, string> = {
   Service: "services",
   TenantReplicaSet: "tenantreplicasets",
   RedisInstanceSet: "redisinstancesets",
+  DatabaseConnection: "databaseconnections",
 };
 
 export function collectionPath(

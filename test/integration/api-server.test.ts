@@ -12,7 +12,12 @@ const dispatcher = new Agent({ connect: { ca: caPem } });
 const raw = new RawApi(server, caPem, adminToken);
 let namespace = "";
 
-const pluralOf = { TenantReplicaSet: "tenantreplicasets", RedisInstanceSet: "redisinstancesets" } as const;
+const pluralOf = {
+  TenantReplicaSet: "tenantreplicasets",
+  RedisInstanceSet: "redisinstancesets",
+  DatabaseConnection: "databaseconnections",
+  ClusterDatabaseConnection: "clusterdatabaseconnections",
+} as const;
 type Obj = {
   metadata: { generation: number; resourceVersion: string };
   spec: Record<string, unknown>;
@@ -67,6 +72,27 @@ describe("the generated CRDs on a real API server", () => {
     expect(ris.spec.policy).toMatchObject({ allowEmpty: false, recycle: true, maxDeletionsPerOperation: 10 });
   });
 
+  it("accept the connection examples, the cluster-scoped one without a namespace, and store their defaults", async () => {
+    const [cluster] = loadManifests("examples/cluster-database-connection.yaml").filter(
+      (m) => m.kind === "ClusterDatabaseConnection",
+    );
+    if (!cluster) throw new Error("no ClusterDatabaseConnection example");
+    const stored = await raw.apply({ ...(cluster as RawObject), metadata: { name: `${namespace}-shared` } });
+    expect(stored.metadata.namespace).toBeUndefined();
+    expect((stored.spec as { dcs?: unknown }).dcs).toMatchObject({
+      allowInsecureHTTP: false,
+      requestTimeout: "30s",
+    });
+    const namespaced = (await api.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: "databaseconnections",
+      name: "obshell-prod",
+    })) as { spec: { obshell: { tls: { insecureSkipVerify: boolean } } } };
+    expect(namespaced.spec.obshell.tls.insecureSkipVerify).toBe(false);
+  });
+
   it.each(badManifests.filter((b) => b.serverRejects).map((b) => [b.title, b] as const))(
     "reject %s with a message naming the field",
     async (_, bad) => {
@@ -74,18 +100,26 @@ describe("the generated CRDs on a real API server", () => {
         ...brokenManifest(bad, badManifests.indexOf(bad)),
         metadata: { name: `bad-${badManifests.indexOf(bad)}`, namespace },
       };
-      const error = await api
-        .createNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: pluralOf[bad.kind],
-          body: manifest,
-        })
-        .then(
-          () => undefined,
-          (e: unknown) => e as { code?: number; body?: unknown },
-        );
+      const plural = pluralOf[bad.kind];
+      const created =
+        bad.kind === "ClusterDatabaseConnection"
+          ? api.createClusterCustomObject({
+              group: GROUP,
+              version: VERSION,
+              plural,
+              body: { ...manifest, metadata: { name: manifest.metadata.name } },
+            })
+          : api.createNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural,
+              body: manifest,
+            });
+      const error = await created.then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; body?: unknown },
+      );
       expect(error?.code).toBe(422);
       expect(String(error?.body)).toContain(bad.field);
     },
@@ -170,6 +204,7 @@ describe("kubectl get trs,ris", () => {
       "Phase",
       "DAG",
       "Stage",
+      "Connection",
       "Age",
     ]);
     const row = t.rows.find((r) => r.cells[0] === "orders");
@@ -186,6 +221,7 @@ describe("kubectl get trs,ris", () => {
       "Observed",
       "Ready",
       "Phase",
+      "Connection",
       "Age",
     ]);
     expect(t.rows.find((r) => r.cells[0] === "checkout-cache")?.cells[2]).toBe('["cache-eu-1","cache-eu-2"]');

@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { redisInstanceSetCrd, tenantReplicaSetCrd } from "../../src/api/crd.js";
+import {
+  clusterDatabaseConnectionCrd,
+  databaseConnectionCrd,
+  redisInstanceSetCrd,
+  tenantReplicaSetCrd,
+} from "../../src/api/crd.js";
 import { renderCrdFiles } from "../../src/api/crd-yaml.js";
 
 const crdsDir = join(import.meta.dirname, "..", "..", "crds");
@@ -32,14 +37,17 @@ describe("generated CRDs", () => {
   it.each([
     ["TenantReplicaSet", tenantReplicaSetCrd()],
     ["RedisInstanceSet", redisInstanceSetCrd()],
+    ["DatabaseConnection", databaseConnectionCrd()],
+    ["ClusterDatabaseConnection", clusterDatabaseConnectionCrd()],
   ])(
     "%s is structural: typed everywhere, no additionalProperties beside properties, every field described",
     (_, crd) => {
       const version = crd.spec.versions[0];
       const root = version?.schema.openAPIV3Schema;
       const problems: string[] = [];
+      const properties: Record<string, unknown> = root?.properties ?? {};
       for (const part of ["spec", "status"] as const) {
-        walk(root?.properties[part], (schema, path) => {
+        walk(properties[part], (schema, path) => {
           if (!schema.type) problems.push(`${part}${path}: no type`);
           if (schema.properties && schema.additionalProperties !== undefined)
             problems.push(`${part}${path}: additionalProperties beside properties`);
@@ -54,9 +62,27 @@ describe("generated CRDs", () => {
         });
       }
       expect(problems).toEqual([]);
-      expect(version?.subresources).toEqual({ status: {} });
+      // Only the sets have a status the operator writes; connections are read, never written.
+      if (crd.spec.names.kind.endsWith("Set")) expect(version?.subresources).toEqual({ status: {} });
+      else expect(version?.subresources).toBeUndefined();
     },
   );
+
+  it("make the API server itself refuse a set with both or neither of connectionRef and an inline connection", () => {
+    const specOf = (crd: ReturnType<typeof tenantReplicaSetCrd>) =>
+      crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec as { oneOf?: unknown };
+    expect(specOf(tenantReplicaSetCrd()).oneOf).toEqual([
+      { required: ["connectionRef"] },
+      { required: ["obshell"] },
+    ]);
+    expect(specOf(redisInstanceSetCrd()).oneOf).toEqual([
+      { required: ["connectionRef"] },
+      { required: ["dcs"] },
+    ]);
+    expect(specOf(databaseConnectionCrd()).oneOf).toEqual([{ required: ["obshell"] }, { required: ["dcs"] }]);
+    expect(clusterDatabaseConnectionCrd().spec.scope).toBe("Cluster");
+    expect(databaseConnectionCrd().spec.scope).toBe("Namespaced");
+  });
 
   it("mark set-like lists as x-kubernetes-list-type set", () => {
     const trsSpec = tenantReplicaSetCrd().spec.versions[0]?.schema.openAPIV3Schema.properties.spec as {

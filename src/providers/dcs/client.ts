@@ -6,7 +6,13 @@ import { describeIssues } from "../../api/parse.js";
 import { requestSignal } from "../call-signal.js";
 import { InconsistentListingError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
-import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
+import {
+  type ClientTransportOptions,
+  createPool,
+  DEFAULT_MAX_REPLY_BYTES,
+  readBody,
+  transportError,
+} from "../transport.js";
 import { dcsError } from "./errors.js";
 import {
   type BatchDeleteResult,
@@ -22,7 +28,9 @@ import { type Credentials, signRequest } from "./signer.js";
 /** The batch size an edition of the DCS API documentation states; no newer limit is known. */
 export const MAX_BATCH_DELETE = 50;
 export const MAX_PAGE_SIZE = 1000;
-const MAX_PAGES = 10_000;
+/** A listing past these is refused whole (never acted on in part): 10,000 pages once ran unchecked. */
+export const DEFAULT_MAX_LIST_PAGES = 100;
+export const DEFAULT_MAX_LIST_ITEMS = 20_000;
 const LISTING_ATTEMPTS = 4;
 
 export type DcsAuth =
@@ -34,6 +42,9 @@ export interface DcsClientOptions extends ClientTransportOptions {
   projectId: string;
   auth: DcsAuth;
   pageSize?: number;
+  /** Most pages and instances one listing reads before it fails with a ProtocolError. */
+  maxListPages?: number;
+  maxListItems?: number;
   now?: () => Date;
 }
 
@@ -74,6 +85,9 @@ export class DcsClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly timeoutMs: number;
+  private readonly maxReplyBytes: number;
+  private readonly maxListPages: number;
+  private readonly maxListItems: number;
   private readonly pageSize: number;
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
@@ -81,8 +95,11 @@ export class DcsClient {
   constructor(private readonly options: DcsClientOptions) {
     this.base = new URL(options.endpoint);
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? createPool(options.tls);
+    this.dispatcher = options.dispatcher ?? createPool(options);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.maxListPages = options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
+    this.maxListItems = options.maxListItems ?? DEFAULT_MAX_LIST_ITEMS;
     this.pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
     this.retry = options.retry ?? defaultRetryPolicy;
     this.now = options.now ?? (() => new Date());
@@ -131,7 +148,12 @@ export class DcsClient {
     const totals = new Set<number>();
     let duplicates = 0;
     let pages = 0;
-    for (let offset = 0; pages < MAX_PAGES; ) {
+    for (let offset = 0; ; ) {
+      if (pages >= this.maxListPages || instances.length > this.maxListItems)
+        throw new ProtocolError(
+          `listing passed ${this.maxListPages} pages or ${this.maxListItems} instances; refusing to read further or act on part of it`,
+          { provider: "dcs", operation: `GET /v2/${this.options.projectId}/instances` },
+        );
       const query = this.listQuery(filters, offset);
       const page = await this.read("GET", this.path("/instances"), query, listInstancesReply);
       pages++;
@@ -271,7 +293,7 @@ export class DcsClient {
           ...(body === undefined ? {} : { body }),
         });
         status = res.statusCode;
-        text = await res.body.text();
+        text = await readBody(res, this.maxReplyBytes, { provider: "dcs", operation });
       } catch (error) {
         throw transportError(error, { provider: "dcs", operation });
       }

@@ -1,13 +1,18 @@
 // The obshell agent client: auth v2, zod-parsed envelopes, typed errors, retries for reads only.
-
-import type { KeyObject } from "node:crypto";
+import { createHash, type KeyObject } from "node:crypto";
 import { type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
 import { requestSignal } from "../call-signal.js";
 import { AuthError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
-import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
+import {
+  type ClientTransportOptions,
+  createPool,
+  DEFAULT_MAX_REPLY_BYTES,
+  readBody,
+  transportError,
+} from "../transport.js";
 import { authHeader, encryptBody, newSessionKeys, parseAgentPublicKey } from "./auth.js";
 import { obshellError } from "./errors.js";
 import { parseLocality, type Replica } from "./locality.js";
@@ -30,6 +35,11 @@ export interface ObshellClientOptions extends ClientTransportOptions {
   endpoint: string;
   /** root@sys password; read at call time so a rotated Secret takes effect. Never logged. */
   password: () => string;
+  /**
+   * Lower-case hex SHA-256 of the agent's DER public key (agentPublicKeySha256). When set, a key that
+   * differs is refused with an AuthError before any password is encrypted with it.
+   */
+  pinnedKeySha256?: string | undefined;
   now?: () => number;
 }
 
@@ -55,6 +65,7 @@ export class ObshellClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly timeoutMs: number;
+  private readonly maxReplyBytes: number;
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   private publicKey: Promise<KeyObject> | undefined;
@@ -62,8 +73,9 @@ export class ObshellClient {
   constructor(private readonly options: ObshellClientOptions) {
     this.origin = new URL(options.endpoint).origin;
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? createPool(options.tls);
+    this.dispatcher = options.dispatcher ?? createPool(options);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.retry = options.retry ?? defaultRetryPolicy;
     this.now = options.now ?? Date.now;
   }
@@ -149,6 +161,7 @@ export class ObshellClient {
     if (refresh || !this.publicKey) {
       this.publicKey = this.send("GET", "/api/v1/secret", undefined, agentSecret, false).then((secret) => {
         if (!secret) throw this.protocolError("GET", "/api/v1/secret", "answered with no key");
+        this.checkPin(secret.public_key);
         return parseAgentPublicKey(secret.public_key);
       });
       this.publicKey.catch(() => {
@@ -156,6 +169,18 @@ export class ObshellClient {
       });
     }
     return this.publicKey;
+  }
+
+  /** Refuses an agent key other than the pinned one: the password would go to whoever holds it. */
+  private checkPin(publicKeyBase64: string): void {
+    const pin = this.options.pinnedKeySha256?.toLowerCase();
+    if (!pin) return;
+    const actual = createHash("sha256").update(Buffer.from(publicKeyBase64, "base64")).digest("hex");
+    if (actual !== pin)
+      throw new AuthError(
+        `agent public key sha256 ${actual} is not the pinned agentPublicKeySha256 ${pin}; no password sent`,
+        { provider: "obshell", operation: "GET /api/v1/secret" },
+      );
   }
 
   /**
@@ -229,7 +254,7 @@ export class ObshellClient {
           ...(payload === undefined ? {} : { body: payload }),
         });
         status = res.statusCode;
-        text = await res.body.text();
+        text = await readBody(res, this.maxReplyBytes, { provider: "obshell", operation });
       } catch (error) {
         throw transportError(error, { provider: "obshell", operation });
       }

@@ -4,8 +4,9 @@
 export type CredentialGate = { ok: true } | { ok: false; retryAt: number; message: string };
 
 export interface CredentialHealth {
-  mayAttempt(credential: string, now: Date): CredentialGate;
+  /** `lockScope`: what the remote locks as a whole (a DCS AK, whatever the SK), when that differs. */
+  mayAttempt(credential: string, now: Date, lockScope?: string): CredentialGate;
   /** A request with the credential was refused as unauthenticated; returns when the next may be sent. */
-  recordFailure(credential: string, now: Date): { retryAt: number };
+  recordFailure(credential: string, now: Date, lockScope?: string): { retryAt: number };
   recordSuccess(credential: string): void;
 }

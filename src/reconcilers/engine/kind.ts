@@ -28,6 +28,14 @@ export type Connection<C> =
       client: C;
       /** Digest naming the credential (never the credential): shared health across sets. */
       credential: string;
+      /** The endpoint the client speaks to, as resolved from the connection. */
+      endpoint: string;
+      /** The DCS project, as resolved from the connection. */
+      projectId?: string;
+      /** Digest of what a remote locks as a whole after bad requests (a DCS AK), when that differs. */
+      lockScope?: string;
+      /** Said about the connection on every reconcile (plain HTTP allowed, TLS verification off). */
+      warnings?: StepEvent[];
     }
   | { ok: false; step: CommonStep };
 
@@ -37,8 +45,17 @@ export interface DecideInput<TSet, TStatus, TObs, TFleet> {
   observed: TObs;
   /** What the other sets of the fleet claim (ownership). */
   fleet: TFleet;
+  /** Where the connection leads: the endpoint the observation came from. */
+  remote: Remote;
   id: SetIdentity;
   now: Date;
+}
+
+/** Where a set's connection leads. */
+export interface Remote {
+  endpoint: string;
+  /** The DCS project. */
+  projectId?: string;
 }
 
 export interface RecordContext<TObs, TSet = unknown> {
@@ -78,7 +95,7 @@ export interface SetKind<
   connect(set: TSet, id: SetIdentity): Promise<Connection<TConn>>;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */
   observe(client: TConn, set: TSet, id: SetIdentity, now: Date): Promise<TObs>;
-  fleet(set: TSet, id: SetIdentity): TFleet;
+  fleet(set: TSet, id: SetIdentity, remote: Remote): TFleet;
   /** Pure: the next step. */
   decide(input: DecideInput<TSet, TStatus, TObs, TFleet>): TStep | CommonStep;
   /** Pure: the status the step leaves, through named transitions (phase and conditions are the engine's). */
@@ -88,7 +105,14 @@ export interface SetKind<
   /** Sends a destructive call or operates a remote task: the intent is recorded first. */
   isAction(step: TStep | CommonStep): boolean;
   /** Just before the intent: re-check what the step targets (e.g. re-read each victim by id). */
-  prepare?(client: TConn, set: TSet, step: TStep, id: SetIdentity, now: Date): Promise<TStep | CommonStep>;
+  prepare?(
+    client: TConn,
+    set: TSet,
+    step: TStep,
+    id: SetIdentity,
+    now: Date,
+    remote: Remote,
+  ): Promise<TStep | CommonStep>;
   /** Sends the call; returns the step that records what came back (including an unknown outcome). */
   act(client: TConn, set: TSet, step: TStep, id: SetIdentity, now: Date): Promise<TStep | CommonStep>;
 }

@@ -1,29 +1,54 @@
-// Credential health kept in memory only: the fallback when no persistent store is configured (tests,
-// `plan`). One failure blocks the credential for the window; a success clears it.
+// Credential health kept in memory: one failure blocks that exact credential for the window; a lock
+// scope (a DCS AK, which DCS locks after five bad signatures in a row) takes at most MAX_SCOPE_FAILURES
+// bad requests per window from credentials not known to be good. A success clears the credential.
 import type { CredentialGate, CredentialHealth } from "./credential-health.js";
 
 export const AUTH_RETRY_MS = 300_000;
+/** DCS locks an AK after 5 bad signatures; the operator alone stays well under that. */
+export const MAX_SCOPE_FAILURES = 2;
 
 export class MemoryCredentialHealth implements CredentialHealth {
   private readonly failedAt = new Map<string, number>();
+  private readonly scopeFailures = new Map<string, number[]>();
+  private readonly good = new Set<string>();
   constructor(private readonly windowMs = AUTH_RETRY_MS) {}
 
-  mayAttempt(credential: string, now: Date): CredentialGate {
+  mayAttempt(credential: string, now: Date, lockScope?: string): CredentialGate {
+    const t = now.getTime();
     const at = this.failedAt.get(credential);
-    if (at === undefined || now.getTime() - at >= this.windowMs) return { ok: true };
-    return {
-      ok: false,
-      retryAt: at + this.windowMs,
-      message: `these credentials were refused at ${new Date(at).toISOString()}; nothing is sent with them until ${new Date(at + this.windowMs).toISOString()} or the Secret changes`,
-    };
+    if (at !== undefined && t - at < this.windowMs)
+      return {
+        ok: false,
+        retryAt: at + this.windowMs,
+        message: `these credentials were refused at ${new Date(at).toISOString()}; nothing is sent with them until ${new Date(at + this.windowMs).toISOString()} or the Secret changes`,
+      };
+    if (lockScope !== undefined && !this.good.has(credential)) {
+      const recent = this.recent(lockScope, t);
+      const oldest = recent[0];
+      if (recent.length >= MAX_SCOPE_FAILURES && oldest !== undefined)
+        return {
+          ok: false,
+          retryAt: oldest + this.windowMs,
+          message: `the access key had ${recent.length} refused requests in the last ${this.windowMs / 60_000} min; untested credentials for it wait until ${new Date(oldest + this.windowMs).toISOString()} (DCS locks a key after 5)`,
+        };
+    }
+    return { ok: true };
   }
 
-  recordFailure(credential: string, now: Date): { retryAt: number } {
-    this.failedAt.set(credential, now.getTime());
-    return { retryAt: now.getTime() + this.windowMs };
+  recordFailure(credential: string, now: Date, lockScope?: string): { retryAt: number } {
+    const t = now.getTime();
+    this.failedAt.set(credential, t);
+    this.good.delete(credential);
+    if (lockScope !== undefined) this.scopeFailures.set(lockScope, [...this.recent(lockScope, t), t]);
+    return { retryAt: t + this.windowMs };
   }
 
   recordSuccess(credential: string): void {
     this.failedAt.delete(credential);
+    this.good.add(credential);
+  }
+
+  private recent(scope: string, t: number): number[] {
+    return (this.scopeFailures.get(scope) ?? []).filter((at) => t - at < this.windowMs);
   }
 }

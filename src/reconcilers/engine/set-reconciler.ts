@@ -6,6 +6,7 @@ import { durationMs } from "../../api/common.js";
 import { PAUSED_ANNOTATION } from "../../api/group.js";
 import { describeIssues } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
+import { isEndpointRefused } from "../../connections/endpoint-policy.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import type { EventRecorder } from "../../controller/events.js";
 import type { KubeObject } from "../../controller/resource.js";
@@ -13,9 +14,9 @@ import type { StatusWriter } from "../../controller/status-writer.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { AuthError, RemoteError } from "../../providers/errors.js";
 import type { CredentialHealth } from "./credential-health.js";
-import type { KindStep, ParsedSet, SetIdentity, SetKind } from "./kind.js";
+import type { KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { clean, type SharedStatus, withOutcome } from "./status.js";
-import { type CommonStep, phaseOf } from "./step.js";
+import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
 /** Bookkeeping steps (an operation ended, a DAG found) lead to a fresh observation, at most this often per reconcile. */
 const MAX_ROUNDS = 3;
@@ -32,6 +33,8 @@ export interface SetReconcilerDeps {
 export interface Assessment<TStep, TObs> {
   step: TStep | CommonStep;
   observed?: TObs;
+  /** About the connection (plain HTTP allowed, TLS verification off): recorded as Warning events. */
+  warnings?: StepEvent[];
 }
 
 export class SetReconciler<
@@ -102,6 +105,8 @@ export class SetReconciler<
       signal.throwIfAborted();
       const assessment = await this.assess(current, set, id, log);
       const { step, observed } = assessment;
+      for (const w of assessment.warnings ?? [])
+        this.deps.events.record(current, w.type, w.reason, w.message);
       if (this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
         current = await this.save(current, id, step, observed, log, set);
         saved(current);
@@ -129,7 +134,7 @@ export class SetReconciler<
     const connection = await this.kind.connect(current, id);
     if (!connection.ok) return { step: connection.step };
     const now = this.now();
-    const gate = this.deps.credentials.mayAttempt(connection.credential, now);
+    const gate = this.deps.credentials.mayAttempt(connection.credential, now, connection.lockScope);
     if (!gate.ok)
       return {
         step: {
@@ -144,10 +149,18 @@ export class SetReconciler<
       observed = await this.kind.observe(connection.client, current, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
     } catch (error) {
-      return { step: this.remoteFailed(error, connection.credential, now, log) };
+      return {
+        step: this.remoteFailed(error, connection, now, log),
+        ...(connection.warnings ? { warnings: connection.warnings } : {}),
+      };
     }
-    const fleet = this.kind.fleet(current, id);
-    return { step: this.kind.decide({ set: current, status, observed, fleet, id, now }), observed };
+    const remote = remoteOf(connection);
+    const fleet = this.kind.fleet(current, id, remote);
+    return {
+      step: this.kind.decide({ set: current, status, observed, fleet, id, now, remote }),
+      observed,
+      ...(connection.warnings?.length ? { warnings: connection.warnings } : {}),
+    };
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
@@ -165,9 +178,10 @@ export class SetReconciler<
     let step: TStep | CommonStep = planned;
     const now = this.now();
     try {
-      if (this.kind.prepare) step = await this.kind.prepare(client, set, planned, id, now);
+      if (this.kind.prepare)
+        step = await this.kind.prepare(client, set, planned, id, now, remoteOf(connection));
     } catch (error) {
-      step = this.remoteFailed(error, connection.credential, now, log);
+      step = this.remoteFailed(error, connection, now, log);
     }
     if (!this.kind.isAction(step)) {
       await this.save(object, id, step, observed, log, set);
@@ -180,17 +194,24 @@ export class SetReconciler<
     try {
       result = await this.kind.act(client, set, intent, id, this.now());
     } catch (error) {
-      result = this.remoteFailed(error, connection.credential, this.now(), log);
+      result = this.remoteFailed(error, connection, this.now(), log);
     }
     await this.save(recorded, id, result, observed, log, set);
     return this.requeue(result, set);
   }
 
   /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */
-  private remoteFailed(error: unknown, credential: string, now: Date, log?: Logger): CommonStep {
+  private remoteFailed(
+    error: unknown,
+    connection: { credential: string; lockScope?: string },
+    now: Date,
+    log?: Logger,
+  ): CommonStep {
+    if (isEndpointRefused(error))
+      return { kind: "Stall", reason: Reason.EndpointRefused, message: (error as Error).message };
     if (!(error instanceof RemoteError)) throw error;
     if (error instanceof AuthError) {
-      const gate = this.deps.credentials.recordFailure(credential, now);
+      const gate = this.deps.credentials.recordFailure(connection.credential, now, connection.lockScope);
       return {
         kind: "Stall",
         reason: Reason.AuthenticationFailed,
@@ -254,6 +275,13 @@ export class ObserveFailed extends Error {
     super(cause.message, { cause });
     this.name = "ObserveFailed";
   }
+}
+
+function remoteOf(connection: { endpoint: string; projectId?: string }): Remote {
+  return {
+    endpoint: connection.endpoint,
+    ...(connection.projectId ? { projectId: connection.projectId } : {}),
+  };
 }
 
 export function identityOf(object: KubeObject): SetIdentity {

@@ -8,11 +8,12 @@ import {
   redisInstanceSet,
   redisInstanceSetStatus,
 } from "../../api/redis-instance-set.js";
+import type { ConnectionClients } from "../../connections/client-pool.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import { AuthError, BadRequestError, NotFoundError } from "../../providers/errors.js";
-import { type ClientPool, type ConnectOptions, connectDcs } from "../connect.js";
+import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { SharedListings } from "../dcs-listings.js";
-import type { SetIdentity, SetKind } from "../engine/kind.js";
+import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
 import { REDIS_INSTANCE_SET } from "../resources.js";
 import {
@@ -36,11 +37,11 @@ export type RedisKind = SetKind<
 >;
 
 export interface RedisKindOptions extends ConnectOptions {
-  pool: ClientPool<DcsClient>;
+  pool: ConnectionClients<DcsClient>;
   listings: SharedListings;
   timing?: Partial<RedisTiming>;
   /** Other sets (same endpoint and project) whose scope holds an instance; none when the fleet is not indexed. */
-  peers?: (set: RedisInstanceSet, id: SetIdentity, instance: ObservedRedis) => string[];
+  peers?: (id: SetIdentity, remote: Remote, instance: ObservedRedis) => string[];
 }
 
 export function redisKind(options: RedisKindOptions): RedisKind {
@@ -53,7 +54,11 @@ export function redisKind(options: RedisKindOptions): RedisKind {
     statusSchema: redisInstanceSetStatus,
     pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
     connect: (set, id) =>
-      connectDcs(options, options.pool, `${id.namespace}/${id.name}`, id.namespace, set.spec.dcs),
+      connectDcs(options, options.pool, `${id.namespace}/${id.name}`, {
+        kind: "RedisInstanceSet",
+        namespace: id.namespace,
+        spec: set.spec,
+      }),
 
     // While deletions are in flight, look often enough to see them leave; otherwise once per poll interval.
     observe(client, set) {
@@ -61,7 +66,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
       const inFlight = (set.status?.deletions ?? []).some((d) => !d.goneAt && d.result !== "failed");
       return observeRedisSet(client, options.listings, inFlight ? Math.min(poll, timing.deletePollMs) : poll);
     },
-    fleet: (set, id) => ({ peersOf: (i) => options.peers?.(set, id, i) ?? [] }),
+    fleet: (_set, id, remote) => ({ peersOf: (i) => options.peers?.(id, remote, i) ?? [] }),
     decide: (input) => decideRedis(input, timing),
     record: recordRedis,
     isBookkeeping: () => false,
@@ -69,7 +74,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
 
     // Re-read each victim by id just before deleting it: still there, still in scope, still not kept,
     // not already going, not busy, not claimed by another set.
-    async prepare(client, set, step, id) {
+    async prepare(client, set, step, id, _now, remote) {
       if (step.kind !== "DeleteInstances") return step;
       const victims: ObservedRedis[] = [];
       for (const target of step.targets) {
@@ -80,7 +85,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
             !isKept(set.spec, fresh) &&
             fresh.status !== "DELETING" &&
             !fresh.busy &&
-            (options.peers?.(set, id, fresh) ?? []).length === 0
+            (options.peers?.(id, remote, fresh) ?? []).length === 0
           )
             victims.push(fresh);
         } catch (error) {

@@ -1,5 +1,6 @@
 // The TenantReplicaSet decision: pure. From the spec, what obshell showed, the status and the fleet, the
 // one next step; the controller executes it and `plan` prints it (docs/architecture.md, "Steps").
+import type { ConnectionRef } from "../../api/connection.js";
 import { Reason } from "../../api/reasons.js";
 import type {
   TenantOperation,
@@ -14,12 +15,15 @@ import { type CommonStep, type StepBase, stall, wait } from "../engine/step.js";
 import { dagRunning, LOCALITY_NODE, SCALE_IN_DAG, type TenantObserved } from "./observe.js";
 import { planTenant } from "./plan.js";
 
-/** Where an operation runs and with what: recorded with the intent, followed there until it ends. */
+/** Where an operation runs and through what: recorded with the intent, followed there until it ends. */
 export interface OperationTarget {
   endpoint: string;
   tenant: string;
-  credentialsSecretName: string;
-  credentialsSecretKey: string;
+  /** The admin-owned connection it runs through; absent for an inline connection. */
+  connectionRef?: ConnectionRef;
+  /** With an inline connection: the Secret it started with. */
+  credentialsSecretName?: string;
+  credentialsSecretKey?: string;
 }
 
 export type TenantStep =
@@ -101,26 +105,54 @@ export interface TenantFleet {
 
 type Input = DecideInput<TenantReplicaSet, TenantReplicaSetStatus, TenantObserved, TenantFleet>;
 
-/** The target the spec names now. */
-export function specTarget(set: TenantReplicaSet): OperationTarget {
-  const o = set.spec.obshell;
+/** The target the spec names now, at the endpoint its connection resolved to. */
+export function specTarget(set: TenantReplicaSet, endpoint: string): OperationTarget {
+  const { connectionRef, obshell } = set.spec;
   return {
-    endpoint: o.endpoint,
+    endpoint,
     tenant: set.spec.tenant,
-    credentialsSecretName: o.credentialsSecretRef.name,
-    credentialsSecretKey: o.credentialsSecretRef.key,
+    ...(connectionRef ? { connectionRef } : {}),
+    ...(obshell && !connectionRef
+      ? {
+          credentialsSecretName: obshell.credentialsSecretRef.name,
+          credentialsSecretKey: obshell.credentialsSecretRef.key,
+        }
+      : {}),
   };
 }
 
 /** The target an operation was started on; fields an older status lacks are the spec's. */
-export function operationTarget(set: TenantReplicaSet, op: TenantOperation): OperationTarget {
-  const spec = specTarget(set);
+export function operationTarget(
+  set: TenantReplicaSet,
+  op: TenantOperation,
+  endpoint: string,
+): OperationTarget {
+  const spec = specTarget(set, endpoint);
   return {
     endpoint: op.endpoint ?? spec.endpoint,
     tenant: op.tenant ?? spec.tenant,
-    credentialsSecretName: op.credentialsSecretName ?? spec.credentialsSecretName,
-    credentialsSecretKey: op.credentialsSecretKey ?? spec.credentialsSecretKey,
+    ...(op.connectionRef ? { connectionRef: op.connectionRef } : {}),
+    ...(op.credentialsSecretName
+      ? {
+          credentialsSecretName: op.credentialsSecretName,
+          credentialsSecretKey: op.credentialsSecretKey ?? "password",
+        }
+      : op.connectionRef
+        ? {}
+        : {
+            credentialsSecretName: spec.credentialsSecretName,
+            credentialsSecretKey: spec.credentialsSecretKey,
+          }),
   };
+}
+
+/** Whether the spec still points where the operation runs: the same tenant, through the same connection. */
+function sameTarget(set: TenantReplicaSet, target: OperationTarget): boolean {
+  if (set.spec.tenant !== target.tenant) return false;
+  const ref = set.spec.connectionRef;
+  if (ref || target.connectionRef)
+    return ref?.kind === target.connectionRef?.kind && ref?.name === target.connectionRef?.name;
+  return set.spec.obshell?.endpoint === target.endpoint;
 }
 
 export function decideTenant(input: Input, timing: TenantTiming = DEFAULT_TENANT_TIMING): TenantStep {
@@ -138,7 +170,7 @@ function followOperation(
   timing: TenantTiming,
 ): TenantStep {
   const { set, now } = input;
-  const target = operationTarget(set, op);
+  const target = operationTarget(set, op, input.remote.endpoint);
   const zones = op.zones.join(", ");
   const elapsed = now.getTime() - Date.parse(op.startedAt);
   const dag = observed.dag;
@@ -223,11 +255,9 @@ function followOperation(
   );
 }
 
-/** RETRY only while the spec still removes every zone of the operation, on the same tenant and endpoint. */
+/** RETRY only while the spec still removes every zone of the operation, on the same tenant and connection. */
 function stillToRemove(set: TenantReplicaSet, target: OperationTarget, zones: readonly string[]): boolean {
-  const now = specTarget(set);
-  if (now.endpoint !== target.endpoint || now.tenant !== target.tenant) return false;
-  return zones.every((z) => !set.spec.zones.includes(z));
+  return sameTarget(set, target) && zones.every((z) => !set.spec.zones.includes(z));
 }
 
 /**
@@ -259,7 +289,7 @@ function planNext(
   timing: TenantTiming,
 ): TenantStep {
   const { set, id, fleet } = input;
-  const target = specTarget(set);
+  const target = specTarget(set, input.remote.endpoint);
   const tenant = target.tenant;
   if (fleet.peers.length > 0)
     return stall(

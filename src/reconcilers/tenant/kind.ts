@@ -8,17 +8,16 @@ import {
   tenantReplicaSet,
   tenantReplicaSetStatus,
 } from "../../api/tenant-replica-set.js";
+import type { ConnectionClients } from "../../connections/client-pool.js";
 import { AuthError, BadRequestError, BusyError, NotFoundError, RemoteError } from "../../providers/errors.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
-import { type ClientPool, type ConnectOptions, connectObshell } from "../connect.js";
-import type { SetIdentity, SetKind } from "../engine/kind.js";
+import { type ConnectOptions, connectObshell } from "../connect.js";
+import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
 import { TENANT_REPLICA_SET } from "../resources.js";
 import {
   DEFAULT_TENANT_TIMING,
   decideTenant,
-  operationTarget,
-  specTarget,
   type TenantFleet,
   type TenantStep,
   type TenantTiming,
@@ -36,10 +35,10 @@ export type TenantKind = SetKind<
 >;
 
 export interface TenantKindOptions extends ConnectOptions {
-  pool: ClientPool<ObshellClient>;
+  pool: ConnectionClients<ObshellClient>;
   timing?: Partial<TenantTiming>;
   /** Other sets naming the same tenant on the same endpoint; none when the fleet is not indexed. */
-  peers?: (set: TenantReplicaSet, id: SetIdentity) => string[];
+  peers?: (set: TenantReplicaSet, id: SetIdentity, remote: Remote) => string[];
 }
 
 const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
@@ -55,19 +54,43 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     statusSchema: tenantReplicaSetStatus,
     pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
 
-    // An operation in flight is followed where it started, with the credentials it started with.
-    connect(set, id) {
+    // An operation in flight is followed through the connection it started with, and only while that
+    // still leads to the endpoint it started on.
+    async connect(set, id) {
       const op = set.status?.operation;
-      const target = op ? operationTarget(set, op) : specTarget(set);
-      return connectObshell(options, options.pool, `${id.namespace}/${id.name}`, id.namespace, {
-        ...set.spec.obshell,
-        endpoint: target.endpoint,
-        credentialsSecretRef: { name: target.credentialsSecretName, key: target.credentialsSecretKey },
-      });
+      const holder = `${id.namespace}/${id.name}`;
+      const base = { kind: "TenantReplicaSet" as const, namespace: id.namespace };
+      if (!op?.endpoint) return connectObshell(options, options.pool, holder, { ...base, spec: set.spec });
+      const spec = op.connectionRef
+        ? { connectionRef: op.connectionRef }
+        : {
+            obshell: {
+              ...(set.spec.obshell ?? {
+                allowInsecureHTTP: op.endpoint.startsWith("http:"),
+                requestTimeout: "30s",
+              }),
+              endpoint: op.endpoint,
+              credentialsSecretRef: {
+                name: op.credentialsSecretName ?? set.spec.obshell?.credentialsSecretRef.name ?? "",
+                key: op.credentialsSecretKey ?? "password",
+              },
+            },
+          };
+      const connection = await connectObshell(options, options.pool, holder, { ...base, spec });
+      if (connection.ok && connection.endpoint !== op.endpoint)
+        return {
+          ok: false,
+          step: {
+            kind: "Stall",
+            reason: Reason.OperationTargetMoved,
+            message: `the removal of ${op.zones.join(", ")} started on ${op.endpoint}; its connection now leads to ${connection.endpoint}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} there, then clear status.operation`,
+          },
+        };
+      return connection;
     },
 
     observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
-    fleet: (set, id) => ({ peers: options.peers?.(set, id) ?? [] }),
+    fleet: (set, id, remote) => ({ peers: options.peers?.(set, id, remote) ?? [] }),
     decide: (input) => decideTenant(input, timing),
     record: recordTenant,
     isBookkeeping: (step) => BOOKKEEPING.has(step.kind),

@@ -51,8 +51,13 @@ export function startOperation(
       ...(generation === undefined ? {} : { generation }),
       endpoint: target.endpoint,
       tenant: target.tenant,
-      credentialsSecretName: target.credentialsSecretName,
-      credentialsSecretKey: target.credentialsSecretKey,
+      ...(target.connectionRef ? { connectionRef: target.connectionRef } : {}),
+      ...(target.credentialsSecretName
+        ? {
+            credentialsSecretName: target.credentialsSecretName,
+            credentialsSecretKey: target.credentialsSecretKey,
+          }
+        : {}),
     },
   };
 }

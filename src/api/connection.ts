@@ -1,0 +1,161 @@
+// Connections: how to reach an obshell agent or DCS, owned by an admin and referenced by sets by name
+// (issue 17). A namespaced kind and a cluster-scoped kind, as cert-manager's Issuer and ClusterIssuer.
+import { z } from "zod";
+import { httpEndpoint, objectMeta, objectName, requestTimeout, secretKey, setOf } from "./common.js";
+import { API_VERSION } from "./group.js";
+
+export const DATABASE_CONNECTION_KIND = "DatabaseConnection";
+export const DATABASE_CONNECTION_PLURAL = "databaseconnections";
+export const CLUSTER_DATABASE_CONNECTION_KIND = "ClusterDatabaseConnection";
+export const CLUSTER_DATABASE_CONNECTION_PLURAL = "clusterdatabaseconnections";
+
+/** Where a Secret is read from, said once for every reference below. */
+const SECRET_HOME =
+  "in the connection's namespace; for a ClusterDatabaseConnection, in the operator's namespace; for an inline connection, in the set's namespace";
+
+const caSecretRef = z
+  .strictObject({
+    name: objectName.describe(`Secret holding the CA bundle, ${SECRET_HOME}.`),
+    key: secretKey.default("ca.crt").describe("Key of the PEM bundle inside the Secret."),
+  })
+  .describe("CA that signed the remote's certificate; the system roots when unset.");
+
+export const tlsSettings = z
+  .strictObject({
+    caSecretRef: caSecretRef.optional(),
+    serverName: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/, { message: "must be a DNS name" })
+      .optional()
+      .describe("Name the certificate must carry (SNI and verification); the endpoint's host when unset."),
+    insecureSkipVerify: z
+      .boolean()
+      .default(false)
+      .describe("Accept any certificate. Only for tests: anyone on the path can then read the credentials."),
+  })
+  .describe("TLS settings for an https:// endpoint.");
+
+const allowInsecureHTTP = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Allow an http:// endpoint. Credentials then cross the network unprotected; the set reports a Warning.",
+  );
+
+export const obshellSettings = z
+  .strictObject({
+    endpoint: httpEndpoint.describe("obshell agent URL, e.g. https://ob1.db.example:2886."),
+    credentialsSecretRef: z
+      .strictObject({
+        name: objectName.describe(`Secret holding the root@sys password, ${SECRET_HOME}.`),
+        key: secretKey.default("password").describe("Key of the password inside the Secret."),
+      })
+      .describe("Where the cluster's root@sys password is kept."),
+    tls: tlsSettings.optional(),
+    agentPublicKeySha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { message: "must be 64 hexadecimal digits" })
+      .optional()
+      .describe(
+        "SHA-256 (hex) of the agent's public key as GET /api/v1/secret returns it (base64-decoded DER). When set, no password is sent to an agent whose key differs.",
+      ),
+    allowInsecureHTTP,
+    requestTimeout: requestTimeout.default("30s").describe("Deadline of one HTTP request to the agent."),
+  })
+  .describe("How to reach the obshell agent of an OceanBase cluster.");
+
+export const dcsSettings = z
+  .strictObject({
+    endpoint: httpEndpoint.describe(
+      "Regional DCS endpoint, e.g. https://dcs.ap-southeast-1.myhuaweicloud.com.",
+    ),
+    projectId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a Huawei Cloud project id" })
+      .describe("Project whose instances are listed and deleted."),
+    credentialsSecretRef: z
+      .strictObject({
+        name: objectName.describe(`Secret holding the access key pair, ${SECRET_HOME}.`),
+        accessKeyKey: secretKey.default("accessKey").describe("Key of the access key id (AK)."),
+        secretKeyKey: secretKey.default("secretKey").describe("Key of the secret access key (SK)."),
+      })
+      .describe("Where the AK/SK used to sign requests are kept."),
+    tls: tlsSettings.optional(),
+    allowInsecureHTTP,
+    requestTimeout: requestTimeout.default("30s").describe("Deadline of one HTTP request to DCS."),
+  })
+  .describe("How to reach Huawei Cloud DCS.");
+
+export type ObshellSettings = z.infer<typeof obshellSettings>;
+export type DcsSettings = z.infer<typeof dcsSettings>;
+export type TlsSettings = z.infer<typeof tlsSettings>;
+
+const EXACTLY_ONE_REMOTE = {
+  oneOf: [{ required: ["obshell"] }, { required: ["dcs"] }],
+};
+
+const remoteShape = {
+  obshell: obshellSettings.optional(),
+  dcs: dcsSettings.optional(),
+};
+
+function exactlyOneRemote(spec: { obshell?: unknown; dcs?: unknown }): boolean {
+  return (spec.obshell === undefined) !== (spec.dcs === undefined);
+}
+const exactlyOneRemoteMessage = { message: "must set exactly one of obshell or dcs" };
+
+export const databaseConnectionSpec = z
+  .strictObject(remoteShape)
+  .refine(exactlyOneRemote, exactlyOneRemoteMessage)
+  .meta(EXACTLY_ONE_REMOTE)
+  .describe("One remote (obshell or dcs) that sets of this namespace may use by name.");
+
+export const clusterDatabaseConnectionSpec = z
+  .strictObject({
+    ...remoteShape,
+    allowedNamespaces: setOf(objectName, "allowedNamespaces")
+      .min(1)
+      .optional()
+      .describe("Namespaces whose sets may use this connection; every namespace when unset."),
+  })
+  .refine(exactlyOneRemote, exactlyOneRemoteMessage)
+  .meta(EXACTLY_ONE_REMOTE)
+  .describe("One remote (obshell or dcs) that sets of any (or the allowed) namespaces may use by name.");
+
+export const databaseConnection = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(DATABASE_CONNECTION_KIND),
+  metadata: objectMeta,
+  spec: databaseConnectionSpec,
+});
+
+export const clusterDatabaseConnection = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(CLUSTER_DATABASE_CONNECTION_KIND),
+  metadata: objectMeta,
+  spec: clusterDatabaseConnectionSpec,
+});
+
+export type DatabaseConnection = z.infer<typeof databaseConnection>;
+export type ClusterDatabaseConnection = z.infer<typeof clusterDatabaseConnection>;
+
+/** How a set names its connection: `spec.connectionRef`. */
+export const connectionRef = z
+  .strictObject({
+    kind: z
+      .enum([DATABASE_CONNECTION_KIND, CLUSTER_DATABASE_CONNECTION_KIND])
+      .default(DATABASE_CONNECTION_KIND)
+      .describe("DatabaseConnection (in the set's namespace) or ClusterDatabaseConnection."),
+    name: objectName.describe("Name of the connection."),
+  })
+  .describe("The admin-owned connection this set uses to reach its remote.");
+export type ConnectionRef = z.infer<typeof connectionRef>;
+
+/** CRD fragment: a set names exactly one of connectionRef or the inline block `inline`. */
+export function exactlyOneConnection(inline: "obshell" | "dcs") {
+  return { oneOf: [{ required: ["connectionRef"] }, { required: [inline] }] };
+}
