@@ -2,7 +2,7 @@
 // Exit 0: nothing would change; 2: deletions pending; 1: could not tell.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadAll } from "js-yaml";
+import { loadAll, YAMLException } from "js-yaml";
 import { z } from "zod";
 import { durationMs } from "../api/common.js";
 import { describeIssues } from "../api/parse.js";
@@ -16,14 +16,8 @@ import { observeTenant } from "../reconcilers/observe-tenant.js";
 import { observedRedis } from "../reconcilers/redis-instance-set.js";
 import { planRedis } from "../reconcilers/redis-plan.js";
 import { planTenant } from "../reconcilers/tenant-plan.js";
-import { parseFlags, UsageError } from "./flags.js";
-
-const planFlags = z.object({
-  filename: z.array(z.string().min(1)).min(1, { message: "name at least one file or folder with -f" }),
-  output: z.enum(["table", "json"]).default("table"),
-  kubeconfig: z.string().optional(),
-  namespace: z.string().default("default"),
-});
+import { InputError } from "./flags.js";
+import { parsePlanFlags } from "./plan-flags.js";
 
 const credentialEnv = z.object({
   OBSHELL_PASSWORD: z.string().min(1).optional(),
@@ -56,17 +50,29 @@ type Parsed =
   | { kind: "TenantReplicaSet"; set: TenantReplicaSet }
   | { kind: "RedisInstanceSet"; set: RedisInstanceSet };
 
+/** The documents of one manifest file; a YAML syntax error names the file and the line. */
+function readManifest(file: string): unknown[] {
+  const text = readFileSync(file, "utf8");
+  try {
+    return loadAll(text);
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const at = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : "";
+    throw new InputError(`${file}${at}: YAML syntax error: ${error.reason}`);
+  }
+}
+
 export function readSets(paths: string[], defaultNamespace: string): Parsed[] {
   const sets: Parsed[] = [];
   for (const file of paths.flatMap(manifestFiles)) {
-    const docs = loadAll(readFileSync(file, "utf8")) as unknown[];
+    const docs = readManifest(file);
     docs.forEach((doc, index) => {
       const kind = (doc as { kind?: unknown } | null)?.kind;
       if (kind !== "TenantReplicaSet" && kind !== "RedisInstanceSet") return;
       const schema = kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
       const parsed = schema.safeParse(doc);
       if (!parsed.success)
-        throw new UsageError(`${file} (document ${index + 1}, ${kind}): ${describeIssues(parsed.error)}`);
+        throw new InputError(`${file} (document ${index + 1}, ${kind}): ${describeIssues(parsed.error)}`);
       parsed.data.metadata.namespace ??= defaultNamespace;
       sets.push(
         kind === "TenantReplicaSet"
@@ -229,17 +235,11 @@ export async function plan(
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
 ): Promise<number> {
-  const aliased = argv.map((a) => (a === "-f" ? "--filename" : a === "-o" ? "--output" : a));
-  const flags = parseFlags(aliased, planFlags, {
-    filename: { type: "string", multiple: true },
-    output: { type: "string" },
-    kubeconfig: { type: "string" },
-    namespace: { type: "string" },
-  });
+  const flags = parsePlanFlags(argv);
   const sets = readSets(flags.filename, flags.namespace);
   let http: KubeHttp | undefined;
   if (flags.kubeconfig || process.env.KUBECONFIG)
-    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig }));
+    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }));
   const rows = await planRows(sets, http).finally(() => http?.close());
   out(flags.output === "json" ? JSON.stringify(rows, null, 2) : table(rows));
   if (rows.some((r) => r.error)) return 1;

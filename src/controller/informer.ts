@@ -3,6 +3,7 @@
 // with backoff on any drop; an inactivity timeout that restarts a watch that went silent; periodic resync.
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
+import { describeError } from "../observability/logger.js";
 import { ExponentialBackoff } from "./backoff.js";
 import type { KubeHttp } from "./kube-http.js";
 import { collectionPath, type KubeObject, objectKey, type ResourceType } from "./resource.js";
@@ -174,8 +175,14 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         const delay = this.backoff.next("watch");
+        // One line per try, no stack: an unreachable API server would otherwise print a trace per retry.
         this.options.logger?.warn(
-          { err: error, delayMs: delay, resource: this.options.type.plural },
+          {
+            ...describeError(error),
+            resource: this.options.type.plural,
+            ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+            retryInMs: delay,
+          },
           "list/watch failed; retrying",
         );
         this.options.onWatchRestart?.("error");
