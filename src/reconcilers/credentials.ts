@@ -1,6 +1,6 @@
 // Credentials read from Secrets in the informer cache; values are decoded here and go nowhere else.
 import { z } from "zod";
-import type { NamespacedInformers } from "../controller/manager.js";
+import type { SecretReader } from "../controller/manager.js";
 
 const secretShape = z.looseObject({
   data: z.record(z.string(), z.string()).optional(),
@@ -11,7 +11,7 @@ export type SecretLookup = { ok: true; values: Record<string, string> } | { ok: 
 
 /** The decoded values of `keys` in Secret `namespace/name`; a message naming what is missing otherwise. */
 export function readSecret(
-  secrets: NamespacedInformers,
+  secrets: SecretReader,
   namespace: string,
   name: string,
   keys: readonly string[],
