@@ -127,6 +127,28 @@ describe("dbfleet-operator command line", () => {
     expect(err.trim().split("\n")).toHaveLength(1);
   });
 
+  it("run --context naming no context of the kubeconfig exits 1 with one line naming it", async () => {
+    const kubeconfig = join(dir, "contexts.yaml");
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }],
+        contexts: [{ name: "x", context: { cluster: "c" } }],
+        "current-context": "x",
+      }),
+    );
+    const { code, err } = await cli([
+      "run",
+      `--kubeconfig=${kubeconfig}`,
+      "--context=nope",
+      "--metrics-port=0",
+    ]);
+    expect(code).toBe(1);
+    expect(err.trim()).toBe(
+      `dbfleet-operator run: error: kubeconfig ${kubeconfig}: context "nope" not found`,
+    );
+  });
+
   it("run against an unreachable API server logs one line per try, without a stack, backing off", async () => {
     const kubeconfig = join(dir, "unreachable.yaml");
     writeFileSync(
