@@ -22,7 +22,7 @@ import { percentile, printTable, type Row } from "./stats.js";
 const SETS = Number(process.env.BENCH_SETS ?? 1000);
 const MEMORY_SETS = Number(process.env.BENCH_MEMORY_SETS ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
-/** BENCH_ONLY=latency,throughput,bulk,memory runs a subset. */
+/** BENCH_ONLY=latency,throughput,bulk,memory,secrets runs a subset. */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const want = (part: string) => !ONLY || ONLY.includes(part);
 const root = join(import.meta.dirname, "..");
@@ -448,6 +448,83 @@ if (want("memory")) {
   });
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
+}
+
+// 5. Secret memory: the operator's RSS with 200 unrelated 250 KB Secrets in its namespace (Helm release
+// records look like this) against the same namespace without them. Only referenced Secrets are held
+// with data, so the two should be within 10 MiB.
+if (want("secrets")) {
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+  const ns = "bench-secrets";
+  await namespace(ns);
+  const sets = 100;
+  await createAll(
+    Array.from({ length: sets }, (_, i) =>
+      trs(ns, `s${i}`, `cold${i % SETS}`, ["z1", "z2"], { paused: true }),
+    ),
+  );
+  /** One fresh operator process on `ns`: its RSS and heap once every set is seen and the process settles. */
+  const measure = async (label: string) => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        join(root, "dist", "src", "cli", "main.js"),
+        "run",
+        `--kubeconfig=${plane.kubeconfigPath}`,
+        `--namespace=${ns}`,
+        "--leader-elect=false",
+        "--metrics-port=0",
+        "--metrics-host=127.0.0.1",
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() },
+      },
+    );
+    let url = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      const m = /"metrics":"(http:[^"]+)"/.exec(d.toString());
+      if (m?.[1]) url = m[1];
+    });
+    await waitFor(async () => url !== "" && (await fetch(`${url}/readyz`)).status === 200, 300_000);
+    await waitFor(async () => (await readyOrPaused(ns)) >= sets, 300_000);
+    await sleep(3000);
+    const rss =
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const heap = Number(/^nodejs_heap_size_used_bytes (\d+(\.\d+)?)/m.exec(text)?.[1] ?? 0) / 1024 / 1024;
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    console.log(`secrets, ${label}: RSS ${rss.toFixed(0)} MiB, heap ${heap.toFixed(0)} MiB`);
+    return { rss, heap };
+  };
+  const without = await measure("no unrelated Secrets");
+  const secretCount = 200;
+  const payload = Buffer.alloc((250 * 1024 * 3) / 4);
+  for (let i = 0; i < secretCount; i++) {
+    // Incompressible, as Helm's gzipped release records are.
+    for (let b = 0; b < payload.length; b += 4) payload.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, b);
+    await raw.call("POST", `/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `sh.helm.release.v1.app${i}.v1`, namespace: ns, labels: { owner: "helm" } },
+      type: "helm.sh/release.v1",
+      data: { release: payload.toString("base64") },
+    });
+  }
+  const withSecrets = await measure(`${secretCount} unrelated 250 KB Secrets`);
+  rows.push({ metric: `operator RSS, ${sets} sets, no unrelated Secrets`, value: without.rss, unit: "MiB" });
+  rows.push({
+    metric: `operator RSS, ${sets} sets, ${secretCount} unrelated 250 KB Secrets`,
+    value: withSecrets.rss,
+    unit: "MiB",
+  });
+  rows.push({
+    metric: "RSS added by the unrelated Secrets",
+    value: withSecrets.rss - without.rss,
+    unit: "MiB",
+    target: "<= 10",
+  });
 }
 
 function deploymentNodeOptions(): string {

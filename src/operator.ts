@@ -95,8 +95,7 @@ export function createOperator(options: OperatorOptions): Operator {
   const listings = new SharedListings();
   const connections = manager.informersFor(DATABASE_CONNECTION);
   const clusterConnections = manager.informersFor(CLUSTER_DATABASE_CONNECTION);
-  let secrets: () => NamespacedInformers = () =>
-    new (Object.getPrototypeOf(connections).constructor)(new Map());
+  let secrets: () => { get(key: string): unknown } = () => ({ get: () => undefined });
   const lookups: Omit<ResolveContext, "secrets"> = {
     connections,
     clusterConnections,

@@ -1,32 +1,64 @@
 #!/usr/bin/env node
-// dbfleet-operator run | plan
-import { UsageError } from "./flags.js";
+// dbfleet-operator run | plan | version. Exit status: 0 done; 1 failed (the message says why); 2 `plan`
+// found deletions pending; 64 bad command line (EX_USAGE).
+import { InputError, UsageError, version, wantsHelp } from "./flags.js";
 import { plan } from "./plan.js";
-import { run } from "./run.js";
-import { operatorVersion } from "./version.js";
+import { PLAN_USAGE } from "./plan-flags.js";
+import { RUN_USAGE, run } from "./run.js";
 
-const USAGE = `usage:
-  dbfleet-operator run  [--namespace NS]... [--label-selector SEL] [--leader-elect=true|false] [--lease-name N]
-                        [--workers N] [--metrics-port 8080] [--kubeconfig PATH] [--log-level info]
-  dbfleet-operator plan -f FILE|DIR [-f ...] [-o table|json] [--kubeconfig PATH] [--namespace NS]
-    exit 0: nothing would change; 2: deletions pending; 1: could not tell`;
+const USAGE = `usage: dbfleet-operator COMMAND [flags]
 
-const [command, ...rest] = process.argv.slice(2);
-try {
-  if (command === "run") process.exitCode = await run(rest);
-  else if (command === "plan") process.exitCode = await plan(rest);
-  else if (command === "--version" || command === "version") console.log(operatorVersion());
-  else {
-    console.error(USAGE);
-    process.exitCode = command === "help" || command === "--help" ? 0 : 64;
+commands:
+  run      run the controller (what the Deployment runs)
+  plan     print what the controller would delete for some manifests, changing nothing
+  version  print the version
+
+dbfleet-operator COMMAND --help lists the command's flags.
+exit status: 0 done; 1 failed; 2 plan: deletions pending; 64 bad command line.`;
+
+const commands: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
+  run: { usage: RUN_USAGE, main: run },
+  plan: { usage: PLAN_USAGE, main: (argv) => plan(argv) },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    // Asked for: stdout and 0. Nothing asked: the usage is the error.
+    if (command === undefined) {
+      console.error(USAGE);
+      return 64;
+    }
+    console.log(USAGE);
+    return 0;
   }
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`dbfleet-operator ${command}: ${error.message}\n\n${USAGE}`);
-    process.exitCode = 64;
-  } else {
-    console.error(`dbfleet-operator ${command}: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+  if (command === "version" || command === "--version") {
+    console.log(`dbfleet-operator ${version()}`);
+    return 0;
+  }
+  const entry = commands[command];
+  if (!entry) {
+    console.error(`dbfleet-operator: unknown command "${command}"\n\n${USAGE}`);
+    return 64;
+  }
+  if (wantsHelp(rest)) {
+    console.log(entry.usage);
+    return 0;
+  }
+  try {
+    return await entry.main(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(
+        `dbfleet-operator ${command}: ${error.message}\nSee 'dbfleet-operator ${command} --help'.`,
+      );
+      return 64;
+    }
+    // InputError and the rest: one line naming what failed, no stack.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`dbfleet-operator ${command}: ${error instanceof InputError ? "" : "error: "}${message}`);
+    return 1;
   }
 }
-process.exit(process.exitCode ?? 0);
+
+process.exit(await main(process.argv.slice(2)));

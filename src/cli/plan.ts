@@ -3,7 +3,7 @@
 // (to run, or waiting for approval); 1: could not tell.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadAll } from "js-yaml";
+import { loadAll, YAMLException } from "js-yaml";
 import { z } from "zod";
 import { describeIssues } from "../api/parse.js";
 import { redisInstanceSet } from "../api/redis-instance-set.js";
@@ -39,15 +39,8 @@ import {
   TENANT_REPLICA_SET,
 } from "../reconcilers/resources.js";
 import { tenantKind } from "../reconcilers/tenant/kind.js";
-import { parseFlags, UsageError } from "./flags.js";
-
-const planFlags = z.object({
-  filename: z.array(z.string().min(1)).min(1, { message: "name at least one file or folder with -f" }),
-  output: z.enum(["table", "json"]).default("table"),
-  kubeconfig: z.string().optional(),
-  namespace: z.string().default("default"),
-  "allowed-endpoints": z.string().default(""),
-});
+import { InputError, UsageError } from "./flags.js";
+import { parsePlanFlags } from "./plan-flags.js";
 
 const credentialEnv = z.object({
   OBSHELL_PASSWORD: z.string().min(1).optional(),
@@ -85,18 +78,30 @@ function manifestFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
+/** The documents of one manifest file; a YAML syntax error names the file and the line. */
+function readManifest(file: string): unknown[] {
+  const text = readFileSync(file, "utf8");
+  try {
+    return loadAll(text);
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const at = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : "";
+    throw new InputError(`${file}${at}: YAML syntax error: ${error.reason}`);
+  }
+}
+
 /** The sets in the files, validated: a bad one names the file, the document and the field. */
 export function readSets(paths: string[], defaultNamespace: string): Manifest[] {
   const sets: Manifest[] = [];
   for (const file of paths.flatMap(manifestFiles)) {
-    const docs = loadAll(readFileSync(file, "utf8")) as unknown[];
+    const docs = readManifest(file);
     docs.forEach((doc, index) => {
       const kind = (doc as { kind?: unknown } | null)?.kind;
       if (kind !== "TenantReplicaSet" && kind !== "RedisInstanceSet") return;
       const schema = kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
       const parsed = schema.safeParse(doc);
       if (!parsed.success)
-        throw new UsageError(`${file} (document ${index + 1}, ${kind}): ${describeIssues(parsed.error)}`);
+        throw new InputError(`${file} (document ${index + 1}, ${kind}): ${describeIssues(parsed.error)}`);
       const object = doc as KubeObject;
       object.metadata.namespace ??= defaultNamespace;
       sets.push({ kind, object });
@@ -315,18 +320,11 @@ export async function plan(
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
 ): Promise<number> {
-  const aliased = argv.map((a) => (a === "-f" ? "--filename" : a === "-o" ? "--output" : a));
-  const flags = parseFlags(aliased, planFlags, {
-    filename: { type: "string", multiple: true },
-    output: { type: "string" },
-    kubeconfig: { type: "string" },
-    namespace: { type: "string" },
-    "allowed-endpoints": { type: "string" },
-  });
+  const flags = parsePlanFlags(argv);
   const sets = readSets(flags.filename, flags.namespace);
   let http: KubeHttp | undefined;
   if (flags.kubeconfig || process.env.KUBECONFIG)
-    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig }));
+    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }));
   // Credentials from the environment go only to endpoints named here; without a cluster it must be set.
   const endpointPolicy = new EndpointPolicy({ allowedEndpoints: flags["allowed-endpoints"] });
   if (!http && flags["allowed-endpoints"] === "")

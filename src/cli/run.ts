@@ -2,16 +2,31 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { duration, durationMs } from "../api/common.js";
+import { apiServerAddresses, EndpointPolicy } from "../connections/endpoint-policy.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { startHealthServer } from "../observability/health-server.js";
-import { createLogger } from "../observability/logger.js";
+import { createLogger, SecretValues } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
 import { createOperator } from "../operator.js";
-import { parseFlags } from "./flags.js";
+import { type FlagSpec, parseFlags, UsageError, usage } from "./flags.js";
+
+const namespaceName = z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" });
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a whole number from ${min} to ${max}` })
+    .int({ message: `must be a whole number from ${min} to ${max}` })
+    .min(min, { message: `must be a whole number from ${min} to ${max}` })
+    .max(max, { message: `must be a whole number from ${min} to ${max}` });
 
 const runFlags = z.object({
   kubeconfig: z.string().optional(),
-  namespace: z.array(z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" })).default([]),
+  context: z.string().min(1).optional(),
+  namespace: z
+    .array(
+      z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, { message: "must be namespace names, comma-separated" }),
+    )
+    .default([]),
   "label-selector": z.string().optional(),
   "leader-elect": z
     .enum(["true", "false"], { message: "must be true or false" })
@@ -19,15 +34,20 @@ const runFlags = z.object({
     .transform((v) => v === "true"),
   "lease-name": z
     .string()
-    .regex(/^[a-z0-9.-]+$/)
+    .regex(/^[a-z0-9.-]+$/, { message: "must be a lower-case object name" })
     .optional(),
-  "lease-namespace": z.string().optional(),
+  "lease-namespace": namespaceName.optional(),
   "lease-duration": duration.default("15s"),
   "renew-deadline": duration.default("10s"),
   "retry-period": duration.default("2s"),
-  workers: z.coerce.number().int().min(1).max(64).default(4),
-  "metrics-port": z.coerce.number().int().min(0).max(65535).default(8080),
-  "metrics-host": z.string().default("0.0.0.0"),
+  workers: wholeNumber(1, 64).default(4),
+  "metrics-port": wholeNumber(0, 65535).default(8080),
+  "metrics-host": z.string().min(1).default("0.0.0.0"),
+  "log-level": z
+    .enum(["trace", "debug", "info", "warn", "error"], {
+      message: "must be trace, debug, info, warn or error",
+    })
+    .default("info"),
   // controller-runtime's flag: probes on their own port; without it they share the metrics port.
   "health-probe-bind-address": z
     .string()
@@ -38,32 +58,106 @@ const runFlags = z.object({
     })
     .refine((a) => a.port <= 65535, { message: "port must be at most 65535" })
     .optional(),
-  "log-level": z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+  "allow-inline-connections": z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("false"),
+  "allowed-endpoints": z.string().default(""),
+  "service-cidrs": z.string().default(""),
+  "pod-cidrs": z.string().default(""),
   "shutdown-timeout": duration.default("30s"),
-  identity: z.string().optional(),
+  identity: z.string().min(1).optional(),
 });
 
+/** Every flag of `run`: parseArgs and the usage both come from here. */
+export const RUN_FLAGS = {
+  kubeconfig: {
+    value: "PATH",
+    default: "$KUBECONFIG's files merged as kubectl does, else ~/.kube/config, else in-cluster",
+    help: "kubeconfig file",
+  },
+  context: { value: "NAME", default: "the kubeconfig's current-context", help: "kubeconfig context to use" },
+  namespace: {
+    value: "NS",
+    multiple: true,
+    default: "all",
+    help: "watch only these namespaces, comma-separated or repeated",
+  },
+  "label-selector": { value: "SEL", help: "reconcile only sets with these labels" },
+  "leader-elect": { value: "true|false", default: "true", help: "run only while holding the Lease" },
+  "lease-name": {
+    value: "NAME",
+    default: "dbfleet-operator, or one derived from --namespace and --label-selector",
+    help: "Lease name",
+  },
+  "lease-namespace": {
+    value: "NS",
+    default: "$POD_NAMESPACE, else the first --namespace, else dbfleet-system",
+    help: "Lease namespace",
+  },
+  "lease-duration": { value: "DURATION", default: "15s", help: "how long a Lease holds without renewal" },
+  "renew-deadline": {
+    value: "DURATION",
+    default: "10s",
+    help: "the leader gives up if it cannot renew within",
+  },
+  "retry-period": { value: "DURATION", default: "2s", help: "between tries to acquire or renew the Lease" },
+  workers: { value: "N", default: "4", help: "concurrent reconciles per kind, 1 to 64" },
+  "metrics-port": {
+    value: "PORT",
+    default: "8080",
+    help: "port of /metrics, /healthz and /readyz; 0 picks a free one",
+  },
+  "metrics-host": { value: "HOST", default: "0.0.0.0", help: "address that port listens on" },
+  "log-level": { value: "trace|debug|info|warn|error", default: "info", help: "least severe level logged" },
+  "shutdown-timeout": {
+    value: "DURATION",
+    default: "30s",
+    help: "on SIGTERM, how long in-flight reconciles may finish",
+  },
+  identity: { value: "ID", default: "hostname_pid", help: "this replica's name in the Lease" },
+  "health-probe-bind-address": {
+    value: "HOST:PORT",
+    default: "the metrics port",
+    help: "serve /healthz and /readyz here, apart from /metrics",
+  },
+  "allow-inline-connections": {
+    value: "true|false",
+    default: "false",
+    help: "let sets name an endpoint and Secret inline (spec.obshell/spec.dcs) instead of a connection",
+  },
+  "allowed-endpoints": {
+    value: "HOSTS/CIDRS",
+    default: "none: any public address",
+    help: "comma-separated hosts and CIDRs remotes may be reached at; allowlisted addresses pass the refusals below",
+  },
+  "service-cidrs": {
+    value: "CIDRS",
+    default: "none",
+    help: "the cluster's service ranges, refused as remotes",
+  },
+  "pod-cidrs": { value: "CIDRS", default: "none", help: "the cluster's pod ranges, refused as remotes" },
+} satisfies Record<keyof z.input<typeof runFlags>, FlagSpec>;
+
+export const RUN_USAGE = usage("dbfleet-operator run [flags]", RUN_FLAGS);
+
 export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, runFlags, {
-    kubeconfig: { type: "string" },
-    namespace: { type: "string", multiple: true },
-    "label-selector": { type: "string" },
-    "leader-elect": { type: "string" },
-    "lease-name": { type: "string" },
-    "lease-namespace": { type: "string" },
-    "lease-duration": { type: "string" },
-    "renew-deadline": { type: "string" },
-    "retry-period": { type: "string" },
-    workers: { type: "string" },
-    "metrics-port": { type: "string" },
-    "metrics-host": { type: "string" },
-    "health-probe-bind-address": { type: "string" },
-    "log-level": { type: "string" },
-    "shutdown-timeout": { type: "string" },
-    identity: { type: "string" },
-  });
-  const logger = createLogger({ level: flags["log-level"] });
-  const kubeConfig = await loadKubeAccess({ path: flags.kubeconfig });
+  const flags = parseFlags(argv, runFlags, RUN_FLAGS);
+  const secretValues = new SecretValues();
+  const logger = createLogger({ level: flags["log-level"], secrets: secretValues });
+  const kubeConfig = await loadKubeAccess({ path: flags.kubeconfig, context: flags.context });
+  const server = "server" in kubeConfig ? String(kubeConfig.server) : undefined;
+  let endpointPolicy: EndpointPolicy;
+  try {
+    // The API server is never a remote: its addresses are refused unless allowlisted.
+    endpointPolicy = new EndpointPolicy({
+      allowedEndpoints: flags["allowed-endpoints"],
+      serviceCidrs: flags["service-cidrs"],
+      podCidrs: flags["pod-cidrs"],
+      apiServerAddresses: server ? await apiServerAddresses(server).catch(() => []) : [],
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   const namespaces = flags.namespace.flatMap((n) => n.split(",")).filter((n) => n !== "");
   const metrics = new OperatorMetrics();
   // Each scope (namespaces, selector) has its own lease, so several deployments can split the work.
@@ -80,6 +174,10 @@ export async function run(argv: string[]): Promise<number> {
     metrics,
     namespaces,
     workers: flags.workers,
+    endpointPolicy,
+    allowInlineConnections: flags["allow-inline-connections"] === "true",
+    secretValues,
+    operatorNamespace: leaseNamespace,
     ...(flags["label-selector"] ? { labelSelector: flags["label-selector"] } : {}),
     ...(flags["leader-elect"]
       ? {

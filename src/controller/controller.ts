@@ -1,5 +1,6 @@
 // Workers that take keys from a queue and reconcile them: level-based, as controller-runtime.
 import type { Logger } from "pino";
+import { reconcileLogger } from "../observability/logger.js";
 import type { WorkQueue } from "./work-queue.js";
 
 export interface ReconcileResult {
@@ -75,13 +76,8 @@ export class Controller {
       if (key === undefined) return;
       this.inFlight.add(key);
       const started = performance.now();
+      const log = reconcileLogger(logger, name, key);
       try {
-        const slash = key.indexOf("/");
-        const log = logger.child({
-          controller: name,
-          namespace: slash < 0 ? undefined : key.slice(0, slash),
-          name: slash < 0 ? key : key.slice(slash + 1),
-        });
         const result = await reconciler.reconcile({ key, signal: this.abort.signal, log });
         queue.forget(key);
         const requeue = result.requeueAfterMs;
@@ -94,7 +90,7 @@ export class Controller {
       } catch (error) {
         const delay = queue.addRateLimited(key);
         this.options.observer?.onReconcile?.(name, "error", performance.now() - started);
-        logger.error({ err: error, controller: name, key, retryInMs: delay }, "reconcile failed");
+        log.error({ err: error, retryInMs: delay }, "reconcile failed");
       } finally {
         this.inFlight.delete(key);
         queue.done(key);

@@ -1,7 +1,10 @@
-// core/v1 Events about our objects; a repeat of the same reason and note on the same object bumps
-// the count of the existing Event instead of creating another (as client-go's correlator).
+// core/v1 Events about our objects, with client-go's EventCorrelator behaviour (tools/record/events_cache.go):
+// a repeat of the same type, reason and note on the same object bumps the count of the existing Event
+// instead of creating another, and a token bucket per source+object (burst 25, refilled one every five
+// minutes) drops what exceeds it, so an object that stays unhealthy cannot flood the API server.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { describeError } from "../observability/logger.js";
 import { KubeApiError, type KubeHttp } from "./kube-http.js";
 import type { KubeObject } from "./resource.js";
 
@@ -11,74 +14,151 @@ interface Seen {
   name: string;
   count: number;
   namespace: string;
+  /** Whether an Event with this name exists on the server (the first occurrence may have been dropped). */
+  written: boolean;
 }
 
+/** client-go's maxLruCacheEntries, defaultSpamBurst and defaultSpamQPS. */
 const MAX_TRACKED = 4096;
+export const SPAM_BURST = 25;
+export const SPAM_REFILL_MS = 300_000;
+
+/** A token bucket per key, refilled continuously, as flowcontrol's token bucket rate limiter. */
+export class SpamFilter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly now: () => number,
+    private readonly burst = SPAM_BURST,
+    private readonly refillMs = SPAM_REFILL_MS,
+  ) {}
+
+  /** Takes a token for `key`; false when none is left (the event is dropped). */
+  tryAccept(key: string): boolean {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) / this.refillMs);
+    bucket.at = now;
+    // Least recently used last: delete and set again so the oldest key is the first one evicted.
+    this.buckets.delete(key);
+    if (this.buckets.size >= MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value ?? "");
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
 
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
+  private readonly spam: SpamFilter;
+  /** Events dropped by the spam filter, for tests and metrics. */
+  dropped = 0;
 
   constructor(
     private readonly http: KubeHttp,
     private readonly component: string,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.spam = new SpamFilter(() => this.now().getTime());
+  }
 
   /** Fire and forget: an event that cannot be written is logged, never fails a reconcile. */
   record(object: KubeObject, type: EventType, reason: string, note: string): void {
     this.write(object, type, reason, note).catch((error: unknown) =>
-      this.logger.warn({ err: error, reason }, "could not record event"),
+      this.logger.warn({ ...describeError(error), reason }, "could not record event"),
     );
   }
 
-  async write(object: KubeObject, type: EventType, reason: string, note: string): Promise<void> {
+  /** Resolves to false when the spam filter dropped the event. */
+  async write(object: KubeObject, type: EventType, reason: string, note: string): Promise<boolean> {
     const namespace = object.metadata.namespace ?? "default";
     const key = `${object.metadata.uid}/${type}/${reason}/${note}`;
     const timestamp = this.now()
       .toISOString()
       .replace(/\.\d{3}Z$/, "Z");
-    const previous = this.seen.get(key);
-    if (previous) {
-      previous.count++;
+    // As client-go, the count goes up before the filter: a repeat that gets through carries every
+    // occurrence, dropped ones included.
+    let seen = this.seen.get(key);
+    if (seen) seen.count++;
+    else {
+      const name = `${object.metadata.name}.${this.now().getTime().toString(16)}${randomBytes(2).toString("hex")}`;
+      seen = { name, count: 1, namespace, written: false };
+      if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value ?? "");
+      this.seen.set(key, seen);
+    }
+    const spamKey = [
+      this.component,
+      object.kind,
+      namespace,
+      object.metadata.name,
+      object.metadata.uid,
+      object.apiVersion,
+    ].join("/");
+    if (!this.spam.tryAccept(spamKey)) {
+      this.dropped++;
+      return false;
+    }
+    if (seen.written) {
       try {
-        await this.http.json(`/api/v1/namespaces/${namespace}/events/${previous.name}`, {
+        await this.http.json(`/api/v1/namespaces/${namespace}/events/${seen.name}`, {
           method: "PATCH",
           contentType: "application/merge-patch+json",
-          body: { count: previous.count, lastTimestamp: timestamp },
+          body: { count: seen.count, lastTimestamp: timestamp, message: note },
         });
-        return;
+        return true;
       } catch (error) {
         if (!(error instanceof KubeApiError) || error.status !== 404) throw error;
-        this.seen.delete(key);
+        // Expired or deleted on the server: write it anew under the same name.
       }
     }
-    const name = `${object.metadata.name}.${Date.now().toString(16)}${randomBytes(2).toString("hex")}`;
-    await this.http.json(`/api/v1/namespaces/${namespace}/events`, {
-      method: "POST",
-      body: {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: { name, namespace },
-        involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          name: object.metadata.name,
-          namespace,
-          uid: object.metadata.uid,
-          resourceVersion: object.metadata.resourceVersion,
+    await this.create(object, seen, type, reason, note, timestamp);
+    seen.written = true;
+    return true;
+  }
+
+  private async create(
+    object: KubeObject,
+    seen: Seen,
+    type: EventType,
+    reason: string,
+    note: string,
+    timestamp: string,
+  ): Promise<void> {
+    const namespace = seen.namespace;
+    await this.http
+      .json(`/api/v1/namespaces/${namespace}/events`, {
+        method: "POST",
+        body: {
+          apiVersion: "v1",
+          kind: "Event",
+          metadata: { name: seen.name, namespace },
+          involvedObject: {
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            name: object.metadata.name,
+            namespace,
+            uid: object.metadata.uid,
+            resourceVersion: object.metadata.resourceVersion,
+          },
+          reason,
+          message: note,
+          type,
+          count: seen.count,
+          firstTimestamp: timestamp,
+          lastTimestamp: timestamp,
+          source: { component: this.component },
+          reportingComponent: this.component,
         },
-        reason,
-        message: note,
-        type,
-        count: 1,
-        firstTimestamp: timestamp,
-        lastTimestamp: timestamp,
-        source: { component: this.component },
-        reportingComponent: this.component,
-      },
-    });
-    if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value ?? "");
-    this.seen.set(key, { name, count: 1, namespace });
+      })
+      .catch(async (error: unknown) => {
+        // A concurrent first occurrence created it already: count on it instead.
+        if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+        await this.http.json(`/api/v1/namespaces/${namespace}/events/${seen.name}`, {
+          method: "PATCH",
+          contentType: "application/merge-patch+json",
+          body: { count: seen.count, lastTimestamp: timestamp },
+        });
+      });
   }
 }

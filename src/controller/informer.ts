@@ -3,6 +3,7 @@
 // with backoff on any drop; an inactivity timeout that restarts a watch that went silent; periodic resync.
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
+import { describeError } from "../observability/logger.js";
 import { ExponentialBackoff } from "./backoff.js";
 import type { KubeHttp } from "./kube-http.js";
 import { collectionPath, type KubeObject, objectKey, type ResourceType } from "./resource.js";
@@ -24,6 +25,11 @@ export interface InformerOptions {
   /** Every object is delivered again as "resync" this often; 0 disables. */
   resyncMs?: number;
   pageSize?: number;
+  /**
+   * Only metadata (PartialObjectMetadata): the cache then holds no data, as controller-runtime's
+   * metadata-only informers. For Secrets, whose data can be large and is mostly not ours.
+   */
+  metadataOnly?: boolean;
   logger?: Logger;
   onWatchRestart?: (reason: "timeout" | "idle" | "error" | "gone") => void;
 }
@@ -34,6 +40,9 @@ type WatchEvent = {
 };
 
 class GoneError extends Error {}
+
+const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+const METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
@@ -174,8 +183,14 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         const delay = this.backoff.next("watch");
+        // One line per try, no stack: an unreachable API server would otherwise print a trace per retry.
         this.options.logger?.warn(
-          { err: error, delayMs: delay, resource: this.options.type.plural },
+          {
+            ...describeError(error),
+            resource: this.options.type.plural,
+            ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+            retryInMs: delay,
+          },
           "list/watch failed; retrying",
         );
         this.options.onWatchRestart?.("error");
@@ -197,11 +212,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     do {
       const page = await this.http.json<{
         metadata: { resourceVersion: string; continue?: string };
-        items: T[];
+        items: T[] | null;
       }>(path, {
         query: { ...this.selectorQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
+        ...(this.options.metadataOnly ? { accept: METADATA_LIST } : {}),
       });
-      items.push(...page.items);
+      // A metadata-only list of nothing has `items: null`.
+      items.push(...(page.items ?? []));
       resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
@@ -258,6 +275,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
         },
         signal: abort.signal,
+        ...(this.options.metadataOnly ? { accept: METADATA_WATCH } : {}),
       });
       // Errors surface through the line iterator; this keeps the abort in `finally` from being unhandled.
       res.body.on("error", () => {});

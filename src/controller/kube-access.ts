@@ -4,64 +4,180 @@
 // Exec plugins and auth providers fall back to client-node, loaded only then.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { load } from "js-yaml";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
 import { describeIssues } from "../api/parse.js";
 
 export interface KubeAccess {
   server: string;
-  /** Auth headers for the next request (re-read as tokens rotate). */
-  headers(): Promise<Record<string, string>>;
+  /** Auth and impersonation headers for the next request (re-read as tokens rotate); a list repeats the header. */
+  headers(): Promise<Record<string, string | string[]>>;
   dispatcher(): Promise<Dispatcher | undefined>;
   close(): Promise<void>;
 }
 
+const clusterSchema = z.looseObject({
+  server: z.string().url(),
+  "certificate-authority": z.string().optional(),
+  "certificate-authority-data": z.string().optional(),
+  "insecure-skip-tls-verify": z.boolean().optional(),
+  "tls-server-name": z.string().optional(),
+  "proxy-url": z.string().optional(),
+});
+
+const userSchema = z
+  .looseObject({
+    token: z.string().optional(),
+    tokenFile: z.string().optional(),
+    "client-certificate": z.string().optional(),
+    "client-certificate-data": z.string().optional(),
+    "client-key": z.string().optional(),
+    "client-key-data": z.string().optional(),
+    username: z.string().optional(),
+    exec: z.unknown().optional(),
+    "auth-provider": z.unknown().optional(),
+    // Impersonation, as kubectl's --as, --as-uid, --as-group and the user's extra fields.
+    as: z.string().optional(),
+    "as-uid": z.string().optional(),
+    "as-groups": z.array(z.string()).nullable().optional(),
+    "as-user-extra": z.record(z.string(), z.array(z.string())).nullable().optional(),
+  })
+  .nullable()
+  .optional();
+
+const contextSchema = z.looseObject({ cluster: z.string(), user: z.string().optional() });
+
+/** One kubeconfig file; each list may be absent, as in the files of a multi-file $KUBECONFIG. */
 const kubeconfigSchema = z.looseObject({
-  clusters: z.array(
-    z.looseObject({
-      name: z.string(),
-      cluster: z.looseObject({
-        server: z.string().url(),
-        "certificate-authority": z.string().optional(),
-        "certificate-authority-data": z.string().optional(),
-        "insecure-skip-tls-verify": z.boolean().optional(),
-        "tls-server-name": z.string().optional(),
-        "proxy-url": z.string().optional(),
-      }),
-    }),
-  ),
-  users: z
-    .array(
-      z.looseObject({
-        name: z.string(),
-        user: z
-          .looseObject({
-            token: z.string().optional(),
-            tokenFile: z.string().optional(),
-            "client-certificate": z.string().optional(),
-            "client-certificate-data": z.string().optional(),
-            "client-key": z.string().optional(),
-            "client-key-data": z.string().optional(),
-            username: z.string().optional(),
-            exec: z.unknown().optional(),
-            "auth-provider": z.unknown().optional(),
-          })
-          .nullable()
-          .optional(),
-      }),
-    )
+  clusters: z
+    .array(z.looseObject({ name: z.string().min(1), cluster: clusterSchema }))
     .nullable()
     .optional(),
-  contexts: z.array(
-    z.looseObject({
-      name: z.string(),
-      context: z.looseObject({ cluster: z.string(), user: z.string().optional() }),
-    }),
-  ),
+  users: z
+    .array(z.looseObject({ name: z.string().min(1), user: userSchema }))
+    .nullable()
+    .optional(),
+  contexts: z
+    .array(z.looseObject({ name: z.string().min(1), context: contextSchema }))
+    .nullable()
+    .optional(),
   "current-context": z.string().optional(),
 });
+
+type Cluster = z.output<typeof clusterSchema>;
+type User = NonNullable<z.output<typeof userSchema>>;
+type Context = z.output<typeof contextSchema>;
+
+/** kubeconfig files merged as client-go's clientcmd does; relative paths already resolved against their own file. */
+export interface MergedKubeconfig {
+  files: string[];
+  clusters: Map<string, Cluster>;
+  users: Map<string, User>;
+  contexts: Map<string, Context>;
+  currentContext: string | undefined;
+}
+
+/**
+ * Which kubeconfig files to read, as kubectl: an explicit path alone; else every file $KUBECONFIG lists
+ * (empty entries skipped, duplicates once); else ~/.kube/config.
+ */
+export function kubeconfigFiles(explicit: string | undefined, env = process.env.KUBECONFIG): string[] {
+  if (explicit) return [explicit];
+  if (env) return [...new Set(env.split(delimiter).filter((p) => p !== ""))];
+  return [join(homedir(), ".kube", "config")];
+}
+
+function resolvedCluster(cluster: Cluster, base: string): Cluster {
+  const ca = cluster["certificate-authority"];
+  return ca ? { ...cluster, "certificate-authority": resolve(base, ca) } : cluster;
+}
+
+function resolvedUser(user: User, base: string): User {
+  const out = { ...user };
+  for (const key of ["client-certificate", "client-key", "tokenFile"] as const) {
+    const value = out[key];
+    if (value) out[key] = resolve(base, value);
+  }
+  return out;
+}
+
+/**
+ * clientcmd's merge (tools/clientcmd/loader.go): the first file to name a cluster, user or context wins
+ * it whole (a later file's entry of the same name is ignored, even its other fields); the first file
+ * that sets current-context sets it. A missing file is skipped, unless it was given explicitly; a file
+ * that cannot be parsed fails the whole load, naming the file.
+ */
+export function mergeKubeconfigs(paths: string[], options: { explicit?: boolean } = {}): MergedKubeconfig {
+  const merged: MergedKubeconfig = {
+    files: [],
+    clusters: new Map(),
+    users: new Map(),
+    contexts: new Map(),
+    currentContext: undefined,
+  };
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      if (!options.explicit && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new Error(`kubeconfig ${path}: ${(error as Error).message}`);
+    }
+    let doc: unknown;
+    try {
+      doc = text.trim() === "" ? {} : load(text);
+    } catch (error) {
+      throw new Error(
+        `kubeconfig ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      );
+    }
+    const parsed = kubeconfigSchema.safeParse(doc ?? {});
+    if (!parsed.success) throw new Error(`kubeconfig ${path}: ${describeIssues(parsed.error)}`);
+    const config = parsed.data;
+    const base = dirname(resolve(path));
+    merged.files.push(path);
+    for (const c of config.clusters ?? [])
+      if (!merged.clusters.has(c.name)) merged.clusters.set(c.name, resolvedCluster(c.cluster, base));
+    for (const u of config.users ?? [])
+      if (!merged.users.has(u.name)) merged.users.set(u.name, resolvedUser(u.user ?? {}, base));
+    for (const c of config.contexts ?? [])
+      if (!merged.contexts.has(c.name)) merged.contexts.set(c.name, c.context);
+    if (merged.currentContext === undefined && config["current-context"])
+      merged.currentContext = config["current-context"];
+  }
+  return merged;
+}
+
+/** RFC 7230 token characters; anything else in an extra's key is %-encoded, as client-go's headerKeyEscape. */
+const HEADER_TOKEN = /^[!#$&'*+\-.^_`|~0-9A-Za-z]$/;
+
+function headerKeyEscape(key: string): string {
+  let out = "";
+  for (const byte of Buffer.from(key, "utf8")) {
+    const c = String.fromCharCode(byte);
+    out += HEADER_TOKEN.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * The impersonation headers of a kubeconfig user, as client-go's impersonating round tripper sends them;
+ * none when the user impersonates no one. The API server checks the base identity may `impersonate`.
+ */
+export function impersonationHeaders(user: User): Record<string, string | string[]> {
+  const groups = user["as-groups"] ?? [];
+  const extra = Object.entries(user["as-user-extra"] ?? {});
+  if (!user.as && !user["as-uid"] && groups.length === 0 && extra.length === 0) return {};
+  const headers: Record<string, string | string[]> = { "impersonate-user": user.as ?? "" };
+  if (user["as-uid"]) headers["impersonate-uid"] = user["as-uid"];
+  if (groups.length > 0) headers["impersonate-group"] = groups;
+  for (const [key, values] of extra)
+    if (values.length > 0) headers[`impersonate-extra-${headerKeyEscape(key)}`] = values;
+  return headers;
+}
 
 const TOKEN_REREAD_MS = 60_000;
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -130,34 +246,26 @@ export function clientNodeAccess(kc: KubeConfig): KubeAccess {
   };
 }
 
-const fileOrData = (file: string | undefined, data: string | undefined, base: string): string | undefined =>
-  data
-    ? Buffer.from(data, "base64").toString("utf8")
-    : file
-      ? readFileSync(resolve(base, file), "utf8")
-      : undefined;
+const fileOrData = (file: string | undefined, data: string | undefined): string | undefined =>
+  data ? Buffer.from(data, "base64").toString("utf8") : file ? readFileSync(file, "utf8") : undefined;
 
 /**
- * The access described by a kubeconfig file (`path`, else $KUBECONFIG's first file, else ~/.kube/config),
- * or the in-cluster ServiceAccount when none exists and the pod environment says so.
+ * The access a kubeconfig describes, read as kubectl reads it: `path` alone if given (it must exist),
+ * else $KUBECONFIG's files merged, else ~/.kube/config; `context`, else current-context. When no file
+ * exists, the in-cluster ServiceAccount if the pod environment says so. Impersonation (`as`, `as-uid`,
+ * `as-groups`, `as-user-extra`) is honoured: every request carries it, so the API server authorizes
+ * the impersonated identity, never the base one.
  */
 export async function loadKubeAccess(
   options: { path?: string | undefined; context?: string | undefined; serviceAccountDir?: string } = {},
 ): Promise<KubeAccess> {
-  const path =
-    options.path ??
-    process.env.KUBECONFIG?.split(":").find((p) => p !== "") ??
-    join(homedir(), ".kube", "config");
-  let text: string | undefined;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) {
+  const files = kubeconfigFiles(options.path);
+  const config = mergeKubeconfigs(files, { explicit: options.path !== undefined && options.path !== "" });
+  if (config.files.length === 0) {
     const host = process.env.KUBERNETES_SERVICE_HOST;
     const port = process.env.KUBERNETES_SERVICE_PORT;
-    if (!host || !port) throw new Error(`no kubeconfig at ${path} and not running in a cluster`);
+    if (!host || !port)
+      throw new Error(`no kubeconfig at ${files.join(delimiter)} and not running in a cluster`);
     const dir = options.serviceAccountDir ?? SA_DIR;
     return staticAccess(
       `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -167,16 +275,15 @@ export async function loadKubeAccess(
       },
     );
   }
-  const { load } = await import("js-yaml");
-  const parsed = kubeconfigSchema.safeParse(load(text));
-  if (!parsed.success) throw new Error(`kubeconfig ${path}: ${describeIssues(parsed.error)}`);
-  const config = parsed.data;
-  const contextName = options.context ?? config["current-context"];
-  const context = config.contexts.find((c) => c.name === contextName)?.context;
-  if (!context) throw new Error(`kubeconfig ${path}: context "${contextName}" not found`);
-  const cluster = config.clusters.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster) throw new Error(`kubeconfig ${path}: cluster "${context.cluster}" not found`);
-  const user = config.users?.find((u) => u.name === context.user)?.user ?? {};
+  const where = `kubeconfig ${config.files.join(delimiter)}`;
+  const contextName = options.context || config.currentContext;
+  if (!contextName) throw new Error(`${where}: no current-context; name one with --context`);
+  const context = config.contexts.get(contextName);
+  if (!context) throw new Error(`${where}: context "${contextName}" not found`);
+  const cluster = config.clusters.get(context.cluster);
+  if (!cluster) throw new Error(`${where}: cluster "${context.cluster}" not found`);
+  const user: User = (context.user === undefined ? undefined : config.users.get(context.user)) ?? {};
+  const impersonation = impersonationHeaders(user);
   if (
     user.exec !== undefined ||
     user["auth-provider"] !== undefined ||
@@ -185,18 +292,24 @@ export async function loadKubeAccess(
   ) {
     const { KubeConfig } = await import("@kubernetes/client-node");
     const kc = new KubeConfig();
-    kc.loadFromFile(path);
-    if (contextName) kc.setCurrentContext(contextName);
-    return clientNodeAccess(kc);
+    // The merged view with absolute paths, so client-node reads what kubectl would.
+    kc.loadFromString(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: context.cluster, cluster }],
+        users: [{ name: context.user ?? "", user }],
+        contexts: [{ name: contextName, context }],
+        "current-context": contextName,
+      }),
+    );
+    return withHeaders(clientNodeAccess(kc), impersonation);
   }
-  const base = join(path, "..");
-  const ca = fileOrData(cluster["certificate-authority"], cluster["certificate-authority-data"], base);
-  const cert = fileOrData(user["client-certificate"], user["client-certificate-data"], base);
-  const key = fileOrData(user["client-key"], user["client-key-data"], base);
-  return staticAccess(
-    cluster.server,
-    tokenSource(user.token, user.tokenFile ? resolve(base, user.tokenFile) : undefined),
-    {
+  const ca = fileOrData(cluster["certificate-authority"], cluster["certificate-authority-data"]);
+  const cert = fileOrData(user["client-certificate"], user["client-certificate-data"]);
+  const key = fileOrData(user["client-key"], user["client-key-data"]);
+  return withHeaders(
+    staticAccess(cluster.server, tokenSource(user.token, user.tokenFile), {
       connect: {
         ...(ca ? { ca } : {}),
         ...(cert ? { cert } : {}),
@@ -204,6 +317,12 @@ export async function loadKubeAccess(
         ...(cluster["insecure-skip-tls-verify"] ? { rejectUnauthorized: false } : {}),
         ...(cluster["tls-server-name"] ? { servername: cluster["tls-server-name"] } : {}),
       },
-    },
+    }),
+    impersonation,
   );
+}
+
+function withHeaders(access: KubeAccess, extra: Record<string, string | string[]>): KubeAccess {
+  if (Object.keys(extra).length === 0) return access;
+  return { ...access, headers: async () => ({ ...(await access.headers()), ...extra }) };
 }

@@ -22,6 +22,8 @@ export interface KubeRequest {
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
+  /** Accept header; a metadata-only list or watch asks for `as=PartialObjectMetadata...`. */
+  accept?: string;
 }
 
 export class KubeHttp {
@@ -48,7 +50,7 @@ export class KubeHttp {
       method: req.method ?? "GET",
       headers: {
         ...headers,
-        accept: "application/json",
+        accept: req.accept ?? "application/json",
         ...(body === undefined ? {} : { "content-type": req.contentType ?? "application/json" }),
       },
       ...(dispatcher ? { dispatcher } : {}),

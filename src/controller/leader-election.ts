@@ -2,6 +2,7 @@
 // every retry period; a holder is alive while its record changed less than a lease duration ago (by our
 // clock, so skew between replicas does not matter); renewals failing for the renew deadline lose the lease.
 import type { Logger } from "pino";
+import { describeError } from "../observability/logger.js";
 import { KubeApiError, type KubeHttp } from "./kube-http.js";
 
 export interface LeaderElectionOptions {
@@ -71,7 +72,7 @@ export class LeaderElector {
     await this.loop;
     if (this.leading) {
       await this.release().catch((error: unknown) =>
-        this.options.logger.warn({ err: error }, "could not release the lease"),
+        this.options.logger.warn(describeError(error), "could not release the lease"),
       );
       this.setLeading(false);
     }
@@ -106,7 +107,7 @@ export class LeaderElector {
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (error) {
-        this.options.logger.warn({ err: error }, "lease acquire/renew failed");
+        this.options.logger.warn(describeError(error), "lease acquire/renew failed");
       }
       if (this.stopped) return;
       if (ok) {

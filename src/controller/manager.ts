@@ -9,16 +9,9 @@ import type { KubeAccess } from "./kube-access.js";
 import { KubeHttp } from "./kube-http.js";
 import { LeaderElector } from "./leader-election.js";
 import { type KubeObject, type ResourceType, splitKey } from "./resource.js";
+import { ReferencedSecrets, SECRET_TYPE, type SecretReader } from "./secret-cache.js";
 import { StatusWriter } from "./status-writer.js";
 import { WorkQueue } from "./work-queue.js";
-
-export const SECRET_TYPE: ResourceType = {
-  group: "",
-  version: "v1",
-  plural: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
 
 export interface ManagerOptions {
   /** client-node's KubeConfig, or the lean access that `loadKubeAccess` reads from a kubeconfig. */
@@ -91,9 +84,12 @@ export interface ControllerSpec<T extends KubeObject> {
   onGone?: (key: string) => void;
 }
 
+export { SECRET_TYPE, type SecretReader };
+
 export interface ReconcileContext<T extends KubeObject> {
   cache: NamespacedInformers<T>;
-  secrets: NamespacedInformers;
+  /** The Secrets sets reference (`secretsOf`), with their data; others are not held. */
+  secrets: SecretReader;
   http: KubeHttp;
   status: StatusWriter;
   events: EventRecorder;
@@ -129,7 +125,9 @@ export class Manager {
     controller: Controller | undefined;
     queue: WorkQueue;
   }[] = [];
-  private secrets: NamespacedInformers | undefined;
+  private secrets: ReferencedSecrets | undefined;
+  /** The caches whose objects reference Secrets, each with its `bySecret` index. */
+  private readonly secretOwners: NamespacedInformers[] = [];
   private elector: LeaderElector | undefined;
   private started = false;
   private everLed = false;
@@ -151,7 +149,10 @@ export class Manager {
     return this.elector ? this.elector.isLeader : this.started;
   }
 
-  informersFor<T extends KubeObject>(type: ResourceType): NamespacedInformers<T> {
+  informersFor<T extends KubeObject>(
+    type: ResourceType,
+    options: { metadataOnly?: boolean } = {},
+  ): NamespacedInformers<T> {
     const watched = this.options.namespaces?.length ? this.options.namespaces : [""];
     // Cluster-scoped kinds have one list; Secrets are also read in the operator's own namespace
     // (ClusterDatabaseConnection credentials live there).
@@ -168,6 +169,7 @@ export class Manager {
           type,
           namespace: ns || undefined,
           labelSelector: type.kind === "Secret" ? undefined : this.options.labelSelector,
+          ...(options.metadataOnly ? { metadataOnly: true } : {}),
           logger: this.options.logger,
           ...(this.options.watchTimeoutSeconds === undefined
             ? {}
@@ -192,19 +194,30 @@ export class Manager {
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,
     });
+    const secretKeys = (o: T) => spec.secretsOf?.(o) ?? [];
+    let secrets: ReferencedSecrets | undefined;
     if (spec.secretsOf) {
-      const secretsOf = spec.secretsOf;
-      this.secrets ??= this.informersFor(SECRET_TYPE);
-      cache.addIndex(SECRET_INDEX, (o) => secretsOf(o));
-      this.secrets.on((event) => {
-        if (event.type === "resync") return;
-        for (const owner of cache.byIndex(SECRET_INDEX, event.key))
+      secrets = this.referencedSecrets();
+      cache.addIndex(SECRET_INDEX, secretKeys);
+      this.secretOwners.push(cache as unknown as NamespacedInformers);
+      secrets.on((key) => {
+        for (const owner of cache.byIndex(SECRET_INDEX, key))
           queue.add(`${owner.metadata.namespace}/${owner.metadata.name}`);
       });
     }
     cache.on((event) => {
       if (event.type === "deleted") spec.onGone?.(event.key);
       if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
+      if (secrets) {
+        secrets.prune();
+        // Read the Secrets a set newly references before it is reconciled, so its first reconcile
+        // sees them (a missing Secret is a Stalled condition and an event).
+        const keys = event.type === "deleted" ? [] : secretKeys(event.object);
+        if (!secrets.isCurrent(keys)) {
+          void secrets.ensure(keys).finally(() => queue.add(event.key));
+          return;
+        }
+      }
       queue.add(event.key);
     });
     const entry = {
@@ -238,8 +251,23 @@ export class Manager {
     return cache;
   }
 
-  private secretsOrEmpty(): NamespacedInformers {
-    this.secrets ??= new NamespacedInformers(new Map());
+  private secretsOrEmpty(): SecretReader {
+    return this.secrets ?? { get: () => undefined };
+  }
+
+  /** The Secret cache, started with the first controller whose objects reference Secrets. */
+  private referencedSecrets(): ReferencedSecrets {
+    this.secrets ??= new ReferencedSecrets(
+      this.http,
+      this.informersFor(SECRET_TYPE, { metadataOnly: true }),
+      (key) => this.secretOwners.some((owners) => owners.byIndex(SECRET_INDEX, key).length > 0),
+      this.options.logger,
+    );
+    return this.secrets;
+  }
+
+  /** The Secret cache, for tests and benchmarks (undefined until a controller references Secrets). */
+  get secretCache(): ReferencedSecrets | undefined {
     return this.secrets;
   }
 
@@ -278,6 +306,7 @@ export class Manager {
     this.stopping = true;
     await Promise.all(this.controllers.map((c) => c.controller?.stop(deadlineMs)));
     await this.elector?.stop();
+    this.secrets?.stop();
     await Promise.all(this.informerSets.flatMap((s) => [...s.byNamespace.values()].map((i) => i.stop())));
     await this.http.close();
   }

@@ -16,7 +16,7 @@ function capture() {
 }
 
 describe("controller workers", () => {
-  it("hand each reconcile a logger bound to controller, namespace and name", async () => {
+  it("hand each reconcile a logger bound to controller and object", async () => {
     const { lines, logger } = capture();
     const queue = new WorkQueue();
     const controller = new Controller({
@@ -36,8 +36,7 @@ describe("controller workers", () => {
     await controller.stop(100);
     expect(lines.find((l) => l.msg === "reconciled")).toMatchObject({
       controller: "tenantreplicaset",
-      namespace: "prod",
-      name: "orders",
+      object: "prod/orders",
     });
   });
 
@@ -64,6 +63,6 @@ describe("controller workers", () => {
     expect(calls).toBe(2);
     const failures = lines.filter((l) => l.msg === "reconcile failed");
     expect(failures.length).toBe(1);
-    expect(failures[0]).toMatchObject({ key: "prod/cache", retryInMs: 5 });
+    expect(failures[0]).toMatchObject({ object: "prod/cache", retryInMs: 5 });
   });
 });
