@@ -11,7 +11,7 @@ import { KubeHttp } from "../src/controller/kube-http.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
-import { kubeConfigVia } from "../test/harness/engine.js";
+import { kubeConfigVia, loopbackConnections } from "../test/harness/engine.js";
 import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
@@ -83,7 +83,7 @@ function trs(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
       tenant,
       zones,
       pollInterval: "5m",
@@ -137,6 +137,7 @@ async function waitReady(ns: string, plural: string, n: number, timeoutMs = 600_
 
 function startOperator(ns: string[], metrics: OperatorMetrics): Operator {
   const op = createOperator({
+    ...loopbackConnections,
     kubeConfig: kubeConfigVia(plane.kubeconfigPath, undefined, "operator"),
     logger,
     metrics,
@@ -304,7 +305,12 @@ if (want("throughput")) {
         kind: "RedisInstanceSet",
         metadata: { name: `r-p${p}-s${s}`, namespace: ns },
         spec: {
-          dcs: { endpoint: dcs.url, projectId: `proj${p}`, credentialsSecretRef: { name: "dcs" } },
+          dcs: {
+            endpoint: dcs.url,
+            projectId: `proj${p}`,
+            credentialsSecretRef: { name: "dcs" },
+            allowInsecureHTTP: true,
+          },
           selector: { tags: { set: `p${p}s${s}` } },
           instances: [`p${p}s${s}-keep`],
           pollInterval: "10s",
@@ -367,7 +373,12 @@ if (want("bulk")) {
       kind: "RedisInstanceSet",
       metadata: { name: "bulk", namespace: ns },
       spec: {
-        dcs: { endpoint: dcs.url, projectId: "bulk", credentialsSecretRef: { name: "dcs" } },
+        dcs: {
+          endpoint: dcs.url,
+          projectId: "bulk",
+          credentialsSecretRef: { name: "dcs" },
+          allowInsecureHTTP: true,
+        },
         selector: { namePrefix: "bulk-" },
         instances: Array.from({ length: 100 }, (_, i) => `bulk-${i}`),
         policy: { maxDeletionsPerOperation: 500, approvalThreshold: 1000 },

@@ -9,7 +9,7 @@ import { startHealthServer } from "../src/observability/health-server.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
-import { kubeConfigVia } from "../test/harness/engine.js";
+import { kubeConfigVia, loopbackConnections } from "../test/harness/engine.js";
 import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
 import { RawApi, type RawObject } from "../test/harness/raw-api.js";
 import { DcsSimulator } from "../test/simulators/dcs/server.js";
@@ -69,7 +69,11 @@ try {
       kind: "TenantReplicaSet",
       metadata: { name, namespace: "default" },
       spec: {
-        obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell-prod" } },
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell-prod" },
+          allowInsecureHTTP: true,
+        },
         tenant,
         zones: [...zones],
         pollInterval: "5s",
@@ -81,6 +85,7 @@ try {
   await bindOperatorIdentity(raw, plane.operator.user);
   const metrics = new OperatorMetrics();
   operator = createOperator({
+    ...loopbackConnections,
     kubeConfig: kubeConfigVia(plane.kubeconfigPath, undefined, "operator"),
     logger: pino({ level: "warn" }),
     metrics,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { eventually } from "../harness/engine.js";
+import { eventually, LOOPBACK_FLAGS } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { TcpProxy } from "../harness/tcp-proxy.js";
@@ -137,7 +137,11 @@ async function chaosRun(seed: number): Promise<Report> {
       kind: "TenantReplicaSet",
       metadata: { name: tenant, namespace: ns },
       spec: {
-        obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell" },
+          allowInsecureHTTP: true,
+        },
         tenant,
         zones,
         policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
@@ -153,7 +157,12 @@ async function chaosRun(seed: number): Promise<Report> {
       kind: "RedisInstanceSet",
       metadata: { name: project, namespace: ns },
       spec: {
-        dcs: { endpoint: dcs.url, projectId: project, credentialsSecretRef: { name: "dcs" } },
+        dcs: {
+          endpoint: dcs.url,
+          projectId: project,
+          credentialsSecretRef: { name: "dcs" },
+          allowInsecureHTTP: true,
+        },
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: keep[project],
         policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10 },
@@ -195,6 +204,7 @@ async function chaosRun(seed: number): Promise<Report> {
         "tsx",
         main,
         "run",
+        ...LOOPBACK_FLAGS,
         `--kubeconfig=${kubeconfigPath}`,
         `--namespace=${ns}`,
         `--lease-namespace=${ns}`,

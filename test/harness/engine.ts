@@ -1,7 +1,9 @@
 // Helpers for engine tests: a kubeconfig through a proxy, a TRS manifest, waiting on a condition.
+
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { ResourceType } from "../../src/controller/resource.js";
 import type { RawObject } from "./raw-api.js";
 
@@ -36,7 +38,11 @@ export function trs(namespace: string, name: string, zones: string[] = ["z1", "z
     kind: "TenantReplicaSet",
     metadata: { name, namespace },
     spec: {
-      obshell: { endpoint: "http://127.0.0.1:2886", credentialsSecretRef: { name: "obshell" } },
+      obshell: {
+        endpoint: "http://127.0.0.1:2886",
+        credentialsSecretRef: { name: "obshell" },
+        allowInsecureHTTP: true,
+      },
       tenant: name.replace(/-/g, "_"),
       zones,
     },
@@ -58,3 +64,14 @@ export async function eventually(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/**
+ * What the simulators need of an operator: they listen on loopback, which the endpoint policy refuses
+ * unless allowlisted, and the test sets name their endpoint inline.
+ */
+export const loopbackConnections = {
+  allowInlineConnections: true,
+  endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
+};
+/** The same for an operator process. */
+export const LOOPBACK_FLAGS = ["--allow-inline-connections=true", "--allowed-endpoints=127.0.0.1"];

@@ -6,7 +6,7 @@ import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -48,7 +48,7 @@ function tenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace },
     spec: {
-      obshell: { endpoint, credentialsSecretRef: { name: "obshell" } },
+      obshell: { endpoint, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
       tenant,
       zones,
       policy,
@@ -68,7 +68,12 @@ function redisSet(
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
     spec: {
-      dcs: { endpoint: dcs.url, projectId: PROJECT, credentialsSecretRef: { name: secret } },
+      dcs: {
+        endpoint: dcs.url,
+        projectId: PROJECT,
+        credentialsSecretRef: { name: secret },
+        allowInsecureHTTP: true,
+      },
       selector,
       instances,
       pollInterval: "1s",
@@ -145,6 +150,7 @@ beforeAll(async () => {
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
   await applyCredentialSecrets(raw, ns2, { password: PASSWORD, accessKey: AK, secretKey: SK });
   operator = createOperator({
+    ...loopbackConnections,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
     logger: quietLogger,
     metrics: new OperatorMetrics({ defaultMetrics: false }),
@@ -284,7 +290,15 @@ describe("fleet safety", () => {
     await raw.call(
       "PATCH",
       trsPath(ns, "switch"),
-      { spec: { obshell: { endpoint: obshellB.url, credentialsSecretRef: { name: "obshell" } } } },
+      {
+        spec: {
+          obshell: {
+            endpoint: obshellB.url,
+            credentialsSecretRef: { name: "obshell" },
+            allowInsecureHTTP: true,
+          },
+        },
+      },
       "application/merge-patch+json",
     );
     obshell.stageMs = 40;
@@ -313,6 +327,7 @@ describe("fleet safety", () => {
     // Restart the operator: the failure is remembered.
     await operator.stop(2000);
     operator = createOperator({
+      ...loopbackConnections,
       kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
       logger: quietLogger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),

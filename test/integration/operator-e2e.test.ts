@@ -5,7 +5,7 @@ import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { assessKstatus } from "../../src/observability/kstatus.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -95,7 +95,7 @@ function tenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
       tenant,
       zones,
       policy,
@@ -118,7 +118,12 @@ function redisSet(
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
     spec: {
-      dcs: { endpoint: dcs.url, projectId: project, credentialsSecretRef: { name: "dcs" } },
+      dcs: {
+        endpoint: dcs.url,
+        projectId: project,
+        credentialsSecretRef: { name: "dcs" },
+        allowInsecureHTTP: true,
+      },
       selector,
       instances,
       policy,
@@ -133,6 +138,7 @@ const deletesOf = (tenant: string) =>
 
 function startOperator(): Operator {
   const op = createOperator({
+    ...loopbackConnections,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
     logger: quietLogger,
     metrics: new OperatorMetrics({ defaultMetrics: false }),
@@ -319,7 +325,12 @@ describe("credentials", () => {
       spec: {
         ...(redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"])
           .spec as object),
-        dcs: { endpoint: dcs.url, projectId: OTHER_PROJECT, credentialsSecretRef: { name: "dcs-late" } },
+        dcs: {
+          endpoint: dcs.url,
+          projectId: OTHER_PROJECT,
+          credentialsSecretRef: { name: "dcs-late" },
+          allowInsecureHTTP: true,
+        },
       },
     });
     const stalled = await waitFor(risPath("late-secret"), "Stalled", "CredentialsMissing");

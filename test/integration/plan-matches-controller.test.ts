@@ -13,7 +13,7 @@ import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js
 import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -47,7 +47,7 @@ function tenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
       tenant,
       zones,
       pollInterval: "1s",
@@ -62,7 +62,12 @@ function redisSet(name: string, instances: string[], policy: Record<string, unkn
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
     spec: {
-      dcs: { endpoint: dcs.url, projectId: OTHER_PROJECT, credentialsSecretRef: { name: "dcs" } },
+      dcs: {
+        endpoint: dcs.url,
+        projectId: OTHER_PROJECT,
+        credentialsSecretRef: { name: "dcs" },
+        allowInsecureHTTP: true,
+      },
       selector: { namePrefix: "analytics-" },
       instances,
       policy,
@@ -161,6 +166,7 @@ describe("plan and the controller take the same Step", () => {
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
     operator = createOperator({
+      ...loopbackConnections,
       kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
       logger: quietLogger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
@@ -199,6 +205,7 @@ describe("plan and the controller take the same Step", () => {
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
     operator = createOperator({
+      ...loopbackConnections,
       kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
       logger: quietLogger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),

@@ -46,7 +46,7 @@ const trs = (zones: string[]) => ({
   kind: "TenantReplicaSet",
   metadata: { name: "orders" },
   spec: {
-    obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+    obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
     tenant: "orders",
     zones,
   },
@@ -56,7 +56,12 @@ const ris = (instances: string[]) => ({
   kind: "RedisInstanceSet",
   metadata: { name: "checkout" },
   spec: {
-    dcs: { endpoint: dcs.url, projectId: DEMO_PROJECT, credentialsSecretRef: { name: "dcs" } },
+    dcs: {
+      endpoint: dcs.url,
+      projectId: DEMO_PROJECT,
+      credentialsSecretRef: { name: "dcs" },
+      allowInsecureHTTP: true,
+    },
     selector: { namePrefix: "cache-eu-", tags: { team: "checkout" } },
     instances,
   },
@@ -81,7 +86,10 @@ describe("dbfleet-operator plan", () => {
       ]),
     ]);
     let out = "";
-    const code = await plan(["-f", file, "-o", "json"], (t) => (out += t));
+    const code = await plan(
+      ["-f", file, "-o", "json", "--allowed-endpoints", "127.0.0.1"],
+      (t) => (out += t),
+    );
     expect(code).toBe(2);
     const rows = JSON.parse(out) as PlanRow[];
     expect(rows.find((r) => r.kind === "TenantReplicaSet")?.wouldDelete).toEqual(["z3"]);
@@ -101,7 +109,7 @@ describe("dbfleet-operator plan", () => {
   it("exits 0 with a table when nothing would change", async () => {
     const file = write("converged.yaml", [trs(["z1", "z2", "z3"])]);
     let out = "";
-    expect(await plan(["-f", file], (t) => (out += t))).toBe(0);
+    expect(await plan(["-f", file, "--allowed-endpoints", "127.0.0.1"], (t) => (out += t))).toBe(0);
     expect(out).toMatch(/^KIND\s+SET\s+REMOTE\s+STEP\s+WOULD DELETE/);
     expect(out).toContain("Ready");
     expect(out).toContain("TenantReplicaSet  default/orders");
@@ -109,7 +117,7 @@ describe("dbfleet-operator plan", () => {
 
   it("refuses a bad manifest, naming the file and the field", async () => {
     const file = write("bad.yaml", [{ ...trs([]), spec: { ...trs([]).spec, zones: [] } }]);
-    await expect(plan(["-f", file])).rejects.toThrow(
+    await expect(plan(["-f", file, "--allowed-endpoints", "127.0.0.1"])).rejects.toThrow(
       /bad\.yaml \(document 1, TenantReplicaSet\): spec\.zones/,
     );
   });
