@@ -320,6 +320,8 @@ describe("RedisInstanceSet end to end", () => {
 
 describe("credentials", () => {
   it("stalls without its Secret, and a Secret created later requeues the set", async () => {
+    // The approval test's set owns the same scope: two owners would be an ownership conflict.
+    await raw.call("DELETE", risPath("analytics"));
     await raw.apply({
       ...redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"]),
       spec: {
