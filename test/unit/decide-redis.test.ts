@@ -53,7 +53,8 @@ const many = (n: number, prefix = "cache-x") =>
 
 function hashOf(c: Input): string {
   const step = decide(c);
-  if (step.kind !== "AwaitApproval") throw new Error(`expected AwaitApproval, got ${step.kind}: ${step.message}`);
+  if (step.kind !== "AwaitApproval")
+    throw new Error(`expected AwaitApproval, got ${step.kind}: ${step.message}`);
   return step.approval.hash;
 }
 
@@ -68,7 +69,7 @@ interface Want {
   kind: RedisStep["kind"];
   reason: Reason;
   /** Names the step deletes (DeleteInstances) or would delete (DryRun). */
-  targets?: string[];
+  targets?: string[] | undefined;
   approval?: string | undefined;
   message?: RegExp;
 }
@@ -177,7 +178,8 @@ const cases: Case[] = [
     want: { kind: "Wait", reason: Reason.WaitingForDeletion },
   },
   {
-    reason: "accepted deletion still listed after ACCEPTED_GONE_TIMEOUT_MS: a person is asked, nothing re-sent",
+    reason:
+      "accepted deletion still listed after ACCEPTED_GONE_TIMEOUT_MS: a person is asked, nothing re-sent",
     status: { deletions: [record("cache-2", { requestedAt: ago(ACCEPTED_GONE_TIMEOUT_MS + 60_000) })] },
     listed: [instance("cache-1"), instance("cache-2")],
     want: { kind: "Stall", reason: Reason.DeletionNeedsHuman, message: /cache-2.*accepted 16 min ago/ },
@@ -254,7 +256,11 @@ const cases: Case[] = [
   },
   {
     reason: "a frozen instance beside one being deleted: wait (the person is named in the message)",
-    listed: [instance("cache-1"), instance("cache-2", { status: "FROZEN" }), instance("cache-3", { status: "DELETING" })],
+    listed: [
+      instance("cache-1"),
+      instance("cache-2", { status: "FROZEN" }),
+      instance("cache-3", { status: "DELETING" }),
+    ],
     set: { policy: { approvalThreshold: 10 } },
     want: { kind: "Wait", reason: Reason.WaitingForDeletion, message: /only a person can delete cache-2/ },
   },

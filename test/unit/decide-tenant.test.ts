@@ -47,7 +47,11 @@ const tenant = (
   unfinished: DagDetail[] = [],
 ): TenantObserved => ({ kind: "tenant", tenant: tenantSeen(locality, o), unfinished });
 
-const following = (d: DagDetail | undefined, candidates?: DagDetail[], detail?: DagDetail): TenantObserved => ({
+const following = (
+  d: DagDetail | undefined,
+  candidates?: DagDetail[],
+  detail?: DagDetail,
+): TenantObserved => ({
   kind: "operation",
   dag: d,
   ...(candidates ? { candidates } : {}),
@@ -57,7 +61,8 @@ const following = (d: DagDetail | undefined, candidates?: DagDetail[], detail?: 
 /** The hash of the plan an AwaitApproval step asks for. */
 function hashOf(c: Input): string {
   const step = decide(c);
-  if (step.kind !== "AwaitApproval") throw new Error(`expected AwaitApproval, got ${step.kind}: ${step.message}`);
+  if (step.kind !== "AwaitApproval")
+    throw new Error(`expected AwaitApproval, got ${step.kind}: ${step.message}`);
   return step.approval.hash;
 }
 
@@ -68,12 +73,12 @@ const largeHash = hashOf(large);
 interface Want {
   kind: TenantStep["kind"];
   reason: Reason;
-  zones?: string[];
-  dagId?: string;
-  attempt?: number;
+  zones?: string[] | undefined;
+  dagId?: string | undefined;
+  attempt?: number | undefined;
   approval?: string | undefined;
-  targets?: string[];
-  requeueAfterMs?: number;
+  targets?: string[] | undefined;
+  requeueAfterMs?: number | undefined;
   message?: RegExp;
 }
 
@@ -85,10 +90,10 @@ interface Case extends Input {
 function project(step: TenantStep, want: Want): Want {
   const got: Want = { kind: step.kind, reason: step.reason };
   if ("zones" in want) got.zones = "zones" in step ? step.zones : undefined;
-  if ("dagId" in want)
-    got.dagId = "dagId" in step ? step.dagId : "dag" in step ? step.dag.id : undefined;
+  if ("dagId" in want) got.dagId = "dagId" in step ? step.dagId : "dag" in step ? step.dag.id : undefined;
   if ("attempt" in want) got.attempt = "attempt" in step ? step.attempt : undefined;
-  if ("approval" in want) got.approval = "approval" in step && typeof step.approval === "string" ? step.approval : undefined;
+  if ("approval" in want)
+    got.approval = "approval" in step && typeof step.approval === "string" ? step.approval : undefined;
   if ("targets" in want) got.targets = "targets" in step ? step.targets : undefined;
   if ("requeueAfterMs" in want) got.requeueAfterMs = step.requeueAfterMs;
   if (want.message) {
@@ -327,7 +332,7 @@ const cases: Case[] = [
     set: { endpoint: "http://10.9.9.9:2886", policy: { onDagFailure: "Retry" } },
     status: { operation: operation({ dagId: "11" }) },
     observed: following(failed()),
-    want: { kind: "Stall", reason: Reason.DagFailed, message: new RegExp(`not retried`) },
+    want: { kind: "Stall", reason: Reason.DagFailed, message: /not retried/ },
   },
   {
     reason: "tenant changed mid-operation: RETRY refused",
@@ -452,7 +457,10 @@ describe("decideTenant", () => {
         hash: hashOfWith(large, { namespace: "staging" }),
       },
       { what: "name", hash: hashOfWith(large, { name: "orders-2" }) },
-      { what: "endpoint", hash: hashOf({ ...large, set: { ...large.set, endpoint: "http://10.0.0.2:2886" } }) },
+      {
+        what: "endpoint",
+        hash: hashOf({ ...large, set: { ...large.set, endpoint: "http://10.0.0.2:2886" } }),
+      },
       { what: "tenant", hash: hashOf({ ...large, set: { ...large.set, tenant: "payments" } }) },
       {
         what: "same number of zones, other zones",
