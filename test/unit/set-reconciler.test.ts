@@ -109,7 +109,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
       calls.push(`decide ${step.kind}`);
       return step;
     },
-    record(status, step, ctx) {
+    record(status, step) {
       switch (step.kind) {
         case "Remove":
           return { ...status, intent: { endpoint: step.endpoint, items: step.targets } };
@@ -122,7 +122,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
           return rest;
         }
         default:
-          return ctx.set ? status : status;
+          return status;
       }
     },
     isBookkeeping: (step) => step.kind === "Forget",
