@@ -5,18 +5,22 @@ import { conditions, objectMeta } from "../../src/api/common.js";
 import { PAUSED_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
 import type { KubeObject } from "../../src/controller/resource.js";
+import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
 import { ClientPool } from "../../src/reconcilers/connect.js";
+import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { type CommonStep, type StepBase, wait } from "../../src/reconcilers/engine/step.js";
+import { redisKind } from "../../src/reconcilers/redis/kind.js";
 import { REDIS_INSTANCE_SET } from "../../src/reconcilers/resources.js";
 import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
-import { operation, tenantManifest } from "./sets.js";
+import { identity, operation, redisManifest, redisSet, tenantManifest } from "./sets.js";
 
 // A small kind: a remote holds items per endpoint; the spec says which items to keep; the rest is removed.
 // The intent records the endpoint and items before the removal, as the real kinds do.
@@ -619,5 +623,68 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(deletesIn(old.sim)).toHaveLength(1); // only the setup's
     expect(deletesIn(fresh.sim)).toHaveLength(1);
     expect(h.api.status).toMatchObject({ operation: { endpoint: fresh.gate.url, zones: ["z3"] } });
+  });
+});
+
+describe("SetReconciler with the redis kind against the DCS simulator", () => {
+  it("re-reads each victim before the batch delete: an instance changed since the shared listing is not deleted", async () => {
+    const sim = new DcsSimulator({
+      credentials: [{ accessKey: "AK", secretKey: "SK" }],
+      projects: {
+        p1: ["cache-1", "cache-2", "cache-3", "cache-4"].map((name) => ({ name, id: `id-${name}` })),
+      },
+      deleteDelayMs: 60_000,
+    });
+    const url = await sim.start();
+    const pool = new ClientPool<DcsClient>();
+    const listings = new SharedListings();
+    try {
+      const kind = redisKind({
+        secrets: { read: async () => ({ ok: true, values: { accessKey: "AK", secretKey: "SK" } }) },
+        pool,
+        listings,
+      });
+      const manifest = redisManifest({
+        endpoint: url,
+        projectId: "p1",
+        instances: ["cache-1"],
+        policy: { approvalThreshold: 10 },
+      });
+      const calls: Calls = [];
+      const api = new FakeApi(manifest, calls);
+      const reconciler = new SetReconciler(kind, {
+        cache: { get: () => api.stored },
+        status: api.writer(),
+        events: eventLog(calls),
+        credentials: new MemoryCredentialHealth(),
+      });
+      // The listing every set shares is read now; then, before the reconcile, one instance leaves the
+      // scope (renamed) and one is taken into deletion by someone else.
+      const connection = await kind.connect(
+        redisSet({ endpoint: url, projectId: "p1" }),
+        identity({ name: "cache" }),
+      );
+      if (!connection.ok) throw new Error(connection.step.message);
+      await listings.get(connection.client, 30_000);
+      const project = sim.projects.get("p1");
+      const renamed = project?.get("id-cache-3");
+      const taken = project?.get("id-cache-4");
+      if (!renamed || !taken) throw new Error("seed");
+      renamed.name = "kept-3";
+      taken.status = "DELETING";
+
+      await reconciler.reconcile(request(new AbortController().signal, "prod/cache"));
+      const deletes = sim.log.filter((r) => r.method === "DELETE");
+      expect(deletes).toHaveLength(1);
+      expect(JSON.stringify(deletes[0]?.body)).toContain("id-cache-2");
+      expect(JSON.stringify(deletes[0]?.body)).not.toMatch(/id-cache-[134]/);
+      expect(sim.instances("p1").find((i) => i.instance_id === "id-cache-3")?.status).toBe("RUNNING");
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "success", attempts: 1 }),
+      ]);
+    } finally {
+      await pool.closeAll();
+      await sim.stop();
+    }
   });
 });
