@@ -23,7 +23,7 @@ const tenantCase = fc.integer({ min: 2, max: ZONES.length }).chain((n) => {
     desiredMissing: mostly(false, true, 9),
     /** primary_zone priority levels, `;`-separated, `,` within a level. */
     levels: fc.oneof(
-      fc.constant([]),
+      fc.constant<string[][]>([]),
       fc.array(fc.subarray(zones, { minLength: 1, maxLength: Math.min(3, n) }), {
         minLength: 1,
         maxLength: 3,
