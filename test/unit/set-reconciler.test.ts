@@ -445,7 +445,7 @@ describe("SetReconciler with a fake kind", () => {
 
 // The real tenant kind over real HTTP: the obshell simulator behind a small proxy that can hold or answer
 // the replica DELETE itself, so a test can abort the reconcile while the destructive call is in flight.
-type DeleteMode = "forward" | "hang" | "nothing-to-remove";
+type DeleteMode = "forward" | "hang" | "nothing-to-remove" | { status: number; errCode: string };
 
 class ObshellGate {
   mode: DeleteMode = "forward";
@@ -463,6 +463,21 @@ class ObshellGate {
         req.resume();
         if (this.mode === "nothing-to-remove") {
           res.writeHead(204).end();
+          return;
+        }
+        if (typeof this.mode === "object") {
+          const { status, errCode } = this.mode;
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(
+            JSON.stringify({
+              successful: false,
+              timestamp: new Date().toISOString(),
+              duration: 1,
+              status,
+              traceId: "t1",
+              error: { errCode, message: `refused: ${errCode}` },
+            }),
+          );
           return;
         }
         res.on("close", () => {
@@ -592,6 +607,41 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
       "status Reconciling/NothingToRemove",
     ]);
     expect(h.api.status.operation).toBeUndefined();
+  });
+
+  it.each([
+    {
+      reason:
+        "tenant under maintenance: refused before anything started, the intent is dropped, retried soon",
+      reply: { status: 500, errCode: "OB.Tenant.UnderMaintenance" },
+      want: { last: "status Reconciling/TenantBusy", operationKept: false, requeueAfterMs: 50 },
+    },
+    {
+      reason: "a bad request: refused, the intent is dropped, a person is needed",
+      reply: { status: 400, errCode: "Request.Param.Invalid" },
+      want: { last: "status Stalled/RemoteRefused", operationKept: false, requeueAfterMs: 30_000 },
+    },
+    {
+      reason: "a 5xx: the DELETE may have taken effect, the intent stays",
+      reply: { status: 500, errCode: "Common.Unexpected" },
+      want: { last: "status Reconciling/DeleteOutcomeUnknown", operationKept: true, requeueAfterMs: 50 },
+    },
+    {
+      reason: "the password refused on the DELETE: Stall AuthenticationFailed, the intent stays",
+      reply: { status: 401, errCode: "Security.Authentication.IncorrectOceanbasePassword" },
+      want: { last: "status Stalled/AuthenticationFailed", operationKept: true, requeueAfterMs: 300_000 },
+    },
+  ])("the DELETE answered with an error: $reason", async ({ reply, want }) => {
+    const { sim, gate } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
+    pools.push(h.pool);
+    gate.mode = reply;
+    const result = await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(gate.deletes).toHaveLength(1);
+    expect(deletesIn(sim)).toHaveLength(0);
+    expect(h.calls.at(-1)).toBe(want.last);
+    expect(h.api.status.operation !== undefined).toBe(want.operationKept);
+    expect(result.requeueAfterMs).toBe(want.requeueAfterMs);
   });
 
   it("an operation that ended on the old endpoint does not carry the next DELETE there", async () => {
