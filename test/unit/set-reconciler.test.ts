@@ -644,6 +644,44 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(result.requeueAfterMs).toBe(want.requeueAfterMs);
   });
 
+  it.each([
+    {
+      policy: "Retry",
+      operator: "RETRY",
+      end: { phase: "Ready", reason: "Converged" },
+      seen: ["status Reconciling/DagRetried", "status Reconciling/DagSucceeded"],
+    },
+    {
+      policy: "Rollback",
+      operator: "ROLLBACK",
+      end: { phase: "Stalled", reason: "DagRolledBack" },
+      seen: ["status Reconciling/DagRollingBack", "event Warning/DagRolledBack"],
+    },
+  ])("a DAG that fails under policy $policy gets one $operator and ends $end.reason", async (c) => {
+    const { sim, gate } = await obshell();
+    sim.cluster.failNextDag.set("orders", 1);
+    const h = tenantHarness(
+      tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"], policy: { onDagFailure: c.policy } }),
+    );
+    pools.push(h.pool);
+    const reason = () => {
+      const conditions = (h.api.status.conditions ?? []) as { type: string; reason: string }[];
+      return conditions.find((x) => x.type === "Ready")?.reason;
+    };
+    const deadline = Date.now() + 10_000;
+    while (!(h.api.status.phase === c.end.phase && reason() === c.end.reason)) {
+      if (Date.now() > deadline) throw new Error(`still ${String(h.api.status.phase)}/${reason()}`);
+      await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const operated = sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
+    expect(operated.map((r) => r.body)).toEqual([{ operator: c.operator }]);
+    expect(deletesIn(sim)).toHaveLength(1);
+    for (const entry of c.seen) expect(h.calls).toContain(entry);
+    // The operation learnt its DAG from the DELETE's reply, so the DAG was followed, never looked for.
+    expect(h.calls).not.toContain("status Reconciling/DagFound");
+  });
+
   it("an operation that ended on the old endpoint does not carry the next DELETE there", async () => {
     const old = await obshell();
     const fresh = await obshell();
