@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
 import type { DeletionRecord, RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
+import { dcsInstance } from "../../src/providers/dcs/schemas.js";
 import { decideRedis, type RedisStep } from "../../src/reconcilers/redis/decide.js";
+import { observedRedis } from "../../src/reconcilers/redis/observe.js";
 import {
   ACCEPTED_GONE_TIMEOUT_MS,
   BATCH_LIMIT,
@@ -360,5 +362,53 @@ describe("decideRedis", () => {
     // Same names, other ids: an approval of the old instances does not delete the new ones.
     const step = decide({ ...sameNamesOtherIds, annotations: { [APPROVE_PLAN_ANNOTATION]: largeHash } });
     expect(step).toMatchObject({ kind: "AwaitApproval", reason: Reason.ApprovalRequired });
+  });
+});
+
+describe("observedRedis: DCS's instance as the planner sees it", () => {
+  const listed = (extra: Record<string, unknown>) =>
+    dcsInstance.parse({ instance_id: "i1", name: "cache-1", status: "RUNNING", ...extra });
+  it.each([
+    {
+      reason: "task null, task_status null, service_task_id empty: idle",
+      extra: { task: null, task_status: null, service_task_id: "" },
+      busy: false,
+    },
+    { reason: "a task object: mid-operation", extra: { task: { name: "restart" } }, busy: true },
+    {
+      reason: "no task field but a task_status (Huawei's batch-delete example): busy",
+      extra: { task_status: "RUNNING" },
+      busy: true,
+    },
+    { reason: "no task field but a service_task_id: busy", extra: { service_task_id: "st-1" }, busy: true },
+    {
+      reason: "task null but task_status set: busy",
+      extra: { task: null, task_status: "EXTENDING" },
+      busy: true,
+    },
+  ])("$reason", ({ extra, busy }) => {
+    expect(observedRedis(listed(extra)).busy).toBe(busy);
+  });
+
+  it("reads tags, and charging_mode 1 as prepaid", () => {
+    expect(
+      observedRedis(
+        listed({
+          charging_mode: 1,
+          tags: [
+            { key: "team", value: "checkout" },
+            { key: "empty", value: null },
+          ],
+        }),
+      ),
+    ).toEqual({
+      id: "i1",
+      name: "cache-1",
+      status: "RUNNING",
+      tags: { team: "checkout", empty: "" },
+      busy: false,
+      prepaid: true,
+    });
+    expect(observedRedis(listed({ charging_mode: 0 })).prepaid).toBe(false);
   });
 });
