@@ -127,10 +127,8 @@ export class SetReconciler<
     id: SetIdentity,
     log?: Logger,
   ): Promise<Assessment<TStep, TObs>> {
-    // Read the status as stored now: a bookkeeping round just changed it.
-    const stored = this.kind.statusSchema.safeParse(object.status ?? {});
-    const status = stored.success ? stored.data : undefined;
-    const current = { ...set, status } as TSet;
+    const current = this.withStoredStatus(object, set);
+    const status = current.status;
     const connection = await this.kind.connect(current, id);
     if (!connection.ok) return { step: connection.step };
     const now = this.now();
@@ -166,12 +164,15 @@ export class SetReconciler<
   /** A destructive call: re-check, record the intent, send, record what came back. */
   private async execute(
     object: KubeObject,
-    set: TSet,
+    parsed: TSet,
     id: SetIdentity,
     planned: TStep,
     observed: TObs | undefined,
     log: Logger,
   ): Promise<ReconcileResult> {
+    // The status the step was decided on: after a bookkeeping round ended an operation, the set as first
+    // read still names that operation, and connecting with it would send the step to the old endpoint.
+    const set = this.withStoredStatus(object, parsed);
     const connection = await this.kind.connect(set, id);
     if (!connection.ok) throw new Error("connection vanished between observe and act");
     const client = connection.client;
@@ -198,6 +199,12 @@ export class SetReconciler<
     }
     await this.save(recorded, id, result, observed, log, set);
     return this.requeue(result, set);
+  }
+
+  /** The set with its status as stored now (a bookkeeping round may just have changed it). */
+  private withStoredStatus(object: KubeObject, set: TSet): TSet {
+    const stored = this.kind.statusSchema.safeParse(object.status ?? {});
+    return { ...set, status: stored.success ? stored.data : undefined } as TSet;
   }
 
   /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */

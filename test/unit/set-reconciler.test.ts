@@ -1,0 +1,778 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { conditions, objectMeta } from "../../src/api/common.js";
+import { PAUSED_ANNOTATION } from "../../src/api/group.js";
+import { Reason } from "../../src/api/reasons.js";
+import type { KubeObject } from "../../src/controller/resource.js";
+import type { DcsClient } from "../../src/providers/dcs/client.js";
+import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
+import { ObshellClient } from "../../src/providers/obshell/client.js";
+import { ClientPool } from "../../src/reconcilers/connect.js";
+import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
+import type { SetKind } from "../../src/reconcilers/engine/kind.js";
+import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
+import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
+import { type CommonStep, type StepBase, wait } from "../../src/reconcilers/engine/step.js";
+import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { REDIS_INSTANCE_SET } from "../../src/reconcilers/resources.js";
+import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+import { ObshellSimulator } from "../simulators/obshell/server.js";
+import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
+import { identity, operation, redisManifest, redisSet, tenantManifest } from "./sets.js";
+
+// A small kind: a remote holds items per endpoint; the spec says which items to keep; the rest is removed.
+// The intent records the endpoint and items before the removal, as the real kinds do.
+const toyStatus = z.object({
+  phase: z.string().optional(),
+  observedGeneration: z.int().optional(),
+  conditions: conditions.optional(),
+  intent: z.object({ endpoint: z.string(), items: z.array(z.string()) }).optional(),
+  removed: z.array(z.string()).optional(),
+});
+const toySet = z.object({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: objectMeta,
+  spec: z.strictObject({
+    endpoint: z.string(),
+    keep: z.array(z.string()),
+    paused: z.boolean().default(false),
+    pollInterval: z.string().default("30s"),
+  }),
+  status: toyStatus.optional(),
+});
+type ToySet = z.infer<typeof toySet>;
+type ToyStatus = z.infer<typeof toyStatus>;
+type ToyStep =
+  | CommonStep
+  | (StepBase & { kind: "Remove"; endpoint: string; targets: string[] })
+  | (StepBase & { kind: "Removed"; targets: string[] })
+  | (StepBase & { kind: "OutcomeUnknown"; requeueAfterMs: number })
+  | (StepBase & { kind: "Forget" });
+interface Remote {
+  endpoint: string;
+  items: Set<string>;
+}
+interface ToyObserved {
+  items: string[];
+}
+type ToyKind = SetKind<ToySet, ToyStatus, Remote, ToyObserved, undefined, ToyStep>;
+
+interface Hooks {
+  observe?: (remote: Remote) => Promise<ToyObserved>;
+  act?: (remote: Remote, step: Extract<ToyStep, { kind: "Remove" }>) => Promise<ToyStep>;
+  decide?: ToyKind["decide"];
+}
+
+function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]): ToyStep {
+  const intent = status?.intent;
+  if (intent) {
+    const left = intent.items.filter((i) => observed.items.includes(i));
+    if (left.length === 0)
+      return { kind: "Forget", reason: Reason.IntentResolved, message: "intent resolved" };
+    return wait(Reason.DeleteOutcomeUnknown, `still there: ${left.join(", ")}`, 1000);
+  }
+  const extra = observed.items.filter((i) => !set.spec.keep.includes(i));
+  if (extra.length === 0) return { kind: "Ready", reason: Reason.Converged, message: "as declared" };
+  return {
+    kind: "Remove",
+    reason: Reason.Deleting,
+    message: `removing ${extra.join(", ")}`,
+    endpoint: set.spec.endpoint,
+    targets: extra,
+  };
+}
+
+function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}): ToyKind {
+  return {
+    kind: "RedisInstanceSet",
+    short: "toy",
+    type: REDIS_INSTANCE_SET,
+    schema: toySet,
+    statusSchema: toyStatus,
+    pollIntervalMs: () => 30_000,
+    // An operation in flight is followed where it started, as the tenant kind does.
+    async connect(set) {
+      const endpoint = set.status?.intent?.endpoint ?? set.spec.endpoint;
+      calls.push(`connect ${endpoint}`);
+      const remote = remotes.get(endpoint);
+      if (!remote)
+        return { ok: false, step: { kind: "Stall", reason: Reason.CredentialsMissing, message: "no" } };
+      return { ok: true, client: remote, credential: `credential-${endpoint}` };
+    },
+    async observe(remote) {
+      calls.push(`observe ${remote.endpoint}`);
+      if (hooks.observe) return hooks.observe(remote);
+      return { items: [...remote.items] };
+    },
+    fleet: () => undefined,
+    decide: (input) => {
+      const step = (hooks.decide ?? toyDecide)(input);
+      calls.push(`decide ${step.kind}`);
+      return step;
+    },
+    record(status, step) {
+      switch (step.kind) {
+        case "Remove":
+          return { ...status, intent: { endpoint: step.endpoint, items: step.targets } };
+        case "Removed": {
+          const { intent: _, ...rest } = status;
+          return { ...rest, removed: [...(status.removed ?? []), ...step.targets] };
+        }
+        case "Forget": {
+          const { intent: _, ...rest } = status;
+          return rest;
+        }
+        default:
+          return status;
+      }
+    },
+    isBookkeeping: (step) => step.kind === "Forget",
+    isAction: (step) => step.kind === "Remove",
+    async act(remote, _set, step) {
+      if (step.kind !== "Remove") throw new Error(step.kind);
+      calls.push(`act ${remote.endpoint} ${step.targets.join(",")}`);
+      if (hooks.act) return hooks.act(remote, step);
+      for (const t of step.targets) remote.items.delete(t);
+      return { kind: "Removed", reason: Reason.DeletionRequested, message: "removed", targets: step.targets };
+    },
+  };
+}
+
+function toyObject(
+  o: {
+    keep?: unknown;
+    endpoint?: string;
+    status?: unknown;
+    paused?: boolean;
+    annotations?: Record<string, string>;
+  } = {},
+): KubeObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "RedisInstanceSet",
+    metadata: {
+      name: "toy",
+      namespace: "prod",
+      generation: 2,
+      resourceVersion: "1",
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+    },
+    spec: { endpoint: o.endpoint ?? "a", keep: o.keep ?? ["k"], ...(o.paused ? { paused: true } : {}) },
+    ...(o.status === undefined ? {} : { status: o.status }),
+  };
+}
+
+function harness(
+  object: KubeObject,
+  remotes: Record<string, string[]>,
+  hooks: Hooks = {},
+  options: { now?: () => Date; credentials?: MemoryCredentialHealth } = {},
+) {
+  const calls: Calls = [];
+  const api = new FakeApi(object, calls);
+  const remoteMap = new Map(
+    Object.entries(remotes).map(([endpoint, items]) => [endpoint, { endpoint, items: new Set(items) }]),
+  );
+  const events = eventLog(calls);
+  const credentials = options.credentials ?? new MemoryCredentialHealth();
+  const reconciler = new SetReconciler(toyKind(remoteMap, calls, hooks), {
+    cache: { get: () => api.stored },
+    status: api.writer(),
+    events,
+    credentials,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { calls, api, remotes: remoteMap, events, credentials, reconciler };
+}
+
+describe("SetReconciler with a fake kind", () => {
+  it("records the intent before the destructive call and what came back after it", async () => {
+    let storedDuringAct: unknown;
+    const h = harness(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async act(remote, step) {
+          storedDuringAct = structuredClone(h.api.status.intent);
+          for (const t of step.targets) remote.items.delete(t);
+          return {
+            kind: "Removed",
+            reason: Reason.DeletionRequested,
+            message: "removed",
+            targets: step.targets,
+          };
+        },
+      },
+    );
+    const result = await h.reconciler.reconcile(request());
+    expect(h.calls).toEqual([
+      "connect a",
+      "observe a",
+      "decide Remove",
+      "connect a",
+      "status Reconciling/Deleting",
+      "act a x",
+      "status Reconciling/DeletionRequested",
+    ]);
+    expect(storedDuringAct).toEqual({ endpoint: "a", items: ["x"] });
+    expect(h.api.status).toMatchObject({ removed: ["x"], observedGeneration: 2, phase: "Reconciling" });
+    expect(h.api.status.intent).toBeUndefined();
+    expect(result).toEqual({ requeueAfterMs: 30_000 });
+  });
+
+  it("an act that answers OutcomeUnknown leaves the intent, and the next pass resolves it from the remote", async () => {
+    const h = harness(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async act(remote) {
+          remote.items.delete("x"); // it did happen; the reply was lost
+          return {
+            kind: "OutcomeUnknown",
+            reason: Reason.DeleteOutcomeUnknown,
+            message: "reply lost",
+            requeueAfterMs: 700,
+          };
+        },
+      },
+    );
+    expect(await h.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 700 });
+    expect(h.api.status).toMatchObject({ intent: { endpoint: "a", items: ["x"] }, phase: "Reconciling" });
+    expect(h.calls.at(-1)).toBe("status Reconciling/DeleteOutcomeUnknown");
+
+    h.calls.length = 0;
+    await h.reconciler.reconcile(request());
+    // The intent is looked at first; nothing is sent again.
+    expect(h.calls).toEqual([
+      "connect a",
+      "observe a",
+      "decide Forget",
+      "status Reconciling/IntentResolved",
+      "connect a",
+      "observe a",
+      "decide Ready",
+      "status Ready/Converged",
+    ]);
+  });
+
+  it("an act that throws a remote error leaves the intent; the error goes to the queue's backoff", async () => {
+    const h = harness(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async act() {
+          throw new TransportError("connection reset", { provider: "dcs", operation: "DELETE /x" });
+        },
+      },
+    );
+    const error = await h.reconciler.reconcile(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObserveFailed);
+    expect(h.api.status).toMatchObject({ intent: { endpoint: "a", items: ["x"] } });
+    expect(h.calls.filter((c) => c.startsWith("act"))).toEqual(["act a x"]);
+  });
+
+  it("an act that throws a programming error leaves the intent and rethrows it", async () => {
+    const h = harness(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async act() {
+          throw new TypeError("boom");
+        },
+      },
+    );
+    await expect(h.reconciler.reconcile(request())).rejects.toThrow("boom");
+    expect(h.api.status).toMatchObject({ intent: { endpoint: "a", items: ["x"] } });
+  });
+
+  it("a failed remote read: status ObserveFailed, then the error is thrown for the queue's backoff; nothing acts", async () => {
+    const h = harness(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async observe() {
+          throw new ServerError("internal error", {
+            provider: "dcs",
+            operation: "GET /instances",
+            status: 503,
+          });
+        },
+      },
+    );
+    const error = await h.reconciler.reconcile(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObserveFailed);
+    expect((error as ObserveFailed).cause).toBeInstanceOf(ServerError);
+    expect(h.calls).toEqual(["connect a", "observe a", "status Reconciling/ObserveFailed"]);
+    expect(h.api.status.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: "Ready", status: "False", reason: "ObserveFailed" }),
+      ]),
+    );
+  });
+
+  it("an AuthError: the credential is marked failed, Stall AuthenticationFailed, and the next reconcile sends nothing", async () => {
+    let now = new Date("2026-11-23T10:00:00Z");
+    const credentials = new MemoryCredentialHealth(300_000);
+    let refuse = true;
+    const h = harness(
+      toyObject(),
+      { a: ["k"] },
+      {
+        async observe(remote) {
+          if (refuse)
+            throw new AuthError("unauthenticated", {
+              provider: "dcs",
+              operation: "GET /instances",
+              status: 401,
+            });
+          return { items: [...remote.items] };
+        },
+      },
+      { now: () => now, credentials },
+    );
+    const first = await h.reconciler.reconcile(request());
+    expect(h.api.status.phase).toBe("Stalled");
+    expect(h.calls.slice(-2)).toEqual([
+      "event Warning/AuthenticationFailed",
+      "status Stalled/AuthenticationFailed",
+    ]);
+    expect(first.requeueAfterMs).toBe(300_000);
+    expect(credentials.mayAttempt("credential-a", now).ok).toBe(false);
+
+    h.calls.length = 0;
+    refuse = false;
+    now = new Date("2026-11-23T10:01:00Z");
+    const second = await h.reconciler.reconcile(request());
+    expect(h.calls).not.toContain("observe a");
+    expect(second.requeueAfterMs).toBe(240_000);
+    expect(h.api.status.phase).toBe("Stalled");
+
+    h.calls.length = 0;
+    now = new Date("2026-11-23T10:05:01Z");
+    await h.reconciler.reconcile(request());
+    expect(h.calls).toContain("observe a");
+    expect(h.api.status.phase).toBe("Ready");
+  });
+
+  it("a status computed for generation N and written after a conflict still says observedGeneration N", async () => {
+    const h = harness(toyObject(), { a: ["k"] });
+    h.api.beforePut = () => {
+      // The spec changes between the read and the status write.
+      h.api.stored = {
+        ...h.api.stored,
+        metadata: { ...h.api.stored.metadata, generation: 3, resourceVersion: "2" },
+        spec: { endpoint: "a", keep: ["k", "y"] },
+      };
+    };
+    await h.reconciler.reconcile(request());
+    expect(h.calls).toEqual([
+      "connect a",
+      "observe a",
+      "decide Ready",
+      "status 409",
+      "status Ready/Converged",
+    ]);
+    expect(h.api.stored.metadata.generation).toBe(3);
+    expect(h.api.status.observedGeneration).toBe(2);
+    const ready = (h.api.status.conditions as { type: string; observedGeneration?: number }[]).find(
+      (c) => c.type === "Ready",
+    );
+    expect(ready?.observedGeneration).toBe(2);
+  });
+
+  it("bookkeeping steps lead to a fresh observation at most 3 rounds per reconcile", async () => {
+    const h = harness(
+      toyObject(),
+      { a: ["k"] },
+      {
+        decide: () => ({ kind: "Forget", reason: Reason.IntentResolved, message: "again" }),
+      },
+    );
+    const result = await h.reconciler.reconcile(request());
+    expect(h.calls.filter((c) => c.startsWith("observe"))).toHaveLength(3);
+    expect(h.calls.filter((c) => c.startsWith("status"))).toHaveLength(1); // the same status each round
+    expect(result).toEqual({ requeueAfterMs: 30_000 });
+  });
+
+  it("after a bookkeeping round ends an operation, the action runs against the connection the fresh status names", async () => {
+    // The intent was on endpoint a (where it is resolved); the spec now names endpoint b.
+    const h = harness(toyObject({ endpoint: "b", status: { intent: { endpoint: "a", items: ["x"] } } }), {
+      a: ["k"],
+      b: ["k", "z"],
+    });
+    await h.reconciler.reconcile(request());
+    expect(h.calls.filter((c) => c.startsWith("act"))).toEqual(["act b z"]);
+    expect(h.remotes.get("a")?.items).toEqual(new Set(["k"]));
+    expect(h.remotes.get("b")?.items).toEqual(new Set(["k"]));
+    expect(h.api.status).toMatchObject({ removed: ["z"] });
+  });
+
+  it("a paused set (spec or annotation) makes no remote call, not even connect", async () => {
+    for (const object of [
+      toyObject({ paused: true }),
+      toyObject({ annotations: { [PAUSED_ANNOTATION]: "true" } }),
+    ]) {
+      const h = harness(object, { a: ["k", "x"] });
+      expect(await h.reconciler.reconcile(request())).toEqual({});
+      expect(h.calls).toEqual(["status Paused/Paused"]);
+      expect(h.remotes.get("a")?.items.size).toBe(2);
+    }
+  });
+
+  it("an invalid spec: InvalidSpec naming the field, no connect, and a stored status that does not parse is kept", async () => {
+    const stored = { intent: { endpoint: "a", items: "x" }, custom: "kept" };
+    const h = harness(toyObject({ keep: "k", status: stored }), { a: ["k", "x"] });
+    expect(await h.reconciler.reconcile(request())).toEqual({});
+    expect(h.calls).toEqual(["event Warning/InvalidSpec", "status Stalled/InvalidSpec"]);
+    expect(h.api.status).toMatchObject({ ...stored, phase: "Stalled" });
+    expect(h.events.events[0]?.note).toMatch(/spec\.keep/);
+  });
+
+  it("a set gone from the cache or being deleted is not reconciled (deleting a set deletes nothing remote)", async () => {
+    const h = harness(
+      { ...toyObject(), metadata: { ...toyObject().metadata, deletionTimestamp: "2026-11-23T09:00:00Z" } },
+      {
+        a: ["k", "x"],
+      },
+    );
+    expect(await h.reconciler.reconcile(request())).toEqual({});
+    expect(h.calls).toEqual([]);
+  });
+});
+
+// The real tenant kind over real HTTP: the obshell simulator behind a small proxy that can hold or answer
+// the replica DELETE itself, so a test can abort the reconcile while the destructive call is in flight.
+type DeleteMode = "forward" | "hang" | "nothing-to-remove" | { status: number; errCode: string };
+
+class ObshellGate {
+  mode: DeleteMode = "forward";
+  /** DELETEs that reached the gate, and whether the client closed the connection while it was held. */
+  readonly deletes: { closedByClient: boolean }[] = [];
+  onDelete: (() => void) | undefined;
+  url = "";
+  private readonly server: Server;
+
+  constructor(private readonly upstream: string) {
+    this.server = createServer((req, res) => {
+      if (req.method === "DELETE" && /\/replicas$/.test(req.url ?? "") && this.mode !== "forward") {
+        const seen = { closedByClient: false };
+        this.deletes.push(seen);
+        req.resume();
+        if (this.mode === "nothing-to-remove") {
+          res.writeHead(204).end();
+          return;
+        }
+        if (typeof this.mode === "object") {
+          const { status, errCode } = this.mode;
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(
+            JSON.stringify({
+              successful: false,
+              timestamp: new Date().toISOString(),
+              duration: 1,
+              status,
+              traceId: "t1",
+              error: { errCode, message: `refused: ${errCode}` },
+            }),
+          );
+          return;
+        }
+        res.on("close", () => {
+          seen.closedByClient = true;
+        });
+        this.onDelete?.();
+        return; // never answers
+      }
+      const up = httpRequest(
+        `${this.upstream}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    const address = this.server.address();
+    if (!address || typeof address === "string") throw new Error("no address");
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const PASSWORD = "root-Pw-3k9";
+
+function tenantHarness(object: KubeObject) {
+  const calls: Calls = [];
+  const api = new FakeApi(object, calls);
+  const pool = new ClientPool<ObshellClient>();
+  const kind = tenantKind({
+    secrets: { read: async () => ({ ok: true, values: { password: PASSWORD } }) },
+    pool,
+    timing: { dagPollMs: 50, busyRetryMs: 50 },
+  });
+  const reconciler = new SetReconciler(kind, {
+    cache: { get: () => api.stored },
+    status: api.writer(),
+    events: eventLog(calls),
+    credentials: new MemoryCredentialHealth(),
+  });
+  return { api, pool, reconciler, calls };
+}
+
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === "DELETE" && r.executed);
+
+describe("SetReconciler with the tenant kind against the obshell simulator", () => {
+  let sims: ObshellSimulator[] = [];
+  let gates: ObshellGate[] = [];
+  let pools: ClientPool<ObshellClient>[] = [];
+
+  async function obshell(): Promise<{ sim: ObshellSimulator; gate: ObshellGate }> {
+    const sim = new ObshellSimulator({ password: PASSWORD, stageMs: 5, keyBits: 512 });
+    await sim.start();
+    const gate = new ObshellGate(sim.url);
+    await gate.start();
+    sims.push(sim);
+    gates.push(gate);
+    return { sim, gate };
+  }
+
+  afterEach(async () => {
+    for (const pool of pools) await pool.closeAll();
+    for (const gate of gates) await gate.stop();
+    for (const sim of sims) await sim.stop();
+    sims = [];
+    gates = [];
+    pools = [];
+  });
+
+  it("a DELETE aborted mid-flight (leadership lost, SIGTERM) is an unknown outcome: the intent stays, then the DAG is looked up first", async () => {
+    const { sim, gate } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
+    pools.push(h.pool);
+    const controller = new AbortController();
+    gate.mode = "hang";
+    gate.onDelete = () => controller.abort(new Error("leadership lost"));
+
+    await h.reconciler.reconcile(request(controller.signal, "prod/orders"));
+    // The held DELETE's connection is closed by the client: the abort reached the remote call.
+    await until(() => gate.deletes[0]?.closedByClient === true);
+    expect(gate.deletes).toHaveLength(1);
+    expect(deletesIn(sim)).toHaveLength(0);
+    expect(h.api.status).toMatchObject({
+      phase: "Reconciling",
+      operation: { kind: "RemoveZones", zones: ["z3"], endpoint: gate.url, tenant: "orders" },
+    });
+    expect(h.api.status.operation).not.toHaveProperty("dagId");
+    expect(h.calls.at(-1)).toBe("status Reconciling/DeleteOutcomeUnknown");
+
+    // Next reconcile: no DAG of the interrupted removal exists, so the intent is resolved, then sent once.
+    gate.mode = "forward";
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(h.calls).toContain("status Reconciling/IntentResolved");
+    expect(deletesIn(sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({ operation: { zones: ["z3"], dagId: expect.any(String) } });
+  });
+
+  it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
+    const { gate } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
+    pools.push(h.pool);
+    gate.mode = "nothing-to-remove";
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(gate.deletes).toHaveLength(1);
+    expect(h.calls.slice(-2)).toEqual([
+      "status Reconciling/RemovingZones",
+      "status Reconciling/NothingToRemove",
+    ]);
+    expect(h.api.status.operation).toBeUndefined();
+  });
+
+  it.each([
+    {
+      reason:
+        "tenant under maintenance: refused before anything started, the intent is dropped, retried soon",
+      reply: { status: 500, errCode: "OB.Tenant.UnderMaintenance" },
+      want: { last: "status Reconciling/TenantBusy", operationKept: false, requeueAfterMs: 50 },
+    },
+    {
+      reason: "a bad request: refused, the intent is dropped, a person is needed",
+      reply: { status: 400, errCode: "Request.Param.Invalid" },
+      want: { last: "status Stalled/RemoteRefused", operationKept: false, requeueAfterMs: 30_000 },
+    },
+    {
+      reason: "a 5xx: the DELETE may have taken effect, the intent stays",
+      reply: { status: 500, errCode: "Common.Unexpected" },
+      want: { last: "status Reconciling/DeleteOutcomeUnknown", operationKept: true, requeueAfterMs: 50 },
+    },
+    {
+      reason: "the password refused on the DELETE: Stall AuthenticationFailed, the intent stays",
+      reply: { status: 401, errCode: "Security.Authentication.IncorrectOceanbasePassword" },
+      want: { last: "status Stalled/AuthenticationFailed", operationKept: true, requeueAfterMs: 300_000 },
+    },
+  ])("the DELETE answered with an error: $reason", async ({ reply, want }) => {
+    const { sim, gate } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
+    pools.push(h.pool);
+    gate.mode = reply;
+    const result = await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(gate.deletes).toHaveLength(1);
+    expect(deletesIn(sim)).toHaveLength(0);
+    expect(h.calls.at(-1)).toBe(want.last);
+    expect(h.api.status.operation !== undefined).toBe(want.operationKept);
+    expect(result.requeueAfterMs).toBe(want.requeueAfterMs);
+  });
+
+  it.each([
+    {
+      policy: "Retry",
+      operator: "RETRY",
+      end: { phase: "Ready", reason: "Converged" },
+      seen: ["status Reconciling/DagRetried", "status Reconciling/DagSucceeded"],
+    },
+    {
+      policy: "Rollback",
+      operator: "ROLLBACK",
+      end: { phase: "Stalled", reason: "DagRolledBack" },
+      seen: ["status Reconciling/DagRollingBack", "event Warning/DagRolledBack"],
+    },
+  ])("a DAG that fails under policy $policy gets one $operator and ends $end.reason", async (c) => {
+    const { sim, gate } = await obshell();
+    sim.cluster.failNextDag.set("orders", 1);
+    const h = tenantHarness(
+      tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"], policy: { onDagFailure: c.policy } }),
+    );
+    pools.push(h.pool);
+    const reason = () => {
+      const conditions = (h.api.status.conditions ?? []) as { type: string; reason: string }[];
+      return conditions.find((x) => x.type === "Ready")?.reason;
+    };
+    const deadline = Date.now() + 10_000;
+    while (!(h.api.status.phase === c.end.phase && reason() === c.end.reason)) {
+      if (Date.now() > deadline) throw new Error(`still ${String(h.api.status.phase)}/${reason()}`);
+      await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const operated = sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
+    expect(operated.map((r) => r.body)).toEqual([{ operator: c.operator }]);
+    expect(deletesIn(sim)).toHaveLength(1);
+    for (const entry of c.seen) expect(h.calls).toContain(entry);
+    // The operation learnt its DAG from the DELETE's reply, so the DAG was followed, never looked for.
+    expect(h.calls).not.toContain("status Reconciling/DagFound");
+  });
+
+  it("an operation that ended on the old endpoint does not carry the next DELETE there", async () => {
+    const old = await obshell();
+    const fresh = await obshell();
+    // A finished removal on the old endpoint, recorded as the set's operation.
+    const client = new ObshellClient({ endpoint: old.sim.url, password: () => PASSWORD, timeoutMs: 2000 });
+    const started = new Date().toISOString();
+    const result = await client.deleteReplicas("orders", ["z3"]);
+    if (result.kind !== "dag") throw new Error("expected a DAG");
+    const deadline = Date.now() + 5000;
+    while ((await client.getDag(result.dag.id)).state !== "SUCCEED") {
+      if (Date.now() > deadline) throw new Error("the DAG did not finish");
+      await new Promise((r) => setImmediate(r));
+    }
+    await client.close();
+    const h = tenantHarness(
+      tenantManifest({
+        endpoint: fresh.gate.url,
+        zones: ["z1", "z2"],
+        status: {
+          operation: operation({ endpoint: old.gate.url, dagId: result.dag.id, startedAt: started }),
+        },
+      }),
+    );
+    pools.push(h.pool);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(h.calls).toContain("status Reconciling/DagSucceeded");
+    expect(deletesIn(old.sim)).toHaveLength(1); // only the setup's
+    expect(deletesIn(fresh.sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({ operation: { endpoint: fresh.gate.url, zones: ["z3"] } });
+  });
+});
+
+describe("SetReconciler with the redis kind against the DCS simulator", () => {
+  it("re-reads each victim before the batch delete: an instance changed since the shared listing is not deleted", async () => {
+    const sim = new DcsSimulator({
+      credentials: [{ accessKey: "AK", secretKey: "SK" }],
+      projects: {
+        p1: ["cache-1", "cache-2", "cache-3", "cache-4"].map((name) => ({ name, id: `id-${name}` })),
+      },
+      deleteDelayMs: 60_000,
+    });
+    const url = await sim.start();
+    const pool = new ClientPool<DcsClient>();
+    const listings = new SharedListings();
+    try {
+      const kind = redisKind({
+        secrets: { read: async () => ({ ok: true, values: { accessKey: "AK", secretKey: "SK" } }) },
+        pool,
+        listings,
+      });
+      const manifest = redisManifest({
+        endpoint: url,
+        projectId: "p1",
+        instances: ["cache-1"],
+        policy: { approvalThreshold: 10 },
+      });
+      const calls: Calls = [];
+      const api = new FakeApi(manifest, calls);
+      const reconciler = new SetReconciler(kind, {
+        cache: { get: () => api.stored },
+        status: api.writer(),
+        events: eventLog(calls),
+        credentials: new MemoryCredentialHealth(),
+      });
+      // The listing every set shares is read now; then, before the reconcile, one instance leaves the
+      // scope (renamed) and one is taken into deletion by someone else.
+      const connection = await kind.connect(
+        redisSet({ endpoint: url, projectId: "p1" }),
+        identity({ name: "cache" }),
+      );
+      if (!connection.ok) throw new Error(connection.step.message);
+      await listings.get(connection.client, 30_000);
+      const project = sim.projects.get("p1");
+      const renamed = project?.get("id-cache-3");
+      const taken = project?.get("id-cache-4");
+      if (!renamed || !taken) throw new Error("seed");
+      renamed.name = "kept-3";
+      taken.status = "DELETING";
+
+      await reconciler.reconcile(request(new AbortController().signal, "prod/cache"));
+      const deletes = sim.log.filter((r) => r.method === "DELETE");
+      expect(deletes).toHaveLength(1);
+      expect(JSON.stringify(deletes[0]?.body)).toContain("id-cache-2");
+      expect(JSON.stringify(deletes[0]?.body)).not.toMatch(/id-cache-[134]/);
+      expect(sim.instances("p1").find((i) => i.instance_id === "id-cache-3")?.status).toBe("RUNNING");
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "success", attempts: 1 }),
+      ]);
+    } finally {
+      await pool.closeAll();
+      await sim.stop();
+    }
+  });
+});
