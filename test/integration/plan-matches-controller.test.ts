@@ -90,7 +90,10 @@ async function planOf(paths: string[]): Promise<PlanRow[]> {
       .join("---\n"),
   );
   let out = "";
-  await plan(["-f", file, "-o", "json", "--kubeconfig", kubeconfig, "--allowed-endpoints", "127.0.0.1"], (t) => (out += t));
+  await plan(
+    ["-f", file, "-o", "json", "--kubeconfig", kubeconfig, "--allowed-endpoints", "127.0.0.1"],
+    (t) => (out += t),
+  );
   return JSON.parse(out) as PlanRow[];
 }
 

@@ -38,7 +38,9 @@ async function cli(args: string[]): Promise<{ code: number | null; out: string; 
 
 /** The flags deploy/ passes to the container (`--name=value` or `--name`). */
 function deployFlags(): string[] {
-  const docs = loadAll(readFileSync(join(repoRoot, "deploy", "operator", "manager", "deployment.yaml"), "utf8")) as {
+  const docs = loadAll(
+    readFileSync(join(repoRoot, "deploy", "operator", "manager", "deployment.yaml"), "utf8"),
+  ) as {
     spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
   }[];
   return docs

@@ -32,6 +32,7 @@ function decide(c: Input): RedisStep {
     status: set.status,
     observed: { instances: c.listed },
     fleet: { peersOf: (i) => c.peers?.[i.name] ?? [] },
+    remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
     id: identity({
       name: set.metadata.name,
       ...(c.namespace ? { namespace: c.namespace } : {}),
@@ -316,6 +317,7 @@ describe("decideRedis", () => {
       status: undefined,
       observed: { instances: [instance("cache-1")] },
       fleet: { peersOf: () => [] },
+      remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
       id: identity({ name: "cache" }),
       now: NOW,
     });

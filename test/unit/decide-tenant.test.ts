@@ -33,6 +33,7 @@ function decide(c: Input): TenantStep {
     status: set.status,
     observed: c.observed,
     fleet: { peers: c.peers ?? [] },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
     id: identity({
       ...(c.generation === undefined ? {} : { generation: c.generation }),
       ...(c.annotations ? { annotations: c.annotations } : {}),
@@ -480,6 +481,7 @@ function hashOfWith(c: Input, where: { namespace?: string; name?: string }): str
     status: undefined,
     observed: c.observed,
     fleet: { peers: [] },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
     id: identity(where),
     now: NOW,
   });

@@ -258,11 +258,10 @@ describe("planRedis (property-based)", () => {
           const allowed = new Set(deletable.map((i) => i.id));
           for (const id of next) expect(allowed.has(id)).toBe(true);
           for (const i of plan.toDelete) expect(contested.has(i.id)).toBe(false);
-          // Contested: exactly the owned, not kept instances another set claims too; never to be deleted.
+          // Contested: exactly the owned instances another set claims too, kept ones included (each set
+          // reports the conflict); never to be deleted.
           expect(plan.contested.map((c) => c.instance.id)).toEqual(
-            instances
-              .filter((i) => owned(i) && i.contested && !keep.includes(i.name) && !keep.includes(i.id))
-              .map((i) => i.id),
+            instances.filter((i) => owned(i) && i.contested).map((i) => i.id),
           );
           for (const b of batches(plan.next)) expect(b.length).toBeLessThanOrEqual(BATCH_LIMIT);
           expect(batches(plan.next).length).toBe(Math.ceil(next.length / BATCH_LIMIT));

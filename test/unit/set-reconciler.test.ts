@@ -4,11 +4,11 @@ import { z } from "zod";
 import { conditions, objectMeta } from "../../src/api/common.js";
 import { PAUSED_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
+import { ConnectionClients } from "../../src/connections/client-pool.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
-import { ClientPool } from "../../src/reconcilers/connect.js";
 import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
@@ -20,7 +20,15 @@ import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
-import { identity, operation, redisManifest, redisSet, tenantManifest } from "./sets.js";
+import {
+  identity,
+  inlineResolver,
+  loopbackPolicy,
+  operation,
+  redisManifest,
+  redisSet,
+  tenantManifest,
+} from "./sets.js";
 
 // A small kind: a remote holds items per endpoint; the spec says which items to keep; the rest is removed.
 // The intent records the endpoint and items before the removal, as the real kinds do.
@@ -100,7 +108,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
       const remote = remotes.get(endpoint);
       if (!remote)
         return { ok: false, step: { kind: "Stall", reason: Reason.CredentialsMissing, message: "no" } };
-      return { ok: true, client: remote, credential: `credential-${endpoint}` };
+      return { ok: true, client: remote, credential: `credential-${endpoint}`, endpoint };
     },
     async observe(remote) {
       calls.push(`observe ${remote.endpoint}`);
@@ -518,9 +526,10 @@ const PASSWORD = "root-Pw-3k9";
 function tenantHarness(object: KubeObject) {
   const calls: Calls = [];
   const api = new FakeApi(object, calls);
-  const pool = new ClientPool<ObshellClient>();
+  const pool = new ConnectionClients<ObshellClient>();
   const kind = tenantKind({
-    secrets: { read: async () => ({ ok: true, values: { password: PASSWORD } }) },
+    resolve: inlineResolver({ password: PASSWORD }),
+    endpointPolicy: loopbackPolicy,
     pool,
     timing: { dagPollMs: 50, busyRetryMs: 50 },
   });
@@ -546,7 +555,7 @@ const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === 
 describe("SetReconciler with the tenant kind against the obshell simulator", () => {
   let sims: ObshellSimulator[] = [];
   let gates: ObshellGate[] = [];
-  let pools: ClientPool<ObshellClient>[] = [];
+  let pools: ConnectionClients<ObshellClient>[] = [];
 
   async function obshell(): Promise<{ sim: ObshellSimulator; gate: ObshellGate }> {
     const sim = new ObshellSimulator({ password: PASSWORD, stageMs: 5, keyBits: 512 });
@@ -724,11 +733,12 @@ describe("SetReconciler with the redis kind against the DCS simulator", () => {
       deleteDelayMs: 60_000,
     });
     const url = await sim.start();
-    const pool = new ClientPool<DcsClient>();
+    const pool = new ConnectionClients<DcsClient>();
     const listings = new SharedListings();
     try {
       const kind = redisKind({
-        secrets: { read: async () => ({ ok: true, values: { accessKey: "AK", secretKey: "SK" } }) },
+        resolve: inlineResolver({ accessKey: "AK", secretKey: "SK" }),
+        endpointPolicy: loopbackPolicy,
         pool,
         listings,
       });

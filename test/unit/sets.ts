@@ -12,6 +12,8 @@ import {
   type TenantReplicaSetStatus,
   tenantReplicaSet,
 } from "../../src/api/tenant-replica-set.js";
+import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import { resolveConnection, type SetConnectionSpec } from "../../src/connections/resolve.js";
 import type { DagDetail } from "../../src/providers/obshell/schemas.js";
 import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
 import type { ObservedRedis } from "../../src/reconcilers/redis/plan.js";
@@ -47,7 +49,11 @@ export function tenantManifest(o: TenantSetOptions = {}) {
       ...(o.annotations ? { annotations: o.annotations } : {}),
     },
     spec: {
-      obshell: { endpoint: o.endpoint ?? OBSHELL, credentialsSecretRef: { name: o.secret ?? "obshell" } },
+      obshell: {
+        endpoint: o.endpoint ?? OBSHELL,
+        credentialsSecretRef: { name: o.secret ?? "obshell" },
+        allowInsecureHTTP: true,
+      },
       tenant: o.tenant ?? "orders",
       zones: o.zones ?? ["z1", "z2"],
       policy: o.policy ?? {},
@@ -158,6 +164,7 @@ export function redisManifest(o: RedisSetOptions = {}) {
         endpoint: o.endpoint ?? DCS,
         projectId: o.projectId ?? "p1",
         credentialsSecretRef: { name: "dcs" },
+        allowInsecureHTTP: true,
       },
       selector: o.selector ?? { namePrefix: "cache-" },
       instances: o.instances ?? ["cache-1"],
@@ -175,3 +182,18 @@ export function redisSet(o: RedisSetOptions = {}): RedisInstanceSet {
 export function instance(name: string, o: Partial<ObservedRedis> = {}): ObservedRedis {
   return { id: `id-${name}`, name, status: "RUNNING", tags: {}, busy: false, prepaid: false, ...o };
 }
+
+/** A resolver for inline connections whose Secrets hold `values`, as the operator's would with --allow-inline-connections. */
+export function inlineResolver(values: Record<string, string>) {
+  return (set: SetConnectionSpec) =>
+    resolveConnection(set, {
+      connections: { get: () => undefined },
+      clusterConnections: { get: () => undefined },
+      secrets: { get: () => ({ stringData: values }) },
+      operatorNamespace: "dbfleet-system",
+      allowInlineConnections: true,
+    });
+}
+
+/** The simulators listen on loopback: allowlisted. */
+export const loopbackPolicy = new EndpointPolicy({ allowedEndpoints: "127.0.0.1" });

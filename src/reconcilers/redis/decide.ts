@@ -96,6 +96,15 @@ export function decideRedis(input: Input, timing: RedisTiming = DEFAULT_REDIS_TI
       `waiting for ${plan.waiting.length} instance(s) being deleted or busy${plan.backingOff.length ? `, ${plan.backingOff.length} backing off after a failed delete` : ""}${conflict ? `; ${conflict}` : ""}${human ? `; ${human}` : ""}`,
       poll,
     );
+  // A dry run never deletes, so it never waits for an approval either: it shows the plan.
+  if (spec.policy.dryRun)
+    return {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      message: `dry run: would delete ${names(plan.next)}`,
+      targets: plan.next.map((i) => i.name),
+      event: { type: "Normal", reason: Reason.DryRun, message: `dry run: would delete ${names(plan.next)}` },
+    };
   const request = {
     hash: targetHash({
       kind: "DeleteInstances",
@@ -110,14 +119,6 @@ export function decideRedis(input: Input, timing: RedisTiming = DEFAULT_REDIS_TI
   };
   const gate = approvalGate(plan.approval.required, request, id, "ris", input.status?.usedApprovals);
   if (!gate.run) return gate.step;
-  if (spec.policy.dryRun)
-    return {
-      kind: "DryRun",
-      reason: Reason.DryRun,
-      message: `dry run: would delete ${names(plan.next)}`,
-      targets: plan.next.map((i) => i.name),
-      event: { type: "Normal", reason: Reason.DryRun, message: `dry run: would delete ${names(plan.next)}` },
-    };
   return {
     kind: "DeleteInstances",
     reason: Reason.Deleting,

@@ -24,7 +24,7 @@ import {
   type RedisTiming,
 } from "./decide.js";
 import { observedRedis, observeRedisSet, type RedisObserved } from "./observe.js";
-import { batches, inScope, isKept, type ObservedRedis } from "./plan.js";
+import { batches, inScope, isKept, notDeletableNow, type ObservedRedis } from "./plan.js";
 import { recordRedis } from "./transitions.js";
 
 export type RedisKind = SetKind<
@@ -83,8 +83,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
           if (
             inScope(set.spec.selector, fresh) &&
             !isKept(set.spec, fresh) &&
-            fresh.status !== "DELETING" &&
-            !fresh.busy &&
+            notDeletableNow(fresh) === undefined &&
             (options.peers?.(id, remote, fresh) ?? []).length === 0
           )
             victims.push(fresh);

@@ -54,6 +54,15 @@ export function inScope(
   return true;
 }
 
+/** Why an instance cannot be deleted now, by its own state: undefined when it can. The one rule for the planner and the re-read. */
+export function notDeletableNow(
+  i: Pick<ObservedRedis, "status" | "busy" | "prepaid">,
+): "human" | "wait" | undefined {
+  if (HUMAN_STATES.has(i.status) || i.prepaid) return "human";
+  if (WAIT_STATES.has(i.status) || i.busy) return "wait";
+  return undefined;
+}
+
 /** Whether spec.instances keeps an instance: by name or by id. The one rule for "kept". */
 export function isKept(
   spec: Pick<RedisInstanceSetSpec, "instances">,

@@ -158,7 +158,8 @@ function sameTarget(set: TenantReplicaSet, target: OperationTarget): boolean {
 export function decideTenant(input: Input, timing: TenantTiming = DEFAULT_TENANT_TIMING): TenantStep {
   const op = input.status?.operation;
   if (op && input.observed.kind === "operation") return followOperation(input, op, input.observed, timing);
-  if (input.observed.kind !== "tenant")
+  // An operation in flight is only ever decided from its own observation, never planned over.
+  if (op || input.observed.kind !== "tenant")
     return wait(Reason.ObserveFailed, "observation does not match the status; observing again", 1000);
   return planNext(input, input.observed, timing);
 }
@@ -313,6 +314,19 @@ function planNext(
       `DAG ${busy.id} (${busy.name}) is ${busy.state} on tenant ${tenant}; removing ${plan.zonesToRemove.join(", ")} waits for it`,
       timing.dagPollMs,
     );
+  // A dry run never deletes, so it never waits for an approval either: it shows the plan.
+  if (set.spec.policy.dryRun)
+    return {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      message: `dry run: would remove ${plan.nextOperation.join(", ")} (all to remove: ${plan.zonesToRemove.join(", ")})`,
+      targets: plan.nextOperation,
+      event: {
+        type: "Normal",
+        reason: Reason.DryRun,
+        message: `dry run: would remove ${plan.nextOperation.join(", ")}`,
+      },
+    };
   const request = {
     hash: targetHash({
       kind: "RemoveZones",
@@ -327,18 +341,6 @@ function planNext(
   };
   const gate = approvalGate(plan.approval.required, request, id, "trs", input.status?.usedApprovals);
   if (!gate.run) return gate.step;
-  if (set.spec.policy.dryRun)
-    return {
-      kind: "DryRun",
-      reason: Reason.DryRun,
-      message: `dry run: would remove ${plan.nextOperation.join(", ")} (all to remove: ${plan.zonesToRemove.join(", ")})`,
-      targets: plan.nextOperation,
-      event: {
-        type: "Normal",
-        reason: Reason.DryRun,
-        message: `dry run: would remove ${plan.nextOperation.join(", ")}`,
-      },
-    };
   return {
     kind: "RemoveZones",
     reason: Reason.RemovingZones,
