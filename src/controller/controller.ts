@@ -15,8 +15,14 @@ export interface Reconciler {
   reconcile(key: string, signal: AbortSignal, log: Logger): Promise<ReconcileResult | undefined>;
 }
 
+/** controller-runtime's result labels: error (thrown), requeue_after (> 0), requeue (0), success (none). */
+export type ReconcileResultLabel = "success" | "error" | "requeue" | "requeue_after";
+
 export interface ReconcileObserver {
-  onReconcile?(controller: string, result: "success" | "requeue" | "error", durationMs: number): void;
+  onStart?(controller: string, workers: number): void;
+  /** A worker took (+1) or finished (-1) a key. */
+  onActive?(controller: string, delta: 1 | -1): void;
+  onReconcile?(controller: string, result: ReconcileResultLabel, durationMs: number): void;
 }
 
 export interface ControllerOptions {
@@ -46,6 +52,7 @@ export class Controller {
   start(): void {
     if (this.workers.length > 0) return;
     const n = Math.max(1, this.options.workers ?? 1);
+    this.options.observer?.onStart?.(this.options.name, n);
     for (let i = 0; i < n; i++) this.workers.push(this.work());
   }
 
@@ -69,6 +76,7 @@ export class Controller {
       const key = await queue.get();
       if (key === undefined) return;
       this.inFlight.add(key);
+      this.options.observer?.onActive?.(name, 1);
       const started = performance.now();
       try {
         const slash = key.indexOf("/");
@@ -83,7 +91,7 @@ export class Controller {
         if (requeue !== undefined && requeue >= 0) queue.addAfter(key, requeue);
         this.options.observer?.onReconcile?.(
           name,
-          requeue !== undefined ? "requeue" : "success",
+          requeue === undefined ? "success" : requeue > 0 ? "requeue_after" : "requeue",
           performance.now() - started,
         );
       } catch (error) {
@@ -91,6 +99,7 @@ export class Controller {
         this.options.observer?.onReconcile?.(name, "error", performance.now() - started);
         logger.error({ err: error, controller: name, key, retryInMs: delay }, "reconcile failed");
       } finally {
+        this.options.observer?.onActive?.(name, -1);
         this.inFlight.delete(key);
         queue.done(key);
       }
