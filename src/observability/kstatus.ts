@@ -17,7 +17,7 @@ interface Condition {
 
 export interface Assessable {
   kind?: unknown;
-  metadata?: { generation?: unknown; deletionTimestamp?: unknown };
+  metadata?: { generation?: unknown; deletionTimestamp?: unknown; [key: string]: unknown };
   status?: { observedGeneration?: unknown; conditions?: unknown };
 }
 
