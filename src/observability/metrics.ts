@@ -40,6 +40,11 @@ const DESTRUCTIVE_OPERATIONS: [SetKind, DestructiveOperation[]][] = [
   ["TenantReplicaSet", ["remove_replicas", "retry_dag", "rollback_dag"]],
   ["RedisInstanceSet", ["delete_instances"]],
 ];
+const DEFAULT_METRICS_MISNAMED = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 const DESTRUCTIVE_OUTCOMES: readonly DestructiveOutcome[] = ["succeeded", "failed", "partial"];
 
 // The condition types and statuses of the per-set gauge (as Flux's gotk_reconcile_condition).
@@ -302,7 +307,12 @@ export class OperatorMetrics {
         for (const outcome of DESTRUCTIVE_OUTCOMES)
           this.destructiveResults.inc({ kind, operation, outcome }, 0);
       }
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters fail `promtool check metrics`; each is the sum of its per-type gauge
+      // (nodejs_active_handles{type} ...), which stays.
+      for (const name of DEFAULT_METRICS_MISNAMED) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** The work queue hooks of controller `name` (src/controller/work-queue.ts QueueObserver). */
