@@ -78,7 +78,8 @@ describe("/metrics of a running operator", () => {
       await raw.apply(trs(ns, "metrics-probe"));
       await eventually(
         "a tenantreplicaset reconcile counted",
-        async () => total(await scrape(), "controller_runtime_reconcile_total", { controller: "tenantreplicaset" }) > 0,
+        async () =>
+          total(await scrape(), "controller_runtime_reconcile_total", { controller: "tenantreplicaset" }) > 0,
       );
       const text = await scrape();
 
@@ -87,14 +88,22 @@ describe("/metrics of a running operator", () => {
       expect(lint.code).toBe(0);
 
       const apiHost = new URL(server).host;
-      expect(total(text, "rest_client_requests_total", { code: "200", method: "GET", host: apiHost })).toBeGreaterThan(0);
-      expect(total(text, "rest_client_request_duration_seconds_count", { verb: "PUT", host: apiHost })).toBeGreaterThan(
-        0,
-      ); // lease renewals
-      expect(total(text, "controller_runtime_max_concurrent_reconciles", { controller: "tenantreplicaset" })).toBe(4);
+      expect(
+        total(text, "rest_client_requests_total", { code: "200", method: "GET", host: apiHost }),
+      ).toBeGreaterThan(0);
+      expect(
+        total(text, "rest_client_request_duration_seconds_count", { verb: "PUT", host: apiHost }),
+      ).toBeGreaterThan(0); // lease renewals
+      expect(
+        total(text, "controller_runtime_max_concurrent_reconciles", { controller: "tenantreplicaset" }),
+      ).toBe(4);
       expect(total(text, "workqueue_adds_total", { name: "tenantreplicaset" })).toBeGreaterThan(0);
-      expect(total(text, "workqueue_queue_duration_seconds_count", { name: "tenantreplicaset" })).toBeGreaterThan(0);
-      expect(total(text, "workqueue_work_duration_seconds_count", { name: "tenantreplicaset" })).toBeGreaterThan(0);
+      expect(
+        total(text, "workqueue_queue_duration_seconds_count", { name: "tenantreplicaset" }),
+      ).toBeGreaterThan(0);
+      expect(
+        total(text, "workqueue_work_duration_seconds_count", { name: "tenantreplicaset" }),
+      ).toBeGreaterThan(0);
       expect(text).toMatch(/dbfleet_build_info\{version="[^"]+"\} 1/);
 
       // Every metric family the dashboard and the alerts select is declared by the live process.
