@@ -138,6 +138,12 @@ const ruleCases: [string, Assessable, string, string | undefined][] = [
     "LatestGenerationNotObserved",
   ],
   [
+    "a CRD default status.observedGeneration: 0 makes a set not yet seen InProgress, not Current",
+    cr({ generation: 1 }, { observedGeneration: 0 }),
+    "InProgress",
+    "LatestGenerationNotObserved",
+  ],
+  [
     "no observedGeneration: the generation check is skipped",
     cr({}, { conditions: [c("Ready", "True")] }),
     "Current",
