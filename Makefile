@@ -57,11 +57,16 @@ demo: node_modules envtest-bin ## local Kubernetes + simulators + examples, unti
 
 # --- kind, for users with Docker (not run in CI: no Docker engine there) ---
 KIND_CLUSTER ?= dbfleet
-IMAGE ?= dbfleet-operator:dev
+# One version: package.json's. It tags the image, labels it, is what --version prints and what
+# deploy/ names (a test keeps deploy/ equal to it).
+VERSION = $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE ?= $(shell git config --get remote.origin.url 2>/dev/null)
+IMAGE ?= dbfleet-operator:$(VERSION)
 
 .PHONY: image
-image: ## build the operator image
-	docker build -t $(IMAGE) .
+image: ## build the operator image, tagged with package.json's version, OCI labels from git
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg SOURCE=$(SOURCE) -t $(IMAGE) .
 
 .PHONY: kind-up
 kind-up: ## create a kind cluster

@@ -408,7 +408,7 @@ if (want("memory")) {
       "--metrics-host=127.0.0.1",
       "--log-level=info",
     ],
-    // The same Node options as deploy/deployment.yaml, so the figure is the one a cluster sees.
+    // The same Node options as deploy/operator/manager/deployment.yaml, so the figure is the one a cluster sees.
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() } },
   );
   let url = "";

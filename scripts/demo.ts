@@ -77,7 +77,7 @@ try {
     });
   }
 
-  // The operator, under the least-privileged identity bound to deploy/rbac.yaml.
+  // The operator, under the least-privileged identity bound to deploy/cluster/rbac.yaml.
   await bindOperatorIdentity(raw, plane.operator.user);
   const metrics = new OperatorMetrics();
   operator = createOperator({

@@ -80,6 +80,17 @@ export const pendingApproval = z
   })
   .describe("The plan that needs approval before it runs.");
 
+/** Approvals already acted on: an approval runs its plan once; the same plan later needs a new annotation. */
+export const usedApprovals = z
+  .array(
+    z.object({
+      hash: z.string().describe("The approved plan's hash."),
+      usedAt: z.iso.datetime({ offset: true }).describe("When the plan it approved was started."),
+    }),
+  )
+  .max(20)
+  .describe("Approval hashes already used (newest first, at most 20).");
+
 /** What every reconciled object's metadata carries that the controller reads. */
 export const objectMeta = z.looseObject({
   name: objectName.describe("Object name."),
@@ -93,3 +104,8 @@ export const objectMeta = z.looseObject({
   deletionTimestamp: z.string().optional(),
   creationTimestamp: z.string().optional(),
 });
+
+/** Seconds-precision RFC 3339, as Kubernetes writes times (metav1.Time). */
+export function rfc3339(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -9,8 +9,9 @@ export function renderCrdFiles(): Record<string, string> {
   for (const [file, crd] of Object.entries(allCrds())) {
     files[file] = HEADER + dump(crd, { lineWidth: -1, noRefs: true });
   }
-  // So deploy/ can list ../crds as a kustomize resource.
-  files["kustomization.yaml"] =
+  // So deploy/ can list ../crds as a kustomize resource. Kustomize also reads a file named
+  // `Kustomization`; `kubectl apply -f crds/` reads only .yaml/.yml/.json, so it skips this one.
+  files.Kustomization =
     HEADER +
     dump({
       apiVersion: "kustomize.config.k8s.io/v1beta1",

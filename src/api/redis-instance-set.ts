@@ -8,6 +8,7 @@ import {
   pendingApproval,
   secretKey,
   setOf,
+  usedApprovals,
 } from "./common.js";
 import { API_VERSION } from "./group.js";
 
@@ -149,6 +150,7 @@ export const redisInstanceSetStatus = z
       .optional()
       .describe("The last batch delete and what DCS answered."),
     pendingApproval: pendingApproval.optional(),
+    usedApprovals: usedApprovals.optional(),
     missing: z
       .array(z.string())
       .optional()

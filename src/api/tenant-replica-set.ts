@@ -8,6 +8,7 @@ import {
   pendingApproval,
   secretKey,
   setOf,
+  usedApprovals,
 } from "./common.js";
 import { API_VERSION } from "./group.js";
 
@@ -130,6 +131,16 @@ export const tenantOperation = z
       .describe("Generic id of the DAG obshell answered with; unset until it answered."),
     retries: z.int().min(0).default(0).describe("RETRYs issued on the DAG."),
     generation: z.int().min(0).optional().describe("metadata.generation the operation was planned for."),
+    endpoint: z
+      .string()
+      .optional()
+      .describe("obshell endpoint the operation runs on; it is followed there whatever the spec says now."),
+    tenant: z.string().optional().describe("Tenant the operation runs on."),
+    credentialsSecretName: z
+      .string()
+      .optional()
+      .describe("Secret (in the set's namespace) the operation was started with."),
+    credentialsSecretKey: z.string().optional().describe("Key of the password inside that Secret."),
   })
   .describe("The destructive operation in flight: written before the remote call.");
 
@@ -151,6 +162,7 @@ export const tenantReplicaSetStatus = z
     operation: tenantOperation.optional(),
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
+    usedApprovals: usedApprovals.optional(),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 
@@ -166,3 +178,4 @@ export type TenantReplicaSetSpec = z.infer<typeof tenantReplicaSetSpec>;
 export type TenantReplicaSetStatus = z.infer<typeof tenantReplicaSetStatus>;
 export type TenantReplicaSet = z.infer<typeof tenantReplicaSet>;
 export type DagStatus = z.infer<typeof dagStatus>;
+export type TenantOperation = z.infer<typeof tenantOperation>;

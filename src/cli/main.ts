@@ -3,6 +3,7 @@
 import { UsageError } from "./flags.js";
 import { plan } from "./plan.js";
 import { run } from "./run.js";
+import { operatorVersion } from "./version.js";
 
 const USAGE = `usage:
   dbfleet-operator run  [--namespace NS]... [--label-selector SEL] [--leader-elect=true|false] [--lease-name N]
@@ -14,6 +15,7 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "run") process.exitCode = await run(rest);
   else if (command === "plan") process.exitCode = await plan(rest);
+  else if (command === "--version" || command === "version") console.log(operatorVersion());
   else {
     console.error(USAGE);
     process.exitCode = command === "help" || command === "--help" ? 0 : 64;

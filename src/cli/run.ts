@@ -28,6 +28,16 @@ const runFlags = z.object({
   workers: z.coerce.number().int().min(1).max(64).default(4),
   "metrics-port": z.coerce.number().int().min(0).max(65535).default(8080),
   "metrics-host": z.string().default("0.0.0.0"),
+  // controller-runtime's flag: probes on their own port; without it they share the metrics port.
+  "health-probe-bind-address": z
+    .string()
+    .regex(/^[^:]*:\d{1,5}$/, { message: "must be HOST:PORT or :PORT" })
+    .transform((address) => {
+      const colon = address.lastIndexOf(":");
+      return { host: address.slice(0, colon) || "0.0.0.0", port: Number(address.slice(colon + 1)) };
+    })
+    .refine((a) => a.port <= 65535, { message: "port must be at most 65535" })
+    .optional(),
   "log-level": z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   "shutdown-timeout": duration.default("30s"),
   identity: z.string().optional(),
@@ -47,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     workers: { type: "string" },
     "metrics-port": { type: "string" },
     "metrics-host": { type: "string" },
+    "health-probe-bind-address": { type: "string" },
     "log-level": { type: "string" },
     "shutdown-timeout": { type: "string" },
     identity: { type: "string" },
@@ -88,19 +99,26 @@ export async function run(argv: string[]): Promise<number> {
       void shutdown();
     },
   });
+  const ready = () => operator.manager.ready;
+  const probeAddress = flags["health-probe-bind-address"];
   const health = await startHealthServer({
     port: flags["metrics-port"],
     host: flags["metrics-host"],
-    ready: () => operator.manager.ready,
     registry: metrics.registry,
+    ...(probeAddress ? {} : { ready }),
   });
-  logger.info({ namespaces, lease: leaseName, metrics: health.url }, "dbfleet-operator started");
+  const probes = probeAddress ? await startHealthServer({ ...probeAddress, ready }) : health;
+  logger.info(
+    { namespaces, lease: leaseName, metrics: health.url, probes: probes.url },
+    "dbfleet-operator started",
+  );
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       logger.info("shutting down");
       await operator.stop(durationMs(flags["shutdown-timeout"]));
       await health.close();
+      if (probes !== health) await probes.close();
     })();
     return stopping;
   };

@@ -1,5 +1,5 @@
-// kstatus conditions (DESIGN.md "Status conventions"), set in one place.
-import type { Condition, ConditionType } from "../api/common.js";
+// kstatus conditions (docs/architecture.md "Status"), set in one place.
+import { type Condition, type ConditionType, rfc3339 } from "../api/common.js";
 
 export interface ConditionInput {
   type: ConditionType;
@@ -31,9 +31,7 @@ export function setCondition(
     reason: input.reason,
     message: input.message,
     lastTransitionTime:
-      previous && previous.status === input.status
-        ? previous.lastTransitionTime
-        : now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now),
     ...(generation === undefined ? {} : { observedGeneration: generation }),
   };
   if (index >= 0) list[index] = next;

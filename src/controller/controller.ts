@@ -3,20 +3,25 @@ import type { Logger } from "pino";
 import type { WorkQueue } from "./work-queue.js";
 
 export interface ReconcileResult {
-  /** Reconcile again after this long even if nothing changes (polling a remote task). */
+  /** Reconcile again after this long even if nothing changes (polling a remote task); > 0 or absent. */
   requeueAfterMs?: number;
 }
 
-export interface Reconciler {
-  /**
-   * Reads the object from the cache by `key`; throwing means "try again with backoff". `log` is a
-   * child logger bound to the controller, namespace and name of this reconcile.
-   */
-  reconcile(key: string, signal: AbortSignal, log: Logger): Promise<ReconcileResult | undefined>;
+/** One reconcile: the object's key, the cancellation (leadership lost, shutdown) and its logger. */
+export interface ReconcileRequest {
+  key: string;
+  signal: AbortSignal;
+  /** Bound to the controller, the object and this reconcile. */
+  log: Logger;
 }
 
-/** controller-runtime's result labels: error (thrown), requeue_after (> 0), requeue (0), success (none). */
-export type ReconcileResultLabel = "success" | "error" | "requeue" | "requeue_after";
+export interface Reconciler {
+  /** Reads the object from the cache by `key`; throwing means "try again with the queue's backoff". */
+  reconcile(req: ReconcileRequest): Promise<ReconcileResult>;
+}
+
+/** controller-runtime's result labels: error (thrown), requeue_after (> 0), success (none); no Requeue here. */
+export type ReconcileResultLabel = "success" | "error" | "requeue_after";
 
 export interface ReconcileObserver {
   onStart?(controller: string, workers: number): void;
@@ -85,13 +90,13 @@ export class Controller {
           namespace: slash < 0 ? undefined : key.slice(0, slash),
           name: slash < 0 ? key : key.slice(slash + 1),
         });
-        const result = await reconciler.reconcile(key, this.abort.signal, log);
+        const result = await reconciler.reconcile({ key, signal: this.abort.signal, log });
         queue.forget(key);
-        const requeue = result?.requeueAfterMs;
-        if (requeue !== undefined && requeue >= 0) queue.addAfter(key, requeue);
+        const requeue = result.requeueAfterMs;
+        if (requeue !== undefined && requeue > 0) queue.addAfter(key, requeue);
         this.options.observer?.onReconcile?.(
           name,
-          requeue === undefined ? "success" : requeue > 0 ? "requeue_after" : "requeue",
+          requeue !== undefined && requeue > 0 ? "requeue_after" : "success",
           performance.now() - started,
         );
       } catch (error) {

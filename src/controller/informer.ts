@@ -1,4 +1,4 @@
-// List-then-watch with the resilience client-node's informer lacks (DESIGN.md "Known weak spots"):
+// List-then-watch with the resilience client-node's informer lacks (docs/architecture.md "Kubernetes access"):
 // "synced" only after a successful list; relist on 410 Gone with the differences emitted; reconnect
 // with backoff on any drop; an inactivity timeout that restarts a watch that went silent; periodic resync.
 import { createInterface } from "node:readline";

@@ -83,6 +83,10 @@ export interface ControllerSpec<T extends KubeObject> {
   /** Secrets (names in the object's namespace) the object uses: a change to one requeues it. */
   secretsOf?: (object: T) => string[];
   reconciler: (ctx: ReconcileContext<T>) => Reconciler;
+  /** The work queue's per-key backoff for failed reconciles (default 5 ms doubling to 1000 s). */
+  rateLimit?: { baseDelayMs: number; maxDelayMs: number };
+  /** Called when an object leaves the cache (to release what it held). */
+  onGone?: (key: string) => void;
 }
 
 export interface ReconcileContext<T extends KubeObject> {
@@ -175,7 +179,10 @@ export class Manager {
 
   addController<T extends KubeObject>(spec: ControllerSpec<T>): NamespacedInformers<T> {
     const cache = this.informersFor<T>(spec.type);
-    const queue = new WorkQueue({ observer: this.options.metrics.queueObserver(spec.name) });
+    const queue = new WorkQueue({
+      observer: this.options.metrics.queueObserver(spec.name),
+      ...spec.rateLimit,
+    });
     this.options.metrics.observeUnfinishedWork(spec.name, queue);
     if (spec.secretsOf) {
       const secretsOf = spec.secretsOf;
@@ -188,6 +195,7 @@ export class Manager {
       });
     }
     cache.on((event) => {
+      if (event.type === "deleted") spec.onGone?.(event.key);
       if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
       queue.add(event.key);
     });

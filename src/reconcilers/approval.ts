@@ -23,3 +23,28 @@ export function needsApproval(
   if (threshold !== undefined) return removing > threshold;
   return removing > owned / 2 || removing > perOperation;
 }
+
+/** What an approval is bound to: the set, where it acts, and exactly what it removes. */
+export interface ApprovalTarget {
+  kind: "RemoveZones" | "DeleteInstances";
+  namespace: string;
+  name: string;
+  endpoint: string;
+  /** The tenant, or the DCS project. */
+  scope: string;
+  /** Zones, or instance ids. */
+  targets: readonly string[];
+}
+
+/** Stable hash over every part of the target: an approval never runs a plan it was not given for. */
+export function targetHash(target: ApprovalTarget): string {
+  const canonical = JSON.stringify([
+    target.kind,
+    target.namespace,
+    target.name,
+    target.endpoint,
+    target.scope,
+    [...target.targets].sort(),
+  ]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}

@@ -1,5 +1,5 @@
-// One paged DCS listing per project and interval, shared by every RedisInstanceSet that points at
-// the same endpoint, project and credentials (DCS: "share one listing among every set").
+// One paged DCS listing per client (namespace, endpoint, project, credentials) and interval, shared by
+// every RedisInstanceSet using that client (DCS: "share one listing among every set").
 import type { DcsClient, Listing } from "../providers/dcs/client.js";
 
 interface Entry {
@@ -9,15 +9,15 @@ interface Entry {
 }
 
 export class SharedListings {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new WeakMap<DcsClient, Entry>();
   listCalls = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** A listing no older than `maxAgeMs`; concurrent callers share one request. */
-  async get(key: string, client: DcsClient, maxAgeMs: number): Promise<Listing> {
-    const entry = this.entries.get(key) ?? { at: 0 };
-    this.entries.set(key, entry);
+  async get(client: DcsClient, maxAgeMs: number): Promise<Listing> {
+    const entry = this.entries.get(client) ?? { at: 0 };
+    this.entries.set(client, entry);
     if (entry.listing && this.now() - entry.at < maxAgeMs) return entry.listing;
     if (entry.inFlight) return entry.inFlight;
     const started = this.now();
@@ -34,7 +34,7 @@ export class SharedListings {
   }
 
   /** After a delete, the next reader lists again. */
-  invalidate(key: string): void {
-    this.entries.delete(key);
+  invalidate(client: DcsClient): void {
+    this.entries.delete(client);
   }
 }

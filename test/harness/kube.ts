@@ -51,9 +51,9 @@ export function customObjects(kc: KubeConfig): CustomObjectsApi {
   return kc.makeApiClient(CustomObjectsApi);
 }
 
-/** Applies deploy/rbac.yaml and binds its ClusterRole to the harness's non-admin operator identity. */
+/** Applies deploy/cluster/rbac.yaml and binds its ClusterRole to the harness's non-admin operator identity. */
 export async function bindOperatorIdentity(raw: RawApi, user: string): Promise<void> {
-  const docs = loadAll(readFileSync(join(repoRoot, "deploy", "rbac.yaml"), "utf8")) as RawObject[];
+  const docs = loadAll(readFileSync(join(repoRoot, "deploy", "cluster", "rbac.yaml"), "utf8")) as RawObject[];
   for (const doc of docs) if (doc.kind === "ClusterRole") await raw.apply(doc);
   await raw.apply({
     apiVersion: "rbac.authorization.k8s.io/v1",

@@ -1,26 +1,70 @@
-// deploy/ on the real API server: every object is accepted, and the ServiceAccount it binds can do
-// what the operator needs and nothing more.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadAll } from "js-yaml";
+// deploy/ on the real API server through the real kubectl: both ways users install the CRDs
+// (`kubectl apply -f crds/`, `kubectl apply -k deploy/`), the hardened objects, the priority-class
+// option; and the ServiceAccount it binds can do what the operator needs and nothing more.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import {
+  forServer,
+  type KubectlResult,
+  kubectl,
+  kubectlOk,
+  kustomize,
+  repoRoot,
+  serviceAccountToken,
+  toYaml,
+} from "../harness/kubectl.js";
 import { RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
 
-const root = join(import.meta.dirname, "..", "..");
+const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
 let sa: RawApi;
 let other = "";
+let crdsApply: KubectlResult;
+let deployApply: KubectlResult;
+let rendered: RawObject[] = [];
 
-function deployDocuments(): RawObject[] {
-  const kustomization = loadAll(readFileSync(join(root, "deploy", "kustomization.yaml"), "utf8"))[0] as {
-    resources: string[];
+type Container = {
+  image: string;
+  args: string[];
+  ports: { name: string; containerPort: number }[];
+  securityContext: Record<string, unknown>;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+};
+type PodTemplate = {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    containers: Container[];
+    priorityClassName?: string;
+    topologySpreadConstraints?: {
+      maxSkew: number;
+      topologyKey: string;
+      labelSelector: { matchLabels: Record<string, string> };
+    }[];
   };
-  return kustomization.resources
-    .filter((r) => r.endsWith(".yaml"))
-    .flatMap((r) => loadAll(readFileSync(join(root, "deploy", r), "utf8")) as RawObject[]);
+};
+type Deployment = RawObject & {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate };
+};
+type NetworkPolicyPort = { port: number | string; protocol: string };
+
+async function get<T>(kind: string, name: string): Promise<T> {
+  return JSON.parse(
+    await kubectlOk(["-n", "dbfleet-system", "get", kind, name, "-o", "json"], { kubeconfig }),
+  ) as T;
 }
+
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** kubectl's stderr without its warnings (kubectl warns when it adopts an object the harness created). */
+const errorsIn = (stderr: string) =>
+  stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("Warning: "));
 
 async function status(call: Promise<unknown>): Promise<number> {
   return call.then(
@@ -30,55 +74,200 @@ async function status(call: Promise<unknown>): Promise<number> {
 }
 
 beforeAll(async () => {
-  for (const doc of deployDocuments()) await raw.apply(doc);
-  other = await createTestNamespace(kubeConfigFor(inject("kubeconfig")), "deploy");
+  crdsApply = await kubectl(["apply", "-f", "crds/"], { kubeconfig });
+  rendered = await kustomize("deploy");
+  const served = await forServer(kubeconfig, rendered);
+  // Literally `kubectl apply -k deploy/` where the server serves every apiVersion deploy/ uses.
+  deployApply =
+    served === rendered
+      ? await kubectl(["apply", "-k", "deploy/"], { kubeconfig })
+      : await kubectl(["apply", "-f", "-"], { kubeconfig, stdin: toYaml(served) });
+  other = await createTestNamespace(kubeConfigFor(kubeconfig), "deploy");
   await raw.apply({
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: "creds", namespace: other },
     stringData: { password: "x" },
   });
-  // A token for the ServiceAccount, as the kubelet would mount it.
-  const token = await raw.call<{ status: { token: string } }>(
-    "POST",
-    "/api/v1/namespaces/dbfleet-system/serviceaccounts/dbfleet-operator/token",
-    { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
-  );
-  sa = new RawApi(server, caPem, token.status.token);
-});
+  sa = new RawApi(server, caPem, await serviceAccountToken(raw, "dbfleet-system", "dbfleet-operator"));
+}, 120_000);
 afterAll(async () => {
   await raw.close();
   await sa?.close();
 });
 
+describe("installing the CRDs", () => {
+  it("kubectl apply -f crds/ applies both CRDs and nothing else", () => {
+    expect(errorsIn(crdsApply.stderr)).toEqual([]);
+    expect(crdsApply.code).toBe(0);
+    expect(crdsApply.stdout.trim().split("\n").sort()).toEqual([
+      expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/redisinstancesets.dbfleet.io /),
+      expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/tenantreplicasets.dbfleet.io /),
+    ]);
+  });
+
+  it("kubectl apply -k deploy/ applies the CRDs, the namespace, RBAC and the operator", () => {
+    expect(errorsIn(deployApply.stderr)).toEqual([]);
+    expect(deployApply.code).toBe(0);
+    const kinds = rendered.map((d) => d.kind).sort();
+    expect(kinds).toEqual(
+      [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "CustomResourceDefinition",
+        "Deployment",
+        "Namespace",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "ServiceAccount",
+      ].sort(),
+    );
+    // Every rendered object reported by kubectl as created, configured or unchanged.
+    expect(deployApply.stdout.trim().split("\n")).toHaveLength(rendered.length);
+  });
+});
+
 describe("deploy/", () => {
-  it("is accepted by the API server, with a restricted pod and probes on /healthz and /readyz", async () => {
-    const deployment = await raw.call<{
-      spec: {
-        replicas: number;
-        template: {
-          spec: {
-            containers: {
-              securityContext: Record<string, unknown>;
-              livenessProbe: { httpGet: { path: string } };
-              readinessProbe: { httpGet: { path: string } };
-            }[];
-          };
-        };
-      };
-    }>("GET", "/apis/apps/v1/namespaces/dbfleet-system/deployments/dbfleet-operator");
+  it("runs two restricted replicas spread over nodes, probes on their own port apart from metrics", async () => {
+    const deployment = await get<Deployment>("deployment", "dbfleet-operator");
     expect(deployment.spec.replicas).toBe(2);
-    const container = deployment.spec.template.spec.containers[0];
+    const pod = deployment.spec.template;
+    const container = pod.spec.containers[0];
     expect(container?.securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(container?.livenessProbe.httpGet.path).toBe("/healthz");
-    expect(container?.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container?.ports).toEqual([
+      { name: "metrics", containerPort: 8080, protocol: "TCP" },
+      { name: "probes", containerPort: 8081, protocol: "TCP" },
+    ]);
+    expect(container?.args).toEqual(
+      expect.arrayContaining(["--metrics-port=8080", "--health-probe-bind-address=:8081"]),
+    );
+    expect(container?.livenessProbe.httpGet).toMatchObject({ path: "/healthz", port: "probes" });
+    expect(container?.readinessProbe.httpGet).toMatchObject({ path: "/readyz", port: "probes" });
+    const spread = pod.spec.topologySpreadConstraints?.[0];
+    expect(spread?.topologyKey).toBe("kubernetes.io/hostname");
+    expect(spread?.maxSkew).toBe(1);
+    expect(selects(spread?.labelSelector.matchLabels ?? {}, pod.metadata.labels)).toBe(true);
   });
 
-  it("lets the operator's ServiceAccount do its job", async () => {
+  it("tags the image with package.json's version", () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      version: string;
+    };
+    const deployment = rendered.find((d) => d.kind === "Deployment") as Deployment;
+    expect(deployment.spec.template.spec.containers[0]?.image).toBe(`dbfleet-operator:${version}`);
+  });
+
+  it("keeps one replica up through voluntary disruptions (PodDisruptionBudget)", async () => {
+    const deployment = await get<Deployment>("deployment", "dbfleet-operator");
+    const pdb = await get<{
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    }>("poddisruptionbudget", "dbfleet-operator");
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(selects(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it("lets in only the metrics and probe ports and out only DNS and the API server (NetworkPolicy)", async () => {
+    const deployment = await get<Deployment>("deployment", "dbfleet-operator");
+    const policy = await get<{
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        policyTypes: string[];
+        ingress: { from?: unknown; ports: NetworkPolicyPort[] }[];
+        egress: { to?: unknown; ports: NetworkPolicyPort[] }[];
+      };
+    }>("networkpolicy", "dbfleet-operator");
+    expect(selects(policy.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
+    expect(policy.spec.policyTypes.sort()).toEqual(["Egress", "Ingress"]);
+    const ports = (rules: { ports: NetworkPolicyPort[] }[]) =>
+      rules.flatMap((r) => r.ports.map((p) => `${p.protocol}/${p.port}`)).sort();
+    const containerPorts = deployment.spec.template.spec.containers[0]?.ports.map(
+      (p) => `TCP/${p.containerPort}`,
+    );
+    expect(ports(policy.spec.ingress)).toEqual(containerPorts?.sort());
+    expect(ports(policy.spec.egress)).toEqual(["TCP/443", "TCP/53", "TCP/6443", "UDP/53"]);
+  });
+
+  it("exposes metrics of every operator pod on the metrics port (Service)", async () => {
+    const deployment = await get<Deployment>("deployment", "dbfleet-operator");
+    const service = await get<{
+      spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] };
+    }>("service", "dbfleet-operator-metrics");
+    expect(selects(service.spec.selector, deployment.spec.template.metadata.labels)).toBe(true);
+    expect(service.spec.ports).toMatchObject([{ name: "metrics", targetPort: "metrics" }]);
+  });
+
+  it("components/priority-class gives the operator a PriorityClass the API server resolves", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dbfleet-kustomize-"));
+    try {
+      writeFileSync(
+        join(dir, "kustomization.yaml"),
+        dump({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          // Kustomize takes relative paths only.
+          resources: [relative(dir, join(repoRoot, "deploy"))],
+          components: [relative(dir, join(repoRoot, "deploy", "components", "priority-class"))],
+        }),
+      );
+      const docs = await kustomize(dir);
+      const priorityClass = docs.find((d) => d.kind === "PriorityClass");
+      const deployment = docs.find((d) => d.kind === "Deployment") as Deployment;
+      expect(priorityClass?.metadata.name).toBe("dbfleet-operator");
+      expect(deployment.spec.template.spec.priorityClassName).toBe("dbfleet-operator");
+      await kubectlOk(["apply", "-f", "-"], {
+        kubeconfig,
+        stdin: toYaml(priorityClass ? [priorityClass] : []),
+      });
+      // A pod from the template, as the ReplicaSet would create it (dry run: envtest has no scheduler):
+      // the Priority admission plugin resolves the class to its value, or refuses an unknown one.
+      const pod = (priorityClassName: string) => ({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "priority-probe", namespace: "dbfleet-system" },
+        spec: { ...deployment.spec.template.spec, priorityClassName, automountServiceAccountToken: false },
+      });
+      const admitted = JSON.parse(
+        await kubectlOk(["create", "--dry-run=server", "-o", "json", "-f", "-"], {
+          kubeconfig,
+          stdin: JSON.stringify(pod("dbfleet-operator")),
+        }),
+      ) as { spec: { priority: number } };
+      expect(admitted.spec.priority).toBe((priorityClass as RawObject & { value: number }).value);
+      const refused = await kubectl(["create", "--dry-run=server", "-f", "-"], {
+        kubeconfig,
+        stdin: JSON.stringify(pod("no-such-class")),
+      });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("no-such-class");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("overlays/namespaced grants in each watched namespace exactly the ClusterRole's rules", async () => {
+    const clusterRole = rendered.find((d) => d.kind === "ClusterRole") as RawObject & { rules: unknown[] };
+    const namespaced = await kustomize("deploy/overlays/namespaced");
+    const roles = namespaced.filter(
+      (d) => d.kind === "Role" && d.metadata.name === "dbfleet-operator",
+    ) as (RawObject & { rules: unknown[] })[];
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role.rules).toEqual(clusterRole.rules);
+    expect(
+      namespaced.filter((d) => d.kind.startsWith("Cluster") || d.kind === "CustomResourceDefinition"),
+    ).toEqual([]);
+  });
+});
+
+describe("the ServiceAccount deploy/ binds", () => {
+  it("lets the operator do its job", async () => {
     expect(await status(sa.call("GET", "/apis/dbfleet.io/v1alpha1/tenantreplicasets"))).toBe(200);
     expect(await status(sa.call("GET", "/apis/dbfleet.io/v1alpha1/redisinstancesets?watch=0"))).toBe(200);
     expect(await status(sa.call("GET", `/api/v1/namespaces/${other}/secrets/creds`))).toBe(200);
@@ -99,7 +288,7 @@ describe("deploy/", () => {
         sa.call("POST", "/apis/coordination.k8s.io/v1/namespaces/dbfleet-system/leases", {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
-          metadata: { name: "rbac-probe" },
+          metadata: { name: `rbac-probe-${other}` },
           spec: { holderIdentity: "probe" },
         }),
       ),

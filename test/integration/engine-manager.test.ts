@@ -76,14 +76,14 @@ describe("the engine on a real API server", () => {
       type: TRS_TYPE,
       workers: 4,
       reconciler: (ctx) => ({
-        async reconcile(key) {
+        async reconcile({ key }) {
           running++;
           if (running > 1) overlap++;
           const zones = ctx.cache.get(key)?.spec.zones ?? [];
           await new Promise((r) => setTimeout(r, 25));
           seen.push(zones[0] ?? "");
           running--;
-          return undefined;
+          return {};
         },
       }),
     });

@@ -1,4 +1,4 @@
-// The obshell wire protocol checked with an implementation written from specs/obshell.md alone
+// The obshell wire protocol checked with an implementation written from docs/protocols/obshell.md alone
 // (node:crypto directly), against both the simulator and the client.
 import {
   constants,

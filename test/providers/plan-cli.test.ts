@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { plan } from "../../src/cli/plan.js";
+import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { DEMO_PROJECT, demoDcsSeed, demoObshellSeed } from "../simulators/seed.js";
@@ -83,13 +83,17 @@ describe("dbfleet-operator plan", () => {
     let out = "";
     const code = await plan(["-f", file, "-o", "json"], (t) => (out += t));
     expect(code).toBe(2);
-    const rows = JSON.parse(out) as { kind: string; wouldDelete: string[] }[];
+    const rows = JSON.parse(out) as PlanRow[];
     expect(rows.find((r) => r.kind === "TenantReplicaSet")?.wouldDelete).toEqual(["z3"]);
-    expect(rows.find((r) => r.kind === "RedisInstanceSet")?.wouldDelete.sort()).toEqual([
-      "cache-eu-12",
-      "cache-eu-frozen",
-      "cache-eu-yearly",
-    ]);
+    // Frozen and yearly/monthly instances are left to a person: never sent (the step's message names them).
+    const redisRow = rows.find((r) => r.kind === "RedisInstanceSet") as {
+      wouldDelete: string[];
+      step: string;
+      message: string;
+    };
+    expect(redisRow?.wouldDelete).toEqual(["cache-eu-12"]);
+    expect(redisRow?.step).toBe("DeleteInstances");
+    expect(redisRow?.message).toContain("cache-eu-frozen");
     expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
   });
@@ -98,7 +102,8 @@ describe("dbfleet-operator plan", () => {
     const file = write("converged.yaml", [trs(["z1", "z2", "z3"])]);
     let out = "";
     expect(await plan(["-f", file], (t) => (out += t))).toBe(0);
-    expect(out).toMatch(/^KIND\s+SET\s+REMOTE\s+WOULD DELETE/);
+    expect(out).toMatch(/^KIND\s+SET\s+REMOTE\s+STEP\s+WOULD DELETE/);
+    expect(out).toContain("Ready");
     expect(out).toContain("TenantReplicaSet  default/orders");
   });
 

@@ -21,15 +21,15 @@ describe("shared DCS listings", () => {
       auth: { kind: "aksk", credentials: () => ({ accessKey: "AK", secretKey: "SK" }) },
       pageSize: 10,
     });
-    const all = await Promise.all(Array.from({ length: 100 }, () => listings.get("p", client, 30_000)));
+    const all = await Promise.all(Array.from({ length: 100 }, () => listings.get(client, 30_000)));
     expect(new Set(all).size).toBe(1);
     expect(all[0]?.instances.length).toBe(25);
     expect(sim.log.filter((e) => e.query.includes("offset=0&")).length).toBe(1);
     now = 10_000;
-    await listings.get("p", client, 30_000);
+    await listings.get(client, 30_000);
     expect(listings.listCalls).toBe(1);
     now = 31_000;
-    await listings.get("p", client, 30_000);
+    await listings.get(client, 30_000);
     expect(listings.listCalls).toBe(2);
     await client.close();
   });

@@ -24,9 +24,9 @@ describe("controller workers", () => {
       queue,
       logger,
       reconciler: {
-        async reconcile(_key, _signal, log) {
+        async reconcile({ log }) {
           log.info("reconciled");
-          return undefined;
+          return {};
         },
       },
     });
@@ -53,7 +53,7 @@ describe("controller workers", () => {
         async reconcile() {
           calls++;
           if (calls === 1) throw new Error("boom");
-          return undefined;
+          return {};
         },
       },
     });

@@ -1,7 +1,9 @@
 // The Huawei Cloud DCS v2 client: signed requests, paged and cross-checked listings, batch deletes.
+
 import { type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
+import { requestSignal } from "../call-signal.js";
 import { InconsistentListingError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
 import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
@@ -265,7 +267,7 @@ export class DcsClient {
           method,
           headers,
           dispatcher: this.dispatcher,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: requestSignal(this.timeoutMs),
           ...(body === undefined ? {} : { body }),
         });
         status = res.statusCode;

@@ -1,4 +1,4 @@
-// DCS and API gateway error replies -> typed RemoteErrors (specs/dcs.md "Errors").
+// DCS and API gateway error replies -> typed RemoteErrors (docs/protocols/dcs.md "Errors").
 import {
   AuthError,
   BadRequestError,

@@ -1,4 +1,4 @@
-// zod schemas of the DCS v2 replies this client reads (specs/dcs.md); unknown fields and nulls tolerated.
+// zod schemas of the DCS v2 replies this client reads (docs/protocols/dcs.md); unknown fields and nulls tolerated.
 import { z } from "zod";
 
 export const instanceTag = z.looseObject({ key: z.string(), value: z.string().nullable().optional() });

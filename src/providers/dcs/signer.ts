@@ -1,4 +1,4 @@
-// Huawei Cloud SDK-HMAC-SHA256 request signing (specs/dcs.md "AK/SK signing"), as the official SDKs do it.
+// Huawei Cloud SDK-HMAC-SHA256 request signing (docs/protocols/dcs.md "AK/SK signing"), as the official SDKs do it.
 import { createHash, createHmac } from "node:crypto";
 
 export const SIGNING_ALGORITHM = "SDK-HMAC-SHA256";

@@ -1,4 +1,4 @@
-// obshell auth v2 (specs/obshell.md "Authentication v2"): an RSA-encrypted X-OCS-Header and an AES-encrypted body.
+// obshell auth v2 (docs/protocols/obshell.md "Authentication v2"): an RSA-encrypted X-OCS-Header and an AES-encrypted body.
 import {
   constants,
   createCipheriv,

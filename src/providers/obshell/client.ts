@@ -1,8 +1,10 @@
 // The obshell agent client: auth v2, zod-parsed envelopes, typed errors, retries for reads only.
+
 import type { KeyObject } from "node:crypto";
 import { type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
+import { requestSignal } from "../call-signal.js";
 import { AuthError, ProtocolError, type RemoteError } from "../errors.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
 import { type ClientTransportOptions, createPool, transportError } from "../transport.js";
@@ -223,7 +225,7 @@ export class ObshellClient {
           method,
           headers,
           dispatcher: this.dispatcher,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: requestSignal(this.timeoutMs),
           ...(payload === undefined ? {} : { body: payload }),
         });
         status = res.statusCode;

@@ -1,4 +1,4 @@
-// obshell error replies -> typed RemoteErrors (specs/obshell.md "Response envelope").
+// obshell error replies -> typed RemoteErrors (docs/protocols/obshell.md "Response envelope").
 import {
   AuthError,
   BadRequestError,

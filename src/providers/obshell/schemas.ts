@@ -1,4 +1,4 @@
-// zod schemas of the obshell replies this client reads (specs/obshell.md); unknown fields are kept.
+// zod schemas of the obshell replies this client reads (docs/protocols/obshell.md); unknown fields are kept.
 import { z } from "zod";
 
 export const envelope = z.looseObject({

@@ -1,4 +1,4 @@
-// Realistic DCS instance records: every field of the list reply in specs/dcs.md.
+// Realistic DCS instance records: every field of the list reply in docs/protocols/dcs.md.
 import { randomUUID } from "node:crypto";
 
 export interface SimInstanceInput {

@@ -1,5 +1,5 @@
 // The simulated OceanBase cluster: zones, tenants (locality, primary zone, pools) and replica DAGs,
-// validated like the agent (specs/obshell.md "What the agent checks before removing replicas").
+// validated like the agent (docs/protocols/obshell.md "What the agent checks before removing replicas").
 import { firstPriorityZones, formatLocality, type Replica } from "../../../src/providers/obshell/locality.js";
 
 export class AgentError extends Error {

@@ -1,4 +1,4 @@
-// The obshell agent simulator: the routes of specs/obshell.md over real HTTP, strict auth v2, fault knobs.
+// The obshell agent simulator: the routes of docs/protocols/obshell.md over real HTTP, strict auth v2, fault knobs.
 import { createDecipheriv, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {

@@ -1,7 +1,7 @@
 // The TenantReplicaSet planner: pure, shared by the controller and `dbfleet-operator plan`.
-import type { TenantReplicaSetSpec } from "../api/tenant-replica-set.js";
-import { firstPriorityZones, type Replica } from "../providers/obshell/locality.js";
-import { needsApproval, planHash } from "./approval.js";
+import type { TenantReplicaSetSpec } from "../../api/tenant-replica-set.js";
+import { firstPriorityZones, type Replica } from "../../providers/obshell/locality.js";
+import { needsApproval } from "../approval.js";
 
 export interface TenantObservation {
   name: string;
@@ -26,7 +26,7 @@ export interface TenantPlan {
   /** The zones the next operation removes (at most policy.maxZonesPerOperation). */
   nextOperation: string[];
   blockers: TenantBlocker[];
-  approval: { required: boolean; hash: string; summary: string };
+  approval: { required: boolean; summary: string };
   converged: boolean;
 }
 
@@ -34,7 +34,7 @@ export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservati
   const empty = {
     zonesToRemove: [],
     nextOperation: [],
-    approval: { required: false, hash: "", summary: "" },
+    approval: { required: false, summary: "" },
     converged: false,
   };
   if (!observed) {
@@ -101,7 +101,6 @@ export function planTenant(spec: TenantReplicaSetSpec, observed: TenantObservati
     blockers,
     approval: {
       required,
-      hash: planHash("RemoveZones", zonesToRemove),
       summary: `remove ${zonesToRemove.length} of ${zones.length} replica zone(s) of tenant ${spec.tenant}: ${zonesToRemove.join(", ")}`,
     },
     converged: zonesToRemove.length === 0 && blockers.length === 0,

@@ -1,17 +1,21 @@
 // Credentials read from Secrets in the informer cache; values are decoded here and go nowhere else.
 import { z } from "zod";
-import type { NamespacedInformers } from "../controller/manager.js";
+import type { KubeObject } from "../controller/resource.js";
+import type { SecretLookup, SecretSource } from "./connect.js";
 
 const secretShape = z.looseObject({
   data: z.record(z.string(), z.string()).optional(),
   stringData: z.record(z.string(), z.string()).optional(),
 });
 
-export type SecretLookup = { ok: true; values: Record<string, string> } | { ok: false; message: string };
+/** The controller's SecretSource: the Secrets its informer holds. */
+export function informerSecrets(secrets: () => { get(key: string): KubeObject | undefined }): SecretSource {
+  return { read: async (namespace, name, keys) => readSecret(secrets(), namespace, name, keys) };
+}
 
 /** The decoded values of `keys` in Secret `namespace/name`; a message naming what is missing otherwise. */
 export function readSecret(
-  secrets: NamespacedInformers,
+  secrets: { get(key: string): unknown },
   namespace: string,
   name: string,
   keys: readonly string[],

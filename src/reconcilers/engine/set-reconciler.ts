@@ -1,0 +1,290 @@
+// The one reconciler both kinds run through: open -> connect -> observe -> decide -> (record intent ->
+// act) -> record. Every branch has one shape: log, event, status, return. Backoff for failures is the work
+// queue's (a thrown error); a requeue is only a decision's own "look again in N ms".
+import type { Logger } from "pino";
+import { durationMs } from "../../api/common.js";
+import { PAUSED_ANNOTATION } from "../../api/group.js";
+import { describeIssues } from "../../api/parse.js";
+import { Reason } from "../../api/reasons.js";
+import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
+import type { EventRecorder } from "../../controller/events.js";
+import type { KubeObject } from "../../controller/resource.js";
+import type { StatusWriter } from "../../controller/status-writer.js";
+import { withCallSignal } from "../../providers/call-signal.js";
+import { AuthError, RemoteError } from "../../providers/errors.js";
+import type { CredentialHealth } from "./credential-health.js";
+import type { KindStep, ParsedSet, SetIdentity, SetKind } from "./kind.js";
+import { clean, type SharedStatus, withOutcome } from "./status.js";
+import { type CommonStep, phaseOf } from "./step.js";
+
+/** Bookkeeping steps (an operation ended, a DAG found) lead to a fresh observation, at most this often per reconcile. */
+const MAX_ROUNDS = 3;
+
+export interface SetReconcilerDeps {
+  cache: { get(key: string): KubeObject | undefined };
+  status: StatusWriter;
+  events: Pick<EventRecorder, "record">;
+  credentials: CredentialHealth;
+  now?: () => Date;
+}
+
+/** What `plan` and the controller both compute: the step, and what it was decided from. */
+export interface Assessment<TStep, TObs> {
+  step: TStep | CommonStep;
+  observed?: TObs;
+}
+
+export class SetReconciler<
+  TSet extends ParsedSet<unknown, TStatus>,
+  TStatus extends SharedStatus,
+  TConn,
+  TObs,
+  TFleet,
+  TStep extends KindStep,
+> implements Reconciler
+{
+  private readonly now: () => Date;
+
+  constructor(
+    readonly kind: SetKind<TSet, TStatus, TConn, TObs, TFleet, TStep>,
+    private readonly deps: SetReconcilerDeps,
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const object = this.deps.cache.get(req.key);
+    // Gone, or being deleted: deleting a set never deletes anything remote.
+    if (!object || object.metadata.deletionTimestamp) return {};
+    const log = req.log.child({ kind: this.kind.kind, generation: object.metadata.generation });
+    return withCallSignal(req.signal, () => this.run(object, log, req.signal));
+  }
+
+  private async run(object: KubeObject, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+    const id = identityOf(object);
+    const parsed = this.kind.schema.safeParse(object);
+    if (!parsed.success) {
+      const step = stallStep(
+        Reason.InvalidSpec,
+        `invalid ${this.kind.kind}: ${describeIssues(parsed.error)}`,
+      );
+      await this.save(object, id, step, undefined, log);
+      return {};
+    }
+    const set = parsed.data;
+    const paused = pausedStep(set, id);
+    if (paused) {
+      await this.save(object, id, paused, undefined, log, set);
+      return {};
+    }
+
+    let current = object;
+    try {
+      return await this.rounds(current, set, id, log, signal, (o) => {
+        current = o;
+      });
+    } catch (error) {
+      if (error instanceof ObserveFailed) await this.recordObserveFailure(current, error, log);
+      throw error;
+    }
+  }
+
+  private async rounds(
+    object: KubeObject,
+    set: TSet,
+    id: SetIdentity,
+    log: Logger,
+    signal: AbortSignal,
+    saved: (object: KubeObject) => void,
+  ): Promise<ReconcileResult> {
+    let current = object;
+    for (let round = 1; ; round++) {
+      signal.throwIfAborted();
+      const assessment = await this.assess(current, set, id, log);
+      const { step, observed } = assessment;
+      if (this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
+        current = await this.save(current, id, step, observed, log, set);
+        saved(current);
+        continue;
+      }
+      if (!this.kind.isAction(step)) {
+        await this.save(current, id, step, observed, log, set);
+        return this.requeue(step, set);
+      }
+      return this.execute(current, set, id, step as TStep, observed, log);
+    }
+  }
+
+  /** connect -> observe -> decide, for the controller and for `plan`. */
+  async assess(
+    object: KubeObject,
+    set: TSet,
+    id: SetIdentity,
+    log?: Logger,
+  ): Promise<Assessment<TStep, TObs>> {
+    // Read the status as stored now: a bookkeeping round just changed it.
+    const stored = this.kind.statusSchema.safeParse(object.status ?? {});
+    const status = stored.success ? stored.data : undefined;
+    const current = { ...set, status } as TSet;
+    const connection = await this.kind.connect(current, id);
+    if (!connection.ok) return { step: connection.step };
+    const now = this.now();
+    const gate = this.deps.credentials.mayAttempt(connection.credential, now);
+    if (!gate.ok)
+      return {
+        step: {
+          kind: "Stall",
+          reason: Reason.AuthenticationFailed,
+          message: gate.message,
+          requeueAfterMs: Math.max(1000, gate.retryAt - now.getTime()),
+        },
+      };
+    let observed: TObs;
+    try {
+      observed = await this.kind.observe(connection.client, current, id, now);
+      this.deps.credentials.recordSuccess(connection.credential);
+    } catch (error) {
+      return { step: this.remoteFailed(error, connection.credential, now, log) };
+    }
+    const fleet = this.kind.fleet(current, id);
+    return { step: this.kind.decide({ set: current, status, observed, fleet, id, now }), observed };
+  }
+
+  /** A destructive call: re-check, record the intent, send, record what came back. */
+  private async execute(
+    object: KubeObject,
+    set: TSet,
+    id: SetIdentity,
+    planned: TStep,
+    observed: TObs | undefined,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const connection = await this.kind.connect(set, id);
+    if (!connection.ok) throw new Error("connection vanished between observe and act");
+    const client = connection.client;
+    let step: TStep | CommonStep = planned;
+    const now = this.now();
+    try {
+      if (this.kind.prepare) step = await this.kind.prepare(client, set, planned, id, now);
+    } catch (error) {
+      step = this.remoteFailed(error, connection.credential, now, log);
+    }
+    if (!this.kind.isAction(step)) {
+      await this.save(object, id, step, observed, log, set);
+      return this.requeue(step, set);
+    }
+    const intent = step as TStep;
+    // Intent first: a crash or a lost reply after the call still leaves a trace to find the operation by.
+    const recorded = await this.save(object, id, intent, observed, log, set);
+    let result: TStep | CommonStep;
+    try {
+      result = await this.kind.act(client, set, intent, id, this.now());
+    } catch (error) {
+      result = this.remoteFailed(error, connection.credential, this.now(), log);
+    }
+    await this.save(recorded, id, result, observed, log, set);
+    return this.requeue(result, set);
+  }
+
+  /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */
+  private remoteFailed(error: unknown, credential: string, now: Date, log?: Logger): CommonStep {
+    if (!(error instanceof RemoteError)) throw error;
+    if (error instanceof AuthError) {
+      const gate = this.deps.credentials.recordFailure(credential, now);
+      return {
+        kind: "Stall",
+        reason: Reason.AuthenticationFailed,
+        message: error.message,
+        requeueAfterMs: Math.max(1000, gate.retryAt - now.getTime()),
+      };
+    }
+    log?.debug({ err: error }, "remote failed");
+    throw new ObserveFailed(error);
+  }
+
+  private requeue(step: TStep | CommonStep, set: TSet): ReconcileResult {
+    if (step.kind === "Paused") return {};
+    const after = step.requeueAfterMs ?? this.kind.pollIntervalMs(set);
+    return after > 0 ? { requeueAfterMs: after } : {};
+  }
+
+  private async save(
+    object: KubeObject,
+    id: SetIdentity,
+    step: TStep | CommonStep,
+    observed: TObs | undefined,
+    log: Logger,
+    set?: TSet,
+  ): Promise<KubeObject> {
+    const phase = phaseOf(step);
+    log[phase === "Stalled" ? "warn" : this.kind.isAction(step) ? "info" : "debug"](
+      { step: step.kind, reason: step.reason },
+      step.message,
+    );
+    if (phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
+    if (step.event) this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
+    const now = this.now();
+    return this.deps.status.update(this.kind.type, object, (current) => {
+      const stored = this.kind.statusSchema.safeParse(current.status ?? {});
+      // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
+      const base = stored.success
+        ? this.kind.record(stored.data, step, { set, observed, id, now })
+        : ((current.status ?? {}) as TStatus);
+      return clean(
+        withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
+      );
+    });
+  }
+
+  /** The step a failed observation leaves in status before the error goes to the queue's backoff. */
+  async recordObserveFailure(object: KubeObject, error: ObserveFailed, log: Logger): Promise<void> {
+    const step: CommonStep = {
+      kind: "Wait",
+      reason: Reason.ObserveFailed,
+      message: `${error.cause.message}; nothing is deleted until ${error.cause.provider} answers`,
+      requeueAfterMs: 1,
+    };
+    await this.save(object, identityOf(object), step, undefined, log);
+  }
+}
+
+/** A remote read failed: the status says so, the work queue retries with backoff. */
+export class ObserveFailed extends Error {
+  constructor(override readonly cause: RemoteError) {
+    super(cause.message, { cause });
+    this.name = "ObserveFailed";
+  }
+}
+
+export function identityOf(object: KubeObject): SetIdentity {
+  return {
+    namespace: object.metadata.namespace ?? "default",
+    name: object.metadata.name,
+    generation: object.metadata.generation,
+    annotations: object.metadata.annotations ?? {},
+  };
+}
+
+/** The step of a paused set: no remote call at all. One rule for the controller and `plan`. */
+export function pausedStep(
+  set: { spec: { paused: boolean } },
+  id: Pick<SetIdentity, "annotations">,
+): CommonStep | undefined {
+  if (set.spec.paused)
+    return { kind: "Paused", reason: Reason.Paused, message: "spec.paused: no remote call is made" };
+  if (id.annotations[PAUSED_ANNOTATION] === "true")
+    return {
+      kind: "Paused",
+      reason: Reason.Paused,
+      message: `annotation ${PAUSED_ANNOTATION}: no remote call is made`,
+    };
+  return undefined;
+}
+
+function stallStep(reason: CommonStep["reason"], message: string): CommonStep {
+  return { kind: "Stall", reason, message };
+}
+
+export function pollMs(set: { spec: { pollInterval: string } }): number {
+  return durationMs(set.spec.pollInterval);
+}

@@ -1,0 +1,320 @@
+// The TenantReplicaSet decision: pure. From the spec, what obshell showed, the status and the fleet, the
+// one next step; the controller executes it and `plan` prints it (docs/architecture.md, "Steps").
+import { Reason } from "../../api/reasons.js";
+import type {
+  TenantOperation,
+  TenantReplicaSet,
+  TenantReplicaSetStatus,
+} from "../../api/tenant-replica-set.js";
+import type { DagDetail } from "../../providers/obshell/schemas.js";
+import { targetHash } from "../approval.js";
+import { approvalGate } from "../engine/approval-gate.js";
+import type { DecideInput } from "../engine/kind.js";
+import { type CommonStep, type StepBase, stall, wait } from "../engine/step.js";
+import { dagRunning, LOCALITY_NODE, SCALE_IN_DAG, type TenantObserved } from "./observe.js";
+import { planTenant } from "./plan.js";
+
+/** Where an operation runs and with what: recorded with the intent, followed there until it ends. */
+export interface OperationTarget {
+  endpoint: string;
+  tenant: string;
+  credentialsSecretName: string;
+  credentialsSecretKey: string;
+}
+
+export type TenantStep =
+  | CommonStep
+  /** Record the intent, then DELETE /api/v1/tenant/:name/replicas. */
+  | (StepBase & {
+      kind: "RemoveZones";
+      reason: typeof Reason.RemovingZones;
+      message: string;
+      target: OperationTarget;
+      zones: string[];
+      /** The approval this operation uses up, when it needed one. */
+      approval?: string;
+    })
+  /** After a lost reply: the DAG proven to be the operation's own. */
+  | (StepBase & { kind: "AdoptDag"; reason: typeof Reason.DagFound; message: string; dag: DagDetail })
+  /** The operation is over (or never took effect): forget it and observe again. */
+  | (StepBase & {
+      kind: "EndOperation";
+      reason:
+        | typeof Reason.DagSucceeded
+        | typeof Reason.IntentResolved
+        | typeof Reason.NothingToRemove
+        | typeof Reason.OperationAbandoned;
+      message: string;
+    })
+  | (StepBase & {
+      kind: "RetryDag";
+      reason: typeof Reason.DagRetried;
+      message: string;
+      dagId: string;
+      attempt: number;
+    })
+  | (StepBase & { kind: "RollbackDag"; reason: typeof Reason.DagRollingBack; message: string; dagId: string })
+  /** What the DELETE answered: the DAG that now runs. */
+  | (StepBase & {
+      kind: "DagStarted";
+      reason: typeof Reason.DagRunning;
+      message: string;
+      dag: DagDetail;
+      requeueAfterMs: number;
+    })
+  /** The DELETE was refused before anything started: the intent is dropped. */
+  | (StepBase & {
+      kind: "DeleteRefused";
+      reason: typeof Reason.TenantBusy | typeof Reason.RemoteRefused;
+      message: string;
+      phase: "Reconciling" | "Stalled";
+      requeueAfterMs?: number;
+    })
+  /** The DELETE's reply was lost: the intent stays; the next pass looks the DAG up first. */
+  | (StepBase & {
+      kind: "OutcomeUnknown";
+      reason: typeof Reason.DeleteOutcomeUnknown;
+      message: string;
+      requeueAfterMs: number;
+    });
+
+export interface TenantTiming {
+  /** First DAG poll; it grows to 15 s as the DAG runs longer. */
+  dagPollMs: number;
+  /** After obshell said the tenant is under maintenance. */
+  busyRetryMs: number;
+}
+
+export const DEFAULT_TENANT_TIMING: TenantTiming = { dagPollMs: 2000, busyRetryMs: 10_000 };
+
+/** Short at first, backing off as the DAG runs longer (they take minutes to an hour per zone). */
+export function dagPollMs(timing: TenantTiming, elapsedMs: number): number {
+  if (elapsedMs < 30_000) return timing.dagPollMs;
+  if (elapsedMs < 300_000) return Math.max(timing.dagPollMs, 5000);
+  return Math.max(timing.dagPollMs, 15_000);
+}
+
+/** Other sets naming the same tenant on the same endpoint (fleet rule: ownership). */
+export interface TenantFleet {
+  peers: string[];
+}
+
+type Input = DecideInput<TenantReplicaSet, TenantReplicaSetStatus, TenantObserved, TenantFleet>;
+
+/** The target the spec names now. */
+export function specTarget(set: TenantReplicaSet): OperationTarget {
+  const o = set.spec.obshell;
+  return {
+    endpoint: o.endpoint,
+    tenant: set.spec.tenant,
+    credentialsSecretName: o.credentialsSecretRef.name,
+    credentialsSecretKey: o.credentialsSecretRef.key,
+  };
+}
+
+/** The target an operation was started on; fields an older status lacks are the spec's. */
+export function operationTarget(set: TenantReplicaSet, op: TenantOperation): OperationTarget {
+  const spec = specTarget(set);
+  return {
+    endpoint: op.endpoint ?? spec.endpoint,
+    tenant: op.tenant ?? spec.tenant,
+    credentialsSecretName: op.credentialsSecretName ?? spec.credentialsSecretName,
+    credentialsSecretKey: op.credentialsSecretKey ?? spec.credentialsSecretKey,
+  };
+}
+
+export function decideTenant(input: Input, timing: TenantTiming = DEFAULT_TENANT_TIMING): TenantStep {
+  const op = input.status?.operation;
+  if (op && input.observed.kind === "operation") return followOperation(input, op, input.observed, timing);
+  if (input.observed.kind !== "tenant")
+    return wait(Reason.ObserveFailed, "observation does not match the status; observing again", 1000);
+  return planNext(input, input.observed, timing);
+}
+
+function followOperation(
+  input: Input,
+  op: TenantOperation,
+  observed: Extract<TenantObserved, { kind: "operation" }>,
+  timing: TenantTiming,
+): TenantStep {
+  const { set, now } = input;
+  const target = operationTarget(set, op);
+  const zones = op.zones.join(", ");
+  const elapsed = now.getTime() - Date.parse(op.startedAt);
+  const dag = observed.dag;
+  if (!dag) {
+    const ours = (observed.candidates ?? []).filter((d) => provablyOurs(d, op));
+    if (ours.length === 1 && ours[0])
+      return {
+        kind: "AdoptDag",
+        reason: Reason.DagFound,
+        message: `found DAG ${ours[0].id} of the interrupted removal of ${zones} from tenant ${target.tenant}`,
+        dag: ours[0],
+      };
+    const running = (observed.candidates ?? []).filter(dagRunning);
+    if (running.length > 0)
+      return wait(
+        Reason.ForeignDag,
+        `DAG ${running.map((d) => `${d.id} (${d.name}, started ${d.start_time})`).join(", ")} runs on tenant ${target.tenant} and cannot be proven to be the interrupted removal of ${zones}; it is not operated, waiting for it to end`,
+        dagPollMs(timing, elapsed),
+      );
+    return {
+      kind: "EndOperation",
+      reason: Reason.IntentResolved,
+      message: `no DAG of the interrupted removal of ${zones} is unfinished on tenant ${target.tenant}; observing the tenant again`,
+    };
+  }
+
+  const where = `DAG ${dag.id} removing ${zones} from tenant ${target.tenant}`;
+  if (dagRunning(dag))
+    return wait(
+      Reason.DagRunning,
+      `${where}: stage ${dag.stage}/${dag.max_stage} ${dag.state}`,
+      dagPollMs(timing, elapsed),
+    );
+  const specChanged = op.generation !== undefined && op.generation !== input.id.generation;
+  if (dag.state === "SUCCEED" && (dag.operator === "RUN" || dag.operator === "PASS"))
+    return {
+      kind: "EndOperation",
+      reason: Reason.DagSucceeded,
+      message: `${where}: ${dag.operator === "PASS" ? "passed by a person" : "succeeded"}`,
+    };
+  if (dag.operator === "ROLLBACK" || dag.operator === "CANCEL") {
+    const how = dag.operator === "ROLLBACK" ? "rolled back" : "cancelled";
+    if (specChanged)
+      return {
+        kind: "EndOperation",
+        reason: Reason.OperationAbandoned,
+        message: `${where}: ${how}; the spec changed since, planning again`,
+      };
+    return stall(
+      dag.operator === "ROLLBACK" ? Reason.DagRolledBack : Reason.DagCancelled,
+      `${where}: ended ${dag.state}/${dag.operator}, nothing was removed; change the spec to plan again`,
+    );
+  }
+
+  // FAILED + RUN/RETRY: retriable, rollbackable or passable — by policy, never PASS.
+  const why = failureSummary(dag, observed.detail);
+  const policy = set.spec.policy;
+  const stillWanted = stillToRemove(set, target, op.zones);
+  if (policy.onDagFailure === "Retry" && op.retries < policy.maxDagRetries && stillWanted)
+    return {
+      kind: "RetryDag",
+      reason: Reason.DagRetried,
+      message: `${why}; RETRY ${op.retries + 1}/${policy.maxDagRetries}`,
+      dagId: dag.id,
+      attempt: op.retries + 1,
+    };
+  if (policy.onDagFailure === "Rollback")
+    return {
+      kind: "RollbackDag",
+      reason: Reason.DagRollingBack,
+      message: `${why}; ROLLBACK requested`,
+      dagId: dag.id,
+    };
+  const held = !stillWanted
+    ? `the spec no longer removes ${zones} from tenant ${target.tenant} at ${target.endpoint}, so it is not retried`
+    : policy.onDagFailure === "Retry"
+      ? `${op.retries} RETRYs used`
+      : "policy.onDagFailure is Hold";
+  return stall(
+    Reason.DagFailed,
+    `${why}; ${held}: operate the DAG (RETRY, ROLLBACK or PASS) or change the policy`,
+  );
+}
+
+/** RETRY only while the spec still removes every zone of the operation, on the same tenant and endpoint. */
+function stillToRemove(set: TenantReplicaSet, target: OperationTarget, zones: readonly string[]): boolean {
+  const now = specTarget(set);
+  if (now.endpoint !== target.endpoint || now.tenant !== target.tenant) return false;
+  return zones.every((z) => !set.spec.zones.includes(z));
+}
+
+/**
+ * A DAG is adopted after a lost reply only if it is provably the operation's: a replica removal on that
+ * tenant, started no earlier than the intent was written, with one locality node per recorded zone
+ * (obshell's DagDetailDTO does not name the zones, so their number is what can be checked).
+ */
+export function provablyOurs(dag: DagDetail, op: TenantOperation): boolean {
+  if (dag.name !== SCALE_IN_DAG) return false;
+  if (op.tenant !== undefined && dag.maintenance_key !== op.tenant) return false;
+  const started = Date.parse(dag.start_time);
+  if (Number.isNaN(started) || started < Date.parse(op.startedAt)) return false;
+  const nodes = dag.nodes ?? [];
+  return nodes.filter((n) => n.name === LOCALITY_NODE).length === op.zones.length;
+}
+
+function failureSummary(dag: DagDetail, detail: DagDetail | undefined): string {
+  const failed = detail?.nodes?.find((n) => n.state === "FAILED");
+  const logs = failed?.sub_tasks
+    ?.flatMap((t) => t.task_logs ?? [])
+    .slice(-3)
+    .join(" | ");
+  return `DAG ${dag.id} FAILED at stage ${dag.stage}/${dag.max_stage}${failed ? ` (${failed.name})` : ""}${logs ? `: ${logs.slice(0, 500)}` : ""}`;
+}
+
+function planNext(
+  input: Input,
+  observed: Extract<TenantObserved, { kind: "tenant" }>,
+  timing: TenantTiming,
+): TenantStep {
+  const { set, id, fleet } = input;
+  const target = specTarget(set);
+  const tenant = target.tenant;
+  if (fleet.peers.length > 0)
+    return stall(
+      Reason.OwnershipConflict,
+      `tenant ${tenant} at ${target.endpoint} is also named by ${fleet.peers.join(", ")}: none of them touches it until one set owns it`,
+    );
+  const plan = planTenant(set.spec, observed.tenant);
+  const first = plan.blockers[0];
+  if (first) return stall(first.reason, plan.blockers.map((b) => b.message).join("; "));
+  if (plan.converged)
+    return {
+      kind: "Ready",
+      reason: Reason.Converged,
+      message: `tenant ${tenant} has replicas in exactly ${set.spec.zones.join(", ")}`,
+    };
+  // Another DAG on the tenant (a person's, or one that outlived its record): never start a second one.
+  const busy = observed.unfinished.find(dagRunning);
+  if (busy)
+    return wait(
+      Reason.TenantBusy,
+      `DAG ${busy.id} (${busy.name}) is ${busy.state} on tenant ${tenant}; removing ${plan.zonesToRemove.join(", ")} waits for it`,
+      timing.dagPollMs,
+    );
+  const request = {
+    hash: targetHash({
+      kind: "RemoveZones",
+      namespace: id.namespace,
+      name: id.name,
+      endpoint: target.endpoint,
+      scope: tenant,
+      targets: plan.zonesToRemove,
+    }),
+    summary: plan.approval.summary,
+    targets: plan.zonesToRemove,
+  };
+  const gate = approvalGate(plan.approval.required, request, id, "trs", input.status?.usedApprovals);
+  if (!gate.run) return gate.step;
+  if (set.spec.policy.dryRun)
+    return {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      message: `dry run: would remove ${plan.nextOperation.join(", ")} (all to remove: ${plan.zonesToRemove.join(", ")})`,
+      targets: plan.nextOperation,
+      event: {
+        type: "Normal",
+        reason: Reason.DryRun,
+        message: `dry run: would remove ${plan.nextOperation.join(", ")}`,
+      },
+    };
+  return {
+    kind: "RemoveZones",
+    reason: Reason.RemovingZones,
+    message: `removing ${plan.nextOperation.join(", ")} from tenant ${tenant}`,
+    target,
+    zones: plan.nextOperation,
+    ...(gate.consumes ? { approval: gate.consumes } : {}),
+  };
+}

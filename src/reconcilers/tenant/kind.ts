@@ -1,0 +1,160 @@
+// TenantReplicaSet's adapter to the generic set reconciler: obshell connect, observe, act; the decision
+// and the status transitions are in decide.ts and transitions.ts.
+import { durationMs } from "../../api/common.js";
+import { Reason } from "../../api/reasons.js";
+import {
+  type TenantReplicaSet,
+  type TenantReplicaSetStatus,
+  tenantReplicaSet,
+  tenantReplicaSetStatus,
+} from "../../api/tenant-replica-set.js";
+import { AuthError, BadRequestError, BusyError, NotFoundError, RemoteError } from "../../providers/errors.js";
+import type { ObshellClient } from "../../providers/obshell/client.js";
+import { type ClientPool, type ConnectOptions, connectObshell } from "../connect.js";
+import type { SetIdentity, SetKind } from "../engine/kind.js";
+import type { CommonStep } from "../engine/step.js";
+import { TENANT_REPLICA_SET } from "../resources.js";
+import {
+  DEFAULT_TENANT_TIMING,
+  decideTenant,
+  operationTarget,
+  specTarget,
+  type TenantFleet,
+  type TenantStep,
+  type TenantTiming,
+} from "./decide.js";
+import { observeTenantSet, type TenantObserved } from "./observe.js";
+import { recordTenant } from "./transitions.js";
+
+export type TenantKind = SetKind<
+  TenantReplicaSet,
+  TenantReplicaSetStatus,
+  ObshellClient,
+  TenantObserved,
+  TenantFleet,
+  TenantStep
+>;
+
+export interface TenantKindOptions extends ConnectOptions {
+  pool: ClientPool<ObshellClient>;
+  timing?: Partial<TenantTiming>;
+  /** Other sets naming the same tenant on the same endpoint; none when the fleet is not indexed. */
+  peers?: (set: TenantReplicaSet, id: SetIdentity) => string[];
+}
+
+const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
+const BOOKKEEPING = new Set<string>(["AdoptDag", "EndOperation"]);
+
+export function tenantKind(options: TenantKindOptions): TenantKind {
+  const timing = { ...DEFAULT_TENANT_TIMING, ...options.timing };
+  return {
+    kind: "TenantReplicaSet",
+    short: "trs",
+    type: TENANT_REPLICA_SET,
+    schema: tenantReplicaSet,
+    statusSchema: tenantReplicaSetStatus,
+    pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
+
+    // An operation in flight is followed where it started, with the credentials it started with.
+    connect(set, id) {
+      const op = set.status?.operation;
+      const target = op ? operationTarget(set, op) : specTarget(set);
+      return connectObshell(options, options.pool, `${id.namespace}/${id.name}`, id.namespace, {
+        ...set.spec.obshell,
+        endpoint: target.endpoint,
+        credentialsSecretRef: { name: target.credentialsSecretName, key: target.credentialsSecretKey },
+      });
+    },
+
+    observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
+    fleet: (set, id) => ({ peers: options.peers?.(set, id) ?? [] }),
+    decide: (input) => decideTenant(input, timing),
+    record: recordTenant,
+    isBookkeeping: (step) => BOOKKEEPING.has(step.kind),
+    isAction: (step) => ACTIONS.has(step.kind),
+
+    async act(client, set, step): Promise<TenantStep | CommonStep> {
+      switch (step.kind) {
+        case "RemoveZones":
+          return removeZones(client, step, timing);
+        case "RetryDag":
+          await client.operateDag(step.dagId, "RETRY");
+          return {
+            kind: "Wait",
+            reason: Reason.DagRetried,
+            message: step.message,
+            requeueAfterMs: timing.dagPollMs,
+            event: { type: "Warning", reason: Reason.DagRetried, message: step.message },
+          };
+        case "RollbackDag":
+          await client.operateDag(step.dagId, "ROLLBACK");
+          return {
+            kind: "Wait",
+            reason: Reason.DagRollingBack,
+            message: step.message,
+            requeueAfterMs: timing.dagPollMs,
+            event: { type: "Warning", reason: Reason.DagRollingBack, message: step.message },
+          };
+        default:
+          throw new Error(`${set.metadata.name}: ${step.kind} is not an action`);
+      }
+    },
+  };
+}
+
+async function removeZones(
+  client: ObshellClient,
+  step: Extract<TenantStep, { kind: "RemoveZones" }>,
+  timing: TenantTiming,
+): Promise<TenantStep> {
+  const { tenant } = step.target;
+  try {
+    const result = await client.deleteReplicas(tenant, step.zones);
+    if (result.kind === "nothing-to-do")
+      return {
+        kind: "EndOperation",
+        reason: Reason.NothingToRemove,
+        message: `obshell reports no replica of tenant ${tenant} in ${step.zones.join(", ")}`,
+      };
+    const dag = result.dag;
+    const message = `DAG ${dag.id} removing ${step.zones.join(", ")} from tenant ${tenant}: stage ${dag.stage}/${dag.max_stage}`;
+    return {
+      kind: "DagStarted",
+      reason: Reason.DagRunning,
+      message,
+      dag,
+      requeueAfterMs: timing.dagPollMs,
+      event: {
+        type: "Normal",
+        reason: Reason.DagStarted,
+        message: `obshell DAG ${dag.id} removes ${step.zones.join(", ")} from tenant ${tenant}`,
+      },
+    };
+  } catch (error) {
+    // Refused before any DAG started: the intent is dropped.
+    if (error instanceof BusyError)
+      return {
+        kind: "DeleteRefused",
+        reason: Reason.TenantBusy,
+        message: error.message,
+        phase: "Reconciling",
+        requeueAfterMs: timing.busyRetryMs,
+      };
+    if (error instanceof AuthError) throw error;
+    if (error instanceof BadRequestError || error instanceof NotFoundError)
+      return {
+        kind: "DeleteRefused",
+        reason: Reason.RemoteRefused,
+        message: error.message,
+        phase: "Stalled",
+      };
+    if (!(error instanceof RemoteError) && !(error instanceof Error)) throw error;
+    // Unknown outcome (timeout, reset, 5xx, aborted): the intent stays; the next pass looks the DAG up.
+    return {
+      kind: "OutcomeUnknown",
+      reason: Reason.DeleteOutcomeUnknown,
+      message: `${error.message}; looking for the DAG before anything else`,
+      requeueAfterMs: timing.dagPollMs,
+    };
+  }
+}

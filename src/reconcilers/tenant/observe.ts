@@ -1,0 +1,79 @@
+// What a TenantReplicaSet reconcile reads from obshell: the operation in flight (its DAG, or the
+// candidates to be it after a lost reply), or else the tenant and the DAGs unfinished on it.
+import type { TenantOperation } from "../../api/tenant-replica-set.js";
+import { NotFoundError } from "../../providers/errors.js";
+import type { ObshellClient } from "../../providers/obshell/client.js";
+import type { DagDetail } from "../../providers/obshell/schemas.js";
+import type { TenantObservation } from "./plan.js";
+
+/** The DAG name obshell gives a replica removal (specs: DagDetailDTO `name`). */
+export const SCALE_IN_DAG = "Scale in tenant replicas";
+/** maintenance_type of a tenant-level DAG (since 4.3.1.0). */
+export const TENANT_MAINTENANCE = 3;
+/** One "Alter tenant locality" node per removed zone. */
+export const LOCALITY_NODE = "Alter tenant locality";
+
+export type TenantObserved =
+  | { kind: "tenant"; tenant: TenantObservation | undefined; unfinished: DagDetail[] }
+  | {
+      kind: "operation";
+      /** The DAG the operation recorded; undefined when its id was never learnt. */
+      dag: DagDetail | undefined;
+      /** On FAILED: the DAG with its nodes and logs. */
+      detail?: DagDetail;
+      /** Without an id: every unfinished DAG of the operation's tenant, with nodes. */
+      candidates?: DagDetail[];
+    };
+
+/** The DAGs of one tenant: by maintenance key and type, the one rule for "the tenant's DAG". */
+export function dagOfTenant(dag: DagDetail, tenant: string): boolean {
+  return dag.maintenance_type === TENANT_MAINTENANCE && dag.maintenance_key === tenant;
+}
+
+export function dagRunning(dag: Pick<DagDetail, "state">): boolean {
+  return dag.state === "READY" || dag.state === "RUNNING" || dag.state === "PENDING";
+}
+
+export async function observeTenantSet(
+  client: ObshellClient,
+  tenant: string,
+  operation: TenantOperation | undefined,
+): Promise<TenantObserved> {
+  if (operation) {
+    const onTenant = operation.tenant ?? tenant;
+    if (operation.dagId) {
+      const dag = await client.getDag(operation.dagId);
+      if (dag.state === "FAILED")
+        return { kind: "operation", dag, detail: await client.getDag(dag.id, true) };
+      return { kind: "operation", dag };
+    }
+    const unfinished = (await client.unfinishedDags()).filter((d) => dagOfTenant(d, onTenant));
+    const candidates = await Promise.all(unfinished.map((d) => client.getDag(d.id, true)));
+    return { kind: "operation", dag: undefined, candidates };
+  }
+  const [observed, unfinished] = await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
+  return { kind: "tenant", tenant: observed, unfinished: unfinished.filter((d) => dagOfTenant(d, tenant)) };
+}
+
+/** undefined when obshell does not know the tenant; any other failure throws. */
+export async function observeTenant(
+  client: ObshellClient,
+  name: string,
+): Promise<TenantObservation | undefined> {
+  try {
+    const tenant = await client.getTenant(name);
+    return {
+      name: tenant.info.tenant_name,
+      status: tenant.info.status,
+      replicas: tenant.replicas,
+      primaryZone: tenant.info.primary_zone,
+      pools: (tenant.info.pools ?? []).map((p) => ({
+        name: p.pool_name,
+        zones: p.zone_list.split(";").filter((z) => z !== ""),
+      })),
+    };
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}

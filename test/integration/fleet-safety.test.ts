@@ -1,0 +1,333 @@
+// The fleet stories: many sets, credentials and operations that outlive a spec, on the real API server with
+// both simulators. Each is judged by what the simulators were actually sent (their request logs).
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
+import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
+import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
+import { OperatorMetrics } from "../../src/observability/metrics.js";
+import { createOperator, type Operator } from "../../src/operator.js";
+import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+import { ObshellSimulator } from "../simulators/obshell/server.js";
+
+const kubeconfig = inject("kubeconfig");
+const { server, caPem, adminToken } = inject("apiServer");
+const raw = new RawApi(server, caPem, adminToken);
+const PASSWORD = "fleet-root-password";
+const AK = "AKFLEET0000000000001";
+const SK = "SKfleet00000000000000000000000000000000";
+const PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+let ns = "";
+let ns2 = "";
+let obshell: ObshellSimulator;
+let obshellB: ObshellSimulator;
+let dcs: DcsSimulator;
+let operator: Operator;
+
+type Conditions = {
+  conditions?: { type: string; status: string; reason: string; message: string }[] | undefined;
+};
+type SetObject<S> = RawObject & { metadata: { generation: number }; status?: S };
+
+const trsPath = (namespace: string, name: string) =>
+  `/apis/dbfleet.io/v1alpha1/namespaces/${namespace}/tenantreplicasets/${name}`;
+const risPath = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/${name}`;
+
+function tenantSet(
+  namespace: string,
+  name: string,
+  tenant: string,
+  zones: string[],
+  policy: Record<string, unknown> = {},
+  endpoint = obshell.url,
+): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name, namespace },
+    spec: {
+      obshell: { endpoint, credentialsSecretRef: { name: "obshell" } },
+      tenant,
+      zones,
+      policy,
+      pollInterval: "1s",
+    },
+  };
+}
+
+function redisSet(
+  name: string,
+  selector: Record<string, unknown>,
+  instances: string[],
+  secret = "dcs",
+): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "RedisInstanceSet",
+    metadata: { name, namespace: ns },
+    spec: {
+      dcs: { endpoint: dcs.url, projectId: PROJECT, credentialsSecretRef: { name: secret } },
+      selector,
+      instances,
+      pollInterval: "1s",
+    },
+  };
+}
+
+async function condition<S extends Conditions>(
+  path: string,
+  type: string,
+  reason: string,
+  timeoutMs = 20_000,
+): Promise<SetObject<S>> {
+  let last: SetObject<S> | undefined;
+  await eventually(
+    `${path} ${type} (${reason})`,
+    async () => {
+      last = await raw.call<SetObject<S>>("GET", path);
+      return (last.status?.conditions ?? []).some(
+        (c) => c.type === type && c.status === "True" && c.reason === reason,
+      );
+    },
+    timeoutMs,
+  );
+  if (!last) throw new Error("unreachable");
+  return last;
+}
+
+const messageOf = (o: SetObject<Conditions>, type: string) =>
+  o.status?.conditions?.find((c) => c.type === type)?.message ?? "";
+const deletes = (sim: ObshellSimulator, tenant: string) =>
+  sim.log.filter((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/${tenant}/replicas`);
+const operates = (sim: ObshellSimulator) =>
+  sim.log.filter((e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/"));
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfigFor(kubeconfig), "fleet");
+  ns2 = await createTestNamespace(kubeConfigFor(kubeconfig), "fleet2");
+  const zones = ["z1", "z2", "z3", "z4", "z5"].map((name) => ({ name, region: "hz" }));
+  obshell = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 40,
+    seed: {
+      zones,
+      tenants: [
+        { name: "shared", zones: ["z1", "z2", "z3"] },
+        { name: "t1", zones: ["z1", "z2", "z3", "z4", "z5"] },
+        { name: "t2", zones: ["z1", "z2", "z3", "z4", "z5"] },
+        { name: "t_spec", zones: ["z1", "z2", "z3"] },
+        { name: "t_foreign", zones: ["z1", "z2", "z3"] },
+        { name: "t_switch", zones: ["z1", "z2", "z3"] },
+      ],
+    },
+  });
+  await obshell.start();
+  obshellB = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 40,
+    seed: { zones, tenants: [{ name: "t_switch", zones: ["z1", "z2", "z3"] }] },
+  });
+  await obshellB.start();
+  const instance = (name: string) => ({ name, tags: { team: "checkout" } });
+  dcs = new DcsSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    projects: {
+      [PROJECT]: [
+        ...["cache-1", "cache-2", "cache-3", "cache-eu-1", "cache-eu-2", "cache-eu-3"].map(instance),
+        ...["shared-1", "shared-2", "shared-3", "shared-4", "shared-5"].map(instance),
+      ],
+    },
+    deleteDelayMs: 50,
+  });
+  await dcs.start();
+  await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  await applyCredentialSecrets(raw, ns2, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  operator = createOperator({
+    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    logger: quietLogger,
+    metrics: new OperatorMetrics({ defaultMetrics: false }),
+    namespaces: [ns, ns2],
+    tenant: { dagPollMs: 50 },
+    redis: { deletePollMs: 100 },
+  });
+  void operator.manager.start();
+}, 60_000);
+
+afterAll(async () => {
+  await operator?.stop(2000);
+  await obshell?.stop();
+  await obshellB?.stop();
+  await dcs?.stop();
+  await raw.close();
+});
+
+describe("fleet safety", () => {
+  it("1. overlapping scopes: an instance in two sets' scopes is deleted by neither; both report it", async () => {
+    await raw.apply(redisSet("wide", { namePrefix: "cache-" }, ["cache-1", "cache-2", "cache-3"]));
+    await raw.apply(redisSet("eu", { namePrefix: "cache-eu-" }, ["cache-eu-1", "cache-eu-2", "cache-eu-3"]));
+    const wide = await condition<RedisInstanceSetStatus>(risPath("wide"), "Stalled", "OwnershipConflict");
+    const eu = await condition<RedisInstanceSetStatus>(risPath("eu"), "Stalled", "OwnershipConflict");
+    expect(messageOf(wide, "Stalled")).toContain("cache-eu-1");
+    expect(messageOf(wide, "Stalled")).toContain("eu");
+    expect(messageOf(eu, "Stalled")).toContain("wide");
+    expect(dcs.log.filter((e) => e.method === "DELETE")).toEqual([]);
+    expect(dcs.instances(PROJECT).map((i) => i.name)).toEqual(
+      expect.arrayContaining(["cache-eu-1", "cache-eu-2", "cache-eu-3"]),
+    );
+  });
+
+  it("2. two sets naming one tenant on one endpoint: neither touches it", async () => {
+    await raw.apply(tenantSet(ns, "shared-a", "shared", ["z1", "z2"]));
+    await raw.apply(tenantSet(ns2, "shared-b", "shared", ["z1", "z3"]));
+    const a = await condition<TenantReplicaSetStatus>(
+      trsPath(ns, "shared-a"),
+      "Stalled",
+      "OwnershipConflict",
+    );
+    await condition<TenantReplicaSetStatus>(trsPath(ns2, "shared-b"), "Stalled", "OwnershipConflict");
+    expect(messageOf(a, "Stalled")).toContain(`${ns2}/shared-b`);
+    expect(deletes(obshell, "shared")).toEqual([]);
+  });
+
+  it("3. an approval runs only the plan it was given for: a changed tenant needs a new one", async () => {
+    await raw.apply(tenantSet(ns, "approve", "t1", ["z1", "z2"], { maxZonesPerOperation: 3 }));
+    const pending = await condition<TenantReplicaSetStatus>(
+      trsPath(ns, "approve"),
+      "Stalled",
+      "ApprovalRequired",
+    );
+    const hash = pending.status?.pendingApproval?.hash ?? "";
+    await raw.call(
+      "PATCH",
+      trsPath(ns, "approve"),
+      { metadata: { annotations: { [APPROVE_PLAN_ANNOTATION]: hash } } },
+      "application/merge-patch+json",
+    );
+    await condition<TenantReplicaSetStatus>(trsPath(ns, "approve"), "Ready", "Converged");
+    expect(deletes(obshell, "t1").map((e) => e.body)).toEqual([{ zones: ["z3", "z4", "z5"] }]);
+    // The same zones of another tenant, with the old annotation still on the set.
+    await raw.call(
+      "PATCH",
+      trsPath(ns, "approve"),
+      { spec: { tenant: "t2" } },
+      "application/merge-patch+json",
+    );
+    const again = await condition<TenantReplicaSetStatus>(
+      trsPath(ns, "approve"),
+      "Stalled",
+      "ApprovalRequired",
+    );
+    expect(again.status?.pendingApproval?.hash).not.toBe(hash);
+    expect(deletes(obshell, "t2")).toEqual([]);
+  });
+
+  it("4. RETRY is never sent once the spec keeps the zone the failed DAG removes", async () => {
+    obshell.cluster.failNextDag.set("t_spec", 1);
+    await raw.apply(
+      tenantSet(ns, "spec", "t_spec", ["z1", "z2"], { onDagFailure: "Retry", maxDagRetries: 3 }),
+    );
+    // Hold the DAG at stage 1 long enough to change the spec before it fails.
+    obshell.stageMs = 1500;
+    await eventually("the DAG running", async () => {
+      const s = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "spec"))).status;
+      return s?.dag?.state === "RUNNING" || s?.dag?.state === "READY";
+    });
+    await raw.call(
+      "PATCH",
+      trsPath(ns, "spec"),
+      { spec: { zones: ["z1", "z2", "z3"] } },
+      "application/merge-patch+json",
+    );
+    const held = await condition<TenantReplicaSetStatus>(trsPath(ns, "spec"), "Stalled", "DagFailed");
+    obshell.stageMs = 40;
+    expect(messageOf(held, "Stalled")).toContain("no longer removes z3");
+    expect(operates(obshell)).toEqual([]);
+    expect(obshell.cluster.tenants.get("t_spec")?.replicas.map((r) => r.zone)).toContain("z3");
+  });
+
+  it("5. after a lost reply a person's failed scale-out DAG is never taken for ours or operated", async () => {
+    obshell.cluster.failNextDag.set("t_foreign", 1);
+    const foreign = obshell.cluster.addReplicas("t_foreign", [
+      { name: "z4", unit_config_name: "u", unit_num: 1 },
+    ]);
+    await eventually("the person's DAG failed", () => foreign.state === "FAILED");
+    // The operator's DELETE is lost before the agent sees it: no DAG of ours exists.
+    obshell.addFault({ method: "DELETE", path: /t_foreign/, kind: "reset", phase: "before", times: 1 });
+    await raw.apply(tenantSet(ns, "foreign", "t_foreign", ["z1", "z2"], { onDagFailure: "Retry" }));
+    await condition<TenantReplicaSetStatus>(trsPath(ns, "foreign"), "Ready", "Converged");
+    expect(operates(obshell)).toEqual([]);
+    expect(deletes(obshell, "t_foreign").filter((e) => e.executed).length).toBe(1);
+  });
+
+  it("6. an operation is followed on the endpoint it started on, never looked up on the new one", async () => {
+    obshell.stageMs = 300;
+    await raw.apply(tenantSet(ns, "switch", "t_switch", ["z1", "z2"], { onDagFailure: "Retry" }));
+    const running = await eventually("the DAG id recorded", async () => {
+      const s = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status;
+      return s?.operation?.dagId !== undefined;
+    });
+    void running;
+    const ours = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status
+      ?.operation?.dagId;
+    // On the other cluster, another team's DAG with the same id has failed.
+    obshellB.cluster.failNextDag.set("t_switch", 1);
+    const theirs = obshellB.cluster.addReplicas("t_switch", [
+      { name: "z4", unit_config_name: "u", unit_num: 1 },
+    ]);
+    await eventually("their DAG failed", () => theirs.state === "FAILED");
+    expect(String(theirs.id ?? "")).not.toBe("");
+    await raw.call(
+      "PATCH",
+      trsPath(ns, "switch"),
+      { spec: { obshell: { endpoint: obshellB.url, credentialsSecretRef: { name: "obshell" } } } },
+      "application/merge-patch+json",
+    );
+    obshell.stageMs = 40;
+    await eventually(
+      "our DAG finished on the first cluster",
+      () => obshell.cluster.tenants.get("t_switch")?.replicas.every((r) => r.zone !== "z3") ?? false,
+    );
+    expect(ours).toBeDefined();
+    expect(operates(obshellB)).toEqual([]);
+    expect(obshellB.log.filter((e) => e.path.startsWith(`/api/v1/task/dag/${ours}`))).toEqual([]);
+  });
+
+  it("7. one wrong Secret on a shared AK: at most 2 bad signatures per 5 minutes, restarts included", async () => {
+    await raw.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "dcs-wrong", namespace: ns },
+      stringData: { accessKey: AK, secretKey: "SKwrong0000000000000000000000000000000" },
+    });
+    for (let i = 1; i <= 4; i++)
+      await raw.apply(redisSet(`share-${i}`, { namePrefix: `shared-${i}` }, [`shared-${i}`]));
+    await raw.apply(redisSet("share-5", { namePrefix: "shared-5" }, ["shared-5"], "dcs-wrong"));
+    await condition<RedisInstanceSetStatus>(risPath("share-5"), "Stalled", "AuthenticationFailed");
+    for (let i = 1; i <= 4; i++)
+      await condition<RedisInstanceSetStatus>(risPath(`share-${i}`), "Ready", "Converged");
+    // Restart the operator: the failure is remembered.
+    await operator.stop(2000);
+    operator = createOperator({
+      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      logger: quietLogger,
+      metrics: new OperatorMetrics({ defaultMetrics: false }),
+      namespaces: [ns, ns2],
+      tenant: { dagPollMs: 50 },
+      redis: { deletePollMs: 100 },
+    });
+    void operator.manager.start();
+    const since = Date.now();
+    await eventually(
+      "several polls after the restart",
+      async () =>
+        Date.now() - since > 4000 &&
+        (await raw.call<SetObject<RedisInstanceSetStatus>>("GET", risPath("share-1"))).status
+          ?.observedGeneration === 1,
+    );
+    const bad = dcs.log.filter((e) => e.status === 401);
+    expect(bad.length).toBeLessThanOrEqual(2);
+    await condition<RedisInstanceSetStatus>(risPath("share-5"), "Stalled", "AuthenticationFailed");
+  });
+});
