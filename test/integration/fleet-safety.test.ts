@@ -264,11 +264,10 @@ describe("fleet safety", () => {
   it("6. an operation is followed on the endpoint it started on, never looked up on the new one", async () => {
     obshell.stageMs = 300;
     await raw.apply(tenantSet(ns, "switch", "t_switch", ["z1", "z2"], { onDagFailure: "Retry" }));
-    const running = await eventually("the DAG id recorded", async () => {
+    await eventually("the DAG id recorded", async () => {
       const s = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status;
       return s?.operation?.dagId !== undefined;
     });
-    void running;
     const ours = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status
       ?.operation?.dagId;
     // On the other cluster, another team's DAG with the same id has failed.
@@ -277,7 +276,8 @@ describe("fleet safety", () => {
       { name: "z4", unit_config_name: "u", unit_num: 1 },
     ]);
     await eventually("their DAG failed", () => theirs.state === "FAILED");
-    expect(String(theirs.id ?? "")).not.toBe("");
+    // The adversarial case: the same generic id names their DAG on the new endpoint.
+    expect(obshellB.cluster.dagDto(theirs, false).id).toBe(ours);
     await raw.call(
       "PATCH",
       trsPath(ns, "switch"),
