@@ -107,6 +107,15 @@ export function packageVersion(): string {
   return "unknown";
 }
 
+/** What identifies a credential without holding it. */
+export interface CredentialIdentity {
+  endpoint: string;
+  projectId?: string;
+  accessKeyId?: string;
+  /** The Secret it is read from, `namespace/name/key`. */
+  secret?: string;
+}
+
 /** What a work queue reports about the keys its workers hold (client-go's updateUnfinishedWork). */
 export interface UnfinishedWorkSource {
   unfinishedWork(): { totalMs: number; longestMs: number };
@@ -432,8 +441,18 @@ export class OperatorMetrics {
     this.destructiveResults.inc({ kind, operation, outcome });
   }
 
-  /** A remote refused a credential (401/403, DCS APIGW signature errors); `identity` holds no secret. */
-  authFailure(remote: Remote, ...identity: string[]): void {
-    this.authFailures.inc({ remote, credential: credentialLabel(...identity) });
+  /**
+   * A remote refused a credential (an AuthError). Labelled by a digest of its identity, which holds nothing
+   * secret: not the password or a digest of it (12 hex digits of one could be matched offline against weak
+   * passwords), but where it is kept. obshell: endpoint and Secret; DCS: endpoint, project and access key id.
+   */
+  authFailure(remote: Remote, identity: CredentialIdentity): void {
+    const parts = [
+      identity.endpoint,
+      identity.projectId ?? "",
+      identity.accessKeyId ?? "",
+      identity.secret ?? "",
+    ];
+    this.authFailures.inc({ remote, credential: credentialLabel(...parts) });
   }
 }
