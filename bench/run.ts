@@ -323,7 +323,7 @@ if (want("throughput")) {
   await waitReady(ns, "tenantreplicasets", SETS);
   await waitReady(ns, "redisinstancesets", SETS);
   const seconds = (Date.now() - started) / 1000;
-  const reconciles = await counter(metrics, "dbfleet_reconcile_total");
+  const reconciles = await counter(metrics, "controller_runtime_reconcile_total");
   rows.push({ metric: `cold start to Ready (${SETS} TRS + ${SETS} RIS)`, value: seconds, unit: "s" });
   rows.push({ metric: "reconciles per second (cold start)", value: reconciles / seconds, unit: "1/s" });
   console.log(`cold start: ${2 * SETS} sets Ready in ${seconds.toFixed(1)} s, ${reconciles} reconciles`);
@@ -334,7 +334,7 @@ if (want("throughput")) {
     (e) => e.method === "GET" && /offset=0(&|$)/.test(e.query) && e.path.endsWith("/instances"),
   ).length;
   const writesBefore = await counter(metrics, "dbfleet_status_writes_total", { outcome: "written" });
-  const reconcilesBefore = await counter(metrics, "dbfleet_reconcile_total");
+  const reconcilesBefore = await counter(metrics, "controller_runtime_reconcile_total");
   await sleep(10_000);
   const lists =
     dcs.log.filter(
@@ -342,7 +342,7 @@ if (want("throughput")) {
     ).length - listsBefore;
   const writes =
     (await counter(metrics, "dbfleet_status_writes_total", { outcome: "written" })) - writesBefore;
-  const steadyReconciles = (await counter(metrics, "dbfleet_reconcile_total")) - reconcilesBefore;
+  const steadyReconciles = (await counter(metrics, "controller_runtime_reconcile_total")) - reconcilesBefore;
   rows.push({
     metric: `DCS list calls per 10 s poll (${SETS} RIS, 10 projects)`,
     value: lists,

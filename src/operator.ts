@@ -161,6 +161,7 @@ export function createOperator(options: OperatorOptions): Operator {
     status: ctx.status,
     events: ctx.events,
     credentials,
+    metrics: options.metrics,
   });
   const connect = { resolve, endpointPolicy, onRequest };
 
@@ -182,7 +183,11 @@ export function createOperator(options: OperatorOptions): Operator {
         deps(ctx),
       );
     },
-    onGone: (key) => obshellClients.release(key),
+    onGone: (key) => {
+      obshellClients.release(key);
+      const [namespace = "", name = ""] = key.split("/");
+      options.metrics.forgetSet("TenantReplicaSet", namespace, name);
+    },
   });
   manager.addController<KubeObject>({
     name: "redisinstanceset",
@@ -204,7 +209,11 @@ export function createOperator(options: OperatorOptions): Operator {
         deps(ctx),
       );
     },
-    onGone: (key) => dcsClients.release(key),
+    onGone: (key) => {
+      dcsClients.release(key);
+      const [namespace = "", name = ""] = key.split("/");
+      options.metrics.forgetSet("RedisInstanceSet", namespace, name);
+    },
   });
   return operator;
 }

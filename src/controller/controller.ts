@@ -21,8 +21,14 @@ export interface Reconciler {
   reconcile(req: ReconcileRequest): Promise<ReconcileResult>;
 }
 
+/** controller-runtime's result labels: error (thrown), requeue_after (> 0), success (none); no Requeue here. */
+export type ReconcileResultLabel = "success" | "error" | "requeue_after";
+
 export interface ReconcileObserver {
-  onReconcile?(controller: string, result: "success" | "requeue_after" | "error", durationMs: number): void;
+  onStart?(controller: string, workers: number): void;
+  /** A worker took (+1) or finished (-1) a key. */
+  onActive?(controller: string, delta: 1 | -1): void;
+  onReconcile?(controller: string, result: ReconcileResultLabel, durationMs: number): void;
 }
 
 export interface ControllerOptions {
@@ -52,6 +58,7 @@ export class Controller {
   start(): void {
     if (this.workers.length > 0) return;
     const n = Math.max(1, this.options.workers ?? 1);
+    this.options.observer?.onStart?.(this.options.name, n);
     for (let i = 0; i < n; i++) this.workers.push(this.work());
   }
 
@@ -75,6 +82,7 @@ export class Controller {
       const key = await queue.get();
       if (key === undefined) return;
       this.inFlight.add(key);
+      this.options.observer?.onActive?.(name, 1);
       const started = performance.now();
       const log = reconcileLogger(logger, name, key);
       try {
@@ -92,6 +100,7 @@ export class Controller {
         this.options.observer?.onReconcile?.(name, "error", performance.now() - started);
         log.error({ err: error, retryInMs: delay }, "reconcile failed");
       } finally {
+        this.options.observer?.onActive?.(name, -1);
         this.inFlight.delete(key);
         queue.done(key);
       }

@@ -26,14 +26,27 @@ export interface KubeRequest {
   accept?: string;
 }
 
+/** Hooks at the points client-go's rest client reports `rest_client_*` metrics (rest/request.go). */
+export interface RestClientObserver {
+  /** Every request once its reply headers arrive: code is the HTTP status, or "<error>" without a reply. */
+  onResult?(code: string, method: string, host: string): void;
+  /** Requests read to the end (not watches, as client-go's Watch does not observe latency). */
+  onLatency?(verb: string, host: string, ms: number): void;
+}
+
 export class KubeHttp {
   readonly server: string;
   private readonly access: KubeAccess;
+  private readonly host: string;
 
   /** A KubeConfig (tests, exec plugins) or the lean access of kube-access.ts. */
-  constructor(source: KubeAccess | KubeConfig) {
+  constructor(
+    source: KubeAccess | KubeConfig,
+    private readonly observer: RestClientObserver = {},
+  ) {
     this.access = "getCurrentCluster" in source ? clientNodeAccess(source) : source;
     this.server = this.access.server;
+    this.host = new URL(this.server).host;
   }
 
   url(path: string, query?: KubeRequest["query"]): string {
@@ -46,6 +59,24 @@ export class KubeHttp {
     const headers = await this.access.headers();
     const dispatcher = await this.access.dispatcher();
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const method = req.method ?? "GET";
+    try {
+      const res = await this.send(path, req, headers, dispatcher, body);
+      this.observer.onResult?.(String(res.statusCode), method, this.host);
+      return res;
+    } catch (error) {
+      this.observer.onResult?.("<error>", method, this.host);
+      throw error;
+    }
+  }
+
+  private send(
+    path: string,
+    req: KubeRequest,
+    headers: Record<string, string | string[]>,
+    dispatcher: Dispatcher | undefined,
+    body: string | undefined,
+  ): Promise<Dispatcher.ResponseData> {
     return request(this.url(path, req.query), {
       method: req.method ?? "GET",
       headers: {
@@ -60,8 +91,15 @@ export class KubeHttp {
   }
 
   async json<T = unknown>(path: string, req: KubeRequest = {}): Promise<T> {
-    const res = await this.raw(path, req);
-    const text = await res.body.text();
+    const started = performance.now();
+    let text: string;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.raw(path, req);
+      text = await res.body.text();
+    } finally {
+      this.observer.onLatency?.(req.method ?? "GET", this.host, performance.now() - started);
+    }
     if (res.statusCode >= 300) {
       let reason = "Unknown";
       let message = text.slice(0, 500);

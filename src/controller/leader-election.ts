@@ -15,6 +15,14 @@ export interface LeaderElectionOptions {
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   logger: Logger;
+  /** `leader_election_master_status{name}`: off from the start, on while leading (client-go's LeaderMetric). */
+  metric?: LeaderMetric;
+}
+
+/** client-go tools/leaderelection/metrics.go: `name` is the lease name. */
+export interface LeaderMetric {
+  on(name: string): void;
+  off(name: string): void;
 }
 
 interface LeaseSpec {
@@ -47,7 +55,10 @@ export class LeaderElector {
   constructor(
     private readonly http: KubeHttp,
     private readonly options: LeaderElectionOptions,
-  ) {}
+  ) {
+    // client-go's NewLeaderElector reports off at once, so a standby replica shows 0, not nothing.
+    options.metric?.off(options.name);
+  }
 
   get isLeader(): boolean {
     return this.leading;
@@ -85,6 +96,8 @@ export class LeaderElector {
       { lease: this.options.name, identity: this.options.identity },
       leading ? "became leader" : "stopped leading",
     );
+    if (leading) this.options.metric?.on(this.options.name);
+    else this.options.metric?.off(this.options.name);
     if (leading) this.options.onStartedLeading();
     else this.options.onStoppedLeading();
   }

@@ -134,7 +134,7 @@ export class Manager {
   private stopping = false;
 
   constructor(private readonly options: ManagerOptions) {
-    this.http = new KubeHttp(options.kubeConfig);
+    this.http = new KubeHttp(options.kubeConfig, options.metrics.restClientObserver());
     this.statusWriter = new StatusWriter(this.http, {
       onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }),
     });
@@ -194,6 +194,7 @@ export class Manager {
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,
     });
+    this.options.metrics.observeUnfinishedWork(spec.name, queue);
     const secretKeys = (o: T) => spec.secretsOf?.(o) ?? [];
     let secrets: ReferencedSecrets | undefined;
     if (spec.secretsOf) {
@@ -277,7 +278,6 @@ export class Manager {
     for (const set of this.informerSets) for (const informer of set.byNamespace.values()) informer.start();
     const startControllers = () => {
       this.everLed = true;
-      this.options.metrics.leader.set({ lease: this.options.leaderElection?.name ?? "none" }, 1);
       void Promise.all(this.informerSets.map((s) => s.waitForSync())).then(() => {
         if (this.stopping) return;
         for (const c of this.controllers) c.controller?.start();
@@ -291,9 +291,9 @@ export class Manager {
     this.elector = new LeaderElector(this.http, {
       ...le,
       logger: this.options.logger,
+      metric: this.options.metrics.leaderMetric(),
       onStartedLeading: startControllers,
       onStoppedLeading: () => {
-        this.options.metrics.leader.set({ lease: le.name }, 0);
         for (const c of this.controllers) c.controller?.abortNow();
         if (this.everLed && !this.stopping) this.options.onLeadershipLost?.();
       },

@@ -3,12 +3,18 @@
 // Failures back off per key (5 ms doubling to 1000 s) under an overall token bucket (10/s, burst 100).
 import { ExponentialBackoff } from "./backoff.js";
 
+/** Hooks at the points client-go's workqueue (util/workqueue/metrics.go) reports its metrics. */
 export interface QueueObserver {
+  /** A key became pending (an add of a key already pending is not counted, as client-go). */
   onAdd?(key: string): void;
+  /** Keys added and not yet handed to a worker, including those waiting for their own worker to finish. */
   onDepth?(depth: number): void;
+  /** An add with a delay > 0 (rate-limited re-add or requeue-after), as controller-runtime counts retries. */
   onRetry?(key: string): void;
   /** Time a key waited between being queued and handed to a worker. */
   onLatency?(ms: number): void;
+  /** Time a worker held a key, from hand-out to done(). */
+  onWorkDuration?(ms: number): void;
 }
 
 export interface WorkQueueOptions {
@@ -24,7 +30,8 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** Keys held by a worker, with when they were handed out. */
+  private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
   private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
@@ -54,13 +61,11 @@ export class WorkQueue {
     this.dirty.add(key);
     this.addedAt.set(key, this.now());
     this.options.observer?.onAdd?.(key);
+    this.options.observer?.onDepth?.(this.dirty.size);
     if (this.processing.has(key)) return;
     const waiter = this.waiters.shift();
     if (waiter) this.handOut(key, waiter);
-    else {
-      this.queue.push(key);
-      this.options.observer?.onDepth?.(this.queue.length);
-    }
+    else this.queue.push(key);
   }
 
   /** Add `key` after `delayMs`; an earlier pending add of the same key wins. */
@@ -70,6 +75,7 @@ export class WorkQueue {
       this.add(key);
       return;
     }
+    this.options.observer?.onRetry?.(key);
     const at = this.now() + delayMs;
     const pending = this.waiting.get(key);
     if (pending && pending.at <= at) return;
@@ -85,7 +91,6 @@ export class WorkQueue {
   /** Re-add after a failure: the larger of the key's backoff and the overall bucket's wait. */
   addRateLimited(key: string): number {
     const delay = Math.max(this.backoff.next(key), this.bucketDelay());
-    this.options.observer?.onRetry?.(key);
     this.addAfter(key, delay);
     return delay;
   }
@@ -102,23 +107,31 @@ export class WorkQueue {
   get(): Promise<string | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.queue.shift();
-    if (key !== undefined) {
-      this.options.observer?.onDepth?.(this.queue.length);
-      return new Promise((resolve) => this.handOut(key, resolve));
-    }
+    if (key !== undefined) return new Promise((resolve) => this.handOut(key, resolve));
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   done(key: string): void {
+    const since = this.processing.get(key);
+    if (since !== undefined) this.options.observer?.onWorkDuration?.(this.now() - since);
     this.processing.delete(key);
     if (this.dirty.has(key) && !this.shuttingDown) {
       const waiter = this.waiters.shift();
       if (waiter) this.handOut(key, waiter);
-      else {
-        this.queue.push(key);
-        this.options.observer?.onDepth?.(this.queue.length);
-      }
+      else this.queue.push(key);
     }
+  }
+
+  /** Work in progress: the summed and the longest time workers have held their keys so far. */
+  unfinishedWork(): { totalMs: number; longestMs: number } {
+    const now = this.now();
+    let totalMs = 0;
+    let longestMs = 0;
+    for (const since of this.processing.values()) {
+      totalMs += now - since;
+      longestMs = Math.max(longestMs, now - since);
+    }
+    return { totalMs, longestMs };
   }
 
   shutdown(): void {
@@ -130,9 +143,11 @@ export class WorkQueue {
 
   private handOut(key: string, to: (key: string | undefined) => void): void {
     this.dirty.delete(key);
-    this.processing.add(key);
+    const now = this.now();
+    this.processing.set(key, now);
+    this.options.observer?.onDepth?.(this.dirty.size);
     const added = this.addedAt.get(key);
-    if (added !== undefined) this.options.observer?.onLatency?.(this.now() - added);
+    if (added !== undefined) this.options.observer?.onLatency?.(now - added);
     to(key);
   }
 

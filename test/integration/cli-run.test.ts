@@ -48,7 +48,7 @@ describe("dbfleet-operator run", () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       await eventually("readyz 200", async () => (await fetch(`${url}/readyz`)).status === 200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      expect(metrics).toContain("dbfleet_workqueue_depth");
+      expect(metrics).toContain(`workqueue_depth{name="tenantreplicaset"`);
       await eventually(
         "the lease held",
         async () =>
@@ -61,8 +61,10 @@ describe("dbfleet-operator run", () => {
               .catch(() => undefined)
           )?.spec.holderIdentity === "cli-test-replica",
       );
-      await eventually("dbfleet_leader 1", async () =>
-        (await (await fetch(`${url}/metrics`)).text()).includes('dbfleet_leader{lease="cli-test"} 1'),
+      await eventually("leader_election_master_status 1", async () =>
+        (await (await fetch(`${url}/metrics`)).text()).includes(
+          `leader_election_master_status{name="cli-test"} 1`,
+        ),
       );
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

@@ -1,13 +1,19 @@
-// The Argo CD health script, run by a real Lua 5.1 interpreter (Argo CD embeds gopher-lua, Lua 5.1).
+// The Argo CD health checks, laid out as argoproj/argo-cd's resource_customizations/<group>/<Kind>/ (health.lua,
+// health_test.yaml, testdata/), run case by case on a real Lua 5.1 (Argo CD embeds gopher-lua, a Lua 5.1) with
+// only the libraries Argo CD opens for health scripts (util/lua/lua.go: base, table, a safe os; no string).
+// The README's status table is checked against what kstatus, kubectl wait and this script compute.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { assessKstatus } from "../../src/observability/kstatus.js";
+import { z } from "zod";
+import { type Assessable, assessKstatus, kubectlWaitSatisfied } from "../../src/observability/kstatus.js";
 
-const dir = join(import.meta.dirname, "..", "..", "deploy", "argocd");
-const script = readFileSync(join(dir, "health.lua"), "utf8");
+const root = join(import.meta.dirname, "..", "..");
+const dir = join(root, "deploy", "argocd");
+const customizations = join(dir, "resource_customizations", "dbfleet.io");
+const kinds = readdirSync(customizations).sort();
 
 function luaValue(value: unknown): string {
   if (value === null || value === undefined) return "nil";
@@ -19,103 +25,115 @@ function luaValue(value: unknown): string {
     .join(", ")}}`;
 }
 
-function argoHealth(obj: unknown): { status: string; message: string } {
-  const program = `local function health()\n${script}\nend\nobj = ${luaValue(obj)}\nlocal hs = health()\nio.write(hs.status, "\\n", hs.message)`;
+/** Runs `script` as Argo CD does: `obj` global, base + table + os.time/date/clock, no string library. */
+function argoHealth(script: string, obj: unknown): { status: string; message: string } {
+  const program = `
+local script = ${JSON.stringify(script)}
+local env = {
+  assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall, select = select,
+  tonumber = tonumber, tostring = tostring, type = type, unpack = unpack, rawget = rawget, rawset = rawset,
+  setmetatable = setmetatable, getmetatable = getmetatable,
+  table = table, os = { time = os.time, date = os.date, clock = os.clock },
+  obj = ${luaValue(obj)},
+}
+getmetatable("").__index = nil -- no ("x"):sub(): gopher-lua without the string library has no string methods
+local fn = assert(loadstring(script, "health.lua"))
+setfenv(fn, env)
+local hs = fn()
+io.write(tostring(hs.status), "\\n", tostring(hs.message))`;
   const out = execFileSync("lua5.1", ["-"], { input: program, encoding: "utf8" });
   const [status = "", ...message] = out.split("\n");
   return { status, message: message.join("\n") };
 }
 
-const cond = (type: string, status: string, reason: string, message = "") => ({
-  type,
-  status,
-  reason,
-  message,
-  observedGeneration: 2,
+const healthTests = z.object({
+  tests: z.array(
+    z.object({
+      healthStatus: z.object({ status: z.string(), message: z.string() }),
+      inputPath: z.string(),
+    }),
+  ),
 });
-const cases: [string, unknown, string][] = [
-  ["no status yet", { metadata: { generation: 1 } }, "Progressing"],
-  [
-    "status for an older generation",
-    {
-      metadata: { generation: 3 },
-      status: { observedGeneration: 2, conditions: [cond("Ready", "True", "Converged")] },
-    },
-    "Progressing",
-  ],
-  [
-    "a DAG running",
-    {
-      metadata: { generation: 2 },
-      status: {
-        observedGeneration: 2,
-        phase: "Reconciling",
-        conditions: [
-          cond("Ready", "False", "DagRunning"),
-          cond("Reconciling", "True", "DagRunning", "stage 1/2"),
-        ],
-      },
-    },
-    "Progressing",
-  ],
-  [
-    "a failed DAG held",
-    {
-      metadata: { generation: 2 },
-      status: {
-        observedGeneration: 2,
-        phase: "Stalled",
-        conditions: [
-          cond("Ready", "False", "DagFailed"),
-          cond("Stalled", "True", "DagFailed", "stage 1 failed"),
-        ],
-      },
-    },
-    "Degraded",
-  ],
-  [
-    "converged",
-    {
-      metadata: { generation: 2 },
-      status: {
-        observedGeneration: 2,
-        phase: "Ready",
-        conditions: [cond("Ready", "True", "Converged", "ok")],
-      },
-    },
-    "Healthy",
-  ],
-  [
-    "paused",
-    {
-      metadata: { generation: 2 },
-      status: { observedGeneration: 2, phase: "Paused", conditions: [cond("Ready", "False", "Paused")] },
-    },
-    "Suspended",
-  ],
-];
 
-describe("Argo CD health check (Lua)", () => {
-  it.each(cases)("reports %s", (_, obj, expected) => {
-    expect(argoHealth(obj).status).toBe(expected);
+const readCase = (kind: string, inputPath: string): Assessable =>
+  load(readFileSync(join(customizations, kind, inputPath), "utf8")) as Assessable;
+
+describe("Argo CD health checks (resource_customizations layout, Lua 5.1)", () => {
+  it("ships a check with tests for both kinds", () => {
+    expect(kinds).toEqual(["RedisInstanceSet", "TenantReplicaSet"]);
   });
 
-  it("agrees with the kstatus assessment Flux uses", () => {
-    const toKstatus: Record<string, string> = {
-      Progressing: "InProgress",
-      Degraded: "Failed",
-      Healthy: "Current",
-      Suspended: "InProgress",
-    };
-    for (const [, obj, expected] of cases)
-      expect(assessKstatus(obj as never).status).toBe(toKstatus[expected]);
+  for (const kind of kinds) {
+    const script = readFileSync(join(customizations, kind, "health.lua"), "utf8");
+    const { tests } = healthTests.parse(
+      load(readFileSync(join(customizations, kind, "health_test.yaml"), "utf8")),
+    );
+    it.each(tests)(`${kind}: $inputPath -> $healthStatus.status`, ({ inputPath, healthStatus }) => {
+      expect(argoHealth(script, readCase(kind, inputPath))).toEqual(healthStatus);
+    });
+    it(`${kind}: every testdata file has a case`, () => {
+      const files = readdirSync(join(customizations, kind, "testdata")).map((f) => `testdata/${f}`);
+      expect(tests.map((t) => t.inputPath).sort()).toEqual(files.sort());
+    });
+  }
+
+  it("is one script for both kinds, and the argocd-cm patch carries it unchanged", () => {
+    const scripts = kinds.map((kind) => readFileSync(join(customizations, kind, "health.lua"), "utf8"));
+    expect(new Set(scripts).size).toBe(1);
+    const patch = z
+      .object({ data: z.record(z.string(), z.string()) })
+      .parse(load(readFileSync(join(dir, "argocd-cm-patch.yaml"), "utf8")));
+    expect(Object.keys(patch.data).sort()).toEqual(
+      kinds.map((k) => `resource.customizations.health.dbfleet.io_${k}`),
+    );
+    for (const value of Object.values(patch.data)) expect(value).toBe(scripts[0]);
   });
 
-  it("is the script embedded in the argocd-cm patch", () => {
-    const patch = load(readFileSync(join(dir, "argocd-cm-patch.yaml"), "utf8")) as {
-      data: Record<string, string>;
-    };
-    expect(patch.data["resource.customizations.health.dbfleet.io_TenantReplicaSet"]).toBe(script);
-    expect(patch.data["resource.customizations.health.dbfleet.io_RedisInstanceSet"]).toBe(script);
+  it("fails loudly rather than silently when a script uses the string library Argo CD does not open", () => {
+    expect(() => argoHealth('return { status = string.upper("x") }', {})).toThrow();
+  });
+});
+
+// The README's "Status" table: each situation, its testdata, and what each tool shows.
+const situations: Record<string, string> = {
+  "not yet seen by the operator": "TenantReplicaSet/testdata/progressing_noStatus.yaml",
+  "spec changed, not yet observed": "TenantReplicaSet/testdata/progressing_generationNotObserved.yaml",
+  paused: "TenantReplicaSet/testdata/suspended_paused.yaml",
+  deleting: "TenantReplicaSet/testdata/progressing_deleting.yaml",
+  converged: "TenantReplicaSet/testdata/healthy_converged.yaml",
+  "in flight (DAG running, deletions pending)": "TenantReplicaSet/testdata/progressing_dagRunning.yaml",
+  "stalled (needs a human)": "TenantReplicaSet/testdata/degraded_dagFailed.yaml",
+  "dry run with deletions pending": "TenantReplicaSet/testdata/progressing_dryRun.yaml",
+};
+
+function readmeStatusRows(): Map<string, string[]> {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const start = readme.indexOf("| situation |");
+  const rows = new Map<string, string[]>();
+  for (const line of readme.slice(start).split("\n").slice(2)) {
+    if (!line.startsWith("|")) break;
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+    rows.set(cells[0] ?? "", cells.slice(1));
+  }
+  return rows;
+}
+
+describe("the README's status table says what the tools compute", () => {
+  const rows = readmeStatusRows();
+  const script = readFileSync(join(customizations, "TenantReplicaSet", "health.lua"), "utf8");
+  it("has a row per situation", () => {
+    expect([...rows.keys()].sort()).toEqual(Object.keys(situations).sort());
+  });
+  it.each(Object.entries(situations))("%s", (situation, file) => {
+    const [kind = "", ...rest] = file.split("/");
+    const obj = readCase(kind, rest.join("/"));
+    const [, flux = "", kubectl = "", argo = ""] = rows.get(situation) ?? [];
+    const plain = (cell: string) => cell.replace(/[*`]/g, "");
+    expect(plain(flux).split(/[ ,(]/)[0]).toBe(assessKstatus(obj).status);
+    expect(plain(kubectl).split(/[ ,(]/)[0]).toBe(kubectlWaitSatisfied(obj, "Ready") ? "returns" : "waits");
+    expect(plain(argo).split(/[ ,(]/)[0]).toBe(argoHealth(script, obj).status);
   });
 });

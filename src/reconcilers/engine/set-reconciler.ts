@@ -11,6 +11,11 @@ import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../contro
 import type { EventRecorder } from "../../controller/events.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { StatusWriter } from "../../controller/status-writer.js";
+import type {
+  DestructiveOperation,
+  DestructiveOutcome,
+  OperatorMetrics,
+} from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { AuthError, RemoteError } from "../../providers/errors.js";
 import type { CredentialHealth } from "./credential-health.js";
@@ -26,8 +31,34 @@ export interface SetReconcilerDeps {
   status: StatusWriter;
   events: Pick<EventRecorder, "record">;
   credentials: CredentialHealth;
+  metrics?: EngineMetrics;
   now?: () => Date;
 }
+
+/** The domain metrics the engine reports (src/observability/metrics.ts). */
+export type EngineMetrics = Pick<
+  OperatorMetrics,
+  | "recordConditions"
+  | "destructiveOperationStarted"
+  | "destructiveOperationFinished"
+  | "authFailure"
+  | "dcsInstanceResult"
+>;
+
+/** The destructive Steps, as the destructive-operation metrics name them. */
+const DESTRUCTIVE: Record<string, DestructiveOperation> = {
+  RemoveZones: "remove_replicas",
+  RetryDag: "retry_dag",
+  RollbackDag: "rollback_dag",
+  DeleteInstances: "delete_instances",
+};
+/** Reasons that end a DAG-backed operation (counted once, when the condition takes them). */
+const DAG_ENDS: Record<string, DestructiveOutcome> = {
+  DagSucceeded: "succeeded",
+  DagFailed: "failed",
+  DagRolledBack: "failed",
+  DagCancelled: "failed",
+};
 
 /** What `plan` and the controller both compute: the step, and what it was decided from. */
 export interface Assessment<TStep, TObs> {
@@ -191,6 +222,8 @@ export class SetReconciler<
     const intent = step as TStep;
     // Intent first: a crash or a lost reply after the call still leaves a trace to find the operation by.
     const recorded = await this.save(object, id, intent, observed, log, set);
+    const operation = DESTRUCTIVE[intent.kind];
+    if (operation) this.deps.metrics?.destructiveOperationStarted(this.kind.kind, operation);
     let result: TStep | CommonStep;
     try {
       result = await this.kind.act(client, set, intent, id, this.now());
@@ -198,7 +231,22 @@ export class SetReconciler<
       result = this.remoteFailed(error, connection, this.now(), log);
     }
     await this.save(recorded, id, result, observed, log, set);
+    this.reportResult(intent, result);
     return this.requeue(result, set);
+  }
+
+  /** What a batch answered, per instance and for the operation as a whole. */
+  private reportResult(intent: TStep, result: TStep | CommonStep): void {
+    const metrics = this.deps.metrics;
+    if (!metrics || intent.kind !== "DeleteInstances" || !("results" in result)) return;
+    const results = result.results as { result: string }[];
+    for (const r of results) metrics.dcsInstanceResult(r.result === "success" ? "success" : "failed");
+    const ok = results.filter((r) => r.result === "success").length;
+    metrics.destructiveOperationFinished(
+      this.kind.kind,
+      "delete_instances",
+      ok === results.length ? "succeeded" : ok === 0 ? "failed" : "partial",
+    );
   }
 
   /** The set with its status as stored now (a bookkeeping round may just have changed it). */
@@ -210,7 +258,7 @@ export class SetReconciler<
   /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */
   private remoteFailed(
     error: unknown,
-    connection: { credential: string; lockScope?: string },
+    connection: { credential: string; lockScope?: string; endpoint: string; projectId?: string },
     now: Date,
     log?: Logger,
   ): CommonStep {
@@ -219,6 +267,12 @@ export class SetReconciler<
     if (!(error instanceof RemoteError)) throw error;
     if (error instanceof AuthError) {
       const gate = this.deps.credentials.recordFailure(connection.credential, now, connection.lockScope);
+      // Labelled by where the credential is used, never by the secret or a digest of it.
+      this.deps.metrics?.authFailure(error.provider, {
+        endpoint: connection.endpoint,
+        ...(connection.projectId ? { projectId: connection.projectId } : {}),
+        ...(connection.lockScope ? { accessKeyId: connection.lockScope.slice(0, 12) } : {}),
+      });
       return {
         kind: "Stall",
         reason: Reason.AuthenticationFailed,
@@ -252,7 +306,11 @@ export class SetReconciler<
     if (phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
     if (step.event) this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
     const now = this.now();
-    return this.deps.status.update(this.kind.type, object, (current) => {
+    let previousReason: string | undefined;
+    const written = await this.deps.status.update(this.kind.type, object, (current) => {
+      previousReason = (current.status as SharedStatus | undefined)?.conditions?.find(
+        (c) => c.type === "Ready",
+      )?.reason;
       const stored = this.kind.statusSchema.safeParse(current.status ?? {});
       // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
       const base = stored.success
@@ -262,6 +320,15 @@ export class SetReconciler<
         withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
       );
     });
+    const metrics = this.deps.metrics;
+    if (metrics) {
+      const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
+      metrics.recordConditions(this.kind.kind, id.namespace, id.name, conditions);
+      const ended = DAG_ENDS[step.reason];
+      if (ended && previousReason !== step.reason)
+        metrics.destructiveOperationFinished(this.kind.kind, "remove_replicas", ended);
+    }
+    return written;
   }
 
   /** The step a failed observation leaves in status before the error goes to the queue's backoff. */
