@@ -2,7 +2,6 @@
 // Credentials come from the environment (OBSHELL_PASSWORD, DCS_ACCESS_KEY, DCS_SECRET_KEY), never from flags.
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { describeIssues } from "../../src/api/parse.js";
 import { DcsSimulator } from "./dcs/server.js";
 import { ObshellSimulator } from "./obshell/server.js";
 import { demoDcsSeed, demoObshellSeed } from "./seed.js";
@@ -19,6 +18,11 @@ const env = z.object({
   DCS_ACCESS_KEY: z.string().min(1).default("AKDEMO00000000000001"),
   DCS_SECRET_KEY: z.string().min(1).default("SKdemo000000000000000000000000000000000"),
 });
+
+/** Kept here rather than imported: nothing under test/simulators imports src/. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`).join("; ");
+}
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
