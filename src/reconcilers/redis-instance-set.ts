@@ -13,6 +13,7 @@ import {
 import type { ReconcileResult, Reconciler } from "../controller/controller.js";
 import type { ReconcileContext } from "../controller/manager.js";
 import type { KubeObject } from "../controller/resource.js";
+import { isInstanceBusy } from "../providers/dcs/busy.js";
 import { DcsClient } from "../providers/dcs/client.js";
 import type { DcsInstance } from "../providers/dcs/schemas.js";
 import { BadRequestError, NotFoundError, RemoteError } from "../providers/errors.js";
@@ -45,7 +46,7 @@ export function observedRedis(i: DcsInstance): ObservedRedis {
     name: i.name,
     status: i.status,
     tags,
-    busy: i.task !== null && i.task !== undefined,
+    busy: isInstanceBusy(i),
   };
 }
 
