@@ -44,6 +44,8 @@ export interface LoggedRequest {
   fault?: FaultKind;
   /** Whether the handler ran (a "before" fault stops it). */
   executed: boolean;
+  /** What the handler answered, before any "after" fault spoiled it: what the remote actually did. */
+  handled?: { status: number; body?: unknown };
 }
 
 /** A small seeded PRNG (mulberry32) so a failing fault run replays with the same seed. */
@@ -182,6 +184,10 @@ export class SimHttpServer {
     }
     const handled = await this.handle(req, Buffer.concat(chunks), url);
     entry.executed = true;
+    entry.handled = {
+      status: handled.reply.status,
+      ...(handled.reply.body === undefined ? {} : { body: handled.reply.body }),
+    };
     if (handled.body !== undefined) entry.body = handled.body;
     const after = this.pickFault(method, url.pathname, "after");
     if (after && after.kind !== "latency") {
