@@ -2,6 +2,11 @@
 // was sent and accepted, not on the simulator's own state (which can never delete twice).
 import type { LoggedRequest } from "./http-sim.js";
 
+/** A request log entry: the simulator's own (LoggedRequest) or one read from its control port. */
+export type LogEntry = Pick<LoggedRequest, "at" | "method" | "path" | "query" | "body" | "handled"> & {
+  rawBody?: string;
+};
+
 export interface DestructiveCall {
   provider: "obshell" | "dcs";
   /** `dcs:<project>/<instance id>` or `obshell:<tenant>/<zone>`. */
@@ -11,16 +16,16 @@ export interface DestructiveCall {
   accepted: boolean;
 }
 
-function jsonBody(entry: LoggedRequest): unknown {
+function jsonBody(entry: LogEntry): unknown {
   if (entry.body !== undefined) return entry.body;
   try {
-    return JSON.parse(entry.rawBody);
+    return JSON.parse(entry.rawBody ?? "");
   } catch {
     return undefined;
   }
 }
 
-function dcsCalls(log: readonly LoggedRequest[]): DestructiveCall[] {
+function dcsCalls(log: readonly LogEntry[]): DestructiveCall[] {
   const calls: DestructiveCall[] = [];
   for (const entry of log) {
     if (entry.method !== "DELETE") continue;
@@ -56,7 +61,7 @@ function dcsCalls(log: readonly LoggedRequest[]): DestructiveCall[] {
   return calls;
 }
 
-function obshellCalls(log: readonly LoggedRequest[]): DestructiveCall[] {
+function obshellCalls(log: readonly LogEntry[]): DestructiveCall[] {
   const calls: DestructiveCall[] = [];
   for (const entry of log) {
     if (entry.method !== "DELETE") continue;
@@ -80,8 +85,8 @@ function obshellCalls(log: readonly LoggedRequest[]): DestructiveCall[] {
 
 /** Every destructive call in the logs: each DELETE naming a DCS instance, each obshell DELETE of replicas. */
 export function destructiveCalls(logs: {
-  obshell?: readonly LoggedRequest[];
-  dcs?: readonly LoggedRequest[];
+  obshell?: readonly LogEntry[];
+  dcs?: readonly LogEntry[];
 }): DestructiveCall[] {
   return [...obshellCalls(logs.obshell ?? []), ...dcsCalls(logs.dcs ?? [])].sort((a, b) => a.at - b.at);
 }

@@ -31,7 +31,10 @@ export interface FaultRule {
 }
 
 export interface LoggedRequest {
+  /** Arrival, in epoch ms with sub-ms precision (performance.timeOrigin + now), comparable across processes. */
   at: number;
+  /** When the reply was written, same clock. */
+  repliedAt?: number;
   method: string;
   path: string;
   query: string;
@@ -155,7 +158,7 @@ export class SimHttpServer {
     const url = new URL(req.url ?? "/", "http://sim.local");
     const method = req.method ?? "GET";
     const entry: LoggedRequest = {
-      at: Date.now(),
+      at: performance.timeOrigin + performance.now(),
       method,
       path: url.pathname,
       query: url.search,
@@ -197,6 +200,7 @@ export class SimHttpServer {
     }
     entry.status = handled.reply.status;
     this.write(res, handled.reply);
+    entry.repliedAt = performance.timeOrigin + performance.now();
   }
 
   private write(res: ServerResponse, reply: SimReply): void {

@@ -3,19 +3,19 @@ import { randomUUID } from "node:crypto";
 
 export interface SimInstanceInput {
   name: string;
-  status?: string;
-  tags?: Record<string, string>;
-  chargingMode?: 0 | 1;
-  engineVersion?: string;
-  capacity?: number;
-  cacheMode?: string;
+  status?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  chargingMode?: 0 | 1 | undefined;
+  engineVersion?: string | undefined;
+  capacity?: number | undefined;
+  cacheMode?: string | undefined;
   /** The `task` field some replies carry; absent from the record unless given (the batch-delete example has none). */
   task?: string | null;
   /** Non-null while an operation runs. */
   taskStatus?: string | null;
   /** Non-empty while an operation runs. */
   serviceTaskId?: string;
-  id?: string;
+  id?: string | undefined;
 }
 
 export type SimInstance = Record<string, unknown> & {

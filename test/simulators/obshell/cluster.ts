@@ -92,9 +92,9 @@ export interface ClusterSeed {
   tenants: {
     name: string;
     zones: string[];
-    primaryZone?: string;
-    readonlyZones?: string[];
-    status?: string;
+    primaryZone?: string | undefined;
+    readonlyZones?: string[] | undefined;
+    status?: string | undefined;
   }[];
 }
 
