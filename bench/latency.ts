@@ -80,7 +80,7 @@ async function waitSetReady(raw: RawApi, ns: string, name: string, timeoutMs = 1
     );
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`${name} not Ready after ${timeoutMs} ms`);
-    await sleep(5);
+    await sleep(20);
   }
 }
 
@@ -88,7 +88,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
+    await sleep(20);
   }
 }
 
@@ -125,12 +125,12 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       );
       const generation = patched.metadata.generation;
       let del: ControlLogEntry | undefined;
-      for (let w = 0; w < 15_000 && del === undefined; w++) {
-        await obshell.poll();
+      const deadline = Date.now() + 30_000;
+      while (del === undefined && Date.now() < deadline) {
+        await obshell.poll(1000);
         del = obshell.entries
           .slice(cursor)
           .find((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/${tenant}/replicas`);
-        if (!del) await sleep(2);
       }
       if (!del) throw new Error(`no DELETE for ${name}`);
       latency.push(del.at - t0);

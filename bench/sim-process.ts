@@ -66,9 +66,12 @@ export class SimProcess {
     return new SimProcess(options.kind, url, controlUrl, child, dir);
   }
 
-  /** Reads the entries logged since the last call, appends them to `entries`, returns them. */
-  async poll(): Promise<ControlLogEntry[]> {
-    const res = await fetch(`${this.controlUrl}/log?from=${this.entries.length}`);
+  /**
+   * Reads the entries completed since the last call, appends them to `entries`, returns them; with `waitMs`,
+   * the simulator holds the call until one completes (a long poll, so the benchmark does not load it).
+   */
+  async poll(waitMs = 0): Promise<ControlLogEntry[]> {
+    const res = await fetch(`${this.controlUrl}/log?from=${this.entries.length}&wait=${waitMs}`);
     const body = (await res.json()) as { entries: ControlLogEntry[] };
     this.entries.push(...body.entries);
     return body.entries;

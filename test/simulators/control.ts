@@ -53,9 +53,30 @@ export async function startControl(
       const url = new URL(req.url ?? "/", "http://control.local");
       const method = req.method ?? "GET";
       if (method === "GET" && url.pathname === "/log") {
+        // Entries from `from` up to the first still in flight, so a reader never keeps a half-written entry;
+        // with `wait=MS`, held until at least one is complete (long poll: no busy polling of the simulator).
         const from = Number(url.searchParams.get("from") ?? "0");
-        const log = sim.sim.log;
-        return reply(200, { next: log.length, entries: log.slice(from).map(entry) });
+        const waitMs = Math.min(Number(url.searchParams.get("wait") ?? "0"), 30_000);
+        const complete = () => {
+          const log = sim.sim.log;
+          let end = from;
+          while (end < log.length && log[end]?.repliedAt !== undefined) end++;
+          return log.slice(from, end);
+        };
+        let ready = complete();
+        if (ready.length === 0 && waitMs > 0) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              sim.sim.http.onComplete.delete(done);
+              resolve();
+            };
+            const timer = setTimeout(done, waitMs);
+            sim.sim.http.onComplete.add(done);
+          });
+          ready = complete();
+        }
+        return reply(200, { next: from + ready.length, entries: ready.map(entry) });
       }
       if (sim.kind === "obshell") {
         const tenant = /^\/obshell\/tenants\/([^/]+)$/.exec(url.pathname);

@@ -77,6 +77,8 @@ export interface SimServerOptions {
 
 export class SimHttpServer {
   readonly log: LoggedRequest[] = [];
+  /** Called once per request when its reply is written (or its connection spoiled); repliedAt is set then. */
+  readonly onComplete = new Set<(entry: LoggedRequest) => void>();
   private readonly faults: (FaultRule & { hits: number })[] = [];
   private readonly random: () => number;
   private server: Server | undefined;
@@ -183,6 +185,7 @@ export class SimHttpServer {
     if (before && before.kind !== "latency") {
       entry.fault = before.kind;
       this.spoil(res, before, entry, undefined);
+      this.complete(entry);
       return;
     }
     const handled = await this.handle(req, Buffer.concat(chunks), url);
@@ -196,11 +199,17 @@ export class SimHttpServer {
     if (after && after.kind !== "latency") {
       entry.fault = after.kind;
       this.spoil(res, after, entry, handled.reply);
+      this.complete(entry);
       return;
     }
     entry.status = handled.reply.status;
     this.write(res, handled.reply);
+    this.complete(entry);
+  }
+
+  private complete(entry: LoggedRequest): void {
     entry.repliedAt = performance.timeOrigin + performance.now();
+    for (const listener of this.onComplete) listener(entry);
   }
 
   private write(res: ServerResponse, reply: SimReply): void {
