@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
 import { AgentKeyRejectedError, obshellError } from "../../src/providers/obshell/errors.js";
+import { destructiveCalls, repeatedTargets } from "../simulators/destructive-calls.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const PASSWORD = "s3cret-root-sys";
@@ -439,5 +440,24 @@ describe("obshell simulator answers as the agent's source does", () => {
         expect(sub.id).not.toBe(node.id);
       }
     });
+  });
+});
+
+describe("destructive calls read from the obshell request log", () => {
+  it("counts a DAG-creating DELETE as accepted and a refused repeat as sent only", async () => {
+    sim.cluster.addTenant({ name: "count-t", zones: ["z1", "z2", "z3"] });
+    const client = new ObshellClient({ endpoint: sim.url, password: () => PASSWORD });
+    try {
+      const first = await client.deleteReplicas("count-t", ["z3"]);
+      expect(first.kind).toBe("dag");
+      // The DAG still runs: the agent refuses a second one (maintenance lock), so nothing is accepted twice.
+      await expect(client.deleteReplicas("count-t", ["z3"])).rejects.toMatchObject({ kind: "busy" });
+    } finally {
+      await client.close();
+    }
+    const calls = destructiveCalls({ obshell: sim.log }).filter((c) => c.target === "obshell:count-t/z3");
+    expect(calls.map((c) => c.accepted)).toEqual([true, false]);
+    expect(repeatedTargets(calls)).toEqual([]);
+    expect(repeatedTargets(calls, { sent: true })).toEqual([{ target: "obshell:count-t/z3", count: 2 }]);
   });
 });
