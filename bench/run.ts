@@ -388,7 +388,7 @@ mkdirSync(join(root, "bench", "results"), { recursive: true });
 const result = {
   date: new Date().toISOString(),
   sets: SETS,
-  latencySizes: LATENCY_SIZES,
+  latencySizes: LATENCY_SIZES.join(","),
   memorySets: MEMORY_SETS,
   samples: SAMPLES,
   rows,
