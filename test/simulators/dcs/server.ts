@@ -38,9 +38,12 @@ export const KIND_DCS_KNOBS: DcsUnkindKnobs = {
   driftOnGet: { probability: 0, kind: "busy", busyMs: 0 },
 };
 
-/** What the chaos suite runs with: deletes stay invisible for 2 s, one GET in five finds the instance busy. */
+/**
+ * What the chaos suite runs with: an accepted delete stays invisible for 8 s, longer than the operator's 5 s
+ * delete poll (so a planner that trusts the listing re-sends it); one GET in five finds the instance busy.
+ */
 export const UNKIND_DCS_KNOBS: DcsUnkindKnobs = {
-  acceptedListingLagMs: 2_000,
+  acceptedListingLagMs: 8_000,
   driftOnGet: { probability: 0.2, kind: "busy", busyMs: 500 },
 };
 
