@@ -95,17 +95,18 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
   const rows: Row[] = [];
   const { raw, obshell, ns } = ctx;
-  const events = new Map<string, WatchEvent[]>();
-  const stopWatch = await bareWatch(ctx.kubeconfigPath, ns, (name, event) => {
-    const list = events.get(name) ?? [];
-    list.push(event);
-    events.set(name, list);
-  });
   let present = 0;
   for (const n of ctx.sizes) {
     await ctx.createSets(present, n);
     present = n;
     await ctx.waitAllReady(n);
+    // A fresh watch per size: the API server ends a watch after its request timeout (minutes).
+    const events = new Map<string, WatchEvent[]>();
+    const stopWatch = await bareWatch(ctx.kubeconfigPath, ns, (name, event) => {
+      const list = events.get(name) ?? [];
+      list.push(event);
+      events.set(name, list);
+    });
     const latency: number[] = [];
     const floor: number[] = [];
     const parts: Breakdown[] = [];
@@ -172,6 +173,7 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       await waitSetReady(raw, ns, name);
       events.delete(name);
     }
+    stopWatch();
     const p50 = percentile(latency, 50);
     const p99 = percentile(latency, 99);
     const f50 = percentile(floor, 50);
@@ -202,6 +204,5 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
     const median = [...parts].sort((a, b) => a.total - b.total)[Math.floor(parts.length / 2)];
     if (median) printBreakdown(`the median sample at ${n} sets`, median);
   }
-  stopWatch();
   return rows;
 }
