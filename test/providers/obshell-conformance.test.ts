@@ -10,7 +10,10 @@ import {
 } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
+import { AgentKeyRejectedError, obshellError } from "../../src/providers/obshell/errors.js";
+import { destructiveCalls, repeatedTargets } from "../simulators/destructive-calls.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const PASSWORD = "s3cret-root-sys";
@@ -38,27 +41,31 @@ async function secretKey(): Promise<string> {
   return body.data.public_key;
 }
 
+interface Reply {
+  successful: boolean;
+  error?: { errCode: string; code?: number };
+  data?: unknown;
+}
+
 async function call(
   method: "GET" | "DELETE",
   uri: string,
   fields: Record<string, unknown>,
   jsonBody?: unknown,
+  opts: { aes?: Buffer; rawBody?: string; publicKey?: string } = {},
 ) {
-  const aes = randomBytes(32);
-  const headers: Record<string, string> = { "x-ocs-header": specHeader(await secretKey(), fields, aes) };
-  let body: string | undefined;
+  const aes = opts.aes ?? randomBytes(32);
+  const headers: Record<string, string> = {
+    "x-ocs-header": specHeader(opts.publicKey ?? (await secretKey()), fields, aes),
+  };
+  let body = opts.rawBody;
   if (jsonBody !== undefined) {
-    const cipher = createCipheriv("aes-128-cbc", aes.subarray(0, 16), aes.subarray(16));
+    const cipher = createCipheriv("aes-128-cbc", aes.subarray(0, 16), aes.subarray(16, 32));
     body = Buffer.concat([cipher.update(JSON.stringify(jsonBody)), cipher.final()]).toString("base64");
   }
   const res = await request(`${sim.url}${uri}`, { method, headers, ...(body ? { body } : {}) });
   const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    json: text
-      ? (JSON.parse(text) as { successful: boolean; error?: { errCode: string }; data?: unknown })
-      : undefined,
-  };
+  return { status: res.statusCode, json: text ? (JSON.parse(text) as Reply) : undefined };
 }
 
 const ts = () => String(Math.floor(Date.now() / 1000) + 60);
@@ -197,5 +204,260 @@ describe("obshell client requests decrypt to exactly the JSON the spec describes
       sim.keyPair.decrypt(Buffer.from(String(entry?.headers["x-ocs-header"]), "base64")).toString(),
     ) as { uri: string };
     expect(fields.uri).toBe("/api/v1/task/dag/11?show_details=false");
+  });
+});
+
+// Each case below names the place in oceanbase/obshell (github.com/oceanbase/obshell, tag 4.5.0.0, under ob/agent/)
+// that the behaviour comes from.
+describe("obshell simulator answers as the agent's source does", () => {
+  const fresh = (uri: string, extra: Record<string, unknown> = {}) => ({
+    auth: PASSWORD,
+    ts: ts(),
+    uri,
+    ...extra,
+  });
+
+  // errors/errorcode.go: NewErrorCode's fourth argument is the v1 code (1 for Header.DecryptFailed, 10008 for the
+  // other Security.Authentication.* codes, none elsewhere); lib/http/response.go buildErrorResponse copies it to
+  // `code`, `json:"code,omitempty"`.
+  it.each([
+    [
+      "an expired ts",
+      { ts: String(Math.floor(Date.now() / 1000) - 5) },
+      "Security.Authentication.Expired",
+      10008,
+    ],
+    [
+      "a uri mismatch",
+      { uri: "/api/v1/tenant/billing" },
+      "Security.Authentication.Header.UriMismatch",
+      10008,
+    ],
+    ["a wrong password", { auth: "guess" }, "Security.Authentication.IncorrectOceanbasePassword", 10008],
+    ["an unparsable ts", { ts: "soon" }, "Security.Authentication.Timestamp.Invalid", 10008],
+  ] as const)("puts the legacy code on %s", async (_, extra, errCode, code) => {
+    const res = await call("GET", "/api/v1/tenant/orders", fresh("/api/v1/tenant/orders", extra));
+    expect(res.json?.error).toMatchObject({ errCode, code });
+  });
+
+  it("puts code 1 on DecryptFailed and no code on errors that have none", async () => {
+    const other = new ObshellSimulator({ password: PASSWORD, keyBits: 512 });
+    const stale = await call("GET", "/api/v1/tenant/orders", fresh("/api/v1/tenant/orders"), undefined, {
+      publicKey: other.keyPair.publicKeyBase64,
+    });
+    expect(stale.status).toBe(401);
+    expect(stale.json?.error).toMatchObject({
+      errCode: "Security.Authentication.Header.DecryptFailed",
+      code: 1,
+    });
+    const missing = await call("GET", "/api/v1/tenant/nobody", fresh("/api/v1/tenant/nobody"));
+    expect(missing.json?.error?.errCode).toBe("OB.Tenant.NotExist");
+    expect(missing.json?.error).not.toHaveProperty("code");
+  });
+
+  it("after a key rotation answers errCode and code 1, and the client recovers by refetching the key", async () => {
+    const client = new ObshellClient({ endpoint: sim.url, password: () => PASSWORD });
+    try {
+      await client.getTenant("orders");
+      const oldKey = sim.keyPair.publicKeyBase64;
+      sim.rotateKey();
+      const raw = await call("GET", "/api/v1/tenant/orders", fresh("/api/v1/tenant/orders"), undefined, {
+        publicKey: oldKey,
+      });
+      expect(raw.json?.error).toMatchObject({
+        errCode: "Security.Authentication.Header.DecryptFailed",
+        code: 1,
+      });
+      const secretsBefore = sim.log.filter((e) => e.path === "/api/v1/secret").length;
+      expect((await client.getTenant("orders")).info.tenant_name).toBe("orders");
+      expect(sim.log.filter((e) => e.path === "/api/v1/secret").length).toBe(secretsBefore + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("the client treats the legacy code 1 alone as a rejected key (older agents send no errCode)", () => {
+    const legacyOnly = obshellError({ operation: "GET /x", status: 401, remoteCode: "1", legacyCode: 1 });
+    expect(legacyOnly).toBeInstanceOf(AgentKeyRejectedError);
+    const errCodeOnly = obshellError({
+      operation: "GET /x",
+      status: 401,
+      remoteCode: "Security.Authentication.Header.DecryptFailed",
+    });
+    expect(errCodeOnly).toBeInstanceOf(AgentKeyRejectedError);
+    const other = obshellError({ operation: "GET /x", status: 401, remoteCode: "x", legacyCode: 10008 });
+    expect(other).toBeInstanceOf(AuthError);
+    expect(other).not.toBeInstanceOf(AgentKeyRejectedError);
+  });
+
+  // api/agent_route.go: HeaderDecrypt and BodyDecrypt run before the route group's Verify, so a body that does
+  // not decrypt is refused even with a wrong password. secure/body.go transferKeys refuses key material shorter
+  // than the key size (lib/crypto/aes.go aes_key_size = 16); lib/crypto/aes.go AesDecryptAndReturnBytes refuses
+  // a ciphertext that is not whole blocks; api/common/middleware.go BodyDecrypt wraps both with
+  // WrapRetain(ErrCommonUnauthorized, err), and errors/wrap.go WrapRetain keeps the inner code (500).
+  it("refuses a body that is not whole AES blocks before checking the password", async () => {
+    const res = await call(
+      "DELETE",
+      "/api/v1/tenant/orders/replicas",
+      fresh("/api/v1/tenant/orders/replicas", { auth: "guess" }),
+      undefined,
+      { rawBody: Buffer.from("not sixteen").toString("base64") },
+    );
+    expect(res.status).toBe(500);
+    expect(res.json?.error?.errCode).toBe("Request.Body.Decrypt.AES.ContentLength.Invalid");
+    expect(sim.cluster.dags.filter((d) => d.tenant === "orders")).toHaveLength(0);
+  });
+
+  it("refuses key material shorter than 16 bytes and does not refuse longer material for its length", async () => {
+    const uri = "/api/v1/tenant/orders/replicas";
+    const short = await call("DELETE", uri, fresh(uri), undefined, {
+      aes: randomBytes(15),
+      rawBody: randomBytes(16).toString("base64"),
+    });
+    expect(short.status).toBe(500);
+    expect(short.json?.error?.errCode).toBe("Request.Body.Decrypt.AES.KeyAndIv.Invalid");
+    // 16 key bytes + a 32-byte IV pass transferKeys; Go's cipher.NewCBCDecrypter then panics on the IV and the
+    // agent's gin recovery answers its generic 500 (middleware.go recoveryResponse).
+    const long = await call("DELETE", uri, fresh(uri), undefined, {
+      aes: randomBytes(48),
+      rawBody: randomBytes(16).toString("base64"),
+    });
+    expect(long.status).toBe(500);
+    expect(long.json?.error?.errCode).toBe("Common.Unexpected");
+    // A header with no body never reads the keys (BodyDecrypt returns early on an empty body).
+    const noBody = await call("GET", "/api/v1/tenant/orders", fresh("/api/v1/tenant/orders"), undefined, {
+      aes: randomBytes(3),
+    });
+    expect(noBody.status).toBe(200);
+  });
+
+  // secure/auth.go VerifyAuth: `if pwd != "" { VerifyTimeStamp(...) }`.
+  it("skips the timestamp check when auth is empty", async () => {
+    const open = new ObshellSimulator({ password: "", stageMs: 20, keyBits: 512 });
+    await open.start();
+    try {
+      const key = open.keyPair.publicKeyBase64;
+      const header = specHeader(key, { auth: "", ts: "1", uri: "/api/v1/tenant/orders" }, randomBytes(32));
+      const res = await request(`${open.url}/api/v1/tenant/orders`, { headers: { "x-ocs-header": header } });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    } finally {
+      await open.stop();
+    }
+    // With a password set, an empty auth is a wrong password, not an expired one.
+    const res = await call("GET", "/api/v1/tenant/orders", {
+      auth: "",
+      ts: "1",
+      uri: "/api/v1/tenant/orders",
+    });
+    expect(res.json?.error?.errCode).toBe("Security.Authentication.IncorrectOceanbasePassword");
+  });
+
+  // api/tenant_handler.go tenantRemoveReplicasHandler: c.BindJSON(&param) before ScaleInTenantReplicas, which
+  // looks the tenant up (executor/tenant/scale_in_replicas.go); param/tenant.go: `zones` binding:"required".
+  it("binds the DELETE replicas body before looking the tenant up", async () => {
+    const res = await call(
+      "DELETE",
+      "/api/v1/tenant/nobody/replicas",
+      fresh("/api/v1/tenant/nobody/replicas"),
+      {
+        zone: ["z1"],
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.json?.error?.errCode).toBe("Common.BindJsonFailed");
+  });
+
+  // executor/tenant/scale_in_replicas.go ScaleInTenantReplicas has no tenant status check; the maintenance lock is
+  // taken when the DAG is created.
+  it("removes replicas of a tenant that is not NORMAL", async () => {
+    sim.cluster.addTenant({ name: "locked-t", zones: ["z1", "z2", "z3"], status: "LOCKED" });
+    const uri = "/api/v1/tenant/locked-t/replicas";
+    const res = await call("DELETE", uri, fresh(uri), { zones: ["z3"] });
+    expect(res.status).toBe(200);
+    expect(res.json?.successful).toBe(true);
+  });
+
+  // scale_in_replicas.go filterZones copies param.Zones as listed (duplicates kept) and the DAG template has one
+  // locality node per listed zone.
+  it("keeps duplicate zones: one locality change per listed zone", async () => {
+    sim.cluster.addTenant({ name: "dup-t", zones: ["z1", "z2", "z3"] });
+    const uri = "/api/v1/tenant/dup-t/replicas";
+    const res = await call("DELETE", uri, fresh(uri), { zones: ["z3", "z3"] });
+    expect(res.status).toBe(200);
+    const dag = sim.cluster.dags.find((d) => d.tenant === "dup-t");
+    expect(dag?.nodes.filter((n) => n.name === "Alter tenant locality").map((n) => n.zone)).toEqual([
+      "z3",
+      "z3",
+    ]);
+  });
+
+  // api/task_handler.go: group.GET(URI_DAG + URI_UNFINISH, task.GetUnfinishedDags) besides /dag/ob/unfinish.
+  it("serves GET /api/v1/task/dag/unfinish with the unfinished DAGs", async () => {
+    sim.cluster.addTenant({ name: "unfinish-t", zones: ["z1", "z2", "z3"] });
+    const del = await call(
+      "DELETE",
+      "/api/v1/tenant/unfinish-t/replicas",
+      fresh("/api/v1/tenant/unfinish-t/replicas"),
+      {
+        zones: ["z2"],
+      },
+    );
+    const created = del.json?.data as { id: string };
+    const all = await call("GET", "/api/v1/task/dag/unfinish", fresh("/api/v1/task/dag/unfinish"));
+    expect(all.status).toBe(200);
+    const ids =
+      (all.json?.data as { contents: { id: string }[] } | undefined)?.contents.map((d) => d.id) ?? [];
+    expect(ids).toContain(created.id);
+  });
+
+  // engine/task/task_dto.go ConvertToGenericID: "1" + the instance's own row id, for DAGs, nodes and sub-tasks
+  // alike; nodes and sub-tasks live in their own tables, so their ids say nothing about the DAG's.
+  it("gives nodes and sub-tasks ids of their own, not derived from the DAG id", async () => {
+    sim.cluster.addTenant({ name: "ids-t", zones: ["z1", "z2", "z3"] });
+    const del = await call(
+      "DELETE",
+      "/api/v1/tenant/ids-t/replicas",
+      fresh("/api/v1/tenant/ids-t/replicas"),
+      {
+        zones: ["z3"],
+      },
+    );
+    const dagId = (del.json?.data as { id: string } | undefined)?.id ?? "";
+    const uri = `/api/v1/task/dag/${dagId}?show_details=true`;
+    const detail = await call("GET", uri, fresh(uri));
+    const nodes =
+      (detail.json?.data as { nodes: { id: string; sub_tasks: { id: string }[] }[] } | undefined)?.nodes ??
+      [];
+    expect(nodes.length).toBeGreaterThan(0);
+    // The derivation the simulator used to make (DAG id + position) must not hold.
+    nodes.forEach((node, i) => {
+      expect(node.id).toMatch(/^1\d+$/);
+      expect(node.id).not.toBe(`${dagId}${i + 1}`);
+      for (const sub of node.sub_tasks) {
+        expect(sub.id).toMatch(/^1\d+$/);
+        expect(sub.id).not.toBe(`${dagId}${i + 1}1`);
+        expect(sub.id).not.toBe(node.id);
+      }
+    });
+  });
+});
+
+describe("destructive calls read from the obshell request log", () => {
+  it("counts a DAG-creating DELETE as accepted and a refused repeat as sent only", async () => {
+    sim.cluster.addTenant({ name: "count-t", zones: ["z1", "z2", "z3"] });
+    const client = new ObshellClient({ endpoint: sim.url, password: () => PASSWORD });
+    try {
+      const first = await client.deleteReplicas("count-t", ["z3"]);
+      expect(first.kind).toBe("dag");
+      // The DAG still runs: the agent refuses a second one (maintenance lock), so nothing is accepted twice.
+      await expect(client.deleteReplicas("count-t", ["z3"])).rejects.toMatchObject({ kind: "busy" });
+    } finally {
+      await client.close();
+    }
+    const calls = destructiveCalls({ obshell: sim.log }).filter((c) => c.target === "obshell:count-t/z3");
+    expect(calls.map((c) => c.accepted)).toEqual([true, false]);
+    expect(repeatedTargets(calls)).toEqual([]);
+    expect(repeatedTargets(calls, { sent: true })).toEqual([{ target: "obshell:count-t/z3", count: 2 }]);
   });
 });

@@ -31,7 +31,10 @@ export interface FaultRule {
 }
 
 export interface LoggedRequest {
+  /** Arrival, in epoch ms with sub-ms precision (performance.timeOrigin + now), comparable across processes. */
   at: number;
+  /** When the reply was written, same clock. */
+  repliedAt?: number;
   method: string;
   path: string;
   query: string;
@@ -44,6 +47,8 @@ export interface LoggedRequest {
   fault?: FaultKind;
   /** Whether the handler ran (a "before" fault stops it). */
   executed: boolean;
+  /** What the handler answered, before any "after" fault spoiled it: what the remote actually did. */
+  handled?: { status: number; body?: unknown };
 }
 
 /** A small seeded PRNG (mulberry32) so a failing fault run replays with the same seed. */
@@ -72,6 +77,8 @@ export interface SimServerOptions {
 
 export class SimHttpServer {
   readonly log: LoggedRequest[] = [];
+  /** Called once per request when its reply is written (or its connection spoiled); repliedAt is set then. */
+  readonly onComplete = new Set<(entry: LoggedRequest) => void>();
   private readonly faults: (FaultRule & { hits: number })[] = [];
   private readonly random: () => number;
   private server: Server | undefined;
@@ -153,7 +160,7 @@ export class SimHttpServer {
     const url = new URL(req.url ?? "/", "http://sim.local");
     const method = req.method ?? "GET";
     const entry: LoggedRequest = {
-      at: Date.now(),
+      at: performance.timeOrigin + performance.now(),
       method,
       path: url.pathname,
       query: url.search,
@@ -178,19 +185,31 @@ export class SimHttpServer {
     if (before && before.kind !== "latency") {
       entry.fault = before.kind;
       this.spoil(res, before, entry, undefined);
+      this.complete(entry);
       return;
     }
     const handled = await this.handle(req, Buffer.concat(chunks), url);
     entry.executed = true;
+    entry.handled = {
+      status: handled.reply.status,
+      ...(handled.reply.body === undefined ? {} : { body: handled.reply.body }),
+    };
     if (handled.body !== undefined) entry.body = handled.body;
     const after = this.pickFault(method, url.pathname, "after");
     if (after && after.kind !== "latency") {
       entry.fault = after.kind;
       this.spoil(res, after, entry, handled.reply);
+      this.complete(entry);
       return;
     }
     entry.status = handled.reply.status;
     this.write(res, handled.reply);
+    this.complete(entry);
+  }
+
+  private complete(entry: LoggedRequest): void {
+    entry.repliedAt = performance.timeOrigin + performance.now();
+    for (const listener of this.onComplete) listener(entry);
   }
 
   private write(res: ServerResponse, reply: SimReply): void {

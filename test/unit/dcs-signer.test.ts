@@ -1,20 +1,38 @@
 import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js";
 import { describe, expect, it } from "vitest";
-import { canonicalUri, signRequest, urlEncode } from "../../src/providers/dcs/signer.js";
+import {
+  canonicalUri,
+  EMPTY_BODY_SHA256,
+  percentDecode,
+  signRequest,
+  urlEncode,
+} from "../../src/providers/dcs/signer.js";
 
 const creds = { accessKey: "AKEXAMPLE", secretKey: "SKEXAMPLE" };
 const DATE = "20191115T033655Z";
 
 /** The official SDK's signer, fed the same request: the independent oracle. */
-function sdkAuthorization(method: string, url: URL, headers: Record<string, string>, data?: unknown): string {
+function sdkAuthorization(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  data?: unknown,
+  rawPath?: string,
+): string {
   const queryParams: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
     queryParams[key] = values.length > 1 ? values : (values[0] ?? "");
   }
   const signed = AKSKSigner.sign(
-    { method, endpoint: `${url.origin}${url.pathname}`, queryParams, headers: { ...headers }, data } as never,
+    {
+      method,
+      endpoint: `${url.origin}${rawPath ?? url.pathname}`,
+      queryParams,
+      headers: { ...headers },
+      data,
+    } as never,
     new BasicCredentials().withAk(creds.accessKey).withSk(creds.secretKey),
   ) as Record<string, string>;
   return signed.Authorization ?? "";
@@ -102,6 +120,50 @@ describe("SDK-HMAC-SHA256 signing", () => {
     expect(ours(method, url, headers, data === undefined ? undefined : JSON.stringify(data))).toBe(
       sdkAuthorization(method, url, headers, data),
     );
+  });
+
+  // The Node SDK substitutes path parameters raw (HcClient.buildRequest) and signs that path; the client sends
+  // the id through encodeURIComponent, so the signer must decode the segment before encoding it.
+  it.each([
+    ["unicode and a colon", "ü-é:x"],
+    ["sub-delimiters", "x(1)*!"],
+    ["a tilde and dots", "id~1.2_3"],
+  ])("signs a percent-encoded path segment (%s) as the SDK signs its raw value", (_, id) => {
+    const url = new URL(`https://dcs.example.test/v2/p1/instances/${encodeURIComponent(id)}`);
+    const headers = { "X-Project-Id": "p1", "X-Sdk-Date": DATE };
+    expect(ours("GET", url, headers)).toBe(
+      sdkAuthorization("GET", url, headers, undefined, `/v2/p1/instances/${id}`),
+    );
+  });
+
+  it("decodes a path once, leaves a stray % alone", () => {
+    expect(canonicalUri("/v2/p1/instances/a%20b")).toBe("/v2/p1/instances/a%20b/");
+    expect(canonicalUri("/v2/p1/instances/a%2520b")).toBe("/v2/p1/instances/a%2520b/");
+    expect(percentDecode("100%")).toBe("100%");
+    expect(percentDecode("%zz%C3%BC")).toBe("%zzü");
+  });
+
+  it("treats an empty body as the SDK does: the hash of nothing", () => {
+    const url = new URL("https://dcs.example.test/v2/p1/instances/abc");
+    const headers = { "X-Project-Id": "p1", "X-Sdk-Date": DATE };
+    const empty = ours("DELETE", url, headers, "");
+    expect(empty).toBe(ours("DELETE", url, headers, undefined));
+    expect(empty).toBe(sdkAuthorization("DELETE", url, headers, ""));
+    expect(empty).toBe(sdkAuthorization("DELETE", url, headers, undefined));
+    expect(EMPTY_BODY_SHA256).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+
+  // sdk-core's processAuthRequest adds X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD to requests without a JSON
+  // content type; buildPayloadHash then signs that value instead of the body's hash, and signs the header.
+  it.each([
+    ["a GET", "GET", undefined],
+    ["a DELETE with a body", "DELETE", { instances: ["a"] }],
+  ])("signs X-Sdk-Content-Sha256 as the payload hash on %s, as the SDK does", (_, method, data) => {
+    const url = new URL("https://dcs.example.test/v2/p1/instances");
+    const headers = { "X-Project-Id": "p1", "X-Sdk-Date": DATE, "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD" };
+    const auth = ours(method, url, headers, data === undefined ? undefined : JSON.stringify(data));
+    expect(auth).toContain("SignedHeaders=host;x-project-id;x-sdk-content-sha256;x-sdk-date,");
+    expect(auth).toBe(sdkAuthorization(method, url, headers, data));
   });
 
   it("encodes reserved and multi-byte characters as the spec says", () => {

@@ -13,14 +13,12 @@ import {
   readBody,
   transportError,
 } from "../transport.js";
-import { dcsError } from "./errors.js";
+import { dcsError, parseErrorBody } from "./errors.js";
 import {
   type BatchDeleteResult,
   batchDeleteReply,
   type DcsInstance,
   dcsInstance,
-  errorReply,
-  legacyErrorReply,
   listInstancesReply,
 } from "./schemas.js";
 import { type Credentials, signRequest } from "./signer.js";
@@ -211,6 +209,9 @@ export class DcsClient {
     if (ids.length === 0) return [];
     if (ids.length > MAX_BATCH_DELETE)
       throw new RangeError(`a batch delete takes at most ${MAX_BATCH_DELETE} ids, got ${ids.length}`);
+    // is_recycle: documented on batch and single delete by the DCS API reference (2025), e.g.
+    // https://support.huaweicloud.com/intl/tr-tr/my-kualalumpur-1-api-dcs/BatchDeleteInstances.html ; the
+    // official SDKs' request models lack it.
     const body = JSON.stringify({
       instances: ids,
       ...(options.recycle === undefined ? {} : { is_recycle: options.recycle }),
@@ -346,16 +347,11 @@ export class DcsClient {
     let message: string | undefined;
     let requestId = headerRequestId;
     try {
-      const json: unknown = JSON.parse(text);
-      const current = errorReply.safeParse(json);
-      const legacy = legacyErrorReply.safeParse(json);
-      if (current.success) {
-        code = current.data.error_code;
-        message = current.data.error_msg;
-        requestId ??= current.data.request_id;
-      } else if (legacy.success) {
-        code = String(legacy.data.code);
-        message = legacy.data.message;
+      const parsed = parseErrorBody(JSON.parse(text));
+      if (parsed) {
+        code = parsed.code;
+        message = parsed.message;
+        requestId ??= parsed.requestId;
       } else message = "error body of an unknown shape";
     } catch {
       message = `non-JSON error body (${text.length} bytes)`;

@@ -9,6 +9,7 @@ import {
   StateForbidsError,
   ThrottledError,
 } from "../errors.js";
+import { camelErrorReply, errorReply, legacyErrorReply } from "./schemas.js";
 
 /** Codes Huawei's Terraform provider treats as "the instance is busy: try later". */
 export const BUSY_CODES = new Set([
@@ -50,4 +51,53 @@ export function dcsError(
   if (BUSY_CODES.has(code)) return new StateForbidsError("instance state forbids the operation now", full);
   if (details.status >= 400 && details.status < 500) return new BadRequestError("refused", full);
   return new ServerError("server error", full);
+}
+
+export interface ParsedErrorBody {
+  code: string;
+  message?: string | undefined;
+  requestId?: string | undefined;
+}
+
+function flatShape(json: unknown): ParsedErrorBody | undefined {
+  const current = errorReply.safeParse(json);
+  if (current.success)
+    return {
+      code: current.data.error_code,
+      message: current.data.error_msg ?? undefined,
+      requestId: current.data.request_id,
+    };
+  const camel = camelErrorReply.safeParse(json);
+  if (camel.success)
+    return {
+      code: camel.data.errorCode,
+      message: camel.data.errorMsg ?? undefined,
+      requestId: camel.data.request_id,
+    };
+  const legacy = legacyErrorReply.safeParse(json);
+  if (legacy.success)
+    return {
+      code: legacy.data.code,
+      message: legacy.data.message ?? undefined,
+      requestId: legacy.data.request_id,
+    };
+  return undefined;
+}
+
+/**
+ * The code and message of an error body in any shape the official SDKs read: `{error_code, error_msg}`,
+ * `{errorCode, errorMsg}`, `{code, message}`, or one of them one level down (`{"error": {...}}` first, then any
+ * other member, as huaweicloud-sdk-core's SignerUtil.getErr and ExceptionUtil do). Undefined when none fits.
+ */
+export function parseErrorBody(json: unknown): ParsedErrorBody | undefined {
+  const top = flatShape(json);
+  if (top) return top;
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return undefined;
+  const members = Object.entries(json as Record<string, unknown>);
+  members.sort(([a], [b]) => (a === "error" ? -1 : b === "error" ? 1 : 0));
+  for (const [, value] of members) {
+    const nested = flatShape(value);
+    if (nested) return nested;
+  }
+  return undefined;
 }

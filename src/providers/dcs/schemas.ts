@@ -13,7 +13,12 @@ export const dcsInstance = z.looseObject({
   charging_mode: z.number().nullable().optional(),
   cache_mode: z.string().nullable().optional(),
   tags: z.array(instanceTag).nullable().optional(),
+  /** An operation in progress when non-null (some replies). */
   task: z.unknown().optional(),
+  /** Non-null while an operation runs (the list reply of Huawei's batch-delete example); any JSON value. */
+  task_status: z.unknown().optional(),
+  /** Non-empty while an operation runs; "" when idle. Kept as sent whatever its type (see busy.ts). */
+  service_task_id: z.unknown().optional(),
   created_at: z.string().nullable().optional(),
 });
 export type DcsInstance = z.infer<typeof dcsInstance>;
@@ -28,13 +33,23 @@ export const batchDeleteReply = z.looseObject({
 });
 export type BatchDeleteResult = z.infer<typeof batchDeleteReply>["results"][number];
 
+const codeValue = z.union([z.string(), z.number()]).transform(String);
+
+/** `{error_code, error_msg}`: DCS's own shape. */
 export const errorReply = z.looseObject({
-  error_code: z.string(),
-  error_msg: z.string().optional(),
+  error_code: codeValue,
+  error_msg: z.string().nullable().optional(),
+  request_id: z.string().optional(),
+});
+/** `{errorCode, errorMsg}`: some gateways and services (the official SDKs read it too). */
+export const camelErrorReply = z.looseObject({
+  errorCode: codeValue,
+  errorMsg: z.string().nullable().optional(),
   request_id: z.string().optional(),
 });
 /** The legacy `{code, message}` shape that also occurs. */
 export const legacyErrorReply = z.looseObject({
-  code: z.union([z.string(), z.number()]),
-  message: z.string().optional(),
+  code: codeValue,
+  message: z.string().nullable().optional(),
+  request_id: z.string().optional(),
 });

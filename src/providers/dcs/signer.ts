@@ -20,9 +20,34 @@ export function urlEncode(text: string): string {
   return out;
 }
 
-/** `/v2/p/instances` -> `/v2/p/instances/`: each segment encoded, a trailing slash added. */
+/**
+ * `%XX` sequences -> the bytes they name, read as UTF-8; a `%` not followed by two hex digits stays, as Python's
+ * urllib.parse.unquote leaves it.
+ */
+export function percentDecode(text: string): string {
+  if (!text.includes("%")) return text;
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    if (text[i] === "%" && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 3;
+      continue;
+    }
+    const char = String.fromCodePoint(text.codePointAt(i) ?? 0);
+    bytes.push(...Buffer.from(char, "utf8"));
+    i += char.length;
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * `/v2/p/instances` -> `/v2/p/instances/`: the path as sent is decoded first (a segment that arrives
+ * percent-encoded, like an id through encodeURIComponent, is signed by its value, as the Python SDK's
+ * unquote-then-quote and the Node SDK's raw path parameters both do), then each segment encoded, a trailing
+ * slash added.
+ */
 export function canonicalUri(pathname: string): string {
-  const encoded = pathname.split("/").map(urlEncode).join("/");
+  const encoded = percentDecode(pathname).split("/").map(urlEncode).join("/");
   return encoded.endsWith("/") ? encoded : `${encoded}/`;
 }
 
@@ -63,11 +88,15 @@ export function computeSignature(req: SignableRequest, secretKey: string, date: 
   headers.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const signedHeaders = headers.map(([name]) => name).join(";");
   const canonicalHeaders = headers.map(([name, value]) => `${name}:${value}\n`).join("");
-  const contentSha = Object.entries(req.headers).find(
-    ([name]) => name.toLowerCase() === "x-sdk-content-sha256",
-  )?.[1];
+  // As huaweicloud-sdk-core's buildPayloadHash: a non-empty X-Sdk-Content-Sha256 (e.g. UNSIGNED-PAYLOAD) is the
+  // payload hash as signed among the headers; else the body's hash, an empty body hashing as "".
+  const contentSha = headers.find(([name]) => name === "x-sdk-content-sha256")?.[1];
   const payloadHash =
-    contentSha ?? (req.body === undefined || req.body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(req.body));
+    contentSha !== undefined && contentSha !== ""
+      ? contentSha
+      : req.body === undefined || req.body.length === 0
+        ? EMPTY_BODY_SHA256
+        : sha256Hex(req.body);
   const canonicalRequest = [
     req.method.toUpperCase(),
     canonicalUri(req.url.pathname),

@@ -14,7 +14,7 @@ import {
   transportError,
 } from "../transport.js";
 import { authHeader, encryptBody, newSessionKeys, parseAgentPublicKey } from "./auth.js";
-import { obshellError } from "./errors.js";
+import { AgentKeyRejectedError, obshellError } from "./errors.js";
 import { parseLocality, type Replica } from "./locality.js";
 import {
   type AgentInfo,
@@ -184,8 +184,9 @@ export class ObshellClient {
   }
 
   /**
-   * One request. A DecryptFailed rejection is retried once with a fresh agent key (agents regenerate it on
-   * upgrade); the agent refused it before doing anything, so this is safe even for a delete.
+   * One request. A DecryptFailed rejection (errCode, or the legacy `code: 1` the official SDK keys on) is
+   * retried once with a fresh agent key (agents regenerate it on upgrade); the agent refused it before doing
+   * anything, so this is safe even for a delete.
    */
   private async send<S extends z.ZodType>(
     method: Method,
@@ -198,12 +199,7 @@ export class ObshellClient {
     try {
       return await this.sendOnce(method, uri, body, schema, auth);
     } catch (error) {
-      if (
-        auth &&
-        !keyRefreshed &&
-        error instanceof AuthError &&
-        error.remoteCode === "Security.Authentication.Header.DecryptFailed"
-      ) {
+      if (auth && !keyRefreshed && error instanceof AgentKeyRejectedError) {
         await this.agentKey(true);
         return this.send(method, uri, body, schema, auth, true);
       }

@@ -19,6 +19,12 @@ const NOT_FOUND_CODES = new Set(["OB.Tenant.NotExist", "Task.NotFound"]);
 /** Agents before 4.3.1.0 send only a numeric code. */
 const LEGACY_NOT_FOUND = new Set([1003, 2300]);
 const LEGACY_AUTH = 10008;
+const KEY_REJECTED_CODE = "Security.Authentication.Header.DecryptFailed";
+/** The legacy code of DecryptFailed (agent errors/errorcode.go); the official SDK refetches the key on it. */
+const LEGACY_KEY_REJECTED = 1;
+
+/** The agent could not decrypt X-OCS-Header: the client's copy of its public key is stale (key rotated). */
+export class AgentKeyRejectedError extends AuthError {}
 
 export function obshellError(
   details: Omit<RemoteErrorDetails, "provider"> & { status: number; legacyCode?: number | undefined },
@@ -31,6 +37,8 @@ export function obshellError(
     (details.legacyCode !== undefined && LEGACY_NOT_FOUND.has(details.legacyCode))
   )
     return new NotFoundError("not found", full);
+  if (code === KEY_REJECTED_CODE || details.legacyCode === LEGACY_KEY_REJECTED)
+    return new AgentKeyRejectedError("agent key rejected", full);
   if (details.status === 401 || code?.startsWith("Security.") || details.legacyCode === LEGACY_AUTH)
     return new AuthError("authentication failed", full);
   if (details.status === 404) return new NotFoundError("not found", full);

@@ -1,6 +1,7 @@
 // What a RedisInstanceSet reconcile reads from DCS: the project's listing (shared by every set on the same
 // client), each instance as the planner sees it, and the set's deletion records resolved against it.
 import type { DeletionRecord } from "../../api/redis-instance-set.js";
+import { isInstanceBusy } from "../../providers/dcs/busy.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { DcsInstance } from "../../providers/dcs/schemas.js";
 import type { SharedListings } from "../dcs-listings.js";
@@ -15,16 +16,6 @@ export interface RedisObserved {
   instances: ObservedRedis[];
 }
 
-/** Busy per DCS: `task` present, `task_status` non-null or `service_task_id` non-empty; a missing field never means idle. */
-export function instanceBusy(i: DcsInstance): boolean {
-  const extra = i as DcsInstance & { task_status?: unknown; service_task_id?: unknown };
-  return (
-    (i.task !== null && i.task !== undefined) ||
-    (extra.task_status !== null && extra.task_status !== undefined) ||
-    (typeof extra.service_task_id === "string" && extra.service_task_id !== "")
-  );
-}
-
 export function observedRedis(i: DcsInstance): ObservedRedis {
   const tags: Record<string, string> = {};
   for (const t of i.tags ?? []) tags[t.key] = t.value ?? "";
@@ -33,7 +24,7 @@ export function observedRedis(i: DcsInstance): ObservedRedis {
     name: i.name,
     status: i.status,
     tags,
-    busy: instanceBusy(i),
+    busy: isInstanceBusy(i),
     prepaid: i.charging_mode === 1,
   };
 }

@@ -3,14 +3,19 @@ import { randomUUID } from "node:crypto";
 
 export interface SimInstanceInput {
   name: string;
-  status?: string;
-  tags?: Record<string, string>;
-  chargingMode?: 0 | 1;
-  engineVersion?: string;
-  capacity?: number;
-  cacheMode?: string;
+  status?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  chargingMode?: 0 | 1 | undefined;
+  engineVersion?: string | undefined;
+  capacity?: number | undefined;
+  cacheMode?: string | undefined;
+  /** The `task` field some replies carry; absent from the record unless given (the batch-delete example has none). */
   task?: string | null;
-  id?: string;
+  /** Non-null while an operation runs. */
+  taskStatus?: string | null;
+  /** Non-empty while an operation runs. */
+  serviceTaskId?: string;
+  id?: string | undefined;
 }
 
 export type SimInstance = Record<string, unknown> & {
@@ -19,7 +24,9 @@ export type SimInstance = Record<string, unknown> & {
   status: string;
   charging_mode: number;
   tags: { key: string; value: string }[] | null;
-  task: unknown;
+  task?: unknown;
+  task_status: string | null;
+  service_task_id: string;
 };
 
 let ipCounter = 10;
@@ -74,9 +81,10 @@ export function makeInstance(input: SimInstanceInput, projectId: string): SimIns
     enable_publicip: false,
     enable_ssl: false,
     service_upgrade: false,
-    service_task_id: null,
-    task: input.task ?? null,
-    task_status: null,
+    // As the list reply of Huawei's batch-delete example: null and "" when idle.
+    service_task_id: input.serviceTaskId ?? "",
+    ...(input.task === undefined ? {} : { task: input.task }),
+    task_status: input.taskStatus ?? null,
     tags: input.tags ? Object.entries(input.tags).map(([key, value]) => ({ key, value })) : null,
     sharding_count: 0,
     features: null,

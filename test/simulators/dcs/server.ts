@@ -1,15 +1,76 @@
 // The DCS v2 simulator: signed or token auth, paged listing, asynchronous batch deletes, throttling, faults.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { computeSignature, parseAuthorization } from "../../../src/providers/dcs/signer.js";
 import {
   type FaultRule,
   type Handled,
   type LoggedRequest,
   SimHttpServer,
   type SimReply,
+  seededRandom,
 } from "../http-sim.js";
 import { makeInstance, type SimInstance, type SimInstanceInput } from "./instances.js";
+import { expectedSignature, readAuthorization } from "./verify-signature.js";
+
+/**
+ * Knobs that make the simulator as unkind as DCS may be (specs: "after a delete is accepted an instance may
+ * still be listed for a while (status unchanged or DELETING)"). All off by default; the chaos suite turns them
+ * on with UNKIND_DCS_KNOBS.
+ */
+export interface DcsUnkindKnobs {
+  /**
+   * For this long after a delete is accepted the instance is listed (and answered by GET) exactly as before:
+   * its old status and idle task fields. Only then does it turn DELETING, with task_status and service_task_id
+   * set, until `deleteDelayMs` later it disappears. A second delete accepted meanwhile answers success again
+   * (and shows in the request log) but does not delete twice.
+   */
+  acceptedListingLagMs: number;
+  /**
+   * A GET of an instance that an earlier listing returned finds it changed, with this chance per GET (once per
+   * instance): "busy" starts an operation on it (task_status, service_task_id) for `busyMs`; "retag" replaces its
+   * tags, so it leaves every selector's scope. Each drift is recorded in `drifts`.
+   */
+  driftOnGet: { probability: number; kind: "busy" | "retag"; busyMs: number };
+}
+
+export const KIND_DCS_KNOBS: DcsUnkindKnobs = {
+  acceptedListingLagMs: 0,
+  driftOnGet: { probability: 0, kind: "busy", busyMs: 0 },
+};
+
+/**
+ * What the chaos suite runs with: an accepted delete stays invisible for 8 s, longer than the operator's 5 s
+ * delete poll (so a planner that trusts the listing re-sends it); one GET in five finds the instance busy.
+ */
+export const UNKIND_DCS_KNOBS: DcsUnkindKnobs = {
+  acceptedListingLagMs: 8_000,
+  driftOnGet: { probability: 0.2, kind: "busy", busyMs: 500 },
+};
+
+/**
+ * The shape of error bodies: DCS's own `{error_code, error_msg}` by default; the others are shapes the official
+ * SDKs also read (huaweicloud-sdk-core ExceptionUtil, SignerUtil.getErr), for client tests.
+ */
+export type DcsErrorShape = "error_code" | "errorCode" | "code" | "nested" | "nested-error_code";
+
+export function dcsErrorBody(shape: DcsErrorShape, code: string, message: string, requestId?: string) {
+  const extra = requestId === undefined ? {} : { request_id: requestId };
+  switch (shape) {
+    case "errorCode":
+      return { errorCode: code, errorMsg: message, ...extra };
+    case "code":
+      return { code, message, ...extra };
+    case "nested":
+      return { error: { code, message, ...extra } };
+    case "nested-error_code":
+      return { error: { error_code: code, error_msg: message, ...extra } };
+    default:
+      return { error_code: code, error_msg: message, error_ext_msg: null, ...extra };
+  }
+}
+
+/** The value task_status takes while the simulator runs an operation (DCS documents none: any non-null). */
+export const RUNNING_TASK_STATUS = "RUNNING";
 
 export interface DcsSimOptions {
   credentials: { accessKey: string; secretKey: string }[];
@@ -23,6 +84,9 @@ export interface DcsSimOptions {
   clockSkewMs?: number;
   randomSeed?: number;
   now?: () => number;
+  errorShape?: DcsErrorShape;
+  /** See DcsUnkindKnobs; KIND_DCS_KNOBS when absent. */
+  unkind?: Partial<DcsUnkindKnobs>;
 }
 
 class DcsError extends Error {
@@ -66,7 +130,17 @@ export class DcsSimulator {
   /** Pages left to shift: before serving a page at offset > 0, a new instance is inserted at the front. */
   shiftPages = 0;
   deleteDelayMs: number;
+  errorShape: DcsErrorShape;
+  /** See DcsUnkindKnobs; change at any time with setKnobs. */
+  knobs: DcsUnkindKnobs;
+  /** Instances changed between a listing and a GET (driftOnGet). */
+  readonly drifts: { project: string; instance: string; kind: "busy" | "retag"; at: number }[] = [];
   url = "";
+  /** Ids returned by a listing and not yet drifted. */
+  private readonly listed = new Set<string>();
+  /** Ids whose accepted delete is still running (lag included): a second accept does not delete twice. */
+  private readonly deleting = new Set<string>();
+  private readonly random: () => number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly signatureFailures = new Map<string, { count: number; lockedUntil: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -75,17 +149,17 @@ export class DcsSimulator {
 
   constructor(private readonly options: DcsSimOptions) {
     this.deleteDelayMs = options.deleteDelayMs ?? 100;
+    this.knobs = { ...KIND_DCS_KNOBS, ...options.unkind };
+    this.errorShape = options.errorShape ?? "error_code";
+    this.random = seededRandom((options.randomSeed ?? 1) ^ 0x5eed);
     this.now = options.now ?? Date.now;
     for (const [projectId, inputs] of Object.entries(options.projects ?? {})) {
       for (const input of inputs) this.addInstance(projectId, input);
     }
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
-      errorBody: (status, message) => ({
-        error_code: status === 429 ? "APIGW.0308" : "DCS.5000",
-        error_msg: message,
-        error_ext_msg: null,
-      }),
+      errorBody: (status, message) =>
+        dcsErrorBody(this.errorShape, status === 429 ? "APIGW.0308" : "DCS.5000", message),
     });
   }
 
@@ -95,6 +169,34 @@ export class DcsSimulator {
 
   addFault(rule: FaultRule): void {
     this.http.addFault(rule);
+  }
+
+  setKnobs(knobs: Partial<DcsUnkindKnobs>): void {
+    this.knobs = { ...this.knobs, ...knobs };
+  }
+
+  /**
+   * Runs an operation (a restart, a resize) on an instance for `ms`: task_status and service_task_id are set,
+   * deletes are refused, then both return to idle.
+   */
+  startOperation(projectId: string, instanceId: string, ms: number): void {
+    const instance = this.projects.get(projectId)?.get(instanceId);
+    if (!instance) throw new Error(`no instance ${instanceId} in ${projectId}`);
+    instance.task_status = RUNNING_TASK_STATUS;
+    instance.service_task_id = randomUUID();
+    this.later(ms, () => {
+      if (instance.status === "DELETING") return;
+      instance.task_status = null;
+      instance.service_task_id = "";
+    });
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
   }
 
   addInstance(projectId: string, input: SimInstanceInput): SimInstance {
@@ -127,7 +229,7 @@ export class DcsSimulator {
     const requestId = randomBytes(16).toString("hex");
     let logged: unknown;
     try {
-      this.authenticate(req, rawBody, url);
+      this.authenticate(req, rawBody);
       const match = /^\/v2\/([^/]+)\/instances(?:\/([^/]+))?\/?$/.exec(url.pathname);
       if (!match)
         throw new DcsError(
@@ -153,25 +255,25 @@ export class DcsSimulator {
       const reply: SimReply = {
         status: error.status,
         headers: { "X-Request-Id": requestId },
-        body: {
-          error_code: error.code,
-          error_msg: error.message,
-          error_ext_msg: null,
-          ...(error.code.startsWith("APIGW") ? { request_id: requestId } : {}),
-        },
+        body: dcsErrorBody(
+          this.errorShape,
+          error.code,
+          error.message,
+          error.code.startsWith("APIGW") ? requestId : undefined,
+        ),
       };
       return logged === undefined ? { reply } : { reply, body: logged };
     }
   }
 
-  private authenticate(req: IncomingMessage, rawBody: Buffer, url: URL): void {
+  private authenticate(req: IncomingMessage, rawBody: Buffer): void {
     const token = req.headers["x-auth-token"];
     if (typeof token === "string") {
       if ((this.options.tokens ?? []).includes(token)) return;
       throw new DcsError(401, "APIGW.0301", "Incorrect IAM authentication information: token is invalid.");
     }
     const header = req.headers.authorization;
-    const parsed = typeof header === "string" ? parseAuthorization(header) : undefined;
+    const parsed = typeof header === "string" ? readAuthorization(header) : undefined;
     if (!parsed)
       throw new DcsError(
         401,
@@ -209,13 +311,12 @@ export class DcsSimulator {
       if (value === undefined) fail(`signed header ${name} is missing`);
       headers[name] = Array.isArray(value) ? value.join(",") : value;
     }
-    const signedUrl = new URL(req.url ?? "/", url.origin);
-    const expected = computeSignature(
-      { method: req.method ?? "GET", url: signedUrl, headers, body: rawBody },
+    const expected = expectedSignature(
+      { method: req.method ?? "GET", target: req.url ?? "/", headers, body: rawBody },
       credentials.secretKey,
       date as string,
     );
-    if (expected.signature !== parsed.signature) fail("verify aksk signature fail");
+    if (expected !== parsed.signature) fail("verify aksk signature fail");
     this.signatureFailures.delete(parsed.accessKey);
   }
 
@@ -248,6 +349,7 @@ export class DcsSimulator {
     if (method === "GET" && instanceId !== undefined) {
       const instance = project.get(instanceId);
       if (!instance) throw new DcsError(404, "DCS.3022", "The instance does not exist.");
+      this.maybeDrift(projectId, instance);
       return { status: 200, body: instance };
     }
     if (method === "DELETE" && instanceId === undefined)
@@ -295,7 +397,26 @@ export class DcsSimulator {
       q.get("include_delete") === "true"
         ? [...matching, ...this.deleted.filter((d) => d.project_id === projectId)]
         : matching;
-    return { status: 200, body: { instances: all.slice(offset, offset + limit), instance_num: all.length } };
+    const page = all.slice(offset, offset + limit);
+    for (const i of page)
+      if (!this.drifts.some((d) => d.instance === i.instance_id)) this.listed.add(i.instance_id);
+    return { status: 200, body: { instances: page, instance_num: all.length } };
+  }
+
+  private maybeDrift(projectId: string, instance: SimInstance): void {
+    const drift = this.knobs.driftOnGet;
+    if (drift.probability <= 0 || !this.listed.has(instance.instance_id)) return;
+    if (this.random() >= drift.probability) return;
+    this.listed.delete(instance.instance_id);
+    this.drifts.push({
+      project: projectId,
+      instance: instance.instance_id,
+      kind: drift.kind,
+      at: this.now(),
+    });
+    if (drift.kind === "retag") instance.tags = [{ key: "dcs-sim-drift", value: "retagged" }];
+    else if (instance.status !== "DELETING")
+      this.startOperation(projectId, instance.instance_id, drift.busyMs);
   }
 
   private undeletable(instance: SimInstance): string | undefined {
@@ -303,6 +424,8 @@ export class DcsSimulator {
     if (UNDELETABLE_STATUS.has(instance.status)) return `status is ${instance.status}`;
     if (instance.task !== null && instance.task !== undefined)
       return `an operation is in progress (${String(instance.task)})`;
+    if (instance.task_status !== null || instance.service_task_id !== "")
+      return `an operation is in progress (task ${instance.service_task_id})`;
     return undefined;
   }
 
@@ -341,16 +464,24 @@ export class DcsSimulator {
     return { status: 200, body: { results } };
   }
 
+  /** Accepts a delete: after the listing lag the instance turns DELETING with an operation running, then goes. */
   private beginDelete(projectId: string, instance: SimInstance, recycle: boolean): void {
-    instance.status = "DELETING";
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.projects.get(projectId)?.delete(instance.instance_id);
-      this.deleted.push({ ...instance, status: "DELETED" });
-      if (recycle && Number.parseFloat(String(instance.engine_version)) >= 4)
-        this.recycled.push(instance.instance_id);
-    }, this.deleteDelayMs);
-    this.timers.add(timer);
+    if (this.deleting.has(instance.instance_id)) return;
+    this.deleting.add(instance.instance_id);
+    const run = () => {
+      instance.status = "DELETING";
+      instance.task_status = RUNNING_TASK_STATUS;
+      instance.service_task_id = randomUUID();
+      this.later(this.deleteDelayMs, () => {
+        this.deleting.delete(instance.instance_id);
+        this.projects.get(projectId)?.delete(instance.instance_id);
+        this.deleted.push({ ...instance, status: "DELETED", task_status: null, service_task_id: "" });
+        if (recycle && Number.parseFloat(String(instance.engine_version)) >= 4)
+          this.recycled.push(instance.instance_id);
+      });
+    };
+    if (this.knobs.acceptedListingLagMs > 0) this.later(this.knobs.acceptedListingLagMs, run);
+    else run();
   }
 }
 

@@ -1,14 +1,46 @@
 // The simulated OceanBase cluster: zones, tenants (locality, primary zone, pools) and replica DAGs,
 // validated like the agent (docs/protocols/obshell.md "What the agent checks before removing replicas").
-import { firstPriorityZones, formatLocality, type Replica } from "../../../src/providers/obshell/locality.js";
+import { highestPriorityZones, localityText, type SimReplica } from "./locality.js";
+
+type Replica = SimReplica;
+
+/**
+ * The error's deprecated integer code, as the agent fills `error.code` (obshell ob/agent/errors/errorcode.go: the
+ * fourth argument of NewErrorCode; lib/http/response.go buildErrorResponse copies ErrorCode().OldCode, omitted
+ * when 0). Only these codes carry one.
+ */
+export function legacyCodeOf(errCode: string): number | undefined {
+  if (errCode === "Security.Authentication.Header.DecryptFailed") return 1;
+  if (errCode === "Common.Unauthorized") return 10008;
+  if (LEGACY_AUTH_CODES.has(errCode)) return 10008;
+  return undefined;
+}
+
+const LEGACY_AUTH_CODES = new Set([
+  "Security.Authentication.Unauthorized",
+  "Security.Authentication.Header.UriMismatch",
+  "Security.Authentication.WithAgentPassword",
+  "Security.Authentication.IncorrectAgentPassword",
+  "Security.Authentication.IncorrectOceanbasePassword",
+  "Security.Authentication.UnknownPasswordType",
+  "Security.Authentication.Expired",
+  "Security.Authentication.Timestamp.Invalid",
+  "Security.Authentication.IncorrectToken",
+  "Security.Authentication.WithOceanBasePassword",
+  "Security.Authentication.AgentPasswordNotInitialized",
+  "Security.Authentication.SessionInvalid",
+  "Security.Authentication.SessionExpired",
+]);
 
 export class AgentError extends Error {
+  readonly legacyCode: number | undefined;
   constructor(
     readonly status: number,
     readonly errCode: string,
     message: string,
   ) {
     super(message);
+    this.legacyCode = legacyCodeOf(errCode);
   }
 }
 
@@ -26,6 +58,9 @@ export type DagState = "PENDING" | "READY" | "RUNNING" | "FAILED" | "SUCCEED";
 export type DagOperatorName = "RUN" | "RETRY" | "ROLLBACK" | "CANCEL" | "PASS";
 
 interface SimNode {
+  /** Row ids, as the agent's database gives them: unrelated to the DAG id. */
+  rowId: number;
+  subTaskRowId: number;
   name: string;
   zone?: string;
   state: DagState;
@@ -57,9 +92,9 @@ export interface ClusterSeed {
   tenants: {
     name: string;
     zones: string[];
-    primaryZone?: string;
-    readonlyZones?: string[];
-    status?: string;
+    primaryZone?: string | undefined;
+    readonlyZones?: string[] | undefined;
+    status?: string | undefined;
   }[];
 }
 
@@ -72,6 +107,10 @@ export class SimCluster {
   private timers = new Set<NodeJS.Timeout>();
   private nextTenantId = 1001;
   private nextPoolId = 1;
+  // The agent's node and sub-task ids are "1" + their own table's row id (engine/task/task_dto.go
+  // ConvertToGenericID); distinct starting points keep any client from deriving them from the DAG id.
+  private nextNodeRowId = 37;
+  private nextSubTaskRowId = 512;
 
   constructor(
     seed: ClusterSeed,
@@ -120,7 +159,7 @@ export class SimCluster {
       status: t.status,
       locked: "NO",
       primary_zone: t.primaryZone,
-      locality: formatLocality(t.replicas),
+      locality: localityText(t.replicas),
       in_recyclebin: "NO",
       charset: "utf8mb4",
       collation: "utf8mb4_general_ci",
@@ -153,7 +192,7 @@ export class SimCluster {
       tenant_name: t.name,
       tenant_id: t.id,
       status: t.status,
-      locality: formatLocality(t.replicas),
+      locality: localityText(t.replicas),
       primary_zone: t.primaryZone,
       mode: "MYSQL",
     }));
@@ -186,11 +225,15 @@ export class SimCluster {
       );
   }
 
-  /** DELETE /api/v1/tenant/:name/replicas; undefined = 204 (none of the zones holds a replica). */
+  /**
+   * DELETE /api/v1/tenant/:name/replicas; undefined = 204 (none of the zones holds a replica). As the agent's
+   * executor/tenant/scale_in_replicas.go ScaleInTenantReplicas: no NORMAL check (the maintenance lock is taken
+   * when the DAG is created), and filterZones keeps the listed zones as listed, duplicates included (one
+   * locality node per listed zone).
+   */
   removeReplicas(name: string, zones: string[]): SimDag | undefined {
     const t = this.requireTenant(name);
-    this.requireNormalAndFree(t);
-    const targets = [...new Set(zones)].filter((z) => t.replicas.some((r) => r.zone === z));
+    const targets = zones.filter((z) => t.replicas.some((r) => r.zone === z));
     if (targets.length === 0) return undefined;
     if (t.replicas.length === 1)
       throw new AgentError(400, "OB.Tenant.OnlyOneReplica", `Tenant '${t.name}' has only one replica.`);
@@ -203,7 +246,7 @@ export class SimCluster {
         "OB.Tenant.Locality.PrincipalNotAllowed",
         `Removing ${targets.join(",")} leaves ${fullAfter} FULL replica(s) of ${fullBefore}: not allowed.`,
       );
-    const firstBefore = firstPriorityZones(t.primaryZone);
+    const firstBefore = highestPriorityZones(t.primaryZone);
     const firstAfter = firstBefore.filter((z) => remaining.some((r) => r.zone === z && r.type === "FULL"));
     if (firstAfter.length !== firstBefore.length && !t.enableRebalance)
       throw new AgentError(
@@ -218,15 +261,10 @@ export class SimCluster {
         "the first-priority primary zones would be left empty.",
       );
     this.requireUnlocked(t);
-    const nodes: SimNode[] = targets.map((zone) => ({
-      name: "Alter tenant locality",
-      zone,
-      state: "PENDING",
-      logs: [],
-    }));
+    const nodes: SimNode[] = targets.map((zone) => this.node("Alter tenant locality", zone));
     if (t.pools.some((p) => p.zones.length > 1 && p.zones.some((z) => targets.includes(z))))
-      nodes.push({ name: "Split resource pool", state: "PENDING", logs: [] });
-    nodes.push({ name: "Drop resource pools", state: "PENDING", logs: [] });
+      nodes.push(this.node("Split resource pool"));
+    nodes.push(this.node("Drop resource pools"));
     return this.startDag(t, "Scale in tenant replicas", "scale-in", nodes);
   }
 
@@ -249,16 +287,22 @@ export class SimCluster {
     }
     this.requireUnlocked(t);
     const dag = this.startDag(t, "Scale out tenant replicas", "scale-out", [
-      { name: "Create resource pool", state: "PENDING", logs: [] },
-      ...zoneList.map((z) => ({
-        name: "Alter tenant locality",
-        zone: z.name,
-        state: "PENDING" as DagState,
-        logs: [],
-      })),
+      this.node("Create resource pool"),
+      ...zoneList.map((z) => this.node("Alter tenant locality", z.name)),
     ]);
     dag.addReplicas = zoneList.map((z) => ({ zone: z.name, type: (z.replica_type ?? "FULL").toUpperCase() }));
     return dag;
+  }
+
+  private node(name: string, zone?: string): SimNode {
+    return {
+      rowId: this.nextNodeRowId++,
+      subTaskRowId: this.nextSubTaskRowId++,
+      name,
+      ...(zone === undefined ? {} : { zone }),
+      state: "PENDING",
+      logs: [],
+    };
   }
 
   private startDag(t: SimTenant, name: string, kind: SimDag["kind"], nodes: SimNode[]): SimDag {
@@ -442,7 +486,7 @@ export class SimCluster {
       additional_data: null,
       nodes: details
         ? dag.nodes.map((n, i) => ({
-            id: `1${dag.dagId}${i + 1}`,
+            id: `1${n.rowId}`,
             node_id: i + 1,
             name: n.name,
             state: n.state,
@@ -452,7 +496,7 @@ export class SimCluster {
             additional_data: null,
             sub_tasks: [
               {
-                id: `1${dag.dagId}${i + 1}1`,
+                id: `1${n.subTaskRowId}`,
                 task_id: i + 1,
                 name: n.zone ? `${n.name} ${n.zone}` : n.name,
                 state: n.state,

@@ -9,7 +9,7 @@ import {
   type SimReply,
 } from "../http-sim.js";
 import { demoObshellSeed } from "../seed.js";
-import { AgentError, type ClusterSeed, SimCluster } from "./cluster.js";
+import { AgentError, type ClusterSeed, legacyCodeOf, SimCluster } from "./cluster.js";
 import { type AgentKeyPair, generateAgentKeyPair } from "./rsa.js";
 
 export interface ObshellSimOptions {
@@ -38,7 +38,7 @@ function envelope(
   status: number,
   data: unknown,
   traceId: string,
-  error?: { errCode: string; message: string },
+  error?: { errCode: string; message: string; legacyCode?: number | undefined },
 ): SimReply {
   const body: Record<string, unknown> = {
     successful: error === undefined,
@@ -48,7 +48,13 @@ function envelope(
     traceId,
   };
   if (data !== undefined) body.data = data;
-  if (error) body.error = { errCode: error.errCode, message: error.message };
+  // `code` (v1, deprecated) only when the error has one, as the agent's `json:"code,omitempty"`.
+  if (error)
+    body.error = {
+      ...(error.legacyCode === undefined ? {} : { code: error.legacyCode }),
+      errCode: error.errCode,
+      message: error.message,
+    };
   return { status, body };
 }
 
@@ -57,9 +63,17 @@ function lowerKeys(value: unknown): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-interface Auth {
-  keys?: { key: Buffer; iv: Buffer };
+/** The decrypted X-OCS-Header, field names lower-cased (the agent's JSON binding ignores case). */
+interface HeaderFields {
+  ts: string;
+  auth: string;
+  uri: string;
+  /** The session's AES key material, base64-decoded; undefined when absent. */
+  keys?: Buffer;
 }
+
+/** The agent's AES key size (ob/agent/lib/crypto/aes.go aes_key_size = 16). */
+const AES_KEY_SIZE = 16;
 
 export class ObshellSimulator {
   readonly cluster: SimCluster;
@@ -77,8 +91,11 @@ export class ObshellSimulator {
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
       errorBody: (status, message) =>
-        envelope(status, undefined, randomBytes(8).toString("hex"), { errCode: "Common.Unexpected", message })
-          .body,
+        envelope(status, undefined, randomBytes(8).toString("hex"), {
+          errCode: "Common.Unexpected",
+          message,
+          legacyCode: legacyCodeOf("Common.Unexpected"),
+        }).body,
     });
   }
 
@@ -111,11 +128,18 @@ export class ObshellSimulator {
     const method = req.method ?? "GET";
     let loggedBody: unknown;
     try {
-      let auth: Auth = {};
-      if (!OPEN_ROUTES.has(url.pathname)) auth = this.authenticate(req);
+      // The agent's middleware order (ob/agent/api/agent_route.go): HeaderDecrypt, BodyDecrypt, then the
+      // route group's Verify (uri, timestamp, password); the handler binds the JSON last.
+      let fields: HeaderFields | undefined;
+      let plainBody: string | undefined;
+      if (!OPEN_ROUTES.has(url.pathname)) {
+        fields = this.decryptHeader(req);
+        if (rawBody.length > 0) plainBody = this.decryptBody(rawBody, fields);
+        this.verify(req, fields);
+      } else if (rawBody.length > 0) plainBody = rawBody.toString("utf8");
       let body: unknown;
-      if (rawBody.length > 0) {
-        body = this.decodeBody(rawBody, auth);
+      if (plainBody !== undefined) {
+        body = parseJson(plainBody);
         loggedBody = body;
       }
       const result = this.route(method, url, body);
@@ -126,6 +150,7 @@ export class ObshellSimulator {
         const reply = envelope(error.status, undefined, traceId, {
           errCode: error.errCode,
           message: error.message,
+          legacyCode: error.legacyCode,
         });
         return loggedBody === undefined ? { reply } : { reply, body: loggedBody };
       }
@@ -133,19 +158,73 @@ export class ObshellSimulator {
     }
   }
 
-  /** Auth v2, in the agent's order of checks. */
-  private authenticate(req: IncomingMessage): Auth {
+  /** HeaderDecrypt (ob/agent/api/common/middleware.go): any failure to read the header is DecryptFailed. */
+  private decryptHeader(req: IncomingMessage): HeaderFields {
     const header = req.headers["x-ocs-header"];
     if (typeof header !== "string" || header === "")
       throw new AgentError(400, "Request.Header.NotFound", "Header 'X-OCS-Header' not found.");
-    let fields: Record<string, unknown>;
     try {
-      fields = lowerKeys(JSON.parse(this.keyPair.decrypt(Buffer.from(header, "base64")).toString("utf8")));
-      if (typeof fields.ts !== "string" || typeof fields.auth !== "string" || typeof fields.uri !== "string")
+      const fields = lowerKeys(
+        JSON.parse(this.keyPair.decrypt(Buffer.from(header, "base64")).toString("utf8")),
+      );
+      const text = (v: unknown) => (v === undefined || v === null ? "" : v);
+      const ts = text(fields.ts);
+      const auth = text(fields.auth);
+      const uri = text(fields.uri);
+      // Go's json.Unmarshal refuses a number for a string field, and non-base64 for a []byte one.
+      if (typeof ts !== "string" || typeof auth !== "string" || typeof uri !== "string")
         throw new Error("fields");
+      const keys = fields.keys;
+      if (keys !== undefined && keys !== null && (typeof keys !== "string" || !isBase64(keys)))
+        throw new Error("keys");
+      return {
+        ts,
+        auth,
+        uri,
+        ...(typeof keys === "string" && keys !== "" ? { keys: Buffer.from(keys, "base64") } : {}),
+      };
     } catch {
       throw new AgentError(401, "Security.Authentication.Header.DecryptFailed", "Decrypt header failed.");
     }
+  }
+
+  /**
+   * BodyDecrypt (middleware.go) -> secure/body.go bodyDecryptWithAes. transferKeys refuses key material
+   * shorter than the key size (16) and takes the rest as the IV, so longer material passes that check;
+   * AesDecryptAndReturnBytes refuses a ciphertext that is not whole blocks. The middleware wraps both with
+   * WrapRetain(ErrCommonUnauthorized, err), which keeps the inner agent error's code (errors/wrap.go), so they
+   * answer 500 with the inner code; only an error that is not an agent error becomes Common.Unauthorized.
+   */
+  private decryptBody(raw: Buffer, fields: HeaderFields): string {
+    const keys = fields.keys ?? Buffer.alloc(0);
+    if (keys.length < AES_KEY_SIZE)
+      throw new AgentError(500, "Request.Body.Decrypt.AES.KeyAndIv.Invalid", "AES key and iv are invalid.");
+    const key = keys.subarray(0, AES_KEY_SIZE);
+    const iv = keys.subarray(AES_KEY_SIZE);
+    const cipherText = Buffer.from(raw.toString("utf8"), "base64");
+    // Go's cipher.NewCBCDecrypter panics on an IV that is not one block; the agent's gin recovery answers
+    // its generic 500 (middleware.go recoveryResponse).
+    if (iv.length !== 16) throw new AgentError(500, "Common.Unexpected", "Internal Server Error");
+    if (cipherText.length % 16 !== 0)
+      throw new AgentError(
+        500,
+        "Request.Body.Decrypt.AES.ContentLength.Invalid",
+        "AES content length is invalid.",
+      );
+    const decipher = createDecipheriv("aes-128-cbc", key, iv);
+    decipher.setAutoPadding(false);
+    const plain = Buffer.concat([decipher.update(cipherText), decipher.final()]);
+    // pkcs5UnPadding trusts the last byte; past the start Go panics (recovered as above).
+    const pad = plain.length === 0 ? 0 : (plain[plain.length - 1] ?? 0);
+    if (pad > plain.length) throw new AgentError(500, "Common.Unexpected", "Internal Server Error");
+    return plain.subarray(0, plain.length - pad).toString("utf8");
+  }
+
+  /**
+   * Verify (middleware.go): uri first, then secure/auth.go VerifyAuth, which checks the timestamp only when
+   * the password is not empty, then the password.
+   */
+  private verify(req: IncomingMessage, fields: HeaderFields): void {
     const requestTarget = req.url ?? "";
     if (fields.uri !== requestTarget)
       throw new AgentError(
@@ -153,47 +232,22 @@ export class ObshellSimulator {
         "Security.Authentication.Header.UriMismatch",
         "The uri in header mismatches the request uri.",
       );
-    if (!/^-?\d+$/.test(fields.ts))
-      throw new AgentError(
-        401,
-        "Security.Authentication.Timestamp.Invalid",
-        `Invalid timestamp '${fields.ts}'.`,
-      );
-    if (Number(fields.ts) < Math.floor(this.now() / 1000))
-      throw new AgentError(401, "Security.Authentication.Expired", "Authentication has expired.");
+    if (fields.auth !== "") {
+      if (!/^[+-]?\d+$/.test(fields.ts))
+        throw new AgentError(
+          401,
+          "Security.Authentication.Timestamp.Invalid",
+          `Invalid timestamp '${fields.ts}'.`,
+        );
+      if (Number(fields.ts) < Math.floor(this.now() / 1000))
+        throw new AgentError(401, "Security.Authentication.Expired", "Authentication has expired.");
+    }
     if (fields.auth !== this.options.password)
       throw new AgentError(
         401,
         "Security.Authentication.IncorrectOceanbasePassword",
         "Access denied for root@sys: incorrect password.",
       );
-    let keys: Auth["keys"];
-    if (typeof fields.keys === "string" && fields.keys !== "") {
-      const raw = Buffer.from(fields.keys, "base64");
-      if (raw.length !== 32)
-        throw new AgentError(500, "Request.Body.Decrypt.AES.KeyAndIv.Invalid", "AES key and iv are invalid.");
-      keys = { key: raw.subarray(0, 16), iv: raw.subarray(16) };
-    }
-    return keys ? { keys } : {};
-  }
-
-  private decodeBody(raw: Buffer, auth: Auth): unknown {
-    let text = raw.toString("utf8");
-    if (auth.keys) {
-      try {
-        const decipher = createDecipheriv("aes-128-cbc", auth.keys.key, auth.keys.iv);
-        text = Buffer.concat([decipher.update(Buffer.from(text, "base64")), decipher.final()]).toString(
-          "utf8",
-        );
-      } catch {
-        throw new AgentError(400, "Common.BindJsonFailed", "Failed to decrypt the request body.");
-      }
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new AgentError(400, "Common.BindJsonFailed", "Failed to bind the JSON body.");
-    }
   }
 
   private route(method: string, url: URL, body: unknown): { data: unknown } | undefined {
@@ -221,10 +275,8 @@ export class ObshellSimulator {
     if (method === "GET" && tenant)
       return { data: this.cluster.tenantInfo(decodeURIComponent(tenant[1] ?? "")) };
     if (method === "DELETE" && tenantReplicas) {
-      const name = decodeURIComponent(tenantReplicas[1] ?? "");
-      const t = this.cluster.requireTenant(name);
-      if (t.status !== "NORMAL")
-        throw new AgentError(400, "OB.Tenant.StatusNotNormal", `Tenant '${name}' is not NORMAL.`);
+      // api/tenant_handler.go tenantRemoveReplicasHandler: c.BindJSON first, then ScaleInTenantReplicas
+      // looks the tenant up; no NORMAL check on this path.
       const zones = lowerKeys(body).zones;
       if (!Array.isArray(zones) || !zones.every((z) => typeof z === "string"))
         throw new AgentError(
@@ -232,6 +284,7 @@ export class ObshellSimulator {
           "Common.BindJsonFailed",
           "Key: 'zones' Error:Field validation for 'zones' failed on the 'required' tag",
         );
+      const name = decodeURIComponent(tenantReplicas[1] ?? "");
       const created = this.cluster.removeReplicas(name, zones);
       return created ? { data: this.cluster.dagDto(created, false) } : undefined;
     }
@@ -247,7 +300,9 @@ export class ObshellSimulator {
         );
       return { data: this.cluster.dagDto(this.cluster.addReplicas(name, zoneList), false) };
     }
-    if (method === "GET" && path === "/api/v1/task/dag/ob/unfinish")
+    // api/task_handler.go: /dag/unfinish (all unfinished DAGs: cluster and this agent's local ones; the
+    // simulated agent has no local DAGs) and /dag/ob/unfinish (cluster DAGs).
+    if (method === "GET" && (path === "/api/v1/task/dag/ob/unfinish" || path === "/api/v1/task/dag/unfinish"))
       return { data: { contents: this.cluster.unfinished().map((d) => this.cluster.dagDto(d, false)) } };
     if (method === "GET" && dag) {
       const details = url.searchParams.get("show_details") !== "false";
@@ -261,6 +316,18 @@ export class ObshellSimulator {
       return { data: undefined };
     }
     throw new AgentError(404, "Common.NotFound", `${method} ${path} not found`);
+  }
+}
+
+function isBase64(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AgentError(400, "Common.BindJsonFailed", "Failed to bind the JSON body.");
   }
 }
 

@@ -1,0 +1,61 @@
+// Where the time of one latency sample goes, from timestamps outside the operator: the bare watch (when the
+// API server delivers the spec change and the intent status write) and the obshell simulator's request log
+// (when each read arrives and is answered, when the DELETE arrives). All on one wall clock (epoch ms).
+import type { ControlLogEntry } from "../test/simulators/control.js";
+import { format } from "./stats.js";
+
+export interface SampleTimes {
+  /** PATCH of the spec sent. */
+  t0: number;
+  /** The bare watch saw the new generation. */
+  specSeen?: number | undefined;
+  /** The bare watch saw the next write of the same generation: the intent status write. */
+  statusSeen?: number | undefined;
+  /** obshell requests of this tenant after t0, up to and including the DELETE. */
+  requests: readonly ControlLogEntry[];
+}
+
+export interface Breakdown {
+  watchDelivery: number;
+  /** Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> first remote read arrives. */
+  queueAndPrologue: number;
+  /** First remote read arrives -> last read answered. */
+  remoteReads: number;
+  /** Last read answered -> the bare watch sees the intent status (an upper bound: includes watch delivery). */
+  intentWrite: number;
+  /** Intent seen (or last read answered) -> the DELETE arrives. */
+  deleteSend: number;
+  total: number;
+}
+
+export function breakdown(sample: SampleTimes): Breakdown | undefined {
+  const del = sample.requests.find((e) => e.method === "DELETE");
+  const reads = sample.requests.filter((e) => e.method === "GET" && del !== undefined && e.at < del.at);
+  if (!del || reads.length === 0 || sample.specSeen === undefined) return undefined;
+  const firstRead = Math.min(...reads.map((e) => e.at));
+  const lastReply = Math.max(...reads.map((e) => e.repliedAt ?? e.at));
+  const intent =
+    sample.statusSeen === undefined ? lastReply : Math.min(Math.max(sample.statusSeen, lastReply), del.at);
+  return {
+    watchDelivery: sample.specSeen - sample.t0,
+    queueAndPrologue: firstRead - sample.specSeen,
+    remoteReads: lastReply - firstRead,
+    intentWrite: intent - lastReply,
+    deleteSend: del.at - intent,
+    total: del.at - sample.t0,
+  };
+}
+
+export const PHASES: { key: keyof Breakdown; label: string }[] = [
+  { key: "watchDelivery", label: "watch delivery (PATCH -> bare watch sees it)" },
+  { key: "queueAndPrologue", label: "informer + queue wait + prologue (-> first obshell read arrives)" },
+  { key: "remoteReads", label: "remote reads (first read arrives -> last read answered)" },
+  { key: "intentWrite", label: "intent status write (-> bare watch sees it; includes watch delivery)" },
+  { key: "deleteSend", label: "DELETE (-> arrives at the agent)" },
+];
+
+export function printBreakdown(title: string, b: Breakdown): void {
+  console.log(`  ${title}: ${format(b.total)} ms`);
+  for (const phase of PHASES)
+    console.log(`    ${phase.label.padEnd(70)} ${format(b[phase.key]).padStart(7)} ms`);
+}

@@ -1,0 +1,208 @@
+// Convergence latency of the operator alone: spec change accepted -> obshell DELETE arrives, with 1, 100, 1,000
+// and 10,000 sets present, against a bare watch on the same API server (the floor), and where one sample's
+// time goes. The obshell simulator runs in its own process (bench/sim-process.ts).
+import { createInterface } from "node:readline";
+import { KubeHttp } from "../src/controller/kube-http.js";
+import { kubeConfigVia } from "../test/harness/engine.js";
+import type { RawApi } from "../test/harness/raw-api.js";
+import type { ControlLogEntry } from "../test/simulators/control.js";
+import { type Breakdown, breakdown, PHASES, printBreakdown, type SampleTimes } from "./breakdown.js";
+import type { SimProcess } from "./sim-process.js";
+import { percentile, type Row } from "./stats.js";
+
+export interface LatencyContext {
+  raw: RawApi;
+  obshell: SimProcess;
+  kubeconfigPath: string;
+  ns: string;
+  /** Set counts to measure at, ascending. */
+  sizes: number[];
+  samples: number;
+  /** Creates sets s{from}..s{to-1} for tenants lat{from}..lat{to-1}, zones z1-z3. */
+  createSets(from: number, to: number): Promise<void>;
+  /** Resolves once `n` sets are Ready. */
+  waitAllReady(n: number): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.timeOrigin + performance.now();
+const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
+
+interface WatchEvent {
+  generation: number;
+  resourceVersion: string;
+  at: number;
+}
+
+/** A bare watch on the namespace: the floor of how fast anything can see a change. */
+async function bareWatch(
+  kubeconfigPath: string,
+  ns: string,
+  onEvent: (name: string, event: WatchEvent) => void,
+): Promise<() => void> {
+  const http = new KubeHttp(kubeConfigVia(kubeconfigPath));
+  const abort = new AbortController();
+  const list = await http.json<{ metadata: { resourceVersion: string } }>(`${TRS}/${ns}/tenantreplicasets`, {
+    query: { limit: 1 },
+  });
+  const res = await http.raw(`${TRS}/${ns}/tenantreplicasets`, {
+    query: { watch: 1, resourceVersion: list.metadata.resourceVersion },
+    signal: abort.signal,
+  });
+  res.body.on("error", () => {});
+  const lines = createInterface({ input: res.body });
+  lines.on("error", () => {});
+  lines.on("line", (line) => {
+    const at = now();
+    const event = JSON.parse(line) as {
+      object: { metadata: { name: string; generation: number; resourceVersion: string } };
+    };
+    const m = event.object.metadata;
+    onEvent(m.name, { generation: m.generation, resourceVersion: m.resourceVersion, at });
+  });
+  return () => {
+    abort.abort();
+    void http.close();
+  };
+}
+
+type SetStatus = {
+  metadata: { generation: number };
+  status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] };
+};
+
+async function waitSetReady(raw: RawApi, ns: string, name: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const set = await raw.call<SetStatus>("GET", `${TRS}/${ns}/tenantreplicasets/${name}`);
+    const ready = set.status?.conditions?.some(
+      (c) => c.type === "Ready" && c.status === "True" && c.observedGeneration === set.metadata.generation,
+    );
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`${name} not Ready after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  const { raw, obshell, ns } = ctx;
+  let present = 0;
+  for (const n of ctx.sizes) {
+    await ctx.createSets(present, n);
+    present = n;
+    await ctx.waitAllReady(n);
+    // A fresh watch per size: the API server ends a watch after its request timeout (minutes).
+    const events = new Map<string, WatchEvent[]>();
+    const stopWatch = await bareWatch(ctx.kubeconfigPath, ns, (name, event) => {
+      const list = events.get(name) ?? [];
+      list.push(event);
+      events.set(name, list);
+    });
+    const latency: number[] = [];
+    const floor: number[] = [];
+    const parts: Breakdown[] = [];
+    for (let sample = 0; sample < ctx.samples; sample++) {
+      // Spread the samples over the sets present, so a large size is not 200 changes of the first few.
+      const i = Math.floor((sample * n) / ctx.samples) % n;
+      const name = `s${i}`;
+      const tenant = `lat${i}`;
+      await obshell.poll();
+      const cursor = obshell.entries.length;
+      const t0 = now();
+      const patched = await raw.call<{ metadata: { generation: number } }>(
+        "PATCH",
+        `${TRS}/${ns}/tenantreplicasets/${name}`,
+        { spec: { zones: ["z1", "z2"] } },
+        "application/merge-patch+json",
+      );
+      const generation = patched.metadata.generation;
+      let del: ControlLogEntry | undefined;
+      const deadline = Date.now() + 30_000;
+      while (del === undefined && Date.now() < deadline) {
+        await obshell.poll(1000);
+        del = obshell.entries
+          .slice(cursor)
+          .find((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/${tenant}/replicas`);
+      }
+      if (!del) throw new Error(`no DELETE for ${name}`);
+      latency.push(del.at - t0);
+      const seen = (events.get(name) ?? []).filter((e) => e.at >= t0 && e.generation === generation);
+      const specSeen = seen[0];
+      const statusSeen = seen.find((e) => e.resourceVersion !== specSeen?.resourceVersion);
+      if (specSeen) floor.push(specSeen.at - t0);
+      const times: SampleTimes = {
+        t0,
+        specSeen: specSeen?.at,
+        statusSeen: statusSeen?.at,
+        requests: obshell.entries
+          .slice(cursor)
+          .filter(
+            (e) =>
+              e.at <= (del?.at ?? 0) &&
+              (e.path.startsWith(`/api/v1/tenant/${tenant}`) || e.path.startsWith("/api/v1/task/dag/")),
+          ),
+      };
+      const part = breakdown(times);
+      if (part) parts.push(part);
+
+      // Put the zone back for the next round: wait for the DAG, then restore replica and spec.
+      await waitFor(`${tenant}'s DAG`, async () => {
+        const t = await obshell.control<{ replicas: { zone: string }[]; unfinished: number }>(
+          "GET",
+          `/obshell/tenants/${tenant}`,
+        );
+        return !t.replicas.some((r) => r.zone === "z3") && t.unfinished === 0;
+      });
+      await waitSetReady(raw, ns, name);
+      await obshell.control("POST", `/obshell/tenants/${tenant}/replicas`, { zone: "z3", type: "FULL" });
+      await raw.call(
+        "PATCH",
+        `${TRS}/${ns}/tenantreplicasets/${name}`,
+        { spec: { zones: ["z1", "z2", "z3"] } },
+        "application/merge-patch+json",
+      );
+      await waitSetReady(raw, ns, name);
+      events.delete(name);
+    }
+    stopWatch();
+    const p50 = percentile(latency, 50);
+    const p99 = percentile(latency, 99);
+    const f50 = percentile(floor, 50);
+    const f99 = percentile(floor, 99);
+    rows.push({ metric: `latency p50 (${n} sets)`, value: p50, unit: "ms" });
+    rows.push({ metric: `latency p99 (${n} sets)`, value: p99, unit: "ms" });
+    rows.push({ metric: `watch floor p50 (${n} sets)`, value: f50, unit: "ms" });
+    rows.push({ metric: `watch floor p99 (${n} sets)`, value: f99, unit: "ms" });
+    rows.push({ metric: `latency p50 / floor p50 (${n} sets)`, value: p50 / f50, unit: "x" });
+    rows.push({
+      metric: `latency p99 / floor p99 (${n} sets)`,
+      value: p99 / f99,
+      unit: "x",
+      target: "<= 2x",
+    });
+    for (const phase of PHASES)
+      rows.push({
+        metric: `breakdown p50: ${phase.key} (${n} sets)`,
+        value: percentile(
+          parts.map((p) => p[phase.key]),
+          50,
+        ),
+        unit: "ms",
+      });
+    console.log(
+      `latency with ${n} sets (${latency.length} samples): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; floor p50 ${f50.toFixed(1)} ms, p99 ${f99.toFixed(1)} ms; p99/floor ${(p99 / f99).toFixed(2)}x (target <= 2x)`,
+    );
+    const median = [...parts].sort((a, b) => a.total - b.total)[Math.floor(parts.length / 2)];
+    if (median) printBreakdown(`the median sample at ${n} sets`, median);
+  }
+  return rows;
+}
