@@ -1,6 +1,10 @@
 // The RedisInstanceSet planner: pure, shared by the controller and `dbfleet-operator plan`.
 import type { DeletionRecord, RedisInstanceSetSpec } from "../api/redis-instance-set.js";
+import { inScope } from "../fleet/scope.js";
 import { needsApproval, planHash } from "./approval.js";
+
+// The scope predicate lives in src/fleet/scope.ts (shared with the ownership index); re-exported here.
+export { inScope };
 
 export interface ObservedRedis {
   id: string;
@@ -26,17 +30,6 @@ const WAIT_STATES = new Set([
   "UPGRADING",
   "DELETING",
 ]);
-
-export function inScope(
-  selector: RedisInstanceSetSpec["selector"],
-  instance: Pick<ObservedRedis, "name" | "tags">,
-): boolean {
-  if (selector.namePrefix === undefined && selector.tags === undefined) return false;
-  if (selector.namePrefix !== undefined && !instance.name.startsWith(selector.namePrefix)) return false;
-  for (const [key, value] of Object.entries(selector.tags ?? {}))
-    if (instance.tags[key] !== value) return false;
-  return true;
-}
 
 export interface RedisPlan {
   owned: ObservedRedis[];
