@@ -1,7 +1,10 @@
 // Large plans wait for a human: the plan's hash must be copied into the dbfleet.io/approve-plan annotation.
 import { createHash } from "node:crypto";
 
-/** Stable hash of what a plan would delete; a changed plan has a new hash and needs a new approval. */
+/**
+ * Stable hash of what a plan would delete; a changed plan has a new hash and needs a new approval.
+ * @deprecated binds only the targets (issue 13, story 3): use approvalHash in src/fleet/approval.ts.
+ */
 export function planHash(kind: string, targets: readonly string[]): string {
   return createHash("sha256")
     .update(JSON.stringify({ kind, targets: [...targets].sort() }))
