@@ -269,6 +269,14 @@ export function withdrawn(state: HealthState, ref: CredentialRef, sent: SentRequ
   return setAttempt(state, ref, sent, "ok");
 }
 
+const precedence = { unproven: 0, good: 1, failing: 2 } as const;
+/** The later record; at the same instant the one that knows more (an outcome over a probe), failing first. */
+function newer(x: DigestState, y: DigestState): DigestState {
+  if (x.updatedAt !== y.updatedAt) return y.updatedAt > x.updatedAt ? y : x;
+  if (precedence[x.state] !== precedence[y.state]) return precedence[y.state] > precedence[x.state] ? y : x;
+  return y.failures > x.failures ? y : x;
+}
+
 /** Two replicas' (or a stale and a fresh) states as one: the newer digest record, every attempt. */
 export function merge(a: HealthState, b: HealthState): HealthState {
   const credentials: HealthState["credentials"] = {};
@@ -279,7 +287,7 @@ export function merge(a: HealthState, b: HealthState): HealthState {
     for (const digest of new Set([...Object.keys(da), ...Object.keys(db)])) {
       const x = da[digest];
       const y = db[digest];
-      const pick = !x ? y : !y ? x : y.updatedAt > x.updatedAt ? y : x;
+      const pick = !x ? y : !y ? x : newer(x, y);
       if (pick) out[digest] = pick;
     }
     credentials[id] = out;

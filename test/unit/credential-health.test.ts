@@ -342,3 +342,13 @@ describe("story 7: five sets share one AK, one Secret has a wrong SK (simulated 
     expect(second.mayAttempt(right)).toMatchObject({ ok: true });
   });
 });
+
+describe("merge at one instant", () => {
+  it("prefers the outcome over the probe whatever the order, so a stale copy never hides a failure", () => {
+    const sent = newRequest(T0);
+    const probing = reserve(emptyHealth(), wrong, sent);
+    const failedState = failed(probing, wrong, sent, T0);
+    for (const merged of [merge(probing, failedState), merge(failedState, probing)])
+      expect(merged.credentials[wrong.id]?.[wrong.secretDigest]?.state).toBe("failing");
+  });
+});
