@@ -169,3 +169,57 @@ export function describeContested(contested: readonly ContestedInstance[], limit
   const more = contested.length > limit ? `; and ${contested.length - limit} more` : "";
   return `${contested.length} instance(s) are in the scope of another set and are never deleted by either: ${shown}${more}`;
 }
+
+/** A set as declared (manifest or informer cache), reduced to what ownership reads. */
+export type DeclaredSet =
+  | { kind: "RedisInstanceSet"; key: string; endpoint: string; projectId: string; selector: InstanceSelector }
+  | { kind: "TenantReplicaSet"; key: string; endpoint: string; tenant: string };
+
+/** Index placement of a declared set: `index.upsert(set.key, ...placement(set))`. */
+export function placement(set: DeclaredSet): [group: string, entry: RedisOwnershipEntry | null] {
+  return set.kind === "RedisInstanceSet"
+    ? [redisGroupKey(set.endpoint, set.projectId), redisEntry(set.selector)]
+    : [tenantGroupKey(set.endpoint, set.tenant), null];
+}
+
+export interface DeclaredConflict {
+  kind: DeclaredSet["kind"];
+  /** The two sets, sorted. */
+  sets: [string, string];
+  message: string;
+}
+
+/**
+ * Conflicts among declared sets, whatever exists remotely: two tenant sets on one tenant, or two Redis
+ * sets in one project whose selectors can overlap. For `plan` (manifests, and the cluster's sets).
+ */
+export function declaredConflicts(sets: readonly DeclaredSet[]): DeclaredConflict[] {
+  const index = new FleetIndex<RedisOwnershipEntry | null>();
+  const byKey = new Map(sets.map((s) => [`${s.kind} ${s.key}`, s]));
+  for (const [k, s] of byKey) index.upsert(k, ...placement(s));
+  const out: DeclaredConflict[] = [];
+  for (const [k, s] of byKey)
+    for (const peer of index.peers(k)) {
+      if (peer.key < k) continue;
+      const other = byKey.get(peer.key);
+      if (!other || other.kind !== s.kind) continue;
+      const pair: [string, string] = [s.key, other.key].sort() as [string, string];
+      if (s.kind === "TenantReplicaSet" && other.kind === "TenantReplicaSet")
+        out.push({
+          kind: s.kind,
+          sets: pair,
+          message: `${pair[0]} and ${pair[1]} both name tenant ${s.tenant} on ${s.endpoint}: neither acts on it until one is removed`,
+        });
+      if (
+        s.kind === "RedisInstanceSet" &&
+        other.kind === "RedisInstanceSet" &&
+        selectorsMayOverlap(s.selector, other.selector)
+      )
+        out.push({
+          kind: s.kind,
+          sets: pair,
+          message: `${pair[0]} and ${pair[1]} have overlapping selectors in project ${s.projectId}: an instance in both scopes is never deleted by either`,
+        });
+    }
+  return out.sort((a, b) => a.sets.join(" ").localeCompare(b.sets.join(" ")));
+}
