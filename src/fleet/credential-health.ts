@@ -14,6 +14,8 @@
 // recoverable from the stored state).
 import { createHash, randomBytes, scryptSync } from "node:crypto";
 import { z } from "zod";
+import { needsHuman } from "../providers/dcs/human-errors.js";
+import { AuthError, RemoteError, ThrottledError } from "../providers/errors.js";
 import { connectionIdentity } from "./scope.js";
 
 export const WINDOW_MS = 300_000;
@@ -335,6 +337,19 @@ export interface HealthStore {
   read(): Promise<{ state: HealthState; version: string } | undefined>;
   /** Writes if the stored version is still `version` (undefined: create); the new version, or undefined on a conflict. */
   write(state: HealthState, version: string | undefined): Promise<string | undefined>;
+}
+
+/**
+ * How a failed request bears on its credentials, for `guard`: "auth" when the remote refused them (bad
+ * signature or password), "reply" when it answered past authentication (a DCS 403 permission code is a
+ * valid signature without the right), "unknown" when there was no trustworthy answer (transport, 5xx,
+ * throttling that a gateway may apply before checking the signature).
+ */
+export function credentialOutcome(error: unknown): "auth" | "reply" | "unknown" {
+  if (error instanceof AuthError) return needsHuman(error.remoteCode) ? "reply" : "auth";
+  if (error instanceof ThrottledError) return "unknown";
+  if (error instanceof RemoteError && error.status !== undefined && error.status < 500) return "reply";
+  return "unknown";
 }
 
 /** Handed out by mayAttempt; give it back to recordSuccess, recordFailure or recordUnknown. */

@@ -4,6 +4,7 @@ import {
   CredentialHealth,
   type CredentialRef,
   CredentialRefusedError,
+  credentialOutcome,
   dcsCredential,
   decide,
   emptyHealth,
@@ -19,6 +20,8 @@ import {
   succeeded,
   WINDOW_MS,
 } from "../../src/fleet/credential-health.js";
+import { dcsError } from "../../src/providers/dcs/errors.js";
+import { AuthError } from "../../src/providers/errors.js";
 
 const MIN = 60_000;
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -350,5 +353,54 @@ describe("merge at one instant", () => {
     const failedState = failed(probing, wrong, sent, T0);
     for (const merged of [merge(probing, failedState), merge(failedState, probing)])
       expect(merged.credentials[wrong.id]?.[wrong.secretDigest]?.state).toBe("failing");
+  });
+});
+
+describe("credentialOutcome", () => {
+  const op = { provider: "dcs" as const, operation: "GET /v2/p/instances" };
+  const cases: { reason: string; error: unknown; outcome: ReturnType<typeof credentialOutcome> }[] = [
+    {
+      reason: "bad signature",
+      error: dcsError({ ...op, status: 401, remoteCode: "APIGW.0301" }),
+      outcome: "auth",
+    },
+    {
+      reason: "bad obshell password",
+      error: new AuthError("authentication failed", {
+        provider: "obshell",
+        operation: "GET /api/v1/info",
+        status: 401,
+      }),
+      outcome: "auth",
+    },
+    {
+      reason: "signature valid, permission missing",
+      error: dcsError({ ...op, status: 403, remoteCode: "DCS.2007" }),
+      outcome: "reply",
+    },
+    {
+      reason: "instance not found",
+      error: dcsError({ ...op, status: 404, remoteCode: "DCS.3022" }),
+      outcome: "reply",
+    },
+    {
+      reason: "busy instance",
+      error: dcsError({ ...op, status: 400, remoteCode: "DCS.4099" }),
+      outcome: "reply",
+    },
+    {
+      reason: "throttled by the gateway",
+      error: dcsError({ ...op, status: 429, remoteCode: "APIGW.0308" }),
+      outcome: "unknown",
+    },
+    {
+      reason: "server error",
+      error: dcsError({ ...op, status: 500, remoteCode: "DCS.5000" }),
+      outcome: "unknown",
+    },
+    { reason: "not a remote error", error: new Error("ECONNRESET"), outcome: "unknown" },
+  ];
+  it.each(cases)("$reason -> $outcome", ({ error, outcome }) => {
+    expect(credentialOutcome(error)).toBe(outcome);
   });
 });
