@@ -103,7 +103,7 @@ describe("credential health on a Lease, under the operator's RBAC", () => {
     expect(c.mayAttempt(other)).toMatchObject({ ok: false, reason: "failing" });
   });
 
-  it("two processes probing one AK at once send at most the budget between them", async () => {
+  it("four processes probing one AK at once send at most the budget between them", async () => {
     let sent = 0;
     const now = T0;
     const processes = [1, 2, 3, 4].map(
