@@ -385,7 +385,10 @@ export class CredentialHealth {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Reads the stored state; call once leading, before the first reconcile. */
+  /**
+   * Reads the stored state and merges it in. Call once leading, before the first reconcile (until then
+   * everything is refused); again now and then when several deployments share the Lease.
+   */
   async load(): Promise<void> {
     const stored = await this.store.read();
     if (stored) {
