@@ -26,7 +26,7 @@ import type { DcsClient } from "./providers/dcs/client.js";
 import type { ObshellClient } from "./providers/obshell/client.js";
 import { SharedListings } from "./reconcilers/dcs-listings.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
-import { MemoryCredentialHealth } from "./reconcilers/engine/memory-credential-health.js";
+import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { SetReconciler } from "./reconcilers/engine/set-reconciler.js";
 import {
   FLEET_INDEX,
@@ -86,9 +86,18 @@ function connectionSpecOf(object: KubeObject): SetConnectionSpec | undefined {
 }
 
 export function createOperator(options: OperatorOptions): Operator {
-  const manager = new Manager(options);
+  const operatorNamespace =
+    options.operatorNamespace ?? options.leaderElection?.namespace ?? "dbfleet-system";
+  const manager: Manager = new Manager({
+    ...options,
+    // Refusals remembered across restarts are read before anything is sent.
+    beforeControllers: async () => {
+      if (credentials instanceof LeaseCredentialHealth) await credentials.load();
+    },
+  });
+  const credentials: CredentialHealth =
+    options.credentials ?? new LeaseCredentialHealth(manager.http, operatorNamespace, options.logger);
   const onRequest = options.metrics.onRemoteRequest;
-  const credentials = options.credentials ?? new MemoryCredentialHealth();
   const endpointPolicy = options.endpointPolicy ?? new EndpointPolicy();
   const obshellClients = new ConnectionClients<ObshellClient>();
   const dcsClients = new ConnectionClients<DcsClient>();
@@ -99,7 +108,7 @@ export function createOperator(options: OperatorOptions): Operator {
   const lookups: Omit<ResolveContext, "secrets"> = {
     connections,
     clusterConnections,
-    operatorNamespace: options.operatorNamespace ?? options.leaderElection?.namespace ?? "dbfleet-system",
+    operatorNamespace,
     allowInlineConnections: options.allowInlineConnections ?? false,
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
   };

@@ -100,6 +100,7 @@ export const deletionRecord = z.object({
   requestedAt: z.iso.datetime({ offset: true }).describe("When the last delete of it was requested."),
   result: z.enum(["pending", "success", "failed"]).describe("pending before DCS answered, then its result."),
   lastError: z.string().optional().describe("Why the last attempt failed."),
+  lastErrorCode: z.string().optional().describe("The DCS error code of the last refusal, when DCS gave one."),
   attempts: z.int().min(0).describe("Delete requests sent for it."),
   goneAt: z.iso
     .datetime({ offset: true })

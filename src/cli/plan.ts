@@ -11,6 +11,7 @@ import { tenantReplicaSet } from "../api/tenant-replica-set.js";
 import { ConnectionClients } from "../connections/client-pool.js";
 import { EndpointPolicy } from "../connections/endpoint-policy.js";
 import {
+  locateConnection,
   type ResolveResult,
   resolveConnection,
   type SetConnectionSpec,
@@ -19,7 +20,7 @@ import {
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
-import { objectPath } from "../controller/resource.js";
+import { collectionPath, objectPath } from "../controller/resource.js";
 import type { DcsClient } from "../providers/dcs/client.js";
 import type { ObshellClient } from "../providers/obshell/client.js";
 import { SharedListings } from "../reconcilers/dcs-listings.js";
@@ -31,6 +32,7 @@ import {
   SetReconciler,
 } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
+import { type FleetCache, fleetGroups, redisPeers, tenantPeers } from "../reconcilers/fleet-view.js";
 import { redisKind } from "../reconcilers/redis/kind.js";
 import {
   CLUSTER_DATABASE_CONNECTION,
@@ -172,6 +174,39 @@ function planResolver(
   };
 }
 
+/**
+ * The fleet plan judges ownership against: the manifests read, and given a cluster, every set in it (a
+ * manifest replaces the cluster's copy of the same set). Grouped by where each set acts, as the operator does.
+ */
+async function planFleet(sets: Manifest[], http: KubeHttp | undefined): Promise<FleetCache> {
+  const byKey = new Map<string, KubeObject>();
+  const connections = new Map<string, unknown>();
+  const clusterConnections = new Map<string, unknown>();
+  if (http) {
+    for (const type of [TENANT_REPLICA_SET, REDIS_INSTANCE_SET]) {
+      const list = await http.json<{ items?: KubeObject[] }>(collectionPath(type));
+      for (const o of list.items ?? [])
+        byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+    }
+    const named = await http.json<{ items?: KubeObject[] }>(collectionPath(DATABASE_CONNECTION));
+    for (const o of named.items ?? []) connections.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+    const cluster = await http.json<{ items?: KubeObject[] }>(collectionPath(CLUSTER_DATABASE_CONNECTION));
+    for (const o of cluster.items ?? []) clusterConnections.set(o.metadata.name, o);
+  }
+  for (const m of sets)
+    byKey.set(`${m.kind}/${m.object.metadata.namespace}/${m.object.metadata.name}`, m.object);
+  const lookups = {
+    connections: { get: (k: string) => connections.get(k) },
+    clusterConnections: { get: (k: string) => clusterConnections.get(k) },
+    operatorNamespace: process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
+    allowInlineConnections: true,
+  };
+  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const index = new Map<string, KubeObject[]>();
+  for (const o of byKey.values()) for (const g of groups(o)) index.set(g, [...(index.get(g) ?? []), o]);
+  return { byIndex: (_name, value) => index.get(value) ?? [] };
+}
+
 /** The set as the cluster has it: its status (the operation in flight, approvals used) and connection. */
 async function liveObject(http: KubeHttp | undefined, entry: Manifest): Promise<KubeObject | undefined> {
   if (!http) return undefined;
@@ -212,9 +247,23 @@ export async function planRows(
   const obshellPool = new ConnectionClients<ObshellClient>();
   const dcsPool = new ConnectionClients<DcsClient>();
   const connect = { resolve: planResolver(http, () => live), endpointPolicy };
-  const tenants = new SetReconciler(tenantKind({ ...connect, pool: obshellPool }), deps);
+  const fleet = await planFleet(sets, http);
+  const tenants = new SetReconciler(
+    tenantKind({
+      ...connect,
+      pool: obshellPool,
+      peers: (set, id, remote) => tenantPeers(fleet, id, remote.endpoint, set.spec.tenant),
+    }),
+    deps,
+  );
   const redis = new SetReconciler(
-    redisKind({ ...connect, pool: dcsPool, listings: new SharedListings() }),
+    redisKind({
+      ...connect,
+      pool: dcsPool,
+      listings: new SharedListings(),
+      peers: (id, remote, instance) =>
+        redisPeers(fleet, id, remote.endpoint, remote.projectId ?? "", instance),
+    }),
     deps,
   );
   const rows: PlanRow[] = [];

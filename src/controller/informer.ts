@@ -1,7 +1,7 @@
 // List-then-watch with the resilience client-node's informer lacks (docs/architecture.md "Kubernetes access"):
 // "synced" only after a successful list; relist on 410 Gone with the differences emitted; reconnect
 // with backoff on any drop; an inactivity timeout that restarts a watch that went silent; periodic resync.
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import type { Logger } from "pino";
 import { describeError } from "../observability/logger.js";
 import { ExponentialBackoff } from "./backoff.js";
@@ -52,6 +52,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private stopped = false;
   private watchAbort: AbortController | undefined;
+  private watchLines: Interface | undefined;
+  private watchBody: { destroy(): void } | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private syncWaiters: (() => void)[] = [];
   private readonly backoff = new ExponentialBackoff(200, 30_000);
@@ -112,6 +114,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.stopped = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.watchAbort?.abort();
+    // An abort after the reply started may not reach a pending line read: end the iteration directly.
+    this.watchLines?.close();
+    this.watchBody?.destroy();
     await this.loop;
   }
 
@@ -171,6 +176,8 @@ export class Informer<T extends KubeObject = KubeObject> {
           await this.relist();
           needList = false;
         }
+        // Stopped while listing: a watch opened now would outlive stop() until the server times it out.
+        if (this.stopped) return;
         const reason = await this.watch();
         this.backoff.forget("watch");
         this.options.onWatchRestart?.(reason);
@@ -253,6 +260,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async watch(): Promise<"timeout" | "idle"> {
     const abort = new AbortController();
     this.watchAbort = abort;
+    if (this.stopped) abort.abort();
     const idleMs = this.options.idleTimeoutMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000;
     let idle = false;
     let timer: NodeJS.Timeout | undefined;
@@ -290,6 +298,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       res.body.on("data", touch);
       const lines = createInterface({ input: res.body, crlfDelay: Number.POSITIVE_INFINITY });
       lines.on("error", () => {});
+      this.watchLines = lines;
+      this.watchBody = res.body;
+      if (this.stopped) lines.close();
       for await (const line of lines) {
         if (line.trim() === "") continue;
         const event = JSON.parse(line) as WatchEvent;
@@ -305,6 +316,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     } finally {
       if (timer) clearTimeout(timer);
       abort.abort();
+      this.watchLines = undefined;
+      this.watchBody = undefined;
     }
   }
 

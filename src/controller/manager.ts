@@ -20,6 +20,8 @@ export interface ManagerOptions {
   metrics: OperatorMetrics;
   /** Namespaces to watch; all when empty. */
   namespaces?: string[];
+  /** Runs once this replica leads and the caches are synced, before any controller starts. */
+  beforeControllers?: () => Promise<void>;
   /** The operator's own namespace: where ClusterDatabaseConnection Secrets and its Lease live. */
   operatorNamespace?: string;
   labelSelector?: string;
@@ -278,10 +280,12 @@ export class Manager {
     for (const set of this.informerSets) for (const informer of set.byNamespace.values()) informer.start();
     const startControllers = () => {
       this.everLed = true;
-      void Promise.all(this.informerSets.map((s) => s.waitForSync())).then(() => {
-        if (this.stopping) return;
-        for (const c of this.controllers) c.controller?.start();
-      });
+      void Promise.all(this.informerSets.map((s) => s.waitForSync()))
+        .then(() => this.options.beforeControllers?.())
+        .then(() => {
+          if (this.stopping) return;
+          for (const c of this.controllers) c.controller?.start();
+        });
     };
     const le = this.options.leaderElection;
     if (!le) {

@@ -18,7 +18,7 @@ import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
-import { demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
+import { DEMO_PROJECT, demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
@@ -56,7 +56,13 @@ function tenantSet(
   };
 }
 
-function redisSet(name: string, instances: string[], policy: Record<string, unknown> = {}): RawObject {
+function redisSet(
+  name: string,
+  instances: string[],
+  policy: Record<string, unknown> = {},
+  project = OTHER_PROJECT,
+  namePrefix = "analytics-",
+): RawObject {
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "RedisInstanceSet",
@@ -68,7 +74,7 @@ function redisSet(name: string, instances: string[], policy: Record<string, unkn
         credentialsSecretRef: { name: "dcs" },
         allowInsecureHTTP: true,
       },
-      selector: { namePrefix: "analytics-" },
+      selector: { namePrefix },
       instances,
       policy,
       pollInterval: "1s",
@@ -113,6 +119,8 @@ async function conditionOf<S extends WithConditions>(
     return (last.status?.conditions ?? []).some(
       (c) => c.type === type && c.status === status && c.reason === reason,
     );
+  }).catch((error: unknown) => {
+    throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`);
   });
   if (!last) throw new Error("unreachable");
   return last;
@@ -152,9 +160,13 @@ describe("plan and the controller take the same Step", () => {
     await raw.apply(tenantSet("paused", "t_paused", ["z1", "z2", "z3"], { paused: true }));
     await raw.apply(tenantSet("busy", "t_busy", ["z1", "z2", "z3"]));
     await raw.apply(
-      redisSet("dry", ["analytics-1", "analytics-2", "analytics-3", "analytics-4", "analytics-5"], {
-        dryRun: true,
-      }),
+      redisSet(
+        "dry",
+        ["search-eu-1", "search-eu-2", "search-eu-3", "search-eu-4", "search-eu-5", "search-eu-6"],
+        { dryRun: true },
+        DEMO_PROJECT,
+        "search-eu-",
+      ),
     );
     // A person's slow DAG on t_busy: the set must wait for it, never start a second one.
     obshell.stageMs = 60_000;

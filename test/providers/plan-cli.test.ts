@@ -115,6 +115,29 @@ describe("dbfleet-operator plan", () => {
     expect(out).toContain("TenantReplicaSet  default/orders");
   });
 
+  it("reports two manifests whose scopes overlap as an ownership conflict, deleting nothing", async () => {
+    const wide = {
+      ...ris(["cache-eu-1"]),
+      metadata: { name: "wide" },
+      spec: { ...ris([]).spec, selector: { namePrefix: "cache-" }, instances: ["cache-eu-1"] },
+    };
+    const eu = { ...ris(["cache-eu-1"]), metadata: { name: "eu" } };
+    const file = write("overlap.yaml", [wide, eu]);
+    let out = "";
+    const code = await plan(
+      ["-f", file, "-o", "json", "--allowed-endpoints", "127.0.0.1"],
+      (t) => (out += t),
+    );
+    const rows = JSON.parse(out) as PlanRow[];
+    for (const row of rows) {
+      expect(row.step).toBe("Stall");
+      expect(row.reason).toBe("OwnershipConflict");
+      expect(row.wouldDelete).toEqual([]);
+    }
+    expect(rows.find((r) => r.name === "wide")?.message).toContain("default/eu");
+    expect(code).toBe(0);
+  });
+
   it("refuses a bad manifest, naming the file and the field", async () => {
     const file = write("bad.yaml", [{ ...trs([]), spec: { ...trs([]).spec, zones: [] } }]);
     await expect(plan(["-f", file, "--allowed-endpoints", "127.0.0.1"])).rejects.toThrow(

@@ -4,6 +4,12 @@
 import type { CredentialGate, CredentialHealth } from "./credential-health.js";
 
 export const AUTH_RETRY_MS = 300_000;
+
+/** Digests only, never a credential: refused credentials (when) and refusals per lock scope. */
+export interface CredentialHealthState {
+  failed: Record<string, number>;
+  scopes: Record<string, number[]>;
+}
 /** DCS locks an AK after 5 bad signatures; the operator alone stays well under that. */
 export const MAX_SCOPE_FAILURES = 2;
 
@@ -46,6 +52,27 @@ export class MemoryCredentialHealth implements CredentialHealth {
   recordSuccess(credential: string): void {
     this.failedAt.delete(credential);
     this.good.add(credential);
+  }
+
+  /** What must outlive a restart: refused credentials and the refusals counted per lock scope. */
+  snapshot(now: Date): CredentialHealthState {
+    const t = now.getTime();
+    const failed: Record<string, number> = {};
+    for (const [k, at] of this.failedAt) if (t - at < this.windowMs) failed[k] = at;
+    const scopes: Record<string, number[]> = {};
+    for (const k of this.scopeFailures.keys()) {
+      const recent = this.recent(k, t);
+      if (recent.length > 0) scopes[k] = recent;
+    }
+    return { failed, scopes };
+  }
+
+  /** Adds what another process (or an earlier run) recorded. */
+  restore(state: CredentialHealthState): void {
+    for (const [k, at] of Object.entries(state.failed))
+      this.failedAt.set(k, Math.max(at, this.failedAt.get(k) ?? 0));
+    for (const [k, times] of Object.entries(state.scopes))
+      this.scopeFailures.set(k, [...new Set([...(this.scopeFailures.get(k) ?? []), ...times])].sort());
   }
 
   private recent(scope: string, t: number): number[] {

@@ -34,6 +34,8 @@ export type RedisStep =
       results: { result: string; instance: string }[];
       /** Why the refused ones were refused, when DCS said (a 400 for the whole batch). */
       refusal?: string;
+      /** DCS's error code for that refusal. */
+      refusalCode?: string;
       requeueAfterMs: number;
     })
   /** The batch's reply was lost: the records stay pending until the listing tells. */

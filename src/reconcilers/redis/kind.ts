@@ -111,6 +111,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
       if (step.kind !== "DeleteInstances") throw new Error(`${step.kind} is not an action`);
       const results: { result: string; instance: string }[] = [];
       let refusal: string | undefined;
+      let refusalCode: string | undefined;
       try {
         for (const batch of batches(step.targets)) {
           try {
@@ -125,6 +126,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
             if (!(error instanceof BadRequestError)) throw error;
             for (const t of batch) results.push({ result: "failed", instance: t.id });
             refusal = error.message;
+            refusalCode = error.remoteCode;
           }
         }
       } catch (error) {
@@ -150,6 +152,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
         message,
         results,
         ...(refusal ? { refusal } : {}),
+        ...(refusalCode ? { refusalCode } : {}),
         requeueAfterMs: timing.deletePollMs,
         event: refused.length
           ? {

@@ -1,5 +1,6 @@
 // The RedisInstanceSet planner: pure. Which instances the set owns, which would go, which can go now.
 import type { DeletionRecord, RedisInstanceSetSpec } from "../../api/redis-instance-set.js";
+import { HUMAN_ERRORS, needsHuman } from "../../providers/dcs/human-errors.js";
 import { needsApproval } from "../approval.js";
 
 export interface ObservedRedis {
@@ -143,6 +144,11 @@ export function planRedis(
       else waiting.push(i);
     } else if (HUMAN_STATES.has(i.status)) needHuman.push({ instance: i, why: `status ${i.status}` });
     else if (i.prepaid) needHuman.push({ instance: i, why: "yearly/monthly: unsubscribe it in the console" });
+    else if (r?.result === "failed" && needsHuman(r.lastErrorCode))
+      needHuman.push({
+        instance: i,
+        why: `refused with ${r.lastErrorCode}: ${HUMAN_ERRORS[r.lastErrorCode ?? ""]?.action ?? "see the DCS error code"}`,
+      });
     else if (r?.result === "failed" && r.attempts >= MAX_DELETE_ATTEMPTS)
       needHuman.push({
         instance: i,

@@ -57,6 +57,7 @@ export function recordResults(
   s: Status,
   results: readonly { result: string; instance: string }[],
   refusal: string | undefined,
+  refusalCode?: string,
 ): Status {
   const byId = new Map(results.map((r) => [r.instance, r.result]));
   let requestedAt: string | undefined;
@@ -69,6 +70,7 @@ export function recordResults(
       ...d,
       result: "failed",
       lastError: refusal ?? "DCS answered failed (it gives no reason); retried with backoff",
+      ...(refusalCode ? { lastErrorCode: refusalCode } : {}),
     };
   });
   return {
@@ -108,7 +110,7 @@ export function recordRedis(
         ? { ...s, usedApprovals: useApproval(s.usedApprovals, step.approval, timestamp(ctx.now)) }
         : s;
     case "DeletionsSent":
-      return recordResults(s, step.results, step.refusal);
+      return recordResults(s, step.results, step.refusal, step.refusalCode);
     default:
       return s;
   }
