@@ -70,7 +70,7 @@ function redisSet(
     spec: {
       dcs: {
         endpoint: dcs.url,
-        projectId: OTHER_PROJECT,
+        projectId: project,
         credentialsSecretRef: { name: "dcs" },
         allowInsecureHTTP: true,
       },
