@@ -10,7 +10,8 @@ import { eventually, LOOPBACK_FLAGS } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { TcpProxy } from "../harness/tcp-proxy.js";
-import { DcsSimulator } from "../simulators/dcs/server.js";
+import { DcsSimulator, UNKIND_DCS_KNOBS } from "../simulators/dcs/server.js";
+import { destructiveCalls, repeatedTargets } from "../simulators/destructive-calls.js";
 import { type FaultKind, seededRandom } from "../simulators/http-sim.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
@@ -34,6 +35,7 @@ afterAll(() => raw.close());
 interface Report {
   seed: number;
   faults: number;
+  foreign: number;
   kills: number;
   cuts: number;
   violations: string[];
@@ -42,7 +44,7 @@ interface Report {
 async function chaosRun(seed: number): Promise<Report> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const report: Report = { seed, faults: 0, kills: 0, cuts: 0, violations: [] };
+  const report: Report = { seed, faults: 0, foreign: 0, kills: 0, cuts: 0, violations: [] };
   const ns = await createTestNamespace(kubeConfigFor(kubeconfig), `chaos${seed}`);
   // Leases for the operator identity in this namespace (deploy/ grants them in dbfleet-system only).
   await raw.apply({
@@ -67,10 +69,12 @@ async function chaosRun(seed: number): Promise<Report> {
     stageMs: 60,
     randomSeed: seed,
     seed: {
-      zones: ["z1", "z2", "z3", "z4"].map((name) => ({ name, region: "hz" })),
+      zones: ["z1", "z2", "z3", "z4", "z5"].map((name) => ({ name, region: "hz" })),
       tenants: [
         ...tenantNames.map((name) => ({ name, zones: ["z1", "z2", "z3", "z4"] })),
         { name: "guarded", zones: ["z1", "z2", "z3"], primaryZone: "z3" },
+        // Named by two sets: neither may touch it.
+        { name: "shared", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -80,6 +84,8 @@ async function chaosRun(seed: number): Promise<Report> {
     credentials: [{ accessKey: AK, secretKey: SK }],
     randomSeed: seed,
     deleteDelayMs: 150,
+    // As unkind as DCS: accepted instances stay listed a while, instances change between list and GET.
+    unkind: UNKIND_DCS_KNOBS,
     projects: {
       pa: [
         ...inScope("cache"),
@@ -87,6 +93,10 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "other-1", tags: { team: "chaos" } },
       ],
       pb: [...inScope("kv"), { name: "kv-outside" }],
+      // Two overlapping scopes: every instance here is contested by one set or the other.
+      pc: [...inScope("ov"), ...inScope("ov-eu")],
+      // A set whose Secret holds a wrong SK for the shared AK.
+      pd: inScope("wrong"),
     },
   });
   await obshell.start();
@@ -170,6 +180,55 @@ async function chaosRun(seed: number): Promise<Report> {
       },
     });
 
+  // Fleet schedules: two sets on one tenant, two overlapping scopes, one wrong Secret on the shared AK.
+  for (const [name, zones] of [
+    ["shared-a", ["z1", "z2"]],
+    ["shared-b", ["z1", "z3"]],
+  ] as const)
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name, namespace: ns },
+      spec: {
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell" },
+          allowInsecureHTTP: true,
+        },
+        tenant: "shared",
+        zones: [...zones],
+        pollInterval: "2s",
+      },
+    });
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "dcs-wrong", namespace: ns },
+    stringData: { accessKey: AK, secretKey: `${SK.slice(0, -4)}XXXX` },
+  });
+  for (const [name, prefix, project, secret] of [
+    ["ov-wide", "ov-", "pc", "dcs"],
+    ["ov-eu", "ov-eu-", "pc", "dcs"],
+    ["wrong", "wrong-", "pd", "dcs-wrong"],
+  ] as const)
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "RedisInstanceSet",
+      metadata: { name, namespace: ns },
+      spec: {
+        dcs: {
+          endpoint: dcs.url,
+          projectId: project,
+          credentialsSecretRef: { name: secret },
+          allowInsecureHTTP: true,
+        },
+        selector: { namePrefix: prefix, tags: { team: "chaos" } },
+        instances: [`${prefix}0`],
+        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20 },
+        pollInterval: "2s",
+      },
+    });
+
   // The operator reaches the API server through a proxy whose connections we cut.
   const proxy = new TcpProxy("127.0.0.1", Number(new URL(server).port));
   const proxyPort = await proxy.start();
@@ -243,16 +302,29 @@ async function chaosRun(seed: number): Promise<Report> {
         phase: random() < 0.5 ? "before" : "after",
       });
     } else if (roll < 0.6) {
+      const kind = pick(dcsFaults);
       dcs.addFault({
-        kind: pick(dcsFaults),
+        kind,
         probability: 0.3,
         times: 3,
         latencyMs: 300,
-        phase: random() < 0.5 ? "before" : "after",
+        // The API gateway throttles before DCS sees the request (a 429 is always "not executed", so the client
+        // retries it); every other fault may hit before or after the request ran.
+        phase: kind === "throttle" || random() < 0.5 ? "before" : "after",
       });
       if (random() < 0.3) dcs.shiftPages += 1;
-    } else if (roll < 0.7) {
+    } else if (roll < 0.65) {
       obshell.cluster.failNextDag.set(pick(tenantNames), 1 + Math.floor(random() * 2));
+    } else if (roll < 0.7) {
+      // A person's scale-out DAG on a managed tenant, failing: never to be operated by the operator.
+      const tenant = pick(tenantNames);
+      obshell.cluster.failNextDag.set(tenant, 1);
+      try {
+        obshell.cluster.addReplicas(tenant, [{ name: "z5", unit_config_name: "u", unit_num: 1 }]);
+        report.foreign++;
+      } catch {
+        // The tenant is busy with a DAG of its own, or holds z5 already: nothing started.
+      }
     } else if (roll < 0.85) {
       report.cuts += proxy.cutAll() > 0 ? 1 : 0;
     } else {
@@ -291,6 +363,14 @@ async function chaosRun(seed: number): Promise<Report> {
         for (const t of tenantNames) if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if ((await condition("tenantreplicasets", "guarded", "Stalled"))?.reason !== "PrimaryZoneNeeded")
           return false;
+        for (const t of ["shared-a", "shared-b"])
+          if ((await condition("tenantreplicasets", t, "Stalled"))?.reason !== "OwnershipConflict")
+            return false;
+        for (const r of ["ov-wide", "ov-eu"])
+          if ((await condition("redisinstancesets", r, "Stalled"))?.reason !== "OwnershipConflict")
+            return false;
+        if ((await condition("redisinstancesets", "wrong", "Stalled"))?.reason !== "AuthenticationFailed")
+          return false;
         return Boolean(
           (await condition("redisinstancesets", "pa", "Ready")) &&
             (await condition("redisinstancesets", "pb", "Ready")),
@@ -318,6 +398,36 @@ async function chaosRun(seed: number): Promise<Report> {
   }
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/guarded/")))
     report.violations.push("obshell: the guarded tenant was touched");
+  if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/shared/")))
+    report.violations.push("obshell: the contested tenant was touched");
+  // No DAG is operated that the operator did not start (every operator DAG is a scale-in).
+  for (const entry of obshell.log.filter(
+    (e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/"),
+  )) {
+    const id = entry.path.split("/").pop() ?? "";
+    const dag = obshell.cluster.dags.find((d) => String(obshell.cluster.dagDto(d, false).id) === id);
+    if (dag && dag.kind !== "scale-in")
+      report.violations.push(`obshell: a ${dag.kind} DAG ${id} it did not start was operated`);
+  }
+  // At most one accepted destructive call per target (the unkind listing lag tempts a re-send).
+  for (const r of repeatedTargets(destructiveCalls({ obshell: obshell.log, dcs: dcs.log })))
+    report.violations.push(`${r.target} accepted ${r.count} times`);
+  // DCS locks an AK after 5 bad signatures: the operator alone sends at most 2 in any 5 minutes.
+  const bad = dcs.log.filter((e) => e.status === 401).map((e) => e.at);
+  for (const at of bad)
+    if (bad.filter((t) => t >= at && t < at + 300_000).length > 2)
+      report.violations.push(
+        `dcs: ${bad.filter((t) => t >= at && t < at + 300_000).length} bad signatures within 5 minutes`,
+      );
+  // Every ov-eu-* instance is inside both scopes of project pc: contested, never sent.
+  const contestedIds = new Set(
+    [...dcs.instances("pc"), ...dcs.deleted]
+      .filter((i) => i.name.startsWith("ov-eu-"))
+      .map((i) => i.instance_id),
+  );
+  for (const entry of dcs.log.filter((e) => e.method === "DELETE" && e.path.includes("/pc/")))
+    for (const id of (entry.body as { instances?: string[] } | undefined)?.instances ?? [])
+      if (contestedIds.has(id)) report.violations.push(`dcs: contested instance ${id} sent for deletion`);
   const dagsPerZone = new Map<string, number>();
   for (const dag of obshell.cluster.dags.filter((d) => d.kind === "scale-in"))
     for (const node of dag.nodes)
@@ -337,6 +447,7 @@ async function chaosRun(seed: number): Promise<Report> {
   for (const entry of dcs.log.filter((e) => e.method === "DELETE" && e.executed)) {
     if (entry.query.includes("all_failure")) report.violations.push("dcs: all_failure sent");
     const project = /\/v2\/([^/]+)\//.exec(entry.path)?.[1] as "pa" | "pb";
+    if (project !== "pa" && project !== "pb") continue;
     for (const id of (entry.body as { instances?: string[] } | undefined)?.instances ?? []) {
       if (!scopeIds[project]?.has(id))
         report.violations.push(`dcs: ${id} outside the selector sent for deletion`);
@@ -354,7 +465,7 @@ async function chaosRun(seed: number): Promise<Report> {
     await raw.call("GET", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets`),
     await raw.call("GET", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets`),
   ]);
-  for (const secret of [PASSWORD, SK])
+  for (const secret of [PASSWORD, SK, `${SK.slice(0, -4)}XXXX`])
     for (const [where, text] of [
       ["logs", logs.join("")],
       ["events", events],
@@ -383,7 +494,7 @@ describe("chaos", () => {
       async () => {
         const report = await chaosRun(seed);
         console.log(
-          `chaos seed ${report.seed}: ${report.faults} faults injected (${report.kills} operator kills, ${report.cuts} watch cuts), ${report.violations.length} violations`,
+          `chaos seed ${report.seed}: ${report.faults} faults injected (${report.kills} operator kills, ${report.cuts} watch cuts, ${report.foreign} foreign DAGs), ${report.violations.length} violations`,
         );
         expect(report.violations).toEqual([]);
       },

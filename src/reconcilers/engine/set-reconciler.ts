@@ -9,6 +9,7 @@ import { Reason } from "../../api/reasons.js";
 import { isEndpointRefused } from "../../connections/endpoint-policy.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import type { EventRecorder } from "../../controller/events.js";
+import { KubeApiError } from "../../controller/kube-http.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { StatusWriter } from "../../controller/status-writer.js";
 import type {
@@ -24,6 +25,8 @@ import { clean, type SharedStatus, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
 /** Bookkeeping steps (an operation ended, a DAG found) lead to a fresh observation, at most this often per reconcile. */
+/** After a stale decision (its intent hit a write conflict), how soon to decide again from the fresh object. */
+const STALE_DECISION_RETRY_MS = 200;
 const MAX_ROUNDS = 3;
 
 export interface SetReconcilerDeps {
@@ -221,7 +224,16 @@ export class SetReconciler<
     }
     const intent = step as TStep;
     // Intent first: a crash or a lost reply after the call still leaves a trace to find the operation by.
-    const recorded = await this.save(object, id, intent, observed, log, set);
+    // The intent is written on the very object the decision was made from, or not at all: a conflict means
+    // the cache was stale (another write, a lagging watch), so the decision is dropped and made again.
+    let recorded: KubeObject;
+    try {
+      recorded = await this.save(object, id, intent, observed, log, set, 1);
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      log.debug({ step: intent.kind }, "status changed since the decision; deciding again");
+      return { requeueAfterMs: STALE_DECISION_RETRY_MS };
+    }
     const operation = DESTRUCTIVE[intent.kind];
     if (operation) this.deps.metrics?.destructiveOperationStarted(this.kind.kind, operation);
     let result: TStep | CommonStep;
@@ -297,6 +309,7 @@ export class SetReconciler<
     observed: TObs | undefined,
     log: Logger,
     set?: TSet,
+    attempts?: number,
   ): Promise<KubeObject> {
     const phase = phaseOf(step);
     log[phase === "Stalled" ? "warn" : this.kind.isAction(step) ? "info" : "debug"](
@@ -307,19 +320,24 @@ export class SetReconciler<
     if (step.event) this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
     const now = this.now();
     let previousReason: string | undefined;
-    const written = await this.deps.status.update(this.kind.type, object, (current) => {
-      previousReason = (current.status as SharedStatus | undefined)?.conditions?.find(
-        (c) => c.type === "Ready",
-      )?.reason;
-      const stored = this.kind.statusSchema.safeParse(current.status ?? {});
-      // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
-      const base = stored.success
-        ? this.kind.record(stored.data, step, { set, observed, id, now })
-        : ((current.status ?? {}) as TStatus);
-      return clean(
-        withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
-      );
-    });
+    const written = await this.deps.status.update(
+      this.kind.type,
+      object,
+      (current) => {
+        previousReason = (current.status as SharedStatus | undefined)?.conditions?.find(
+          (c) => c.type === "Ready",
+        )?.reason;
+        const stored = this.kind.statusSchema.safeParse(current.status ?? {});
+        // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
+        const base = stored.success
+          ? this.kind.record(stored.data, step, { set, observed, id, now })
+          : ((current.status ?? {}) as TStatus);
+        return clean(
+          withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
+        );
+      },
+      attempts,
+    );
     const metrics = this.deps.metrics;
     if (metrics) {
       const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
