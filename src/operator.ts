@@ -60,6 +60,8 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   allowInlineConnections?: boolean;
   /** Receives every credential value read, so the logger scrubs it from messages. */
   secretValues?: { add(value: string): void };
+  /** Watch ClusterDatabaseConnections (cluster-scoped: off where the operator has only Roles). */
+  clusterConnections?: boolean;
 }
 
 export interface Operator {
@@ -103,11 +105,12 @@ export function createOperator(options: OperatorOptions): Operator {
   const dcsClients = new ConnectionClients<DcsClient>();
   const listings = new SharedListings();
   const connections = manager.informersFor(DATABASE_CONNECTION);
-  const clusterConnections = manager.informersFor(CLUSTER_DATABASE_CONNECTION);
+  const clusterConnections =
+    options.clusterConnections === false ? undefined : manager.informersFor(CLUSTER_DATABASE_CONNECTION);
   let secrets: () => { get(key: string): unknown } = () => ({ get: () => undefined });
   const lookups: Omit<ResolveContext, "secrets"> = {
     connections,
-    clusterConnections,
+    clusterConnections: clusterConnections ?? { get: () => undefined },
     operatorNamespace,
     allowInlineConnections: options.allowInlineConnections ?? false,
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
@@ -163,7 +166,7 @@ export function createOperator(options: OperatorOptions): Operator {
         ctx.queue.add(`${set.metadata.namespace}/${set.metadata.name}`);
     };
     connections.on((event) => event.type !== "resync" && requeueUsers(event.key));
-    clusterConnections.on((event) => event.type !== "resync" && requeueUsers(event.key));
+    clusterConnections?.on((event) => event.type !== "resync" && requeueUsers(event.key));
   };
   const deps = (ctx: ReconcileContext<KubeObject>) => ({
     cache: ctx.cache,

@@ -61,6 +61,7 @@ const runFlags = z.object({
   "allow-inline-connections": z
     .enum(["true", "false"], { message: "must be true or false" })
     .default("false"),
+  "cluster-connections": z.enum(["true", "false"], { message: "must be true or false" }).default("true"),
   "allowed-endpoints": z.string().default(""),
   "service-cidrs": z.string().default(""),
   "pod-cidrs": z.string().default(""),
@@ -125,6 +126,11 @@ export const RUN_FLAGS = {
     default: "false",
     help: "let sets name an endpoint and Secret inline (spec.obshell/spec.dcs) instead of a connection",
   },
+  "cluster-connections": {
+    value: "true|false",
+    default: "true",
+    help: "watch ClusterDatabaseConnections (false where the operator has only Roles)",
+  },
   "allowed-endpoints": {
     value: "HOSTS/CIDRS",
     default: "none: any public address",
@@ -176,6 +182,7 @@ export async function run(argv: string[]): Promise<number> {
     workers: flags.workers,
     endpointPolicy,
     allowInlineConnections: flags["allow-inline-connections"] === "true",
+    clusterConnections: flags["cluster-connections"] === "true",
     secretValues,
     operatorNamespace: leaseNamespace,
     ...(flags["label-selector"] ? { labelSelector: flags["label-selector"] } : {}),

@@ -97,10 +97,16 @@ afterAll(async () => {
 });
 
 describe("installing the CRDs", () => {
-  it("kubectl apply -f crds/ applies both CRDs and nothing else", () => {
+  it("kubectl apply -f crds/ applies the four CRDs and nothing else", () => {
     expect(errorsIn(crdsApply.stderr)).toEqual([]);
     expect(crdsApply.code).toBe(0);
     expect(crdsApply.stdout.trim().split("\n").sort()).toEqual([
+      expect.stringMatching(
+        /^customresourcedefinition.apiextensions.k8s.io\/clusterdatabaseconnections.dbfleet.io /,
+      ),
+      expect.stringMatching(
+        /^customresourcedefinition.apiextensions.k8s.io\/databaseconnections.dbfleet.io /,
+      ),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/redisinstancesets.dbfleet.io /),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/tenantreplicasets.dbfleet.io /),
     ]);
@@ -113,7 +119,11 @@ describe("installing the CRDs", () => {
     expect(kinds).toEqual(
       [
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRole",
         "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "CustomResourceDefinition",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
         "Deployment",
@@ -252,14 +262,20 @@ describe("deploy/", () => {
     }
   });
 
-  it("overlays/namespaced grants in each watched namespace exactly the ClusterRole's rules", async () => {
-    const clusterRole = rendered.find((d) => d.kind === "ClusterRole") as RawObject & { rules: unknown[] };
+  it("overlays/namespaced grants in each watched namespace exactly the ClusterRole's namespaced rules", async () => {
+    const clusterRole = rendered.find(
+      (d) => d.kind === "ClusterRole" && d.metadata.name === "dbfleet-operator",
+    ) as RawObject & { rules: { resources: string[] }[] };
+    // ClusterDatabaseConnections are cluster-scoped: a Role cannot grant them (the overlay turns them off).
+    const namespacedRules = clusterRole.rules
+      .map((r) => ({ ...r, resources: r.resources.filter((x) => x !== "clusterdatabaseconnections") }))
+      .filter((r) => r.resources.length > 0);
     const namespaced = await kustomize("deploy/overlays/namespaced");
     const roles = namespaced.filter(
       (d) => d.kind === "Role" && d.metadata.name === "dbfleet-operator",
     ) as (RawObject & { rules: unknown[] })[];
     expect(roles.length).toBeGreaterThan(0);
-    for (const role of roles) expect(role.rules).toEqual(clusterRole.rules);
+    for (const role of roles) expect(role.rules).toEqual(namespacedRules);
     expect(
       namespaced.filter((d) => d.kind.startsWith("Cluster") || d.kind === "CustomResourceDefinition"),
     ).toEqual([]);
