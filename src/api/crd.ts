@@ -124,6 +124,18 @@ const readyColumn: PrinterColumn = {
   type: "string",
   jsonPath: '.status.conditions[?(@.type=="Ready")].status',
 };
+/** Like Flux's STATUS column: why the set is (not) Ready, and on -o wide what it says. */
+const reasonColumn: PrinterColumn = {
+  name: "Reason",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+};
+const messageColumn: PrinterColumn = {
+  name: "Message",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+  priority: 1,
+};
 
 export function tenantReplicaSetCrd() {
   return crd({
@@ -142,11 +154,12 @@ export function tenantReplicaSetCrd() {
         description: "Zones observed with a replica",
       },
       readyColumn,
-      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      reasonColumn,
       { name: "DAG", type: "string", jsonPath: ".status.dag.state", description: "State of the obshell DAG" },
       { name: "Stage", type: "string", jsonPath: ".status.dag.stage", priority: 1 },
       connectionColumn,
       ageColumn,
+      messageColumn,
     ],
   });
 }
@@ -168,9 +181,10 @@ export function redisInstanceSetCrd() {
         description: "Instances in scope",
       },
       readyColumn,
-      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      reasonColumn,
       connectionColumn,
       ageColumn,
+      messageColumn,
     ],
   });
 }

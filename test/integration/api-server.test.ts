@@ -201,11 +201,12 @@ describe("kubectl get trs,ris", () => {
       "Desired",
       "Observed",
       "Ready",
-      "Phase",
+      "Reason",
       "DAG",
       "Stage",
       "Connection",
       "Age",
+      "Message",
     ]);
     const row = t.rows.find((r) => r.cells[0] === "orders");
     expect(row?.cells[1]).toBe("orders");
@@ -220,9 +221,10 @@ describe("kubectl get trs,ris", () => {
       "Desired",
       "Observed",
       "Ready",
-      "Phase",
+      "Reason",
       "Connection",
       "Age",
+      "Message",
     ]);
     expect(t.rows.find((r) => r.cells[0] === "checkout-cache")?.cells[2]).toBe('["cache-eu-1","cache-eu-2"]');
   });
