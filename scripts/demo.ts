@@ -44,17 +44,29 @@ try {
   for (const file of ["examples/tenant-replica-set.yaml", "examples/redis-instance-set.yaml"]) {
     for (const doc of loadAll(readFileSync(join(root, file), "utf8")) as RawObject[]) {
       if (doc.kind === "Secret") {
+        // The CA Secret is not needed: the simulators speak plain HTTP on loopback.
+        if (doc.metadata.name.endsWith("-ca")) continue;
         doc.stringData = doc.metadata.name.startsWith("obshell")
           ? { password: OBSHELL_PASSWORD }
           : { accessKey: DCS.accessKey, secretKey: DCS.secretKey };
       }
+      // The admin-owned connections, pointed at the simulators (plain HTTP, explicitly allowed).
       const spec = doc.spec as
-        | { obshell?: { endpoint: string }; dcs?: { endpoint: string; projectId: string } }
+        | {
+            obshell?: { endpoint: string; allowInsecureHTTP?: boolean; tls?: unknown };
+            dcs?: { endpoint: string; projectId: string; allowInsecureHTTP?: boolean; tls?: unknown };
+          }
         | undefined;
-      if (spec?.obshell) spec.obshell.endpoint = obshell.url;
-      if (spec?.dcs) {
+      if (doc.kind === "DatabaseConnection" && spec?.obshell) {
+        spec.obshell.endpoint = obshell.url;
+        spec.obshell.allowInsecureHTTP = true;
+        delete spec.obshell.tls;
+      }
+      if (doc.kind === "DatabaseConnection" && spec?.dcs) {
         spec.dcs.endpoint = dcs.url;
         spec.dcs.projectId = DEMO_PROJECT;
+        spec.dcs.allowInsecureHTTP = true;
+        delete spec.dcs.tls;
       }
       await raw.apply(doc);
     }
@@ -69,11 +81,7 @@ try {
       kind: "TenantReplicaSet",
       metadata: { name, namespace: "default" },
       spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell-prod" },
-          allowInsecureHTTP: true,
-        },
+        connectionRef: { kind: "DatabaseConnection", name: "obshell-prod" },
         tenant,
         zones: [...zones],
         pollInterval: "5s",
