@@ -1,0 +1,251 @@
+// Cases that `make mutation` showed missing: each block names the behaviour a surviving mutant broke
+// without any test noticing (mutation/baseline.json lists the run).
+import { describe, expect, it } from "vitest";
+import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
+import { Reason } from "../../src/api/reasons.js";
+import { getCondition, removeCondition, setCondition } from "../../src/controller/conditions.js";
+import { needsApproval, planHash, targetHash } from "../../src/reconcilers/approval.js";
+import { approvalGate, keepUsedApprovals, useApproval } from "../../src/reconcilers/engine/approval-gate.js";
+import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
+import { clean, conditionsFor, type SharedStatus, withOutcome } from "../../src/reconcilers/engine/status.js";
+import { type Phase, phaseOf, stall, wait } from "../../src/reconcilers/engine/step.js";
+
+const t0 = new Date("2026-11-23T07:00:00.123Z");
+const t1 = new Date("2026-11-23T07:05:00Z");
+
+const id = (annotations: Record<string, string> = {}, generation: number | undefined = 3): SetIdentity => ({
+  namespace: "prod",
+  name: "orders",
+  generation,
+  annotations,
+});
+
+describe("approval hashes", () => {
+  const base = {
+    kind: "DeleteInstances" as const,
+    namespace: "prod",
+    name: "cache",
+    endpoint: "https://dcs.example",
+    scope: "project-a",
+    targets: ["id-1", "id-2"],
+  };
+
+  it("differ for target lists of the same size, and for every other part of the target", () => {
+    const h = targetHash(base);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    expect(targetHash({ ...base, targets: ["id-1", "id-3"] })).not.toBe(h);
+    expect(targetHash({ ...base, kind: "RemoveZones" })).not.toBe(h);
+    expect(targetHash({ ...base, namespace: "dev" })).not.toBe(h);
+    expect(targetHash({ ...base, name: "cache2" })).not.toBe(h);
+    expect(targetHash({ ...base, endpoint: "https://other" })).not.toBe(h);
+    expect(targetHash({ ...base, scope: "project-b" })).not.toBe(h);
+  });
+
+  it("ignore the order of the targets", () => {
+    expect(targetHash({ ...base, targets: ["id-2", "id-1"] })).toBe(targetHash(base));
+    expect(planHash("RemoveZones", ["z2", "z1"])).toBe(planHash("RemoveZones", ["z1", "z2"]));
+  });
+
+  it("planHash binds the kind and the exact targets", () => {
+    const h = planHash("RemoveZones", ["z1", "z2"]);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    expect(planHash("RemoveZones", ["z1", "z3"])).not.toBe(h);
+    expect(planHash("DeleteInstances", ["z1", "z2"])).not.toBe(h);
+  });
+});
+
+describe("needsApproval", () => {
+  it.each([
+    // removing, owned, perOperation, threshold, expected
+    [0, 10, 5, undefined, false],
+    [0, 10, 5, 0, false],
+    [3, 10, 5, 3, false],
+    [4, 10, 5, 3, true],
+    [5, 10, 50, undefined, false],
+    [6, 10, 50, undefined, true],
+    [5, 100, 5, undefined, false],
+    [6, 100, 5, undefined, true],
+    [1, 1, 50, undefined, true],
+    [1, 2, 50, undefined, false],
+  ])(
+    "removing %i of %i (per operation %i, threshold %s) -> %s",
+    (removing, owned, per, threshold, expected) => {
+      expect(needsApproval(removing, owned, per, threshold)).toBe(expected);
+    },
+  );
+});
+
+describe("approval gate", () => {
+  const request = { hash: "abcdef0123456789", summary: "delete 3 instances", targets: ["a", "b", "c"] };
+
+  it("runs without approval when none is required, whatever the annotation says", () => {
+    expect(
+      approvalGate(false, request, id({ [APPROVE_PLAN_ANNOTATION]: "other" }), "ris", undefined),
+    ).toEqual({
+      run: true,
+    });
+  });
+
+  it("waits with the exact kubectl command when the annotation is missing or for another plan", () => {
+    for (const annotations of [{}, { [APPROVE_PLAN_ANNOTATION]: "0000000000000000" }]) {
+      const gate = approvalGate(true, request, id(annotations), "ris", undefined);
+      expect(gate).toEqual({
+        run: false,
+        step: {
+          kind: "AwaitApproval",
+          reason: Reason.ApprovalRequired,
+          message: `delete 3 instances: approve with kubectl annotate ris orders -n prod --overwrite ${APPROVE_PLAN_ANNOTATION}=abcdef0123456789`,
+          approval: request,
+        },
+      });
+    }
+  });
+
+  it("runs an approved plan once and consumes the hash; refuses it when already used", () => {
+    const approved = id({ [APPROVE_PLAN_ANNOTATION]: request.hash });
+    expect(approvalGate(true, request, approved, "ris", [{ hash: "someother" }])).toEqual({
+      run: true,
+      consumes: request.hash,
+    });
+    const used = approvalGate(true, request, approved, "trs", [{ hash: request.hash }]);
+    expect(used.run).toBe(false);
+    if (used.run) return;
+    expect(used.step.reason).toBe(Reason.ApprovalAlreadyUsed);
+    expect(used.step.kind).toBe("AwaitApproval");
+    expect(used.step.message).toContain("approval abcdef0123456789 was already used once");
+    expect(used.step.message).toContain(`kubectl annotate trs orders -n prod --overwrite`);
+  });
+
+  it("forgets used approvals once the annotation no longer carries them", () => {
+    const used = [
+      { hash: "h1", usedAt: "t" },
+      { hash: "h2", usedAt: "t" },
+    ];
+    expect(keepUsedApprovals(used, id({ [APPROVE_PLAN_ANNOTATION]: "h2" }))).toEqual([
+      { hash: "h2", usedAt: "t" },
+    ]);
+    expect(keepUsedApprovals(used, id({}))).toBeUndefined();
+    expect(keepUsedApprovals(undefined, id({ [APPROVE_PLAN_ANNOTATION]: "h2" }))).toBeUndefined();
+  });
+
+  it("records a use first, without duplicates, and keeps at most 20", () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({ hash: `h${i}`, usedAt: "old" }));
+    const next = useApproval(many, "h3", "now");
+    expect(next.length).toBe(20);
+    expect(next[0]).toEqual({ hash: "h3", usedAt: "now" });
+    expect(next.filter((u) => u.hash === "h3").length).toBe(1);
+    expect(next[1]).toEqual({ hash: "h0", usedAt: "old" });
+    expect(useApproval(undefined, "h", "now")).toEqual([{ hash: "h", usedAt: "now" }]);
+  });
+});
+
+describe("conditions", () => {
+  it("stamp observedGeneration only when a generation is given, and the time without milliseconds", () => {
+    const c = setCondition(
+      [],
+      { type: "Ready", status: "True", reason: "Converged", message: "ok" },
+      undefined,
+      t0,
+    );
+    expect(c).toEqual([
+      {
+        type: "Ready",
+        status: "True",
+        reason: "Converged",
+        message: "ok",
+        lastTransitionTime: "2026-11-23T07:00:00Z",
+      },
+    ]);
+  });
+
+  it("store Reconciling and Stalled when True or Unknown, replace in place, and remove them when False", () => {
+    let c = setCondition([], { type: "Ready", status: "False", reason: "R", message: "m" }, 1, t0);
+    c = setCondition(c, { type: "Reconciling", status: "True", reason: "R", message: "m" }, 1, t0);
+    c = setCondition(c, { type: "Stalled", status: "Unknown", reason: "S", message: "m" }, 1, t0);
+    expect(c.map((x) => `${x.type}=${x.status}`)).toEqual([
+      "Ready=False",
+      "Reconciling=True",
+      "Stalled=Unknown",
+    ]);
+    c = setCondition(c, { type: "Reconciling", status: "True", reason: "R2", message: "m2" }, 2, t1);
+    expect(c.map((x) => x.type)).toEqual(["Ready", "Reconciling", "Stalled"]);
+    expect(getCondition(c, "Reconciling")).toMatchObject({ reason: "R2", observedGeneration: 2 });
+    expect(getCondition(c, "Reconciling")?.lastTransitionTime).toBe("2026-11-23T07:00:00Z");
+    c = setCondition(c, { type: "Reconciling", status: "False", reason: "", message: "" }, 2, t1);
+    expect(c.map((x) => x.type)).toEqual(["Ready", "Stalled"]);
+    // False for a condition that is not there: nothing to remove, nothing added.
+    expect(setCondition([], { type: "Stalled", status: "False", reason: "", message: "" }, 1, t0)).toEqual(
+      [],
+    );
+  });
+
+  it("remove and read by type", () => {
+    const c = setCondition([], { type: "Ready", status: "True", reason: "R", message: "m" }, 1, t0);
+    expect(getCondition(c, "Ready")?.status).toBe("True");
+    expect(getCondition(c, "Stalled")).toBeUndefined();
+    expect(getCondition(undefined, "Ready")).toBeUndefined();
+    expect(removeCondition(c, "Ready")).toEqual([]);
+    expect(removeCondition(c, "Stalled")).toEqual(c);
+    expect(removeCondition(undefined, "Ready")).toEqual([]);
+  });
+});
+
+describe("the shared status", () => {
+  const phases: Phase[] = ["Ready", "Reconciling", "Stalled", "Paused", "DryRun"];
+
+  it.each(phases)(
+    "Ready is True only in phase Ready; Reconciling and Stalled only in their own (%s)",
+    (phase) => {
+      const c = conditionsFor(undefined, { phase, reason: Reason.Converged, message: "m" }, 4, t1);
+      expect(getCondition(c, "Ready")?.status).toBe(phase === "Ready" ? "True" : "False");
+      expect(getCondition(c, "Reconciling")?.status).toBe(phase === "Reconciling" ? "True" : undefined);
+      expect(getCondition(c, "Stalled")?.status).toBe(phase === "Stalled" ? "True" : undefined);
+      for (const x of c)
+        expect(x).toMatchObject({ reason: Reason.Converged, message: "m", observedGeneration: 4 });
+    },
+  );
+
+  it("stamps the generation the decision was made for, and keeps the stored one when none is known", () => {
+    const status: SharedStatus & { zones: string[] } = {
+      phase: "Stalled",
+      observedGeneration: 1,
+      zones: ["z1"],
+    };
+    const outcome = { phase: "Ready" as const, reason: Reason.Converged, message: "ok" };
+    const next = withOutcome(status, outcome, 2, t1);
+    expect(next).toMatchObject({ phase: "Ready", observedGeneration: 2, zones: ["z1"] });
+    expect(getCondition(next.conditions, "Ready")?.observedGeneration).toBe(2);
+    const unknown = withOutcome(status, outcome, undefined, t1);
+    expect(unknown.observedGeneration).toBe(1);
+    expect(getCondition(unknown.conditions, "Ready")).not.toHaveProperty("observedGeneration");
+  });
+
+  it("clean drops undefined members so a recomputed status compares equal", () => {
+    expect(clean({ a: 1, b: undefined, c: { d: undefined, e: [1] } })).toEqual({ a: 1, c: { e: [1] } });
+    expect(Object.keys(clean({ a: 1, b: undefined }))).toEqual(["a"]);
+  });
+});
+
+describe("steps", () => {
+  it("map each shared kind to its phase, kind-specific steps to Reconciling, and honour an override", () => {
+    expect(phaseOf(stall(Reason.TenantNotFound, "m"))).toBe("Stalled");
+    expect(phaseOf({ kind: "Ready" })).toBe("Ready");
+    expect(phaseOf(wait(Reason.DagRunning, "m", 50))).toBe("Reconciling");
+    expect(phaseOf({ kind: "AwaitApproval" })).toBe("Stalled");
+    expect(phaseOf({ kind: "DryRun" })).toBe("DryRun");
+    expect(phaseOf({ kind: "Paused" })).toBe("Paused");
+    expect(phaseOf({ kind: "RemoveZones" })).toBe("Reconciling");
+    expect(phaseOf({ kind: "DeleteRefused", phase: "Stalled" })).toBe("Stalled");
+    expect(stall(Reason.TenantNotFound, "m")).toEqual({
+      kind: "Stall",
+      reason: Reason.TenantNotFound,
+      message: "m",
+    });
+    expect(wait(Reason.DagRunning, "m", 50)).toEqual({
+      kind: "Wait",
+      reason: Reason.DagRunning,
+      message: "m",
+      requeueAfterMs: 50,
+    });
+  });
+});
