@@ -4,6 +4,13 @@ import { describe, expect, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
 import { getCondition, removeCondition, setCondition } from "../../src/controller/conditions.js";
+import {
+  computeSignature,
+  EMPTY_BODY_SHA256,
+  parseAuthorization,
+  signRequest,
+  urlEncode,
+} from "../../src/providers/dcs/signer.js";
 import { needsApproval, planHash, targetHash } from "../../src/reconcilers/approval.js";
 import { approvalGate, keepUsedApprovals, useApproval } from "../../src/reconcilers/engine/approval-gate.js";
 import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
@@ -173,10 +180,14 @@ describe("conditions", () => {
     expect(getCondition(c, "Reconciling")?.lastTransitionTime).toBe("2026-11-23T07:00:00Z");
     c = setCondition(c, { type: "Reconciling", status: "False", reason: "", message: "" }, 2, t1);
     expect(c.map((x) => x.type)).toEqual(["Ready", "Stalled"]);
-    // False for a condition that is not there: nothing to remove, nothing added.
+    // False for a condition that is not there: nothing to remove, nothing added, the others stay.
     expect(setCondition([], { type: "Stalled", status: "False", reason: "", message: "" }, 1, t0)).toEqual(
       [],
     );
+    const onlyReady = setCondition([], { type: "Ready", status: "True", reason: "R", message: "m" }, 1, t0);
+    expect(
+      setCondition(onlyReady, { type: "Stalled", status: "False", reason: "", message: "" }, 1, t0),
+    ).toEqual(onlyReady);
   });
 
   it("remove and read by type", () => {
@@ -247,5 +258,78 @@ describe("steps", () => {
       message: "m",
       requeueAfterMs: 50,
     });
+  });
+});
+
+describe("DCS signer details", () => {
+  const url = new URL("https://dcs.example.com/v2/p/instances?b=2&a=1");
+  const last = (canonical: string) => canonical.split("\n").at(-1);
+
+  it("encodes bytes below 0x10 with two hex digits", () => {
+    expect(urlEncode("a\nb")).toBe("a%0Ab");
+    expect(urlEncode("\u0001")).toBe("%01");
+  });
+
+  it("signs headers sorted by lower-cased name, whatever order they come in", () => {
+    const parts = computeSignature(
+      { method: "get", url, headers: { "X-Zeta": " z ", host: "h", "X-Alpha": "a", "Content-Type": "c" } },
+      "SK",
+      "20191115T033655Z",
+    );
+    expect(parts.signedHeaders).toBe("content-type;host;x-alpha;x-zeta");
+    expect(parts.canonicalRequest.split("\n").slice(0, 7)).toEqual([
+      "GET",
+      "/v2/p/instances/",
+      "a=1&b=2",
+      "content-type:c",
+      "host:h",
+      "x-alpha:a",
+      "x-zeta:z",
+    ]);
+  });
+
+  it("hashes an absent or empty body as the empty string, a body as itself, and honours X-Sdk-Content-Sha256", () => {
+    const sign = (headers: Record<string, string>, body?: string) =>
+      last(
+        computeSignature({ method: "POST", url, headers, body }, "SK", "20191115T033655Z").canonicalRequest,
+      );
+    expect(sign({ host: "h" })).toBe(EMPTY_BODY_SHA256);
+    expect(sign({ host: "h" }, "")).toBe(EMPTY_BODY_SHA256);
+    expect(sign({ host: "h" }, "{}")).toBe(
+      "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    );
+    expect(sign({ host: "h", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD" }, "{}")).toBe("UNSIGNED-PAYLOAD");
+  });
+
+  it("adds X-Sdk-Date and host only when absent, in any letter case", () => {
+    const given = signRequest(
+      { method: "GET", url, headers: { "x-sdk-date": "20191115T033655Z", Host: "proxy.example" } },
+      { accessKey: "AK", secretKey: "SK" },
+      new Date(0),
+    );
+    expect(Object.keys(given).sort()).toEqual(["Authorization", "Host", "x-sdk-date"]);
+    expect(given.Authorization).toContain("SignedHeaders=host;x-sdk-date,");
+    const added = signRequest(
+      { method: "GET", url, headers: {} },
+      { accessKey: "AK", secretKey: "SK" },
+      new Date(0),
+    );
+    expect(added["X-Sdk-Date"]).toBe("19700101T000000Z");
+    expect(added.host).toBe("dcs.example.com");
+  });
+
+  it("parses an Authorization header with any spacing, and only one that starts with the algorithm", () => {
+    expect(
+      parseAuthorization("  SDK-HMAC-SHA256  Access=AK,SignedHeaders=host;x-sdk-date,  Signature=0af9  "),
+    ).toEqual({ accessKey: "AK", signedHeaders: ["host", "x-sdk-date"], signature: "0af9" });
+    expect(
+      parseAuthorization("XSDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=0af9"),
+    ).toBeUndefined();
+    expect(
+      parseAuthorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=0af9 extra"),
+    ).toBeUndefined();
+    expect(
+      parseAuthorization("SDK-HMAC-SHA256Access=AK, SignedHeaders=host, Signature=0af9"),
+    ).toBeUndefined();
   });
 });
