@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
+import { redisInstanceSetSpec } from "../../src/api/redis-instance-set.js";
+import { tenantReplicaSetSpec } from "../../src/api/tenant-replica-set.js";
 import { getCondition, removeCondition, setCondition } from "../../src/controller/conditions.js";
 import {
   computeSignature,
@@ -16,6 +18,14 @@ import { approvalGate, keepUsedApprovals, useApproval } from "../../src/reconcil
 import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
 import { clean, conditionsFor, type SharedStatus, withOutcome } from "../../src/reconcilers/engine/status.js";
 import { type Phase, phaseOf, stall, wait } from "../../src/reconcilers/engine/step.js";
+import {
+  batches,
+  inScope,
+  type ObservedRedis,
+  planRedis,
+  retryDelayMs,
+} from "../../src/reconcilers/redis/plan.js";
+import { planTenant, type TenantObservation } from "../../src/reconcilers/tenant/plan.js";
 
 const t0 = new Date("2026-11-23T07:00:00.123Z");
 const t1 = new Date("2026-11-23T07:05:00Z");
@@ -331,5 +341,317 @@ describe("DCS signer details", () => {
     expect(
       parseAuthorization("SDK-HMAC-SHA256Access=AK, SignedHeaders=host, Signature=0af9"),
     ).toBeUndefined();
+  });
+});
+
+describe("planTenant guards", () => {
+  const spec = (zones: string[], policy: Record<string, unknown> = {}) =>
+    tenantReplicaSetSpec.parse({
+      obshell: { endpoint: "http://127.0.0.1:2886", credentialsSecretRef: { name: "s" } },
+      tenant: "t1",
+      zones,
+      policy,
+    });
+  const tenant = (
+    replicas: [string, string][],
+    extra: Partial<TenantObservation> = {},
+  ): TenantObservation => ({
+    name: "t1",
+    status: "NORMAL",
+    replicas: replicas.map(([zone, type]) => ({ zone, type })),
+    primaryZone: "RANDOM",
+    pools: replicas.map(([zone]) => ({ name: `pool_${zone}`, zones: [zone] })),
+    ...extra,
+  });
+  const reasons = (plan: ReturnType<typeof planTenant>) => plan.blockers.map((b) => b.reason);
+  const three: [string, string][] = [
+    ["z1", "FULL"],
+    ["z2", "FULL"],
+    ["z3", "FULL"],
+  ];
+
+  it("an unknown tenant: nothing to remove, not converged, no approval", () => {
+    const plan = planTenant(spec(["z1"]), undefined);
+    expect(plan).toEqual({
+      zonesToRemove: [],
+      nextOperation: [],
+      approval: { required: false, summary: "" },
+      converged: false,
+      blockers: [{ reason: "TenantNotFound", message: 'obshell does not know tenant "t1"' }],
+    });
+  });
+
+  it("removes in sorted order and converges only with nothing to remove and no blocker", () => {
+    const plan = planTenant(
+      spec(["z2"]),
+      tenant([
+        ["z3", "FULL"],
+        ["z2", "FULL"],
+        ["z1", "FULL"],
+        ["z4", "FULL"],
+      ]),
+    );
+    expect(plan.zonesToRemove).toEqual(["z1", "z3", "z4"]);
+    expect(plan.converged).toBe(false);
+    expect(plan.approval.summary).toBe("remove 3 of 4 replica zone(s) of tenant t1: z1, z3, z4");
+    expect(planTenant(spec(["z1", "z2", "z3"]), tenant(three)).converged).toBe(true);
+    expect(planTenant(spec(["z1", "z2", "z3"]), tenant(three, { status: "LOCKED" })).converged).toBe(false);
+  });
+
+  it("a tenant that is not NORMAL is a blocker naming its status", () => {
+    const plan = planTenant(spec(["z1", "z2"]), tenant(three, { status: "RESTORE" }));
+    expect(plan.blockers).toContainEqual({
+      reason: "TenantNotNormal",
+      message: "tenant status is RESTORE, not NORMAL",
+    });
+  });
+
+  it("never removes the last replica, and keeps a FULL majority", () => {
+    expect(reasons(planTenant(spec(["z9"]), tenant([["z1", "FULL"]])))).toContain("WouldRemoveLastReplica");
+    expect(reasons(planTenant(spec(["z1", "z2", "z3"]), tenant(three)))).toEqual([]);
+    // 3 FULL -> 1 FULL: no majority left.
+    const one = planTenant(spec(["z1"]), tenant(three));
+    expect(reasons(one)).toEqual(["PaxosMajority"]);
+    expect(one.blockers[0]?.message).toBe(
+      "removing z2, z3 leaves 1 FULL replica(s) of 3; OceanBase needs at least 2 to stay available",
+    );
+    // 3 FULL -> 2 FULL is fine; a READONLY does not count as FULL.
+    expect(reasons(planTenant(spec(["z1", "z2"]), tenant(three)))).toEqual([]);
+    expect(
+      reasons(
+        planTenant(
+          spec(["z1", "z3"]),
+          tenant([
+            ["z1", "FULL"],
+            ["z2", "FULL"],
+            ["z3", "READONLY"],
+          ]),
+        ),
+      ),
+    ).toEqual(["PaxosMajority"]);
+    // A single FULL replica that stays, with a READONLY removed: allowed.
+    expect(
+      reasons(
+        planTenant(
+          spec(["z1"]),
+          tenant([
+            ["z1", "FULL"],
+            ["z2", "READONLY"],
+          ]),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it("a zone in the first priority of primary_zone blocks, with the zones named", () => {
+    const plan = planTenant(spec(["z2", "z3"]), tenant(three, { primaryZone: "z1;z2,z3" }));
+    expect(plan.blockers).toEqual([
+      {
+        reason: "PrimaryZoneNeeded",
+        zones: ["z1"],
+        message:
+          'zone(s) z1 are in the first priority of primary_zone "z1;z2,z3": change the tenant\'s primary zone first',
+      },
+    ]);
+    expect(reasons(planTenant(spec(["z1", "z2"]), tenant(three, { primaryZone: "z1;z2,z3" })))).toEqual([]);
+  });
+
+  it("a pool left in a zone with no replica blocks once nothing else is to be removed", () => {
+    const observed = tenant(three.slice(0, 2), {
+      pools: [
+        { name: "pool_z1", zones: ["z1"] },
+        { name: "pool_z2", zones: ["z2"] },
+        { name: "pool_z3", zones: ["z3"] },
+        { name: "pool_mixed", zones: ["z2", "z4"] },
+        { name: "pool_empty", zones: [] },
+      ],
+    });
+    const plan = planTenant(spec(["z1", "z2"]), observed);
+    expect(plan.blockers).toEqual([
+      {
+        reason: "LeftoverPool",
+        pools: ["pool_z3"],
+        message:
+          "resource pool(s) pool_z3 remain in zones with no replica: a scale-in DAG failed after its locality change; RETRY it",
+      },
+    ]);
+    expect(plan.converged).toBe(false);
+    // While zones are still to be removed, pools of those zones are expected: no LeftoverPool.
+    expect(reasons(planTenant(spec(["z1"]), { ...observed, replicas: observed.replicas }))).not.toContain(
+      "LeftoverPool",
+    );
+  });
+
+  it("names the missing desired zones", () => {
+    expect(planTenant(spec(["z1", "z7"]), tenant(three)).blockers[0]).toEqual({
+      reason: "DesiredZoneMissing",
+      zones: ["z7"],
+      message:
+        'desired zone(s) z7 hold no replica of "t1"; nothing is removed until every desired zone exists',
+    });
+  });
+});
+
+describe("planRedis states and records", () => {
+  const NOW = new Date("2026-11-23T08:00:00Z");
+  const spec = (
+    instances: string[],
+    policy: Record<string, unknown> = {},
+    selector: Record<string, unknown> = { namePrefix: "c-" },
+  ) =>
+    redisInstanceSetSpec.parse({
+      dcs: { endpoint: "http://127.0.0.1:1", projectId: "p", credentialsSecretRef: { name: "s" } },
+      selector,
+      instances,
+      policy,
+    });
+  const inst = (n: number, extra: Partial<ObservedRedis> = {}): ObservedRedis => ({
+    id: `id-${n}`,
+    name: `c-${n}`,
+    status: "RUNNING",
+    tags: {},
+    busy: false,
+    prepaid: false,
+    ...extra,
+  });
+  const record = (
+    n: number,
+    result: "pending" | "success" | "failed",
+    agoMs: number,
+    attempts = 1,
+    lastError?: string,
+  ) => ({
+    id: `id-${n}`,
+    name: `c-${n}`,
+    requestedAt: new Date(NOW.getTime() - agoMs).toISOString(),
+    result,
+    attempts,
+    ...(lastError ? { lastError } : {}),
+  });
+  const ids = (list: readonly { id: string }[]) => list.map((i) => i.id);
+
+  it.each([
+    "CREATING",
+    "RESTARTING",
+    "EXTENDING",
+    "RESTORING",
+    "FLUSHING",
+    "MIGRATING",
+    "UPGRADING",
+    "DELETING",
+    "PAYING",
+  ])("waits for an instance in %s", (status) => {
+    const plan = planRedis(spec(["c-0"]), [inst(0), inst(1, { status })], [], NOW);
+    expect(ids(plan.waiting)).toEqual(["id-1"]);
+    expect(plan.next).toEqual([]);
+  });
+
+  it.each(["FROZEN", "FREEZING", "CREATEFAILED", "ERROR"])(
+    "leaves an instance in %s to a person",
+    (status) => {
+      const plan = planRedis(spec(["c-0"]), [inst(0), inst(1, { status })], [], NOW);
+      expect(plan.needHuman).toEqual([{ instance: inst(1, { status }), why: `status ${status}` }]);
+    },
+  );
+
+  it("waits for a busy instance, leaves a prepaid one to a person", () => {
+    const plan = planRedis(
+      spec(["c-0"]),
+      [inst(0), inst(1, { busy: true }), inst(2, { prepaid: true })],
+      [],
+      NOW,
+    );
+    expect(ids(plan.waiting)).toEqual(["id-1"]);
+    expect(plan.needHuman).toEqual([
+      { instance: inst(2, { prepaid: true }), why: "yearly/monthly: unsubscribe it in the console" },
+    ]);
+  });
+
+  it("never sends an accepted or pending deletion again; asks a person once an accepted one stays 15 min", () => {
+    const observed = [inst(0), inst(1), inst(2), inst(3)];
+    const records = [
+      record(1, "success", 15 * 60_000),
+      record(2, "pending", 60 * 60_000),
+      record(3, "success", 15 * 60_000 + 60_000),
+    ];
+    const plan = planRedis(spec(["c-0"]), observed, records, NOW);
+    expect(plan.next).toEqual([]);
+    expect(ids(plan.waiting)).toEqual(["id-1", "id-2"]);
+    expect(plan.needHuman).toEqual([
+      { instance: inst(3), why: "accepted 16 min ago and still listed (RUNNING)" },
+    ]);
+  });
+
+  it("gives up after three refusals and names the last error; backs off 30 s doubling before that", () => {
+    const observed = [inst(0), inst(1), inst(2), inst(3)];
+    const plan = planRedis(
+      spec(["c-0"]),
+      observed,
+      [
+        record(1, "failed", 10 * 60_000, 3, "DCS.4848"),
+        record(2, "failed", 60_000 - 1, 2),
+        record(3, "failed", 60_000, 2),
+      ],
+      NOW,
+    );
+    expect(plan.needHuman).toEqual([{ instance: inst(1), why: "refused 3 times (DCS.4848)" }]);
+    expect(ids(plan.backingOff)).toEqual(["id-2"]);
+    expect(ids(plan.next)).toEqual(["id-3"]);
+    expect(planRedis(spec(["c-0"]), observed, [record(1, "failed", 0, 3)], NOW).needHuman[0]?.why).toBe(
+      "refused 3 times",
+    );
+  });
+
+  it("retry delays: 30 s, 60 s, 120 s, capped at 10 min", () => {
+    expect([0, 1, 2, 3, 10].map(retryDelayMs)).toEqual([30_000, 30_000, 60_000, 120_000, 600_000]);
+  });
+
+  it("keeps by id as well as by name, and sorts what goes by name", () => {
+    const plan = planRedis(spec(["id-2"]), [inst(3), inst(2), inst(1)], [], NOW);
+    expect(ids(plan.toDelete)).toEqual(["id-1", "id-3"]);
+    expect(plan.missing).toEqual([]);
+  });
+
+  it("an empty list deletes everything in scope only with allowEmpty; no selector owns nothing", () => {
+    // The schema refuses this spec; the planner refuses it again (defence in depth for a spec parsed elsewhere).
+    const allowed = spec([], { allowEmpty: true });
+    const refused = { ...allowed, policy: { ...allowed.policy, allowEmpty: false } };
+    expect(planRedis(refused, [inst(1)], [], NOW).blockers.map((b) => b.reason)).toEqual([
+      "EmptyWithoutAllowEmpty",
+    ]);
+    expect(planRedis(spec([], { allowEmpty: true }), [inst(1)], [], NOW).blockers).toEqual([]);
+    // The schema refuses a selector with neither field; the planner owns nothing under one anyway.
+    expect(inScope({}, inst(1))).toBe(false);
+    expect(inScope({ tags: {} }, inst(1))).toBe(true);
+  });
+
+  it("never touches a contested instance", () => {
+    const plan = planRedis(spec(["c-0"]), [inst(0), inst(1), inst(2)], [], NOW, (i) =>
+      i.id === "id-1" ? ["other"] : [],
+    );
+    expect(plan.contested).toEqual([{ instance: inst(1), peers: ["other"] }]);
+    expect(ids(plan.toDelete)).toEqual(["id-2"]);
+  });
+
+  it("converges only with nothing to delete and no blocker; the summary lists at most 20 names", () => {
+    expect(planRedis(spec(["c-0"]), [inst(0)], [], NOW).converged).toBe(true);
+    expect(planRedis(spec(["c-0", "c-9"]), [inst(0)], [], NOW).converged).toBe(false);
+    const many = Array.from({ length: 22 }, (_, i) => inst(i + 10));
+    const plan = planRedis(spec(["c-10"], { maxDeletionsPerOperation: 5 }), many, [], NOW);
+    expect(plan.next.length).toBe(5);
+    expect(plan.approval.summary).toMatch(
+      /^delete 21 of 22 instance\(s\) in scope: c-11, c-12, .*, c-30, \.\.\.$/,
+    );
+    const twenty = planRedis(spec(["c-10"]), many.slice(0, 21), [], NOW);
+    expect(twenty.approval.summary.endsWith("c-30")).toBe(true);
+  });
+
+  it("splits into batches of 50 in order", () => {
+    const items = Array.from({ length: 101 }, (_, i) => i);
+    expect(batches(items).map((b) => [b[0], b.length])).toEqual([
+      [0, 50],
+      [50, 50],
+      [100, 1],
+    ]);
   });
 });
