@@ -133,6 +133,15 @@ describe("approval gate", () => {
     expect(used.step.message).toContain(`kubectl annotate trs orders -n prod --overwrite`);
   });
 
+  it("refuses a used approval among others, and asks anew when the annotation is gone", () => {
+    const approved = id({ [APPROVE_PLAN_ANNOTATION]: request.hash });
+    const used = [{ hash: "older" }, { hash: request.hash }];
+    const again = approvalGate(true, request, approved, "ris", used);
+    expect(again.run ? undefined : again.step.reason).toBe(Reason.ApprovalAlreadyUsed);
+    const removed = approvalGate(true, request, id({}), "ris", used);
+    expect(removed.run ? undefined : removed.step.reason).toBe(Reason.ApprovalRequired);
+  });
+
   it("forgets used approvals once the annotation no longer carries them", () => {
     const used = [
       { hash: "h1", usedAt: "t" },
