@@ -491,6 +491,23 @@ describe("planTenant guards", () => {
     );
   });
 
+  it("a tenant with no replica at all: only the missing zones block, with every name in the messages", () => {
+    expect(planTenant(spec(["z1"]), tenant([])).blockers.map((b) => b.reason)).toEqual([
+      "DesiredZoneMissing",
+    ]);
+    const last = planTenant(spec(["z9"]), tenant([["z1", "FULL"]])).blockers;
+    expect(last).toContainEqual({
+      reason: "WouldRemoveLastReplica",
+      message: "the plan would remove every replica of the tenant",
+    });
+    expect(planTenant(spec(["z1", "z7", "z8"]), tenant(three)).blockers[0]?.message).toContain("z7, z8 hold");
+    expect(
+      planTenant(spec(["z3"]), tenant(three, { primaryZone: "z1,z2;z3" })).blockers.find(
+        (b) => b.reason === "PrimaryZoneNeeded",
+      )?.message,
+    ).toContain("zone(s) z1, z2 are");
+  });
+
   it("names the missing desired zones", () => {
     expect(planTenant(spec(["z1", "z7"]), tenant(three)).blockers[0]).toEqual({
       reason: "DesiredZoneMissing",
@@ -632,6 +649,17 @@ describe("planRedis states and records", () => {
     // The schema refuses a selector with neither field; the planner owns nothing under one anyway.
     expect(inScope({}, inst(1))).toBe(false);
     expect(inScope({ tags: {} }, inst(1))).toBe(true);
+  });
+
+  it("names every missing instance, and says how to delete everything", () => {
+    expect(planRedis(spec(["c-7", "c-8"]), [inst(1)], [], NOW).blockers[0]?.message).toBe(
+      "spec.instances names c-7, c-8, which no instance in scope has: nothing is deleted until the list is right (a typo would delete the instance meant)",
+    );
+    const allowed = spec([], { allowEmpty: true });
+    const refused = { ...allowed, policy: { ...allowed.policy, allowEmpty: false } };
+    expect(planRedis(refused, [], [], NOW).blockers[0]?.message).toBe(
+      "spec.instances is empty: set policy.allowEmpty to delete everything in scope",
+    );
   });
 
   it("never touches a contested instance", () => {
