@@ -28,8 +28,8 @@ export default {
   ],
   ignorePatterns: ["dist", "coverage", ".cache", "bench/results", ".demo-kubeconfig", ".kind-kubeconfig"],
   reporters: ["clear-text", "progress", "json", "html"],
-  jsonReporter: { fileName: ".cache/mutation/mutation.json" },
-  htmlReporter: { fileName: ".cache/mutation/mutation.html" },
+  jsonReporter: { fileName: "coverage/mutation/mutation.json" },
+  htmlReporter: { fileName: "coverage/mutation/mutation.html" },
   thresholds: { high: 90, low: 85, break: null },
-  tempDirName: ".cache/stryker-tmp",
+  tempDirName: "coverage/stryker-tmp",
 };
