@@ -47,6 +47,10 @@ test-unit: node_modules ## only the fast unit tests
 test-integration: node_modules envtest-bin ## only the tests against the real API server and simulators
 	npx vitest run --project integration
 
+.PHONY: mutation
+mutation: node_modules ## Stryker over the decision modules with the unit and providers tests (about 35 min on 2 cores; not in make test)
+	npm run mutation
+
 .PHONY: sim
 sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"
 	npm run sim -- $(ARGS)

@@ -74,7 +74,7 @@ export const Reason = {
   DagStarted: "DagStarted",
   /** The removal DAG is running. Reconciling. */
   DagRunning: "DagRunning",
-  /** After a lost reply, the operator's DAG was found again by its tenant, kind, size and start time. */
+  /** After a lost reply, the operator's DAG was found again by its tenant, kind, size and start time (also an event). */
   DagFound: "DagFound",
   /** The removal DAG ended SUCCEED/RUN (or SUCCEED/PASS by a person). */
   DagSucceeded: "DagSucceeded",

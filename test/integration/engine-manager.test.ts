@@ -80,6 +80,7 @@ describe("the engine on a real API server", () => {
           running++;
           if (running > 1) overlap++;
           const zones = ctx.cache.get(key)?.spec.zones ?? [];
+          // Simulated work, not a wait: it keeps each reconcile running while updates pile up.
           await new Promise((r) => setTimeout(r, 25));
           seen.push(zones[0] ?? "");
           running--;
@@ -151,7 +152,8 @@ describe("the engine on a real API server", () => {
       async () => ((await raw.call("GET", path("leased"))) as Trs).status?.phase === "by-replica-a",
       15_000,
     );
-    // b is up and following, but never reconciles while a holds the lease.
+    // b is up and following, but never reconciles while a holds the lease. A fixed pause on purpose:
+    // the behaviour under test is that nothing happens for half a lease period.
     await new Promise((r) => setTimeout(r, 1500));
     expect(b.output()).not.toContain("leading");
     expect(((await raw.call("GET", path("leased"))) as Trs).status?.phase).toBe("by-replica-a");

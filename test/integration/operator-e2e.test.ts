@@ -37,7 +37,8 @@ type SetObject = RawObject & {
     phase?: string;
     observedGeneration?: number;
     conditions?: Condition[];
-    dag?: { state: string; operator: string; stage: number; maxStage: number };
+    dag?: { id: string; state: string; operator: string; stage: number; maxStage: number };
+    operation?: { kind: string; zones: string[]; tenant?: string; dagId?: string };
     zones?: string[];
     deletions?: {
       id: string;
@@ -136,6 +137,28 @@ function redisSet(
 const deletesOf = (tenant: string) =>
   obshell.log.filter((e) => e.method === "DELETE" && e.path === `/api/v1/tenant/${tenant}/replicas`);
 
+/** The generic ids (as obshell reports them) of every DAG the simulator started on `tenant`. */
+const dagIdsOf = (tenant: string) =>
+  obshell.cluster.dags
+    .filter((d) => d.tenant === tenant)
+    .map((d) => String(obshell.cluster.dagDto(d, false).id));
+
+type CoreEvent = { reason: string; message: string; involvedObject: { name: string; kind: string } };
+async function eventsOf(name: string, reason: string): Promise<CoreEvent[]> {
+  const list = await raw.call<{ items: CoreEvent[] }>("GET", `/api/v1/namespaces/${ns}/events`);
+  return list.items.filter((e) => e.involvedObject.name === name && e.reason === reason);
+}
+
+/** Runs `body` with the simulated DAG stages slowed, so a DAG is still unfinished when it is looked up. */
+async function withSlowDags<T>(body: () => Promise<T>): Promise<T> {
+  obshell.stageMs = 400;
+  try {
+    return await body();
+  } finally {
+    obshell.stageMs = 40;
+  }
+}
+
 function startOperator(): Operator {
   const op = createOperator({
     ...loopbackConnections,
@@ -160,10 +183,12 @@ beforeAll(async () => {
       tenants: [
         { name: "orders", zones: ["z1", "z2", "z3"], primaryZone: "z1;z2,z3" },
         { name: "billing", zones: ["z1", "z2", "z3"], primaryZone: "z1" },
-        ...["t_hold", "t_retry", "t_lost", "t_restart", "t_dry", "t_ghost"].map((name) => ({
-          name,
-          zones: ["z1", "z2", "z3"],
-        })),
+        ...["t_hold", "t_retry", "t_lost", "t_restart", "t_crash", "t_intent", "t_dry", "t_ghost"].map(
+          (name) => ({
+            name,
+            zones: ["z1", "z2", "z3"],
+          }),
+        ),
       ],
     },
   });
@@ -236,10 +261,65 @@ describe("TenantReplicaSet end to end", () => {
 
   it("finds the DAG again when the delete's reply was lost, and never sends the delete twice", async () => {
     obshell.addFault({ method: "DELETE", path: /t_lost/, kind: "reset", phase: "after", times: 1 });
-    await raw.apply(tenantSet("lost", "t_lost", ["z1", "z2"]));
-    await waitFor(trsPath("lost"), "Ready");
+    // Slow stages keep the DAG unfinished when it is looked up: with fast ones it may end first, and the
+    // set would become Ready through IntentResolved without the lookup ever being proven.
+    const ready = await withSlowDags(async () => {
+      await raw.apply(tenantSet("lost", "t_lost", ["z1", "z2"]));
+      return waitFor(trsPath("lost"), "Ready", undefined, 30_000);
+    });
     expect(deletesOf("t_lost").length).toBe(1);
     expect(deletesOf("t_lost")[0]?.executed).toBe(true);
+    expect(deletesOf("t_lost")[0]?.status).toBe("reset");
+    // Found again, not merely ended: one DAG on the tenant, its id in status and in the DagFound event.
+    const dags = dagIdsOf("t_lost");
+    expect(dags.length).toBe(1);
+    expect(ready.status?.dag).toMatchObject({ id: dags[0], state: "SUCCEED" });
+    const found = await eventsOf("lost", "DagFound");
+    expect(found.length).toBe(1);
+    expect(found[0]?.message).toContain(`DAG ${dags[0]} `);
+    expect(await eventsOf("lost", "IntentResolved")).toEqual([]);
+  });
+
+  it("writes the intent to status before it sends the DELETE", async () => {
+    // The DELETE is held at the simulator for a while before it runs: status is read while it is in flight.
+    obshell.addFault({ method: "DELETE", path: /t_intent/, kind: "latency", latencyMs: 1500, times: 1 });
+    await raw.apply(tenantSet("intent", "t_intent", ["z1", "z2"]));
+    await eventually("the DELETE arriving", () => deletesOf("t_intent").length === 1);
+    const inFlight = await get(trsPath("intent"));
+    expect(deletesOf("t_intent")[0]?.executed).toBe(false);
+    expect(inFlight.status?.operation).toMatchObject({
+      kind: "RemoveZones",
+      zones: ["z3"],
+      tenant: "t_intent",
+    });
+    expect(inFlight.status?.operation?.dagId).toBeUndefined();
+    const ready = await waitFor(trsPath("intent"), "Ready");
+    expect(deletesOf("t_intent").length).toBe(1);
+    expect(ready.status?.dag?.id).toBe(dagIdsOf("t_intent")[0]);
+  });
+
+  it("finds its DAG again after the operator was stopped while the DELETE was in flight", async () => {
+    obshell.addFault({ method: "DELETE", path: /t_crash/, kind: "latency", latencyMs: 1500, times: 1 });
+    const ready = await withSlowDags(async () => {
+      await raw.apply(tenantSet("crash", "t_crash", ["z1", "z2"]));
+      await eventually("the DELETE arriving", () => deletesOf("t_crash").length === 1);
+      await operator.stop(500);
+      // The simulator still runs the DELETE it received: the DAG exists, but the stopped operator never
+      // learned its id. Only the intent is in status.
+      await eventually("the DELETE executed", () => deletesOf("t_crash")[0]?.executed === true);
+      const stopped = await get(trsPath("crash"));
+      expect(stopped.status?.operation).toMatchObject({ zones: ["z3"] });
+      expect(stopped.status?.operation?.dagId).toBeUndefined();
+      operator = startOperator();
+      return waitFor(trsPath("crash"), "Ready", undefined, 30_000);
+    });
+    expect(deletesOf("t_crash").length).toBe(1);
+    const dags = dagIdsOf("t_crash");
+    expect(dags.length).toBe(1);
+    expect(ready.status?.dag).toMatchObject({ id: dags[0], state: "SUCCEED" });
+    const found = await eventsOf("crash", "DagFound");
+    expect(found.length).toBe(1);
+    expect(found[0]?.message).toContain(`DAG ${dags[0]} `);
   });
 
   it("plans and records but never deletes in dry-run", async () => {
@@ -251,15 +331,20 @@ describe("TenantReplicaSet end to end", () => {
   it("follows the same DAG after the operator is stopped mid-operation and started again", async () => {
     obshell.stageMs = 400;
     await raw.apply(tenantSet("restart", "t_restart", ["z1", "z2"]));
-    await eventually(
-      "the DAG running",
-      async () => (await get(trsPath("restart"))).status?.dag?.state !== undefined,
-    );
+    let followed = "";
+    await eventually("the DAG running", async () => {
+      followed = (await get(trsPath("restart"))).status?.operation?.dagId ?? "";
+      return followed !== "";
+    });
     await operator.stop(1000);
     operator = startOperator();
     obshell.stageMs = 40;
-    await waitFor(trsPath("restart"), "Ready");
+    const ready = await waitFor(trsPath("restart"), "Ready");
     expect(deletesOf("t_restart").length).toBe(1);
+    // The same DAG, followed by its recorded id: no second DAG, and no lookup was needed.
+    expect(dagIdsOf("t_restart")).toEqual([followed]);
+    expect(ready.status?.dag).toMatchObject({ id: followed, state: "SUCCEED" });
+    expect(await eventsOf("restart", "DagFound")).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   ServerError,
   ThrottledError,
 } from "../../src/providers/errors.js";
+import { eventually } from "../harness/engine.js";
 import type { SimInstanceInput } from "../simulators/dcs/instances.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 
@@ -71,7 +72,9 @@ beforeEach(async () => {
         { name: "cache-eu-broken", status: "CREATEFAILED" },
       ],
     },
-    deleteDelayMs: 30,
+    // Long enough that the GET right after the DELETE still sees DELETING on a loaded machine; the
+    // test then waits for the instance to leave rather than sleeping past this delay.
+    deleteDelayMs: 500,
   });
   await sim.start();
 });
@@ -167,8 +170,11 @@ describe("DCS client deletes", () => {
     const body = sim.log.find((e) => e.method === "DELETE")?.body;
     expect(body).toEqual({ instances: ids, is_recycle: true });
     expect((await c.getInstance(ids[0] ?? "")).status).toBe("DELETING");
-    await new Promise((r) => setTimeout(r, 60));
-    expect((await c.listInstances()).instances.some((i) => i.instance_id === ids[0])).toBe(false);
+    await eventually(
+      "the deleted instance leaves the list",
+      async () => !(await c.listInstances()).instances.some((i) => i.instance_id === ids[0]),
+      5_000,
+    );
     expect(await caught(c.getInstance(ids[0] ?? ""))).toBeInstanceOf(NotFoundError);
     expect(sim.recycled).toEqual([ids[0]]);
   });

@@ -35,12 +35,13 @@ afterEach(async () => {
 });
 
 async function until(dagId: string, done: (dag: DagDetail) => boolean): Promise<DagDetail> {
-  for (let i = 0; i < 500; i++) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
     const dag = await client.getDag(dagId);
     if (done(dag)) return dag;
+    if (Date.now() > deadline) throw new Error(`DAG ${dagId} did not finish within 5 s`);
     await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error("DAG did not finish");
 }
 
 async function caught(promise: Promise<unknown>): Promise<RemoteError> {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/controller/controller.js";
 import { WorkQueue } from "../../src/controller/work-queue.js";
 import { createLogger } from "../../src/observability/logger.js";
+import { eventually } from "../harness/engine.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -32,7 +33,7 @@ describe("controller workers", () => {
     });
     controller.start();
     queue.add("prod/orders");
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually("the reconcile logged", () => lines.some((l) => l.msg === "reconciled"), 5_000);
     await controller.stop(100);
     expect(lines.find((l) => l.msg === "reconciled")).toMatchObject({
       controller: "tenantreplicaset",
@@ -58,7 +59,7 @@ describe("controller workers", () => {
     });
     controller.start();
     queue.add("prod/cache");
-    await new Promise((r) => setTimeout(r, 60));
+    await eventually("the retry after the failure", () => calls >= 2, 5_000);
     await controller.stop(100);
     expect(calls).toBe(2);
     const failures = lines.filter((l) => l.msg === "reconcile failed");

@@ -177,13 +177,17 @@ function followOperation(
   const dag = observed.dag;
   if (!dag) {
     const ours = (observed.candidates ?? []).filter((d) => provablyOurs(d, op));
-    if (ours.length === 1 && ours[0])
+    if (ours.length === 1 && ours[0]) {
+      const message = `found DAG ${ours[0].id} of the interrupted removal of ${zones} from tenant ${target.tenant}`;
+      // An event, not only a passing condition: the next pass already says DagRunning.
       return {
         kind: "AdoptDag",
         reason: Reason.DagFound,
-        message: `found DAG ${ours[0].id} of the interrupted removal of ${zones} from tenant ${target.tenant}`,
+        message,
         dag: ours[0],
+        event: { type: "Normal", reason: Reason.DagFound, message },
       };
+    }
     const running = (observed.candidates ?? []).filter(dagRunning);
     if (running.length > 0)
       return wait(
