@@ -13,7 +13,7 @@ import {
   signRequest,
   urlEncode,
 } from "../../src/providers/dcs/signer.js";
-import { needsApproval, planHash, targetHash } from "../../src/reconcilers/approval.js";
+import { needsApproval, targetHash } from "../../src/reconcilers/approval.js";
 import { approvalGate, keepUsedApprovals, useApproval } from "../../src/reconcilers/engine/approval-gate.js";
 import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
 import { clean, conditionsFor, type SharedStatus, withOutcome } from "../../src/reconcilers/engine/status.js";
@@ -60,14 +60,15 @@ describe("approval hashes", () => {
 
   it("ignore the order of the targets", () => {
     expect(targetHash({ ...base, targets: ["id-2", "id-1"] })).toBe(targetHash(base));
-    expect(planHash("RemoveZones", ["z2", "z1"])).toBe(planHash("RemoveZones", ["z1", "z2"]));
   });
 
-  it("planHash binds the kind and the exact targets", () => {
-    const h = planHash("RemoveZones", ["z1", "z2"]);
+  it("binds the kind of action and the exact targets", () => {
+    const h = targetHash(base);
     expect(h).toMatch(/^[0-9a-f]{16}$/);
-    expect(planHash("RemoveZones", ["z1", "z3"])).not.toBe(h);
-    expect(planHash("DeleteInstances", ["z1", "z2"])).not.toBe(h);
+    expect(targetHash({ ...base, targets: ["id-1", "id-3"] })).not.toBe(h);
+    expect(
+      targetHash({ ...base, kind: base.kind === "RemoveZones" ? "DeleteInstances" : "RemoveZones" }),
+    ).not.toBe(h);
   });
 });
 
