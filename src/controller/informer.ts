@@ -269,6 +269,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       timer = setTimeout(() => {
         idle = true;
         abort.abort();
+        this.watchLines?.close();
+        this.watchBody?.destroy();
       }, idleMs);
     };
     touch();
@@ -300,7 +302,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       lines.on("error", () => {});
       this.watchLines = lines;
       this.watchBody = res.body;
-      if (this.stopped) lines.close();
+      // However the body ends (server timeout, reset, abort by idle or stop), the line iteration ends with
+      // it: a body torn down under a pending read does not always reach readline.
+      res.body.once("close", () => lines.close());
+      if (this.stopped || abort.signal.aborted) lines.close();
       for await (const line of lines) {
         if (line.trim() === "") continue;
         const event = JSON.parse(line) as WatchEvent;
