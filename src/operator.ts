@@ -92,6 +92,8 @@ export function createOperator(options: OperatorOptions): Operator {
     options.operatorNamespace ?? options.leaderElection?.namespace ?? "dbfleet-system";
   const manager: Manager = new Manager({
     ...options,
+    // Secrets are read in the operator's namespace only for ClusterDatabaseConnections.
+    operatorNamespace: options.clusterConnections === false ? undefined : operatorNamespace,
     // Refusals remembered across restarts are read before anything is sent.
     beforeControllers: async () => {
       if (credentials instanceof LeaseCredentialHealth) await credentials.load();

@@ -23,7 +23,7 @@ export interface ManagerOptions {
   /** Runs once this replica leads and the caches are synced, before any controller starts. */
   beforeControllers?: () => Promise<void>;
   /** The operator's own namespace: where ClusterDatabaseConnection Secrets and its Lease live. */
-  operatorNamespace?: string;
+  operatorNamespace?: string | undefined;
   labelSelector?: string;
   leaderElection?: {
     namespace: string;

@@ -61,7 +61,7 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
 
   it("prints package.json's version with --version", async () => {
     const { stdout } = await run(process.execPath, [main, "--version"], { cwd: app });
-    expect(stdout.trim()).toBe(version);
+    expect(stdout.trim()).toBe(`dbfleet-operator ${version}`);
   });
 
   it("runs against the API server: ready, reconciles a set, metrics apart from probes, exits 0 on SIGTERM", async () => {
@@ -90,7 +90,7 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
         async () => (await phaseOf(raw, ns, "prod-tree")) === "Paused",
         20_000,
       );
-      expect(await (await fetch(`${metrics}/metrics`)).text()).toContain("dbfleet_workqueue_depth");
+      expect(await (await fetch(`${metrics}/metrics`)).text()).toContain("workqueue_depth");
       expect((await fetch(`${metrics}/healthz`)).status).toBe(404);
       expect((await fetch(`${probes}/metrics`)).status).toBe(404);
       expect(await operator.stop()).toBe(0);
