@@ -32,6 +32,7 @@ import {
   SetReconciler,
 } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
+import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import { type FleetCache, fleetGroups, redisPeers, tenantPeers } from "../reconcilers/fleet-view.js";
 import { redisKind } from "../reconcilers/redis/kind.js";
 import {
@@ -202,9 +203,7 @@ async function planFleet(sets: Manifest[], http: KubeHttp | undefined): Promise<
     allowInlineConnections: true,
   };
   const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  const index = new Map<string, KubeObject[]>();
-  for (const o of byKey.values()) for (const g of groups(o)) index.set(g, [...(index.get(g) ?? []), o]);
-  return { byIndex: (_name, value) => index.get(value) ?? [] };
+  return fleetCacheOf(byKey.values(), groups);
 }
 
 /** The set as the cluster has it: its status (the operation in flight, approvals used) and connection. */
