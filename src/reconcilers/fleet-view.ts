@@ -1,7 +1,7 @@
 // Ownership across the fleet: which other sets claim the same remote objects. Sets are grouped by where
 // they act (endpoint + tenant, endpoint + project) through an informer index, so a reconcile reads only its
 // own group, never the whole fleet; a change to one set requeues the rest of its group (old and new).
-import { redisInstanceSet } from "../api/redis-instance-set.js";
+import { type RedisInstanceSet, redisInstanceSet } from "../api/redis-instance-set.js";
 import { tenantReplicaSet } from "../api/tenant-replica-set.js";
 import type { SetConnectionSpec } from "../connections/resolve.js";
 import type { KubeObject } from "../controller/resource.js";
@@ -69,6 +69,18 @@ export function tenantPeers(cache: FleetCache, id: SetIdentity, endpoint: string
   return peersOf(cache, id, tenantGroup(endpoint, tenant)).map(keyOf).sort();
 }
 
+/** A cached object is replaced, never changed: its parsed selector is kept as long as the object is. */
+const selectors = new WeakMap<KubeObject, RedisInstanceSet["spec"]["selector"] | null>();
+function selectorOf(object: KubeObject): RedisInstanceSet["spec"]["selector"] | undefined {
+  let selector = selectors.get(object);
+  if (selector === undefined) {
+    const parsed = redisInstanceSet.safeParse(object);
+    selector = parsed.success ? parsed.data.spec.selector : null;
+    selectors.set(object, selector);
+  }
+  return selector ?? undefined;
+}
+
 /** Other RedisInstanceSets at the same endpoint and project whose scope holds `instance`. */
 export function redisPeers(
   cache: FleetCache,
@@ -79,8 +91,8 @@ export function redisPeers(
 ): string[] {
   const out: string[] = [];
   for (const peer of peersOf(cache, id, redisGroup(endpoint, projectId))) {
-    const parsed = redisInstanceSet.safeParse(peer);
-    if (parsed.success && inScope(parsed.data.spec.selector, instance)) out.push(keyOf(peer));
+    const selector = selectorOf(peer);
+    if (selector && inScope(selector, instance)) out.push(keyOf(peer));
   }
   return out.sort();
 }

@@ -1,0 +1,88 @@
+// The cost of ownership at fleet size: index 10,000 sets by where they act, then answer "which other sets
+// claim this?" for one reconcile. Prints figures; not a timed test. `npx tsx bench/ownership.ts`
+import { redisInstanceSet } from "../src/api/redis-instance-set.js";
+import type { KubeObject } from "../src/controller/resource.js";
+import { fleetCacheOf } from "../src/reconcilers/fleet-index.js";
+import { fleetGroups, redisPeers, tenantPeers } from "../src/reconcilers/fleet-view.js";
+
+const SETS = Number(process.env.BENCH_OWNERSHIP_SETS ?? 10_000);
+const PER_GROUP = 20;
+const ENDPOINT = "https://dcs.example.internal";
+
+function manifest(i: number): KubeObject {
+  const tenantSet = i % 2 === 0;
+  const group = Math.floor(i / (2 * PER_GROUP));
+  return (tenantSet
+    ? {
+        apiVersion: "dbfleet.io/v1alpha1",
+        kind: "TenantReplicaSet",
+        metadata: { name: `t${i}`, namespace: `ns${i % 50}` },
+        spec: {
+          obshell: {
+            endpoint: `https://ob${group}.example.internal:2886`,
+            credentialsSecretRef: { name: "s" },
+          },
+          tenant: `tenant_${i}`,
+          zones: ["z1"],
+        },
+      }
+    : {
+        apiVersion: "dbfleet.io/v1alpha1",
+        kind: "RedisInstanceSet",
+        metadata: { name: `r${i}`, namespace: `ns${i % 50}` },
+        spec: {
+          dcs: { endpoint: ENDPOINT, projectId: `p${group}`, credentialsSecretRef: { name: "s" } },
+          selector: { namePrefix: `team${i % PER_GROUP}-` },
+          instances: [`team${i % PER_GROUP}-0`],
+        },
+      }) as unknown as KubeObject;
+}
+
+const objects = Array.from({ length: SETS }, (_, i) => manifest(i));
+const groups = fleetGroups((_kind, _ns, spec) =>
+  spec.dcs
+    ? { endpoint: spec.dcs.endpoint, projectId: spec.dcs.projectId }
+    : spec.obshell
+      ? { endpoint: spec.obshell.endpoint }
+      : undefined,
+);
+const heapBefore = process.memoryUsage().heapUsed;
+let t = performance.now();
+const fleet = fleetCacheOf(objects, groups);
+const buildMs = performance.now() - t;
+const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+
+const listing = Array.from({ length: 100 }, (_, i) => ({ name: `team${i % PER_GROUP}-${i}`, tags: {} }));
+const samples: number[] = [];
+for (let s = 0; s < 200; s++) {
+  const i = 1 + 2 * (s % (SETS / 2));
+  const set = redisInstanceSet.parse(objects[i]);
+  const id = {
+    namespace: set.metadata.namespace ?? "",
+    name: set.metadata.name,
+    generation: 1,
+    annotations: {},
+  };
+  t = performance.now();
+  for (const instance of listing) redisPeers(fleet, id, ENDPOINT, set.spec.dcs?.projectId ?? "", instance);
+  samples.push(performance.now() - t);
+}
+t = performance.now();
+for (let s = 0; s < 1000; s++)
+  tenantPeers(
+    fleet,
+    { namespace: "ns0", name: "t0", generation: 1, annotations: {} },
+    "https://ob0.example.internal:2886",
+    "tenant_0",
+  );
+const tenantUs = ((performance.now() - t) / 1000) * 1000;
+samples.sort((a, b) => a - b);
+const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0;
+console.log(`ownership at ${SETS} sets (${PER_GROUP} RedisInstanceSets per project):`);
+console.log(
+  `  index build                                  ${buildMs.toFixed(1)} ms, heap +${heapMiB.toFixed(1)} MiB`,
+);
+console.log(
+  `  Redis reconcile, 100-instance listing        p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms`,
+);
+console.log(`  tenant lookup                                ${tenantUs.toFixed(1)} µs`);
