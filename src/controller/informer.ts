@@ -285,10 +285,14 @@ export class Informer<T extends KubeObject = KubeObject> {
           timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
         },
         signal: abort.signal,
+        watch: { idleMs },
         ...(this.options.metadataOnly ? { accept: METADATA_WATCH } : {}),
       });
-      // Errors surface through the line iterator; this keeps the abort in `finally` from being unhandled.
-      res.body.on("error", () => {});
+      // Kept for after the line iteration (which may just end); also keeps the abort in `finally` handled.
+      let bodyError: unknown;
+      res.body.on("error", (error) => {
+        bodyError ??= error;
+      });
       if (res.statusCode === 410) {
         await res.body.dump();
         throw new GoneError("410");
@@ -311,9 +315,11 @@ export class Informer<T extends KubeObject = KubeObject> {
         const event = JSON.parse(line) as WatchEvent;
         this.handleWatchEvent(event);
       }
+      if (bodyError !== undefined) throw bodyError;
       return "timeout";
     } catch (error) {
-      if (idle) {
+      // undici's body timeout (the same idle span) may fire before our timer: both mean a silent watch.
+      if (idle || (error as { code?: string }).code === "UND_ERR_BODY_TIMEOUT") {
         this.stats.idleRestarts++;
         return "idle";
       }

@@ -197,18 +197,37 @@ function tokenSource(
   };
 }
 
+/**
+ * HTTP/1.1 only. undici 8 negotiates HTTP/2 by default, and then every list and watch shares one TCP
+ * connection: a watch aborted as silent (half-open path, frozen proxy) resets only its stream, and the
+ * relist and the next watch go out on the same dead connection and hang. Over HTTP/1.1 each watch has
+ * its own connection, which an abort or a timeout destroys.
+ */
+const POOL_OPTIONS = { keepAliveTimeout: 30_000, allowH2: false } as const;
+
 function staticAccess(
   server: string,
   headers: () => Promise<Record<string, string>>,
   connect: ConstructorParameters<typeof Agent>[0],
 ): KubeAccess {
-  const pool = new Agent({ ...connect, keepAliveTimeout: 30_000 });
+  const pool = new Agent({ ...connect, ...POOL_OPTIONS });
   return {
     server: server.replace(/\/$/, ""),
     headers,
     dispatcher: async () => pool,
     close: () => pool.close(),
   };
+}
+
+/** client-node's direct (no proxy) pool rebuilt with our POOL_OPTIONS; a proxy's dispatcher is kept as is. */
+async function http1Pool(kc: KubeConfig, fresh: Dispatcher): Promise<Dispatcher> {
+  const tlsOptions: import("node:https").AgentOptions = {};
+  await kc.applyToHTTPSOptions(tlsOptions as import("node:https").RequestOptions);
+  const options = kc.createDispatcherOptions(kc.getCurrentCluster(), tlsOptions);
+  if (options.type !== "agent") return fresh;
+  await fresh.close();
+  // client-node's connect options are TLS options; undici's type differs only in optional-property strictness.
+  return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, ...POOL_OPTIONS });
 }
 
 /** Auth through client-node's KubeConfig (exec plugins, auth providers); one pool kept, headers refreshed. */
@@ -226,7 +245,7 @@ export function clientNodeAccess(kc: KubeConfig): KubeAccess {
     await kc.applySecurityAuthentication(ctx);
     headers = { ...(ctx.getHeaders() as Record<string, string>) };
     const fresh = ctx.getDispatcher();
-    if (!pool && fresh) pool = fresh;
+    if (!pool && fresh) pool = await http1Pool(kc, fresh);
     else if (fresh && fresh !== pool) await fresh.close();
     at = Date.now();
   };

@@ -24,7 +24,16 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Accept header; a metadata-only list or watch asks for `as=PartialObjectMetadata...`. */
   accept?: string;
+  /**
+   * A watch: the body may stay open for minutes, so it gets no overall deadline but `idleMs`, the longest
+   * silence between two chunks, after which undici destroys the socket. Its connection is never reused
+   * (an aborted or silent watch may sit on a half-open socket that would swallow the next request).
+   */
+  watch?: { idleMs: number };
 }
+
+/** Deadline for the reply headers and for each silence in a reply body of a non-watch request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Hooks at the points client-go's rest client reports `rest_client_*` metrics (rest/request.go). */
 export interface RestClientObserver {
@@ -43,6 +52,7 @@ export class KubeHttp {
   constructor(
     source: KubeAccess | KubeConfig,
     private readonly observer: RestClientObserver = {},
+    private readonly requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
     this.access = "getCurrentCluster" in source ? clientNodeAccess(source) : source;
     this.server = this.access.server;
@@ -87,6 +97,11 @@ export class KubeHttp {
       ...(dispatcher ? { dispatcher } : {}),
       ...(body === undefined ? {} : { body }),
       ...(req.signal ? { signal: req.signal } : {}),
+      // A frozen connection (half-open TCP, stalled proxy) fails the request after the deadline and undici
+      // destroys its socket, instead of hanging the caller forever with the socket kept in the pool.
+      headersTimeout: this.requestTimeoutMs,
+      bodyTimeout: req.watch ? req.watch.idleMs : this.requestTimeoutMs,
+      ...(req.watch ? { reset: true } : {}),
     });
   }
 
