@@ -14,12 +14,7 @@ import {
   secretsOfConnection,
 } from "./connections/resolve.js";
 import type { KubeAccess } from "./controller/kube-access.js";
-import {
-  Manager,
-  type ManagerOptions,
-  type NamespacedInformers,
-  type ReconcileContext,
-} from "./controller/manager.js";
+import { Manager, type ManagerOptions, type ReconcileContext } from "./controller/manager.js";
 import type { KubeObject } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
 import type { DcsClient } from "./providers/dcs/client.js";
