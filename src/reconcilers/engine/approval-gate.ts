@@ -59,3 +59,18 @@ export function useApproval<T extends { hash: string; usedAt: string }>(
 ): { hash: string; usedAt: string }[] {
   return [{ hash, usedAt: at }, ...(used ?? []).filter((u) => u.hash !== hash)].slice(0, 20);
 }
+
+type WithApproval = { pendingApproval?: { hash: string; summary: string; targets: string[] } | undefined };
+
+/** status.pendingApproval: the plan waiting for its annotation. */
+export function awaitApproval<S extends WithApproval>(s: S, request: ApprovalRequest): S {
+  return {
+    ...s,
+    pendingApproval: { hash: request.hash, summary: request.summary, targets: request.targets },
+  };
+}
+
+export function clearApproval<S extends WithApproval>(s: S): S {
+  const { pendingApproval: _, ...rest } = s;
+  return rest as S;
+}

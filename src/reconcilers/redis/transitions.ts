@@ -4,10 +4,9 @@ import type {
   RedisInstanceSet,
   RedisInstanceSetStatus,
 } from "../../api/redis-instance-set.js";
-import { keepUsedApprovals, useApproval } from "../engine/approval-gate.js";
+import { awaitApproval, clearApproval, keepUsedApprovals, useApproval } from "../engine/approval-gate.js";
 import type { RecordContext } from "../engine/kind.js";
 import { timestamp } from "../engine/status.js";
-import type { ApprovalRequest } from "../engine/step.js";
 import type { InstanceRef, RedisStep } from "./decide.js";
 import { type RedisObserved, resolveDeletions } from "./observe.js";
 import { inScope } from "./plan.js";
@@ -83,18 +82,6 @@ export function recordResults(
   };
 }
 
-export function awaitApproval(s: Status, request: ApprovalRequest): Status {
-  return {
-    ...s,
-    pendingApproval: { hash: request.hash, summary: request.summary, targets: request.targets },
-  };
-}
-
-export function clearApproval(s: Status): Status {
-  const { pendingApproval: _, ...rest } = s;
-  return rest;
-}
-
 export function recordRedis(
   status: Status,
   step: RedisStep,
@@ -115,3 +102,5 @@ export function recordRedis(
       return s;
   }
 }
+
+export { awaitApproval, clearApproval };

@@ -101,23 +101,18 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
         case "RemoveZones":
           return removeZones(client, step, timing);
         case "RetryDag":
-          await client.operateDag(step.dagId, "RETRY");
+        case "RollbackDag": {
+          // By policy only; the result shows on the next DAG poll.
+          await client.operateDag(step.dagId, step.kind === "RetryDag" ? "RETRY" : "ROLLBACK");
+          const event = { type: "Warning" as const, reason: step.reason, message: step.message };
           return {
             kind: "Wait",
-            reason: Reason.DagRetried,
+            reason: step.reason,
             message: step.message,
             requeueAfterMs: timing.dagPollMs,
-            event: { type: "Warning", reason: Reason.DagRetried, message: step.message },
+            event,
           };
-        case "RollbackDag":
-          await client.operateDag(step.dagId, "ROLLBACK");
-          return {
-            kind: "Wait",
-            reason: Reason.DagRollingBack,
-            message: step.message,
-            requeueAfterMs: timing.dagPollMs,
-            event: { type: "Warning", reason: Reason.DagRollingBack, message: step.message },
-          };
+        }
         default:
           throw new Error(`${set.metadata.name}: ${step.kind} is not an action`);
       }

@@ -1,10 +1,9 @@
 // Named status transitions of a TenantReplicaSet, composed by `recordTenant` for each step.
 import type { DagStatus, TenantReplicaSetStatus } from "../../api/tenant-replica-set.js";
 import type { DagDetail } from "../../providers/obshell/schemas.js";
-import { keepUsedApprovals, useApproval } from "../engine/approval-gate.js";
+import { awaitApproval, clearApproval, keepUsedApprovals, useApproval } from "../engine/approval-gate.js";
 import type { RecordContext } from "../engine/kind.js";
 import { clean, timestamp } from "../engine/status.js";
-import type { ApprovalRequest } from "../engine/step.js";
 import type { OperationTarget, TenantStep } from "./decide.js";
 import type { TenantObserved } from "./observe.js";
 
@@ -79,18 +78,6 @@ export function clearOperation(s: Status): Status {
   return rest;
 }
 
-export function awaitApproval(s: Status, request: ApprovalRequest): Status {
-  return {
-    ...s,
-    pendingApproval: { hash: request.hash, summary: request.summary, targets: request.targets },
-  };
-}
-
-export function clearApproval(s: Status): Status {
-  const { pendingApproval: _, ...rest } = s;
-  return rest;
-}
-
 export function recordTenant(
   status: Status,
   step: TenantStep,
@@ -118,3 +105,5 @@ export function recordTenant(
       return s;
   }
 }
+
+export { awaitApproval, clearApproval };
