@@ -458,7 +458,7 @@ if (want("secrets")) {
 }
 
 function deploymentNodeOptions(): string {
-  const text = readFileSync(join(root, "deploy", "deployment.yaml"), "utf8");
+  const text = readFileSync(join(root, "deploy", "operator", "manager", "deployment.yaml"), "utf8");
   return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
 }
 
