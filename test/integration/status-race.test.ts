@@ -7,7 +7,7 @@ import { Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -78,6 +78,7 @@ beforeAll(async () => {
   await obshell.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
   operator = createOperator({
+    ...loopbackConnections,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
     logger: quietLogger,
     metrics,
@@ -100,7 +101,11 @@ describe("a spec change racing a status write", () => {
       kind: "TenantReplicaSet",
       metadata: { name: "race", namespace: ns },
       spec: {
-        obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" } },
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell" },
+          allowInsecureHTTP: true,
+        },
         tenant: TENANT,
         zones: ["z1", "z2"],
         pollInterval: "1s",
