@@ -150,7 +150,9 @@ export class EventRecorder {
     let seen = this.seen.get(key);
     if (seen) seen.count++;
     else {
-      const name = `${object.metadata.name}.${this.now().getTime().toString(16)}${randomBytes(2).toString("hex")}`;
+      // Unique without coordination (client-go uses UnixNano): events in the same millisecond, from either
+      // replica, must not collide, or the 409 path would count one on another's Event.
+      const name = `${object.metadata.name}.${this.now().getTime().toString(16)}${randomBytes(4).toString("hex")}`;
       seen = { name, count: 1, namespace, written: false };
       if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value ?? "");
       this.seen.set(key, seen);
