@@ -6,10 +6,8 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Reason } from "../../src/api/reasons.js";
 import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
-import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
 import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
-import { locateConnection } from "../../src/connections/resolve.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
@@ -32,9 +30,9 @@ import {
   addObshellConnection,
   addSecret,
   groupsOf,
-  lookups,
   refRedisManifest,
   refTenantManifest,
+  remoteOf,
   resolverOf,
   type World,
   world,
@@ -83,15 +81,6 @@ describe("endpointKey: one remote, however its URL is spelled; two remotes never
 /** The sets of `w` that a test places, and the fleet index over them as the operator's informer builds it. */
 function fleetOf(w: World, objects: KubeObject[]): FleetCache {
   return fleetCacheOf(objects, groupsOf(w));
-}
-
-/** Where a set's connection leads, as the engine hands it to decide (the connection's own spelling). */
-function remoteOf(w: World, object: KubeObject) {
-  const kind = object.kind === "TenantReplicaSet" ? "TenantReplicaSet" : "RedisInstanceSet";
-  const spec = (kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet).parse(object).spec;
-  const at = locateConnection({ kind, namespace: object.metadata.namespace ?? "default", spec }, lookups(w));
-  if (!at) throw new Error(`no connection for ${object.metadata.name}`);
-  return at;
 }
 
 const seen = (name: string, tags: Record<string, string> = {}): ObservedRedis => ({

@@ -3,6 +3,8 @@
 // located by the operator's own resolver. The world is mutable, so a test can repoint a connection or change
 // a Secret between two reconciles, as an admin would.
 import { API_VERSION } from "../../src/api/group.js";
+import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
+import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
 import {
   locateConnection,
   type ResolveContext,
@@ -188,4 +190,13 @@ export function refTenantManifest(o: RefTenantOptions): KubeObject {
     },
     ...(o.status ? { status: o.status } : {}),
   } as KubeObject;
+}
+
+/** Where a set's connection leads, as the engine hands it to decide: the connection's endpoint as written. */
+export function remoteOf(w: World, object: KubeObject): { endpoint: string; projectId?: string } {
+  const kind = object.kind === "TenantReplicaSet" ? "TenantReplicaSet" : "RedisInstanceSet";
+  const spec = (kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet).parse(object).spec;
+  const at = locateConnection({ kind, namespace: object.metadata.namespace ?? "default", spec }, lookups(w));
+  if (!at) throw new Error(`no connection for ${object.metadata.name}`);
+  return at;
 }
