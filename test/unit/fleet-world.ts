@@ -91,6 +91,26 @@ export function addObshellConnection(
   });
 }
 
+/** A ClusterDatabaseConnection to an obshell agent. */
+export function addClusterObshellConnection(
+  w: World,
+  name: string,
+  at: { endpoint: string; secret?: string },
+): void {
+  w.clusterConnections.set(name, {
+    apiVersion: API_VERSION,
+    kind: "ClusterDatabaseConnection",
+    metadata: { name },
+    spec: {
+      obshell: {
+        endpoint: at.endpoint,
+        credentialsSecretRef: { name: at.secret ?? "obshell" },
+        allowInsecureHTTP: true,
+      },
+    },
+  });
+}
+
 export function addSecret(w: World, namespace: string, name: string, values: Record<string, string>): void {
   w.secrets.set(`${namespace}/${name}`, values);
 }
