@@ -158,8 +158,8 @@ export class DcsSimulator {
     }
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
-      errorBody: (status, message) =>
-        dcsErrorBody(this.errorShape, status === 429 ? "APIGW.0308" : "DCS.5000", message),
+      errorBody: (status, message, code) =>
+        dcsErrorBody(this.errorShape, code ?? (status === 429 ? "APIGW.0308" : "DCS.5000"), message),
     });
   }
 
