@@ -129,6 +129,8 @@ export class DcsSimulator {
   readonly deleted: SimInstance[] = [];
   /** Pages left to shift: before serving a page at offset > 0, a new instance is inserted at the front. */
   shiftPages = 0;
+  /** Pages left to shorten: the next listing pages are served one instance short, instance_num unchanged. */
+  shortPages = 0;
   deleteDelayMs: number;
   errorShape: DcsErrorShape;
   /** See DcsUnkindKnobs; change at any time with setKnobs. */
@@ -158,8 +160,8 @@ export class DcsSimulator {
     }
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
-      errorBody: (status, message) =>
-        dcsErrorBody(this.errorShape, status === 429 ? "APIGW.0308" : "DCS.5000", message),
+      errorBody: (status, message, code) =>
+        dcsErrorBody(this.errorShape, code ?? (status === 429 ? "APIGW.0308" : "DCS.5000"), message),
     });
   }
 
@@ -397,7 +399,11 @@ export class DcsSimulator {
       q.get("include_delete") === "true"
         ? [...matching, ...this.deleted.filter((d) => d.project_id === projectId)]
         : matching;
-    const page = all.slice(offset, offset + limit);
+    let page = all.slice(offset, offset + limit);
+    if (this.shortPages > 0 && page.length > 0) {
+      this.shortPages--;
+      page = page.slice(0, -1);
+    }
     for (const i of page)
       if (!this.drifts.some((d) => d.instance === i.instance_id)) this.listed.add(i.instance_id);
     return { status: 200, body: { instances: page, instance_num: all.length } };
