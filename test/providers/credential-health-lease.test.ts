@@ -265,12 +265,9 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
     expect(three.mayAttempt("credential-d", at(4), "another-scope").ok).toBe(true);
   });
 
-  // Known bug (reported with issue 22, not fixed here): MemoryCredentialHealth.restore merges a scope's
-  // refusal times through a Set, and flush() restores the stored state into memory before writing, so two
-  // refusals of one AK in the same millisecond (parallel workers, or two replicas) count as one: after the
-  // first flush the AK has budget for a third untested SK. `it.fails` turns red once that is fixed: then
-  // make it a plain `it`.
-  it.fails("two refusals of one AK in the same millisecond still spend its whole budget after a flush", async () => {
+  // restore() merges a scope's refusals as a set, and flush() restores the stored state before writing:
+  // two refusals in the same millisecond (parallel workers, two replicas) must stay two.
+  it("two refusals of one AK in the same millisecond still spend its whole budget after a flush", async () => {
     api = new LeaseApi();
     await api.start();
     const now = new Date("2026-11-23T10:00:00.000Z");
