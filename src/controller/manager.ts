@@ -234,6 +234,8 @@ export class Manager {
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,
       closed: true,
+      // Namespaces take turns: one team's busy sets cannot starve another's.
+      fairBy: (key) => splitKey(key).namespace ?? "",
     });
     this.options.metrics.observeUnfinishedWork(spec.name, queue);
     const keyOf = (o: KubeObject) => objectKey(o.metadata);
