@@ -115,6 +115,8 @@ export interface ControllerSpec<T extends KubeObject> {
   rateLimit?: { baseDelayMs: number; maxDelayMs: number };
   /** Called when an object leaves the cache (to release what it held). */
   onGone?: (key: string) => void;
+  /** A deadline for one reconcile (see ControllerOptions). */
+  reconcileTimeoutMs?: number;
 }
 
 export { SECRET_TYPE, type SecretReader };
@@ -373,6 +375,7 @@ export class Manager {
       queue,
       reconciler: spec.reconciler(ctx),
       workers: spec.workers ?? 2,
+      ...(spec.reconcileTimeoutMs === undefined ? {} : { reconcileTimeoutMs: spec.reconcileTimeoutMs }),
       logger: this.options.logger,
       observer: this.options.metrics.reconcileObserver(),
     });
