@@ -49,7 +49,7 @@ const IN_FLIGHT: InFlightHold[] = [
   { set: "t-contested", tenant: "t_contested", what: "contested" },
   { set: "t-dry", tenant: "t_dry", what: "in dry run" },
 ];
-/** When the operator is known to have decided under the hold, until the hold is lifted. */
+/** From when the operator is known to decide under the hold, until the hold is lifted. */
 interface HoldWindow {
   tenant: string;
   what: string;
@@ -127,7 +127,9 @@ async function holdInFlight(
       HOLD_MS,
     );
   }
-  const from = Date.now();
+  // Open until lifted: should the set never report the hold, the hold is never lifted either.
+  const window = { tenant: h.tenant, what: h.what, from: Date.now(), until: Number.POSITIVE_INFINITY };
+  windows.push(window);
   obshell.cluster.holdDags.delete(h.tenant);
   await eventually(
     "the failed DAG held",
@@ -142,7 +144,7 @@ async function holdInFlight(
   const polls = () => obshell.log.filter((e) => e.path === `/api/v1/task/dag/${dagId}`).length;
   const before = polls();
   await eventually("two more polls of the held DAG", () => polls() >= before + 2, HOLD_MS);
-  windows.push({ tenant: h.tenant, what: h.what, from, until: Date.now() });
+  window.until = Date.now();
   if (h.what === "contested") await raw.call("DELETE", trs(peer));
   else
     await raw.call(
