@@ -137,6 +137,11 @@ export class DcsSimulator {
   knobs: DcsUnkindKnobs;
   /** Instances changed between a listing and a GET (driftOnGet). */
   readonly drifts: { project: string; instance: string; kind: "busy" | "retag"; at: number }[] = [];
+  /**
+   * Instances whose list and GET replies carry none of task, task_status, service_task_id (a reply shape that
+   * says nothing about an operation); the instance itself is idle and a delete of it is accepted.
+   */
+  readonly hideBusyFields = new Set<string>();
   url = "";
   /** Ids returned by a listing and not yet drifted. */
   private readonly listed = new Set<string>();
@@ -352,7 +357,7 @@ export class DcsSimulator {
       const instance = project.get(instanceId);
       if (!instance) throw new DcsError(404, "DCS.3022", "The instance does not exist.");
       this.maybeDrift(projectId, instance);
-      return { status: 200, body: instance };
+      return { status: 200, body: this.served(instance) };
     }
     if (method === "DELETE" && instanceId === undefined)
       return this.batchDelete(projectId, project, url.searchParams, body);
@@ -406,7 +411,13 @@ export class DcsSimulator {
     }
     for (const i of page)
       if (!this.drifts.some((d) => d.instance === i.instance_id)) this.listed.add(i.instance_id);
-    return { status: 200, body: { instances: page, instance_num: all.length } };
+    return { status: 200, body: { instances: page.map((i) => this.served(i)), instance_num: all.length } };
+  }
+
+  private served(instance: SimInstance): Record<string, unknown> {
+    if (!this.hideBusyFields.has(instance.instance_id)) return instance;
+    const { task: _t, task_status: _s, service_task_id: _i, ...rest } = instance;
+    return rest;
   }
 
   private maybeDrift(projectId: string, instance: SimInstance): void {
