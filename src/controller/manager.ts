@@ -311,16 +311,17 @@ export class Manager {
       else if (old) secrets?.prune(secretsOf(old as T));
       if (event.type === "deleted") spec.onGone?.(event.key);
       if (spec.peers) {
-        // Status writes change nothing of membership; requeueing on them would ping-pong the group.
+        const now = spec.peers.groupsOf(event.object as T);
+        const before = old ? spec.peers.groupsOf(old as T) : [];
+        // Most status writes change nothing of membership, and requeueing on them would ping-pong the group;
+        // one that does (an operation started on a tenant claims it) tells the group.
         const moved =
           !old ||
           old.metadata.generation !== event.object.metadata.generation ||
-          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp;
-        if (moved)
-          requeuePeers(event.key, [
-            ...spec.peers.groupsOf(event.object as T),
-            ...(old ? spec.peers.groupsOf(old as T) : []),
-          ]);
+          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp ||
+          now.length !== before.length ||
+          now.some((g) => !before.includes(g));
+        if (moved) requeuePeers(event.key, [...now, ...before]);
       }
       if (old && !meaningfulChange(old, event.object)) return;
       if (event.type === "deleted") queue.add(event.key);
