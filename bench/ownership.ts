@@ -71,7 +71,10 @@ for (let s = 0; s < 200; s++) {
     annotations: {},
   };
   t = performance.now();
-  const remote = locateConnection({ kind: "RedisInstanceSet", namespace: id.namespace, spec: set.spec }, lookups);
+  const remote = locateConnection(
+    { kind: "RedisInstanceSet", namespace: id.namespace, spec: set.spec },
+    lookups,
+  );
   for (const instance of listing) redisPeers(fleet, id, ENDPOINT, remote?.projectId ?? "", instance);
   samples.push(performance.now() - t);
 }

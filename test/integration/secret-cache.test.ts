@@ -4,7 +4,7 @@
 // always sees the Secret its connection names. The engine is wired as the operator wires it (the set
 // depends on its DatabaseConnection, which names the Secret) and runs as deploy/'s identity.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DATABASE_CONNECTION_KIND } from "../../src/api/connection.js";
+import { DATABASE_CONNECTION_KIND, databaseConnection } from "../../src/api/connection.js";
 import { secretsOfConnectionObject } from "../../src/connections/dependencies.js";
 import { Manager } from "../../src/controller/manager.js";
 import type { KubeObject } from "../../src/controller/resource.js";
@@ -26,7 +26,6 @@ const log = captureLog();
 const seen: { key: string; password: string }[] = [];
 
 type Trs = KubeObject & { spec: { connectionRef: { name: string } } };
-type Connection = KubeObject & { spec: { obshell: { credentialsSecretRef: { name: string } } } };
 const secretPath = (name = "") => `/api/v1/namespaces/${namespace}/secrets${name ? `/${name}` : ""}`;
 const setPath = (name: string) =>
   `/apis/dbfleet.io/v1alpha1/namespaces/${namespace}/tenantreplicasets/${name}`;
@@ -69,7 +68,7 @@ beforeAll(async () => {
     metrics: new OperatorMetrics(),
     namespaces: [namespace],
   });
-  const connections = manager.informersFor<Connection>(DATABASE_CONNECTION);
+  const connections = manager.informersFor(DATABASE_CONNECTION);
   const connectionKey = (set: Trs) => `${set.metadata.namespace}/${set.spec.connectionRef.name}`;
   manager.addController<Trs>({
     name: "tenantreplicaset",
@@ -86,8 +85,8 @@ beforeAll(async () => {
     reconciler: (ctx) => ({
       async reconcile({ key }) {
         const set = ctx.cache.get(key);
-        const connection = set && connections.get(connectionKey(set));
-        const ref = connection?.spec.obshell.credentialsSecretRef.name ?? "";
+        const connection = databaseConnection.safeParse(set && connections.get(connectionKey(set)));
+        const ref = connection.data?.spec.obshell?.credentialsSecretRef.name ?? "";
         const secret = ctx.secrets.get(`${namespace}/${ref}`) as { data?: { password?: string } } | undefined;
         const encoded = secret?.data?.password;
         seen.push({ key, password: encoded ? Buffer.from(encoded, "base64").toString() : "missing" });
