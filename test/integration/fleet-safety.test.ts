@@ -377,7 +377,8 @@ describe("fleet safety", () => {
 
   it("6b. a connection repointed mid-operation: the operation stalls (OperationTargetMoved), nothing reaches the new endpoint, and it is followed again once the connection leads back", async () => {
     await raw.apply(obshellConnection({ namespace: ns, name: "moving" }, obshell.url));
-    obshell.stageMs = 300;
+    // Slow stages: the DAG must still run when the repointed connection reaches the operator, on any machine.
+    obshell.stageMs = 2000;
     const moved = trsPath(ns, "moved");
     await raw.apply(tenantSet(ns, "moved", "t_moved", ["z1", "z2"], {}, connectionRef("moving")));
     let ours = "";
