@@ -1,9 +1,13 @@
 // The cost of ownership at fleet size: index 10,000 sets by where they act, then answer "which other sets
 // claim this?" for one reconcile. Prints figures; not a timed test. `npx tsx bench/ownership.ts`
+// The sets name admin-owned ClusterDatabaseConnections (one per cluster or DCS project, shared by 50
+// namespaces), located as the operator locates them: where a set acts is read through its connection.
 import { redisInstanceSet } from "../src/api/redis-instance-set.js";
+import { locateConnection } from "../src/connections/resolve.js";
 import type { KubeObject } from "../src/controller/resource.js";
 import { fleetCacheOf } from "../src/reconcilers/fleet-index.js";
 import { fleetGroups, redisPeers, tenantPeers } from "../src/reconcilers/fleet-view.js";
+import { connectionRef, dcsConnection, obshellConnection } from "../test/harness/connections.js";
 
 const SETS = Number(process.env.BENCH_OWNERSHIP_SETS ?? 10_000);
 const PER_GROUP = 20;
@@ -18,10 +22,7 @@ function manifest(i: number): KubeObject {
         kind: "TenantReplicaSet",
         metadata: { name: `t${i}`, namespace: `ns${i % 50}` },
         spec: {
-          obshell: {
-            endpoint: `https://ob${group}.example.internal:2886`,
-            credentialsSecretRef: { name: "s" },
-          },
+          ...connectionRef(`ob-${group}`, "ClusterDatabaseConnection"),
           tenant: `tenant_${i}`,
           zones: ["z1"],
         },
@@ -31,7 +32,7 @@ function manifest(i: number): KubeObject {
         kind: "RedisInstanceSet",
         metadata: { name: `r${i}`, namespace: `ns${i % 50}` },
         spec: {
-          dcs: { endpoint: ENDPOINT, projectId: `p${group}`, credentialsSecretRef: { name: "s" } },
+          ...connectionRef(`dcs-${group}`, "ClusterDatabaseConnection"),
           selector: { namePrefix: `team${i % PER_GROUP}-` },
           instances: [`team${i % PER_GROUP}-0`],
         },
@@ -39,13 +40,19 @@ function manifest(i: number): KubeObject {
 }
 
 const objects = Array.from({ length: SETS }, (_, i) => manifest(i));
-const groups = fleetGroups((_kind, _ns, spec) =>
-  spec.dcs
-    ? { endpoint: spec.dcs.endpoint, projectId: spec.dcs.projectId }
-    : spec.obshell
-      ? { endpoint: spec.obshell.endpoint }
-      : undefined,
-);
+const clusterConnections = new Map<string, unknown>();
+for (let group = 0; group * 2 * PER_GROUP < SETS; group++) {
+  const ob = obshellConnection({ cluster: `ob-${group}` }, `https://ob${group}.example.internal:2886`, "s");
+  const redis = dcsConnection({ cluster: `dcs-${group}` }, ENDPOINT, `p${group}`, "s");
+  for (const c of [ob, redis]) clusterConnections.set(c.metadata?.name ?? "", c);
+}
+const lookups = {
+  connections: new Map<string, unknown>(),
+  clusterConnections,
+  operatorNamespace: "dbfleet-system",
+  allowInlineConnections: false,
+};
+const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
 const heapBefore = process.memoryUsage().heapUsed;
 let t = performance.now();
 const fleet = fleetCacheOf(objects, groups);
@@ -64,7 +71,11 @@ for (let s = 0; s < 200; s++) {
     annotations: {},
   };
   t = performance.now();
-  for (const instance of listing) redisPeers(fleet, id, ENDPOINT, set.spec.dcs?.projectId ?? "", instance);
+  const remote = locateConnection(
+    { kind: "RedisInstanceSet", namespace: id.namespace, spec: set.spec },
+    lookups,
+  );
+  for (const instance of listing) redisPeers(fleet, id, ENDPOINT, remote?.projectId ?? "", instance);
   samples.push(performance.now() - t);
 }
 t = performance.now();

@@ -4,14 +4,23 @@
 // BENCH_SETS (default 1000: the cold start runs 2 x BENCH_SETS sets) scales the throughput cases;
 // BENCH_LATENCY_SIZES (default 1,100,1000,10000) the latency sizes; BENCH_SAMPLES (default 200) the samples
 // per size; BENCH_MEMORY_SETS (default 10000) the memory case; BENCH_ONLY picks parts.
+// As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
+// connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
+import {
+  connectionRef,
+  dcsConnection,
+  obshellConnection,
+  SIMULATOR_FLAGS,
+  simulatorEndpoints,
+} from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
-import { kubeConfigVia, loopbackConnections } from "../test/harness/engine.js";
+import { kubeConfigVia } from "../test/harness/engine.js";
 import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
@@ -72,9 +81,13 @@ const dcs = await SimProcess.start({
   seed: projects,
 });
 
+/** A namespace as an admin prepares it: the Secrets, and a connection to obshell and to each DCS project. */
 async function namespace(name: string): Promise<void> {
   await raw.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
   await applyCredentialSecrets(raw, name, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  await raw.apply(obshellConnection({ namespace: name, name: "obshell" }, obshell.url));
+  for (const project of Object.keys(projects))
+    await raw.apply(dcsConnection({ namespace: name, name: `dcs-${project}` }, dcs.url, project));
 }
 
 function trs(
@@ -89,7 +102,7 @@ function trs(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
+      ...connectionRef("obshell"),
       tenant,
       zones,
       pollInterval: "5m",
@@ -143,7 +156,7 @@ async function waitReady(ns: string, plural: string, n: number, timeoutMs = 600_
 
 function startOperator(ns: string[], metrics: OperatorMetrics): Operator {
   const op = createOperator({
-    ...loopbackConnections,
+    ...simulatorEndpoints,
     kubeConfig: kubeConfigVia(plane.kubeconfigPath, undefined, "operator"),
     logger,
     metrics,
@@ -215,12 +228,7 @@ if (want("throughput")) {
         kind: "RedisInstanceSet",
         metadata: { name: `r-p${p}-s${s}`, namespace: ns },
         spec: {
-          dcs: {
-            endpoint: dcs.url,
-            projectId: `proj${p}`,
-            credentialsSecretRef: { name: "dcs" },
-            allowInsecureHTTP: true,
-          },
+          ...connectionRef(`dcs-proj${p}`),
           selector: { tags: { set: `p${p}s${s}` } },
           instances: [`p${p}s${s}-keep`],
           pollInterval: "10s",
@@ -291,12 +299,7 @@ if (want("bulk")) {
       kind: "RedisInstanceSet",
       metadata: { name: "bulk", namespace: ns },
       spec: {
-        dcs: {
-          endpoint: dcs.url,
-          projectId: "bulk",
-          credentialsSecretRef: { name: "dcs" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("dcs-bulk"),
         selector: { namePrefix: "bulk-" },
         instances: Array.from({ length: 100 }, (_, i) => `bulk-${i}`),
         policy: { maxDeletionsPerOperation: 500, approvalThreshold: 1000 },
@@ -332,11 +335,13 @@ if (want("memory")) {
       join(root, "dist", "src", "cli", "main.js"),
       "run",
       `--kubeconfig=${plane.kubeconfigPath}`,
+      "--context=operator",
       `--namespace=${ns}`,
       "--leader-elect=false",
       "--metrics-port=0",
       "--metrics-host=127.0.0.1",
       "--log-level=info",
+      ...SIMULATOR_FLAGS,
     ],
     // The same Node options as deploy/operator/manager/deployment.yaml, so the figure is the one a cluster sees.
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() } },
@@ -401,10 +406,12 @@ if (want("secrets")) {
         join(root, "dist", "src", "cli", "main.js"),
         "run",
         `--kubeconfig=${plane.kubeconfigPath}`,
+        "--context=operator",
         `--namespace=${ns}`,
         "--leader-elect=false",
         "--metrics-port=0",
         "--metrics-host=127.0.0.1",
+        ...SIMULATOR_FLAGS,
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],

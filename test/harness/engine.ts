@@ -32,17 +32,22 @@ export function kubeConfigVia(
   return kc;
 }
 
-export function trs(namespace: string, name: string, zones: string[] = ["z1", "z2"]): RawObject {
+/**
+ * A TenantReplicaSet manifest as the README recommends it: the tenant named after the set, reached through
+ * the admin-owned DatabaseConnection `connection` of its namespace.
+ */
+export function trs(
+  namespace: string,
+  name: string,
+  zones: string[] = ["z1", "z2"],
+  connection = "obshell",
+): RawObject {
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "TenantReplicaSet",
     metadata: { name, namespace },
     spec: {
-      obshell: {
-        endpoint: "http://127.0.0.1:2886",
-        credentialsSecretRef: { name: "obshell" },
-        allowInsecureHTTP: true,
-      },
+      connectionRef: { kind: "DatabaseConnection", name: connection },
       tenant: name.replace(/-/g, "_"),
       zones,
     },
@@ -66,8 +71,8 @@ export async function eventually(
 }
 
 /**
- * What the simulators need of an operator: they listen on loopback, which the endpoint policy refuses
- * unless allowlisted, and the test sets name their endpoint inline.
+ * An operator that accepts inline connections (spec.obshell / spec.dcs) to the simulators on loopback: only
+ * for tests about inline connections; every other test uses connections.ts's `simulatorEndpoints`.
  */
 export const loopbackConnections = {
   allowInlineConnections: true,

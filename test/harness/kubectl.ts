@@ -230,7 +230,10 @@ export function startOperator(args: string[], env: Record<string, string>, entry
   };
 }
 
-/** A paused TenantReplicaSet: the operator writes status.phase Paused without any remote call. */
+/**
+ * A paused TenantReplicaSet: the operator writes status.phase Paused without any remote call, so before it
+ * would resolve its connection (which need not exist).
+ */
 export function pausedTenantSet(
   namespace: string,
   name: string,
@@ -241,7 +244,7 @@ export function pausedTenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace, labels },
     spec: {
-      obshell: { endpoint: "http://127.0.0.1:9", credentialsSecretRef: { name: "absent" } },
+      connectionRef: { kind: "DatabaseConnection", name: "absent" },
       tenant: name.replace(/-/g, "_"),
       zones: ["z1"],
       paused: true,

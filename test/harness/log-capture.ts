@@ -9,6 +9,12 @@ export interface CapturedLog {
   forbidden(): string[];
 }
 
+/** The lines of a log (a captured logger's, or an operator process's output) that report a 403. */
+export function forbiddenIn(lines: string | string[]): string[] {
+  const all = typeof lines === "string" ? lines.split("\n") : lines;
+  return all.filter((l) => /"code":403\b|\b403 Forbidden\b/.test(l));
+}
+
 export function captureLog(level = "info"): CapturedLog {
   const lines: string[] = [];
   const stream = new Writable({
@@ -20,6 +26,6 @@ export function captureLog(level = "info"): CapturedLog {
   return {
     logger: pino({ level }, stream),
     lines,
-    forbidden: () => lines.filter((l) => /"code":403\b|\b403 Forbidden\b/.test(l)),
+    forbidden: () => forbiddenIn(lines),
   };
 }

@@ -1,10 +1,13 @@
 // `dbfleet-operator run` as a process: probes, metrics, leader election under the operator's own
-// identity, and a clean exit on SIGTERM with the lease released.
+// identity (deploy/'s ClusterRole and Lease Role; never refused), and a clean exit on SIGTERM with the
+// lease released.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { forbiddenIn } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -19,6 +22,9 @@ afterAll(() => raw.close());
 
 describe("dbfleet-operator run", () => {
   it("serves /healthz, /readyz and /metrics, leads, and exits 0 on SIGTERM with the lease released", async () => {
+    // The operator's namespace is shared by every test file: a Lease of this file's own.
+    const leaseName = `cli-${ns}`;
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/${leaseName}`;
     const child = spawn(
       process.execPath,
       [
@@ -27,14 +33,15 @@ describe("dbfleet-operator run", () => {
         join(import.meta.dirname, "..", "..", "src", "cli", "main.ts"),
         "run",
         `--kubeconfig=${kubeconfig}`,
+        "--context=operator",
         `--namespace=${ns}`,
-        "--lease-namespace",
-        ns,
-        "--lease-name=cli-test",
+        `--lease-namespace=${OPERATOR_NAMESPACE}`,
+        `--lease-name=${leaseName}`,
         "--metrics-port=0",
         "--metrics-host=127.0.0.1",
         "--retry-period=200ms",
         "--identity=cli-test-replica",
+        ...SIMULATOR_FLAGS,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -52,27 +59,19 @@ describe("dbfleet-operator run", () => {
       await eventually(
         "the lease held",
         async () =>
-          (
-            await raw
-              .call<{ spec: { holderIdentity?: string } }>(
-                "GET",
-                `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/cli-test`,
-              )
-              .catch(() => undefined)
-          )?.spec.holderIdentity === "cli-test-replica",
+          (await raw.call<{ spec: { holderIdentity?: string } }>("GET", leasePath).catch(() => undefined))
+            ?.spec.holderIdentity === "cli-test-replica",
       );
       await eventually("leader_election_master_status 1", async () =>
         (await (await fetch(`${url}/metrics`)).text()).includes(
-          `leader_election_master_status{name="cli-test"} 1`,
+          `leader_election_master_status{name="${leaseName}"} 1`,
         ),
       );
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      const lease = await raw.call<{ spec: { holderIdentity?: string } }>(
-        "GET",
-        `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/cli-test`,
-      );
+      const lease = await raw.call<{ spec: { holderIdentity?: string } }>("GET", leasePath);
       expect(lease.spec.holderIdentity).toBe("");
+      expect(forbiddenIn(out)).toEqual([]);
     } finally {
       child.kill("SIGKILL");
     }

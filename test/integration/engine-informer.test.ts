@@ -111,19 +111,16 @@ describe("informer on a real API server", () => {
     await inf.stop();
   });
 
-  it("keeps an index by referenced Secret up to date", async () => {
+  it("keeps an index by referenced connection up to date", async () => {
     const { inf } = informer();
-    inf.addIndex("secret", (o) => [
-      String(
-        (o as { spec?: { obshell?: { credentialsSecretRef?: { name?: string } } } }).spec?.obshell
-          ?.credentialsSecretRef?.name,
-      ),
+    inf.addIndex("connection", (o) => [
+      String((o as { spec?: { connectionRef?: { name?: string } } }).spec?.connectionRef?.name),
     ]);
     inf.start();
     await inf.waitForSync();
     expect(
       inf
-        .byIndex("secret", "obshell")
+        .byIndex("connection", "obshell")
         .map((o) => o.metadata.name)
         .sort(),
     ).toEqual(
@@ -135,11 +132,14 @@ describe("informer on a real API server", () => {
     await raw.call(
       "PATCH",
       path("alpha"),
-      { spec: { obshell: { credentialsSecretRef: { name: "rotated" } } } },
+      { spec: { connectionRef: { name: "rotated" } } },
       "application/merge-patch+json",
     );
-    await eventually("alpha moved to the rotated index", () => inf.byIndex("secret", "rotated").length === 1);
-    expect(inf.byIndex("secret", "obshell").some((o) => o.metadata.name === "alpha")).toBe(false);
+    await eventually(
+      "alpha moved to the rotated index",
+      () => inf.byIndex("connection", "rotated").length === 1,
+    );
+    expect(inf.byIndex("connection", "obshell").some((o) => o.metadata.name === "alpha")).toBe(false);
     await inf.stop();
   });
 });

@@ -7,8 +7,9 @@ import { Manager } from "../../src/controller/manager.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { StatusWriter } from "../../src/controller/status-writer.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { eventually, kubeConfigVia, quietLogger, TRS_TYPE, trs } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { eventually, kubeConfigVia, TRS_TYPE, trs } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { captureLog, forbiddenIn } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -43,6 +44,7 @@ function engineProcess(
         IDENTITY: identity,
         NAMESPACE: namespace,
         LEASE: lease,
+        LEASE_NAMESPACE: OPERATOR_NAMESPACE,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -56,7 +58,7 @@ function engineProcess(
 }
 
 async function lease(name: string): Promise<{ spec: { holderIdentity?: string } }> {
-  return raw.call("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`);
+  return raw.call("GET", `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/${name}`);
 }
 
 describe("the engine on a real API server", () => {
@@ -72,9 +74,10 @@ describe("the engine on a real API server", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    const log = captureLog();
     const manager = new Manager({
-      kubeConfig: kubeConfigVia(kubeconfig),
-      logger: quietLogger,
+      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      logger: log.logger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [namespace],
     });
@@ -122,6 +125,7 @@ describe("the engine on a real API server", () => {
     expect(seen[0]).toBe("z0");
     expect(seen.length).toBeLessThanOrEqual(3);
     expect(overlap).toBe(0);
+    expect(log.forbidden()).toEqual([]);
     console.log(`burst: 1000 updates -> ${seen.length} reconciles`);
   });
 
@@ -130,7 +134,7 @@ describe("the engine on a real API server", () => {
     // Someone else writes status first: our copy is now stale.
     await raw.call("PUT", `${path("conflict")}/status`, { ...stored, status: { phase: "Other" } });
     const metrics = new OperatorMetrics({ defaultMetrics: false });
-    const http = new KubeHttp(kubeConfigVia(kubeconfig));
+    const http = new KubeHttp(kubeConfigVia(kubeconfig, undefined, "operator"));
     const writer = new StatusWriter(http, {
       onStatusWrite: (resource, outcome) => metrics.statusWrites.inc({ resource, outcome }),
     });
@@ -153,6 +157,7 @@ describe("the engine on a real API server", () => {
 
   it("adds and removes a finalizer with patches that fail if the object moved", async () => {
     const stored = (await raw.apply(trs(namespace, "finalized"))) as unknown as Trs;
+    // Admin: deploy/ grants the operator no finalizers (it patches status only); this is the engine helper.
     const http = new KubeHttp(kubeConfigVia(kubeconfig));
     const withFinalizer = await addFinalizer(http, TRS_TYPE, stored, "dbfleet.io/test");
     expect(withFinalizer.metadata.finalizers).toEqual(["dbfleet.io/test"]);
@@ -170,9 +175,11 @@ describe("the engine on a real API server", () => {
 
   it("lets only the lease holder reconcile; a successor takes over after the holder is killed, and SIGTERM releases the lease", async () => {
     await raw.apply(trs(namespace, "leased"));
-    const a = engineProcess("replica-a", "dbfleet-test");
+    // The operator's namespace is shared by every test file: a Lease of this file's own.
+    const leaseName = `engine-${namespace}`;
+    const a = engineProcess("replica-a", leaseName);
     await eventually("replica-a leading", () => a.output().includes("leading"), 20_000);
-    const b = engineProcess("replica-b", "dbfleet-test");
+    const b = engineProcess("replica-b", leaseName);
     await eventually(
       "replica-a marks the set",
       async () => ((await raw.call("GET", path("leased"))) as Trs).status?.phase === "by-replica-a",
@@ -196,11 +203,13 @@ describe("the engine on a real API server", () => {
       async () => ((await raw.call("GET", path("leased"))) as Trs).status?.phase === "by-replica-b",
       10_000,
     );
-    expect((await lease("dbfleet-test")).spec.holderIdentity).toBe("replica-b");
+    expect((await lease(leaseName)).spec.holderIdentity).toBe("replica-b");
 
     b.child.kill("SIGTERM");
     expect(await b.exited).toBe(0);
-    expect((await lease("dbfleet-test")).spec.holderIdentity).toBe("");
+    expect((await lease(leaseName)).spec.holderIdentity).toBe("");
+    // Both replicas ran as deploy/ grants the operator: not one request was refused.
+    expect(forbiddenIn(a.output() + b.output())).toEqual([]);
     console.log(`lease: successor took over ${takeoverMs} ms after the holder was killed`);
   });
 });

@@ -1,13 +1,25 @@
 // The fleet stories: many sets, credentials and operations that outlive a spec, on the real API server with
-// both simulators. Each is judged by what the simulators were actually sent (their request logs).
+// both simulators. Each is judged by what the simulators were actually sent (their request logs). Sets
+// reach the remotes through admin-owned connections; the operator refuses inline connections and runs as
+// deploy/'s identity (ClusterRole, Lease Role in dbfleet-system), and must never be refused (403).
+import { scryptSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { digest } from "../../src/reconcilers/connect.js";
+import {
+  CLUSTER_SECRET_NAMESPACE,
+  connectionRef,
+  dcsConnection,
+  obshellConnection,
+  simulatorEndpoints,
+} from "../harness/connections.js";
+import { eventually, kubeConfigVia, loopbackConnections } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -21,10 +33,19 @@ const SK = "SKfleet00000000000000000000000000000000";
 const PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 let ns = "";
 let ns2 = "";
+/** Where the one story about inline connections runs, under an operator that allows them. */
+let nsInline = "";
 let obshell: ObshellSimulator;
 let obshellB: ObshellSimulator;
+/** Where a set's connection is repointed mid-operation: it must receive nothing. */
+let obshellC: ObshellSimulator;
 let dcs: DcsSimulator;
 let operator: Operator;
+let inlineOperator: Operator | undefined;
+const log = captureLog();
+const inlineLog = captureLog();
+/** The ClusterDatabaseConnection of the two-namespace story (its Secret in the operator's namespace). */
+const clusterConnection = () => `fleet-${ns}`;
 
 type Conditions = {
   conditions?: { type: string; status: string; reason: string; message: string }[] | undefined;
@@ -41,43 +62,32 @@ function tenantSet(
   tenant: string,
   zones: string[],
   policy: Record<string, unknown> = {},
-  endpoint = obshell.url,
+  ref: Record<string, unknown> = connectionRef("obshell"),
 ): RawObject {
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "TenantReplicaSet",
     metadata: { name, namespace },
-    spec: {
-      obshell: { endpoint, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
-      tenant,
-      zones,
-      policy,
-      pollInterval: "1s",
-    },
+    spec: { ...ref, tenant, zones, policy, pollInterval: "1s" },
   };
 }
+
+/** The inline spelling of a connection to `endpoint`, for the story about inline connections. */
+const inlineObshell = (endpoint: string) => ({
+  obshell: { endpoint, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
+});
 
 function redisSet(
   name: string,
   selector: Record<string, unknown>,
   instances: string[],
-  secret = "dcs",
+  connection = "dcs",
 ): RawObject {
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
-    spec: {
-      dcs: {
-        endpoint: dcs.url,
-        projectId: PROJECT,
-        credentialsSecretRef: { name: secret },
-        allowInsecureHTTP: true,
-      },
-      selector,
-      instances,
-      pollInterval: "1s",
-    },
+    spec: { ...connectionRef(connection), selector, instances, pollInterval: "1s" },
   };
 }
 
@@ -112,6 +122,7 @@ const operates = (sim: ObshellSimulator) =>
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfigFor(kubeconfig), "fleet");
   ns2 = await createTestNamespace(kubeConfigFor(kubeconfig), "fleet2");
+  nsInline = await createTestNamespace(kubeConfigFor(kubeconfig), "fleet-inline");
   const zones = ["z1", "z2", "z3", "z4", "z5"].map((name) => ({ name, region: "hz" }));
   obshell = new ObshellSimulator({
     password: PASSWORD,
@@ -125,6 +136,7 @@ beforeAll(async () => {
         { name: "t_spec", zones: ["z1", "z2", "z3"] },
         { name: "t_foreign", zones: ["z1", "z2", "z3"] },
         { name: "t_switch", zones: ["z1", "z2", "z3"] },
+        { name: "t_moved", zones: ["z1", "z2", "z3"] },
       ],
     },
   });
@@ -135,6 +147,12 @@ beforeAll(async () => {
     seed: { zones, tenants: [{ name: "t_switch", zones: ["z1", "z2", "z3"] }] },
   });
   await obshellB.start();
+  obshellC = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 40,
+    seed: { zones, tenants: [{ name: "t_moved", zones: ["z1", "z2", "z3"] }] },
+  });
+  await obshellC.start();
   const instance = (name: string) => ({ name, tags: { team: "checkout" } });
   dcs = new DcsSimulator({
     credentials: [{ accessKey: AK, secretKey: SK }],
@@ -147,21 +165,37 @@ beforeAll(async () => {
     deleteDelayMs: 50,
   });
   await dcs.start();
-  await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
-  await applyCredentialSecrets(raw, ns2, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  for (const namespace of [ns, ns2, nsInline])
+    await applyCredentialSecrets(raw, namespace, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  for (const namespace of [ns, ns2])
+    await raw.apply(obshellConnection({ namespace, name: "obshell" }, obshell.url));
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs" }, dcs.url, PROJECT));
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs-wrong" }, dcs.url, PROJECT, "dcs-wrong"));
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: clusterConnection(), namespace: CLUSTER_SECRET_NAMESPACE },
+    stringData: { password: PASSWORD },
+  });
+  await raw.apply(
+    obshellConnection(
+      { cluster: clusterConnection(), allowedNamespaces: [ns, ns2] },
+      obshell.url,
+      clusterConnection(),
+    ),
+  );
   operator = startFleetOperator();
 }, 60_000);
 
-function startFleetOperator(operatorNamespace?: string): Operator {
+function startFleetOperator(): Operator {
   const op = createOperator({
-    ...loopbackConnections,
+    ...simulatorEndpoints,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-    logger: quietLogger,
+    logger: log.logger,
     metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns, ns2],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
-    ...(operatorNamespace ? { operatorNamespace } : {}),
   });
   void op.manager.start();
   return op;
@@ -169,8 +203,16 @@ function startFleetOperator(operatorNamespace?: string): Operator {
 
 afterAll(async () => {
   await operator?.stop(2000);
+  await inlineOperator?.stop(2000);
+  await raw
+    .call("DELETE", `/apis/dbfleet.io/v1alpha1/clusterdatabaseconnections/${clusterConnection()}`)
+    .catch(() => undefined);
+  await raw
+    .call("DELETE", `/api/v1/namespaces/${CLUSTER_SECRET_NAMESPACE}/secrets/${clusterConnection()}`)
+    .catch(() => undefined);
   await obshell?.stop();
   await obshellB?.stop();
+  await obshellC?.stop();
   await dcs?.stop();
   await raw.close();
 });
@@ -190,8 +232,10 @@ describe("fleet safety", () => {
     );
   });
 
-  it("2. two sets naming one tenant on one endpoint: neither touches it", async () => {
-    await raw.apply(tenantSet(ns, "shared-a", "shared", ["z1", "z2"]));
+  it("2. two sets naming one tenant on one endpoint, through different connections: neither touches it", async () => {
+    // One through the ClusterDatabaseConnection both namespaces may use, one through its namespace's own.
+    const cluster = connectionRef(clusterConnection(), "ClusterDatabaseConnection");
+    await raw.apply(tenantSet(ns, "shared-a", "shared", ["z1", "z2"], {}, cluster));
     await raw.apply(tenantSet(ns2, "shared-b", "shared", ["z1", "z3"]));
     const a = await condition<TenantReplicaSetStatus>(
       trsPath(ns, "shared-a"),
@@ -273,15 +317,35 @@ describe("fleet safety", () => {
     expect(deletes(obshell, "t_foreign").filter((e) => e.executed).length).toBe(1);
   });
 
-  it("6. an operation is followed on the endpoint it started on, never looked up on the new one", async () => {
+  it("6. inline: an operation is followed on the endpoint it started on, never looked up on the new one", async () => {
+    // About inline connections (the endpoint is in the set's spec), so under an operator that allows them.
+    inlineOperator = createOperator({
+      ...loopbackConnections,
+      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      logger: inlineLog.logger,
+      metrics: new OperatorMetrics({ defaultMetrics: false }),
+      namespaces: [nsInline],
+      tenant: { dagPollMs: 50 },
+    });
+    void inlineOperator.manager.start();
     obshell.stageMs = 300;
-    await raw.apply(tenantSet(ns, "switch", "t_switch", ["z1", "z2"], { onDagFailure: "Retry" }));
+    await raw.apply(
+      tenantSet(
+        nsInline,
+        "switch",
+        "t_switch",
+        ["z1", "z2"],
+        { onDagFailure: "Retry" },
+        inlineObshell(obshell.url),
+      ),
+    );
     await eventually("the DAG id recorded", async () => {
-      const s = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status;
+      const s = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(nsInline, "switch")))
+        .status;
       return s?.operation?.dagId !== undefined;
     });
-    const ours = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(ns, "switch"))).status
-      ?.operation?.dagId;
+    const ours = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", trsPath(nsInline, "switch")))
+      .status?.operation?.dagId;
     // On the other cluster, another team's failed DAGs, until one has the same generic id as ours.
     let theirs = "";
     for (let i = 0; i < 20 && theirs !== ours; i++) {
@@ -295,16 +359,8 @@ describe("fleet safety", () => {
     expect(theirs).toBe(ours);
     await raw.call(
       "PATCH",
-      trsPath(ns, "switch"),
-      {
-        spec: {
-          obshell: {
-            endpoint: obshellB.url,
-            credentialsSecretRef: { name: "obshell" },
-            allowInsecureHTTP: true,
-          },
-        },
-      },
+      trsPath(nsInline, "switch"),
+      { spec: inlineObshell(obshellB.url) },
       "application/merge-patch+json",
     );
     obshell.stageMs = 40;
@@ -315,28 +371,51 @@ describe("fleet safety", () => {
     expect(ours).toBeDefined();
     expect(operates(obshellB)).toEqual([]);
     expect(obshellB.log.filter((e) => e.path.startsWith(`/api/v1/task/dag/${ours}`))).toEqual([]);
+    await inlineOperator.stop(2000);
+    inlineOperator = undefined;
+  });
+
+  it("6b. a connection repointed mid-operation: the operation stalls (OperationTargetMoved), nothing reaches the new endpoint, and it is followed again once the connection leads back", async () => {
+    await raw.apply(obshellConnection({ namespace: ns, name: "moving" }, obshell.url));
+    // Slow stages: the DAG must still run when the repointed connection reaches the operator, on any machine.
+    obshell.stageMs = 2000;
+    const moved = trsPath(ns, "moved");
+    await raw.apply(tenantSet(ns, "moved", "t_moved", ["z1", "z2"], {}, connectionRef("moving")));
+    let ours = "";
+    await eventually("the DAG id recorded", async () => {
+      ours = (await raw.call<SetObject<TenantReplicaSetStatus>>("GET", moved)).status?.operation?.dagId ?? "";
+      return ours !== "";
+    });
+    // The admin repoints the connection while the DAG runs: it now leads to another cluster with a tenant of
+    // the same name, where neither the operation nor a lookup of it may go.
+    await raw.apply(obshellConnection({ namespace: ns, name: "moving" }, obshellC.url));
+    const stalled = await condition<TenantReplicaSetStatus>(moved, "Stalled", "OperationTargetMoved");
+    expect(messageOf(stalled, "Stalled")).toContain(obshell.url);
+    expect(messageOf(stalled, "Stalled")).toContain(obshellC.url);
+    expect(stalled.status?.operation?.dagId).toBe(ours);
+    obshell.stageMs = 40;
+    await eventually(
+      "our DAG finished on the first cluster, on its own",
+      () => obshell.cluster.tenants.get("t_moved")?.replicas.every((r) => r.zone !== "z3") ?? false,
+    );
+    // Still stalled, and the cluster the connection leads to was never sent a request.
+    await condition<TenantReplicaSetStatus>(moved, "Stalled", "OperationTargetMoved");
+    expect(obshellC.log).toEqual([]);
+    expect(obshellC.cluster.tenants.get("t_moved")?.replicas.map((r) => r.zone)).toEqual(["z1", "z2", "z3"]);
+    // Led back where it started, the operation is followed to its end: no second DELETE, no operate.
+    await raw.apply(obshellConnection({ namespace: ns, name: "moving" }, obshell.url));
+    const ready = await condition<TenantReplicaSetStatus>(moved, "Ready", "Converged");
+    expect(ready.status?.dag?.id).toBe(ours);
+    expect(deletes(obshell, "t_moved")).toHaveLength(1);
+    expect(operates(obshell)).toEqual([]);
+    expect(obshellC.log).toEqual([]);
   });
 
   it("7. one wrong Secret on a shared AK: at most 2 bad signatures per 5 minutes, restarts included", async () => {
-    // The operator keeps credential health in a Lease of its own namespace: grant it here, as deploy/ does.
-    await raw.apply({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: "leases", namespace: ns },
-      rules: [
-        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
-      ],
-    });
-    await raw.apply({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: "leases", namespace: ns },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "leases" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "dbfleet-operator" }],
-    });
+    // Credential health is kept in a Lease of the operator's namespace, which deploy/'s Lease Role grants.
     const restart = async () => {
       await operator.stop(2000);
-      operator = startFleetOperator(ns);
+      operator = startFleetOperator();
     };
     await restart();
     await raw.apply({
@@ -347,18 +426,26 @@ describe("fleet safety", () => {
     });
     for (let i = 1; i <= 4; i++)
       await raw.apply(redisSet(`share-${i}`, { namePrefix: `shared-${i}` }, [`shared-${i}`]));
+    // The wrong key pair's entry in the Lease: the scrypt of the credential digest the operator keys it by
+    // (that Lease is shared by every operator on this API server, so other entries may be there).
+    const wrong = scryptSync(
+      digest("dcs", dcs.url, PROJECT, AK, digest("SKwrong0000000000000000000000000000000")),
+      "dbfleet-credential-health",
+      16,
+    ).toString("hex");
     await raw.apply(redisSet("share-5", { namePrefix: "shared-5" }, ["shared-5"], "dcs-wrong"));
     await condition<RedisInstanceSetStatus>(risPath("share-5"), "Stalled", "AuthenticationFailed");
     for (let i = 1; i <= 4; i++)
       await condition<RedisInstanceSetStatus>(risPath(`share-${i}`), "Ready", "Converged");
-    await eventually("the refusal stored in the Lease", async () => {
+    await eventually("the refusal of the wrong key stored in the Lease", async () => {
       const lease = await raw
         .call<{ metadata: { annotations?: Record<string, string> } }>(
           "GET",
-          `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/dbfleet-operator-credential-health`,
+          `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/dbfleet-operator-credential-health`,
         )
         .catch(() => undefined);
-      return (lease?.metadata.annotations?.["dbfleet.io/credential-health"] ?? "").includes("failed");
+      const text = lease?.metadata.annotations?.["dbfleet.io/credential-health"] ?? "{}";
+      return wrong in ((JSON.parse(text) as { failed?: Record<string, number> }).failed ?? {});
     });
     // Two restarts: each fresh process must remember the refusal and send nothing with the wrong key.
     for (let round = 0; round < 2; round++) {
@@ -369,5 +456,10 @@ describe("fleet safety", () => {
     const bad = dcs.log.filter((e) => e.status === 401);
     expect(bad.length).toBeLessThanOrEqual(2);
     expect(bad.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the operators, as deploy/ grants them, were never refused by the API server", () => {
+    expect(log.forbidden()).toEqual([]);
+    expect(inlineLog.forbidden()).toEqual([]);
   });
 });

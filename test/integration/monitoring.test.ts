@@ -5,8 +5,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually, trs } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { forbiddenIn } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -44,6 +46,8 @@ function total(text: string, name: string, labels: Record<string, string> = {}):
 
 describe("/metrics of a running operator", () => {
   it("passes promtool check metrics and exports every series the dashboard and alerts select", async () => {
+    // The operator's namespace is shared by every test file: a Lease of this file's own.
+    const leaseName = `monitoring-${ns}`;
     const child = spawn(
       process.execPath,
       [
@@ -52,14 +56,15 @@ describe("/metrics of a running operator", () => {
         join(root, "src", "cli", "main.ts"),
         "run",
         `--kubeconfig=${kubeconfig}`,
+        "--context=operator",
         `--namespace=${ns}`,
-        "--lease-namespace",
-        ns,
-        "--lease-name=monitoring-test",
+        `--lease-namespace=${OPERATOR_NAMESPACE}`,
+        `--lease-name=${leaseName}`,
         "--metrics-port=0",
         "--metrics-host=127.0.0.1",
         "--retry-period=200ms",
         "--identity=monitoring-test-replica",
+        ...SIMULATOR_FLAGS,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -72,9 +77,10 @@ describe("/metrics of a running operator", () => {
       const url = /"metrics":"(http:[^"]+)"/.exec(out)?.[1] ?? "";
       const scrape = async () => (await fetch(`${url}/metrics`)).text();
       await eventually("leading", async () =>
-        (await scrape()).includes(`leader_election_master_status{name="monitoring-test"} 1`),
+        (await scrape()).includes(`leader_election_master_status{name="${leaseName}"} 1`),
       );
-      // One set to reconcile (its Secret is missing, so it stops there, without a remote call).
+      // One set to reconcile (its connection's Secret is missing, so it stops there, without a remote call).
+      await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, "http://127.0.0.1:2886"));
       await raw.apply(trs(ns, "metrics-probe"));
       await eventually(
         "a tenantreplicaset reconcile counted",
@@ -122,6 +128,8 @@ describe("/metrics of a running operator", () => {
 
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
+      // It ran as deploy/ grants the operator: not one request was refused.
+      expect(forbiddenIn(out)).toEqual([]);
     } finally {
       child.kill("SIGKILL");
     }

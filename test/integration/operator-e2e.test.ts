@@ -1,12 +1,20 @@
-// The operator end to end: the real API server, both simulators over HTTP, the operator running
-// under the least-privileged identity bound to deploy/cluster/rbac.yaml.
+// The operator end to end: the real API server, both simulators over HTTP, sets reaching them through
+// admin-owned DatabaseConnections, the operator running under the least-privileged identity deploy/ grants
+// (its ClusterRole and Lease Role) and refusing inline connections.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { assessKstatus } from "../../src/observability/kstatus.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
+import {
+  connectionRef,
+  dcsConnection,
+  obshellConnection,
+  simulatorEndpoints,
+} from "../harness/connections.js";
+import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -23,6 +31,7 @@ let ns = "";
 let obshell: ObshellSimulator;
 let dcs: DcsSimulator;
 let operator: Operator;
+const log = captureLog();
 
 type Condition = {
   type: string;
@@ -96,7 +105,7 @@ function tenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
+      ...connectionRef("obshell"),
       tenant,
       zones,
       policy,
@@ -119,12 +128,7 @@ function redisSet(
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
     spec: {
-      dcs: {
-        endpoint: dcs.url,
-        projectId: project,
-        credentialsSecretRef: { name: "dcs" },
-        allowInsecureHTTP: true,
-      },
+      ...connectionRef(`dcs-${project}`),
       selector,
       instances,
       policy,
@@ -161,9 +165,9 @@ async function withSlowDags<T>(body: () => Promise<T>): Promise<T> {
 
 function startOperator(): Operator {
   const op = createOperator({
-    ...loopbackConnections,
+    ...simulatorEndpoints,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-    logger: quietLogger,
+    logger: log.logger,
     metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
@@ -200,6 +204,9 @@ beforeAll(async () => {
   });
   await dcs.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
+  for (const project of [DEMO_PROJECT, OTHER_PROJECT])
+    await raw.apply(dcsConnection({ namespace: ns, name: `dcs-${project}` }, dcs.url, project));
   operator = startOperator();
 }, 60_000);
 
@@ -404,20 +411,16 @@ describe("RedisInstanceSet end to end", () => {
 });
 
 describe("credentials", () => {
-  it("stalls without its Secret, and a Secret created later requeues the set", async () => {
+  it("stalls without its connection's Secret, and a Secret created later requeues the set", async () => {
     // The approval test's set owns the same scope: two owners would be an ownership conflict.
     await raw.call("DELETE", risPath("analytics"));
+    await raw.apply(dcsConnection({ namespace: ns, name: "late" }, dcs.url, OTHER_PROJECT, "dcs-late"));
     await raw.apply({
       ...redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"]),
       spec: {
         ...(redisSet("late-secret", OTHER_PROJECT, { namePrefix: "analytics-" }, ["analytics-1"])
           .spec as object),
-        dcs: {
-          endpoint: dcs.url,
-          projectId: OTHER_PROJECT,
-          credentialsSecretRef: { name: "dcs-late" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("late"),
       },
     });
     const stalled = await waitFor(risPath("late-secret"), "Stalled", "CredentialsMissing");
@@ -463,5 +466,9 @@ describe("least privilege", () => {
         (e: unknown) => e,
       );
     expect((specWrite as RawApiError).status).toBe(403);
+  });
+
+  it("the operator, as deploy/ grants it, was never refused by the API server", () => {
+    expect(log.forbidden()).toEqual([]);
   });
 });

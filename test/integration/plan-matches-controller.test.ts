@@ -13,8 +13,15 @@ import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js
 import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
+import {
+  connectionRef,
+  dcsConnection,
+  obshellConnection,
+  simulatorEndpoints,
+} from "../harness/connections.js";
+import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -31,6 +38,7 @@ let obshell: ObshellSimulator;
 let dcs: DcsSimulator;
 let operator: Operator | undefined;
 let dir = "";
+const log = captureLog();
 
 type SetObject<S> = RawObject & { metadata: { generation: number }; status?: S };
 const trsPath = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`;
@@ -47,7 +55,7 @@ function tenantSet(
     kind: "TenantReplicaSet",
     metadata: { name, namespace: ns },
     spec: {
-      obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
+      ...connectionRef("obshell"),
       tenant,
       zones,
       pollInterval: "1s",
@@ -68,12 +76,7 @@ function redisSet(
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
     spec: {
-      dcs: {
-        endpoint: dcs.url,
-        projectId: project,
-        credentialsSecretRef: { name: "dcs" },
-        allowInsecureHTTP: true,
-      },
+      ...connectionRef(`dcs-${project}`),
       selector: { namePrefix },
       instances,
       policy,
@@ -145,6 +148,9 @@ beforeAll(async () => {
   });
   await dcs.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
+  for (const project of [DEMO_PROJECT, OTHER_PROJECT])
+    await raw.apply(dcsConnection({ namespace: ns, name: `dcs-${project}` }, dcs.url, project));
 }, 60_000);
 
 afterAll(async () => {
@@ -181,9 +187,9 @@ describe("plan and the controller take the same Step", () => {
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
     operator = createOperator({
-      ...loopbackConnections,
+      ...simulatorEndpoints,
       kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-      logger: quietLogger,
+      logger: log.logger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       tenant: { dagPollMs: 100 },
@@ -220,9 +226,9 @@ describe("plan and the controller take the same Step", () => {
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
     operator = createOperator({
-      ...loopbackConnections,
+      ...simulatorEndpoints,
       kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-      logger: quietLogger,
+      logger: log.logger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       redis: { deletePollMs: 100 },
@@ -240,5 +246,9 @@ describe("plan and the controller take the same Step", () => {
     expect(sent).toEqual(planned);
     const status = (await raw.call<SetObject<RedisInstanceSetStatus>>("GET", risPath("big"))).status;
     expect(status?.usedApprovals?.map((u) => u.hash)).toEqual([hash]);
+  });
+
+  it("the operator, as deploy/ grants it, was never refused by the API server", () => {
+    expect(log.forbidden()).toEqual([]);
   });
 });

@@ -1,12 +1,19 @@
-// Only the Secrets sets reference are held with their data; the rest of the namespace's Secrets are
-// known by metadata alone. A referenced Secret that changes, appears or moves reaches the set's next
-// reconcile, which always sees the Secret it names.
+// Only the Secrets sets reference through their connections are held with their data; the rest of the
+// namespace's Secrets are known by metadata alone. A referenced Secret that changes, appears or moves (the
+// set names another connection, or its connection another Secret) reaches the set's next reconcile, which
+// always sees the Secret its connection names. The engine is wired as the operator wires it (the set
+// depends on its DatabaseConnection, which names the Secret) and runs as deploy/'s identity.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DATABASE_CONNECTION_KIND, databaseConnection } from "../../src/api/connection.js";
+import { secretsOfConnectionObject } from "../../src/connections/dependencies.js";
 import { Manager } from "../../src/controller/manager.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { eventually, kubeConfigVia, quietLogger, TRS_TYPE, trs } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { DATABASE_CONNECTION } from "../../src/reconcilers/resources.js";
+import { obshellConnection } from "../harness/connections.js";
+import { eventually, kubeConfigVia, TRS_TYPE, trs } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -14,10 +21,11 @@ const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
 let namespace = "";
 let manager: Manager;
-/** What each reconcile of a set saw: the referenced Secret's `password`, decoded, or "missing". */
+const log = captureLog();
+/** What each reconcile of a set saw: its connection's Secret's `password`, decoded, or "missing". */
 const seen: { key: string; password: string }[] = [];
 
-type Trs = KubeObject & { spec: { obshell: { credentialsSecretRef: { name: string } } } };
+type Trs = KubeObject & { spec: { connectionRef: { name: string } } };
 const secretPath = (name = "") => `/api/v1/namespaces/${namespace}/secrets${name ? `/${name}` : ""}`;
 const setPath = (name: string) =>
   `/apis/dbfleet.io/v1alpha1/namespaces/${namespace}/tenantreplicasets/${name}`;
@@ -30,11 +38,11 @@ async function putSecret(name: string, password: string): Promise<void> {
   });
 }
 
-function withSecret(name: string, secret: string) {
-  const set = trs(namespace, name);
-  (set.spec as Trs["spec"]).obshell.credentialsSecretRef.name = secret;
-  return set;
-}
+/** A DatabaseConnection named after its Secret (`conn-<secret>`). */
+const connectionTo = (secret: string) =>
+  obshellConnection({ namespace, name: `conn-${secret}` }, "http://127.0.0.1:2886", secret);
+/** A set whose connection reads `secret`. */
+const withSecret = (name: string, secret: string) => trs(namespace, name, undefined, `conn-${secret}`);
 
 beforeAll(async () => {
   namespace = await createTestNamespace(kubeConfigFor(kubeconfig), "secrets");
@@ -48,26 +56,37 @@ beforeAll(async () => {
     });
   await putSecret("creds", "first");
   await putSecret("other", "other-pw");
+  for (const secret of ["creds", "other", "late-creds"]) await raw.apply(connectionTo(secret));
   await raw.call(
     "POST",
     `/apis/dbfleet.io/v1alpha1/namespaces/${namespace}/tenantreplicasets`,
     withSecret("orders", "creds"),
   );
   manager = new Manager({
-    kubeConfig: kubeConfigVia(kubeconfig),
-    logger: quietLogger,
+    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    logger: log.logger,
     metrics: new OperatorMetrics(),
     namespaces: [namespace],
   });
+  const connections = manager.informersFor(DATABASE_CONNECTION);
+  const connectionKey = (set: Trs) => `${set.metadata.namespace}/${set.spec.connectionRef.name}`;
   manager.addController<Trs>({
     name: "tenantreplicaset",
     type: TRS_TYPE,
     workers: 1,
-    secretsOf: (o) => [`${o.metadata.namespace}/${o.spec.obshell.credentialsSecretRef.name}`],
+    dependsOn: [
+      {
+        cache: connections,
+        refsOf: (o) => [connectionKey(o)],
+        secretsOf: (key, o) =>
+          secretsOfConnectionObject(DATABASE_CONNECTION_KIND, key, o, OPERATOR_NAMESPACE),
+      },
+    ],
     reconciler: (ctx) => ({
       async reconcile({ key }) {
         const set = ctx.cache.get(key);
-        const ref = set?.spec.obshell.credentialsSecretRef.name ?? "";
+        const connection = databaseConnection.safeParse(set && connections.get(connectionKey(set)));
+        const ref = connection.data?.spec.obshell?.credentialsSecretRef.name ?? "";
         const secret = ctx.secrets.get(`${namespace}/${ref}`) as { data?: { password?: string } } | undefined;
         const encoded = secret?.data?.password;
         seen.push({ key, password: encoded ? Buffer.from(encoded, "base64").toString() : "missing" });
@@ -116,9 +135,9 @@ describe("referenced Secrets", () => {
     expect(Date.now() - created).toBeLessThan(1_000);
   });
 
-  it("follow the set when it names another Secret, and are forgotten when no set names them", async () => {
+  it("follow the set when it names another connection, and are forgotten when no set names them", async () => {
     const current = await raw.call<Trs>("GET", setPath("orders"));
-    current.spec.obshell.credentialsSecretRef.name = "other";
+    current.spec.connectionRef.name = "conn-other";
     await raw.call("PUT", setPath("orders"), current);
     await eventually("a reconcile with the other Secret", () => last("orders") === "other-pw");
     expect(manager.secretCache?.get(`${namespace}/creds`)).toBeUndefined();
@@ -130,8 +149,20 @@ describe("referenced Secrets", () => {
     expect(manager.secretCache?.size).toBe(1);
   });
 
+  it("follow the connection when it names another Secret", async () => {
+    await putSecret("rotated", "rotated-pw");
+    await raw.apply(obshellConnection({ namespace, name: "conn-other" }, "http://127.0.0.1:2886", "rotated"));
+    await eventually("a reconcile with the rotated Secret", () => last("orders") === "rotated-pw", 5_000);
+    await eventually("other forgotten", () => manager.secretCache?.get(`${namespace}/other`) === undefined);
+    expect(manager.secretCache?.size).toBe(1);
+  });
+
   it("that are deleted are gone for the set's next reconcile", async () => {
-    await raw.call("DELETE", secretPath("other"));
+    await raw.call("DELETE", secretPath("rotated"));
     await eventually("a reconcile without the Secret", () => last("orders") === "missing", 5_000);
+  });
+
+  it("were read as deploy/ grants the operator: never refused", () => {
+    expect(log.forbidden()).toEqual([]);
   });
 });

@@ -7,8 +7,10 @@ import { Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
-import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
+import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
+import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
@@ -21,6 +23,7 @@ let ns = "";
 let obshell: ObshellSimulator;
 let operator: Operator;
 const metrics = new OperatorMetrics({ defaultMetrics: false });
+const log = captureLog();
 
 type Condition = { type: string; status: string; reason: string; observedGeneration?: number };
 type SetObject = RawObject & {
@@ -77,10 +80,11 @@ beforeAll(async () => {
   });
   await obshell.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
   operator = createOperator({
-    ...loopbackConnections,
+    ...simulatorEndpoints,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-    logger: quietLogger,
+    logger: log.logger,
     metrics,
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
@@ -101,11 +105,7 @@ describe("a spec change racing a status write", () => {
       kind: "TenantReplicaSet",
       metadata: { name: "race", namespace: ns },
       spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("obshell"),
         tenant: TENANT,
         zones: ["z1", "z2"],
         pollInterval: "1s",
@@ -179,5 +179,9 @@ describe("a spec change racing a status write", () => {
       expect(ready(o)?.observedGeneration).toBe(1);
       expect(o.status?.observedGeneration).toBe(1);
     }
+  });
+
+  it("the operator, as deploy/ grants it, was never refused by the API server", () => {
+    expect(log.forbidden()).toEqual([]);
   });
 });
