@@ -7,9 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PENDING_RESOLVE_MS } from "../../src/reconcilers/redis/plan.js";
-import { eventually, LOOPBACK_FLAGS } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
-import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
+import { connectionRef, dcsConnection, obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { forbiddenIn } from "../harness/log-capture.js";
+import { applyCredentialSecrets, RawApi } from "../harness/raw-api.js";
 import { TcpProxy } from "../harness/tcp-proxy.js";
 import { DcsSimulator, UNKIND_DCS_KNOBS } from "../simulators/dcs/server.js";
 import { destructiveCalls, repeatedTargets } from "../simulators/destructive-calls.js";
@@ -30,7 +32,7 @@ const FAULT_MS = Number(process.env.CHAOS_FAULT_MS ?? 15_000);
 // these waits, with every safety invariant held; 45 s of margin on top.
 const CONVERGE_MS = FAULT_MS + PENDING_RESOLVE_MS + 45_000;
 const kubeconfig = inject("kubeconfig");
-const { server, caPem, adminToken, operatorToken, operatorUser } = inject("apiServer");
+const { server, caPem, adminToken, operatorToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
 const PASSWORD = "chaos-Pa55-root";
 const AK = "AKCHAOS000000000001";
@@ -98,16 +100,7 @@ async function holdInFlight(
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name: peer, namespace: ns },
-      spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell" },
-          allowInsecureHTTP: true,
-        },
-        tenant: h.tenant,
-        zones: ["z1", "z2"],
-        pollInterval: "2s",
-      },
+      spec: { ...connectionRef("obshell"), tenant: h.tenant, zones: ["z1", "z2"], pollInterval: "2s" },
     });
     await eventually(
       "the peer seen while following",
@@ -155,6 +148,92 @@ async function holdInFlight(
     );
 }
 
+const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+type Observed = {
+  metadata: { generation: number };
+  status?: {
+    observedGeneration?: number;
+    operation?: { dagId?: string };
+    conditions?: { type: string; status: string; reason: string }[];
+  };
+};
+const trsPath = (ns: string, name: string) =>
+  `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`;
+async function dagInFlight(ns: string, set: string): Promise<string> {
+  let dagId = "";
+  await eventually(
+    `${set}'s DAG in flight`,
+    async () => {
+      dagId = (await raw.call<Observed>("GET", trsPath(ns, set))).status?.operation?.dagId ?? "";
+      return dagId !== "";
+    },
+    HOLD_MS,
+  );
+  return dagId;
+}
+
+/**
+ * t-late was applied before its connection (issue 21): the connection arrives a third into the faults,
+ * then its credentialsSecretRef moves to a new Secret and the old one is deleted.
+ */
+async function lateConnection(ns: string, endpoint: string, start: number): Promise<void> {
+  await sleepUntil(start + FAULT_MS / 3);
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-late" }, endpoint, "obshell-late-1"));
+  await sleepUntil(start + (2 * FAULT_MS) / 3);
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "obshell-late-2", namespace: ns },
+    stringData: { password: PASSWORD },
+  });
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-late" }, endpoint, "obshell-late-2"));
+  await raw.call("DELETE", `/api/v1/namespaces/${ns}/secrets/obshell-late-1`);
+}
+
+/**
+ * t-repoint's connection is pointed at another cluster while its DAG is held running (issue 22): the
+ * operation stays bound to where it started (Stalled OperationTargetMoved), then the DAG is let go and the
+ * connection pointed back. The other cluster must receive no DELETE or operate call at all.
+ */
+async function repointMidDag(ns: string, obshell: ObshellSimulator, other: string): Promise<void> {
+  await dagInFlight(ns, "t-repoint");
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-repoint" }, other));
+  await eventually(
+    "t-repoint Stalled OperationTargetMoved",
+    async () =>
+      ((await raw.call<Observed>("GET", trsPath(ns, "t-repoint"))).status?.conditions ?? []).some(
+        (c) => c.type === "Stalled" && c.status === "True" && c.reason === "OperationTargetMoved",
+      ),
+    HOLD_MS,
+  );
+  obshell.cluster.holdDags.delete("t_repoint");
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-repoint" }, obshell.url));
+}
+
+/** A tenant's spec shrinks by one more zone while its DAG is held running (RETRY only while still wanted). */
+async function editMidDag(
+  ns: string,
+  tenant: string,
+  zones: string[],
+  obshell: ObshellSimulator,
+): Promise<void> {
+  await dagInFlight(ns, tenant);
+  const patched = await raw.call<Observed>(
+    "PATCH",
+    trsPath(ns, tenant),
+    { spec: { zones } },
+    "application/merge-patch+json",
+  );
+  await eventually(
+    `${tenant}'s new zones observed`,
+    async () =>
+      ((await raw.call<Observed>("GET", trsPath(ns, tenant))).status?.observedGeneration ?? 0) >=
+      patched.metadata.generation,
+    HOLD_MS,
+  );
+  obshell.cluster.holdDags.delete(tenant);
+}
+
 interface Report {
   seed: number;
   faults: number;
@@ -169,23 +248,6 @@ async function chaosRun(seed: number): Promise<Report> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const report: Report = { seed, faults: 0, foreign: 0, kills: 0, cuts: 0, violations: [] };
   const ns = await createTestNamespace(kubeConfigFor(kubeconfig), `chaos${seed}`);
-  // Leases for the operator identity in this namespace (deploy/ grants them in dbfleet-system only).
-  await raw.apply({
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "Role",
-    metadata: { name: "lease", namespace: ns },
-    rules: [
-      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
-    ],
-  } as RawObject);
-  await raw.apply({
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { name: "lease", namespace: ns },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lease" },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: operatorUser }],
-  } as RawObject);
-
   const tenantNames = ["t1", "t2", "t3", "t4", "t5"];
   const obshell = new ObshellSimulator({
     password: PASSWORD,
@@ -200,6 +262,9 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "shared", zones: ["z1", "z2", "z3", "z4"] },
         // Contested, or put in dry run, while a DAG of theirs is in flight (issue 22).
         ...IN_FLIGHT.map((h) => ({ name: h.tenant, zones: ["z1", "z2", "z3", "z4"] })),
+        // Its connection arrives late and changes Secret; its connection is repointed mid-DAG (issue 21, 22).
+        { name: "t_late", zones: ["z1", "z2", "z3", "z4"] },
+        { name: "t_repoint", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -222,9 +287,25 @@ async function chaosRun(seed: number): Promise<Report> {
       pc: [...inScope("ov"), ...inScope("ov-eu")],
       // A set whose Secret holds a wrong SK for the shared AK.
       pd: inScope("wrong"),
+      pe: [
+        { name: "hu-0", tags: { team: "chaos" } },
+        { name: "hu-frozen", status: "FROZEN", tags: { team: "chaos" } },
+        { name: "hu-prepaid", chargingMode: 1, tags: { team: "chaos" } },
+      ],
+    },
+  });
+  // Where t-repoint's connection is pointed mid-DAG: the tenant there is as declared, so any DELETE or
+  // operate call it receives is wrong.
+  const obshellB = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 60,
+    seed: {
+      zones: ["z1", "z2", "z3", "z4"].map((name) => ({ name, region: "hz" })),
+      tenants: [{ name: "t_repoint", zones: ["z1", "z2", "z3"] }],
     },
   });
   await obshell.start();
+  await obshellB.start();
   await dcs.start();
   const desiredZones: Record<string, string[]> = Object.fromEntries(
     tenantNames.map((t) => [
@@ -237,6 +318,11 @@ async function chaosRun(seed: number): Promise<Report> {
     ]),
   );
   desiredZones.guarded = ["z1", "z2"];
+  desiredZones.t_late = ["z1", "z2", "z3"];
+  desiredZones.t_repoint = ["z1", "z2", "z3"];
+  // One tenant that removes a zone loses one more while that DAG runs (its first DAG held for the edit).
+  const edited = tenantNames.find((t) => desiredZones[t]?.length === 3);
+  if (edited) obshell.cluster.holdDags.add(edited);
   const keep = {
     pa: ["cache-0", "cache-1", "cache-2", "cache-3", "cache-4"],
     pb: ["kv-0", "kv-1", "kv-2", "kv-3", "kv-4"],
@@ -266,17 +352,43 @@ async function chaosRun(seed: number): Promise<Report> {
   );
 
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
+  // The admin-owned connections every set names (the wrong SK is pd's connection's Secret).
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "dcs-wrong", namespace: ns },
+    stringData: { accessKey: AK, secretKey: `${SK.slice(0, -4)}XXXX` },
+  });
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-repoint" }, obshell.url));
+  for (const project of ["pa", "pb", "pc", "pe"])
+    await raw.apply(dcsConnection({ namespace: ns, name: `dcs-${project}` }, dcs.url, project));
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs-pd" }, dcs.url, "pd", "dcs-wrong"));
+  // t-late's Secret exists from the start; its connection does not (created mid-run, then rotated).
+  await raw.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "obshell-late-1", namespace: ns },
+    stringData: { password: PASSWORD },
+  });
+  obshell.cluster.holdDags.add("t_repoint");
+  for (const [name, tenant, connection] of [
+    ["t-late", "t_late", "obshell-late"],
+    ["t-repoint", "t_repoint", "obshell-repoint"],
+  ] as const)
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name, namespace: ns },
+      spec: { ...connectionRef(connection), tenant, zones: desiredZones[tenant], pollInterval: "2s" },
+    });
   for (const [tenant, zones] of Object.entries(desiredZones))
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name: tenant, namespace: ns },
       spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("obshell"),
         tenant,
         zones,
         policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
@@ -292,18 +404,16 @@ async function chaosRun(seed: number): Promise<Report> {
       kind: "RedisInstanceSet",
       metadata: { name: project, namespace: ns },
       spec: {
-        dcs: {
-          endpoint: dcs.url,
-          projectId: project,
-          credentialsSecretRef: { name: "dcs" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: keep[project],
         policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10 },
         pollInterval: "2s",
       },
     });
+
+  // The edit's target: the spec it starts with was applied above; the invariants judge by the final one.
+  if (edited) desiredZones[edited] = (desiredZones[edited] ?? []).slice(0, 2);
 
   // Fleet schedules: two sets on one tenant, two overlapping scopes, one wrong Secret on the shared AK.
   for (const [name, zones] of [
@@ -315,38 +425,25 @@ async function chaosRun(seed: number): Promise<Report> {
       kind: "TenantReplicaSet",
       metadata: { name, namespace: ns },
       spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("obshell"),
         tenant: "shared",
         zones: [...zones],
         pollInterval: "2s",
       },
     });
-  await raw.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "dcs-wrong", namespace: ns },
-    stringData: { accessKey: AK, secretKey: `${SK.slice(0, -4)}XXXX` },
-  });
-  for (const [name, prefix, project, secret] of [
-    ["ov-wide", "ov-", "pc", "dcs"],
-    ["ov-eu", "ov-eu-", "pc", "dcs"],
-    ["wrong", "wrong-", "pd", "dcs-wrong"],
+  for (const [name, prefix, project] of [
+    ["ov-wide", "ov-", "pc"],
+    ["ov-eu", "ov-eu-", "pc"],
+    ["wrong", "wrong-", "pd"],
+    // Frozen and prepaid instances in scope: a person's work, never sent.
+    ["human", "hu-", "pe"],
   ] as const)
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "RedisInstanceSet",
       metadata: { name, namespace: ns },
       spec: {
-        dcs: {
-          endpoint: dcs.url,
-          projectId: project,
-          credentialsSecretRef: { name: secret },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: [`${prefix}0`],
         policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20 },
@@ -364,11 +461,7 @@ async function chaosRun(seed: number): Promise<Report> {
       kind: "TenantReplicaSet",
       metadata: { name: h.set, namespace: ns },
       spec: {
-        obshell: {
-          endpoint: obshell.url,
-          credentialsSecretRef: { name: "obshell" },
-          allowInsecureHTTP: true,
-        },
+        ...connectionRef("obshell"),
         tenant: h.tenant,
         zones: desiredZones[h.tenant],
         policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
@@ -411,11 +504,11 @@ async function chaosRun(seed: number): Promise<Report> {
         "tsx",
         main,
         "run",
-        ...LOOPBACK_FLAGS,
+        ...SIMULATOR_FLAGS,
         `--kubeconfig=${kubeconfigPath}`,
         `--namespace=${ns}`,
-        `--lease-namespace=${ns}`,
-        "--lease-name=chaos",
+        `--lease-namespace=${OPERATOR_NAMESPACE}`,
+        `--lease-name=chaos-${ns}`,
         "--lease-duration=3s",
         "--renew-deadline=2s",
         "--retry-period=300ms",
@@ -444,12 +537,49 @@ async function chaosRun(seed: number): Promise<Report> {
     ),
   );
 
+  // Beside the faults: a late connection and a rotated Secret, a connection repointed mid-DAG, a spec edit
+  // mid-DAG, a victim renamed into a peer's scope.
+  const scheduleStart = Date.now();
+  const schedule = (what: string, run: Promise<void>) =>
+    run.catch((error: unknown) => {
+      report.violations.push(`${what} schedule: ${String(error)}`);
+    });
+  const schedules = Promise.all([
+    schedule("late connection", lateConnection(ns, obshell.url, scheduleStart)),
+    schedule(
+      "repoint",
+      repointMidDag(ns, obshell, obshellB.url).finally(() => obshell.cluster.holdDags.delete("t_repoint")),
+    ),
+    ...(edited
+      ? [
+          schedule(
+            "spec edit",
+            editMidDag(ns, edited, desiredZones[edited] ?? [], obshell).finally(() =>
+              obshell.cluster.holdDags.delete(edited),
+            ),
+          ),
+        ]
+      : []),
+  ]);
+  const retagged: { id: string; at: number }[] = [];
+  const retagAt = scheduleStart + FAULT_MS / 2;
+
   // Fault phase.
   const obshellFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "malformed", "html"];
   const dcsFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "throttle", "html"];
   const end = Date.now() + FAULT_MS;
   let generation = 0;
   while (Date.now() < end) {
+    if (retagged.length === 0 && Date.now() >= retagAt) {
+      // An ov-* victim of ov-wide renamed into ov-eu's scope too: contested from now on.
+      const victim = [...(dcs.projects.get("pc")?.values() ?? [])].find(
+        (i) => /^ov-[1-7]$/.test(i.name) && i.status === "RUNNING",
+      );
+      if (victim) {
+        victim.name = `ov-eu-r${victim.name.slice(3)}`;
+        retagged.push({ id: victim.instance_id, at: Date.now() });
+      }
+    }
     const roll = random();
     if (roll < 0.35) {
       const kind = pick(obshellFaults);
@@ -501,6 +631,7 @@ async function chaosRun(seed: number): Promise<Report> {
   dcs.shiftPages = 0;
   for (const t of tenantNames) obshell.cluster.failNextDag.delete(t);
   await holds;
+  await schedules;
 
   // Convergence: every set reaches its expected end state within the bound.
   const path = (plural: string, name: string) =>
@@ -520,8 +651,10 @@ async function chaosRun(seed: number): Promise<Report> {
     await eventually(
       "every set at its end state",
       async () => {
-        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set)])
+        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set), "t-late", "t-repoint"])
           if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
+        if ((await condition("redisinstancesets", "human", "Stalled"))?.reason !== "DeletionNeedsHuman")
+          return false;
         if ((await condition("tenantreplicasets", "guarded", "Stalled"))?.reason !== "PrimaryZoneNeeded")
           return false;
         for (const t of ["shared-a", "shared-b"])
@@ -610,12 +743,43 @@ async function chaosRun(seed: number): Promise<Report> {
       report.violations.push(
         `dcs: ${bad.filter((t) => t >= at && t < at + 300_000).length} bad signatures within 5 minutes`,
       );
-  // Every ov-eu-* instance is inside both scopes of project pc: contested, never sent.
+  // Every ov-eu-* instance is inside both scopes of project pc: contested, never sent. (The renamed victim
+  // is judged below, from when the operator could have seen its new name.)
   const contestedIds = new Set(
     [...dcs.instances("pc"), ...dcs.deleted]
-      .filter((i) => i.name.startsWith("ov-eu-"))
+      .filter((i) => i.name.startsWith("ov-eu-") && !retagged.some((r) => r.id === i.instance_id))
       .map((i) => i.instance_id),
   );
+  // The renamed victim: once the operator re-read it under its new name, it is never sent.
+  for (const r of retagged) {
+    const reread = dcs.log.find(
+      (e) => e.method === "GET" && e.path.endsWith(`/instances/${r.id}`) && e.at > r.at,
+    );
+    for (const entry of dcs.log.filter((e) => e.method === "DELETE" && reread && e.at > reread.at))
+      if (((entry.body as { instances?: string[] } | undefined)?.instances ?? []).includes(r.id))
+        report.violations.push(
+          `dcs: ${r.id}, renamed into a peer's scope and re-read as such, sent for deletion`,
+        );
+  }
+  // Nothing DCS would refuse as busy, frozen or prepaid is sent: every refusal DCS recorded says why.
+  for (const f of dcs.deleteFailures)
+    if (!/does not exist|status is DELETING/.test(f.reason))
+      report.violations.push(`dcs: ${f.instance} sent although ${f.reason}`);
+  const human = new Set(
+    dcs
+      .instances("pe")
+      .filter((i) => i.name !== "hu-0")
+      .map((i) => i.instance_id),
+  );
+  for (const entry of dcs.log.filter((e) => e.method === "DELETE" && e.path.includes("/pe/")))
+    for (const id of (entry.body as { instances?: string[] } | undefined)?.instances ?? [])
+      if (human.has(id)) report.violations.push(`dcs: ${id} (frozen or prepaid) sent for deletion`);
+  // The cluster t-repoint's connection pointed at mid-DAG was sent nothing that changes it.
+  for (const e of obshellB.log.filter((x) => x.method !== "GET"))
+    report.violations.push(`obshell B: ${e.method} ${e.path} sent while the operation was bound elsewhere`);
+  // deploy/'s identity is enough: the operator was never refused by the API server.
+  for (const line of forbiddenIn(logs.join("")))
+    report.violations.push(`the API server refused the operator: ${line.slice(0, 200)}`);
   for (const entry of dcs.log.filter((e) => e.method === "DELETE" && e.path.includes("/pc/")))
     for (const id of (entry.body as { instances?: string[] } | undefined)?.instances ?? [])
       if (contestedIds.has(id)) report.violations.push(`dcs: contested instance ${id} sent for deletion`);
@@ -668,6 +832,7 @@ async function chaosRun(seed: number): Promise<Report> {
   await proxy.stop();
   rmSync(tmp, { recursive: true, force: true });
   await obshell.stop();
+  await obshellB.stop();
   await dcs.stop();
   return report;
 }
