@@ -188,6 +188,24 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
   });
 });
 
+describe("README: the benchmark knobs' defaults are bench/run.ts's", () => {
+  it("each knob with its default", () => {
+    const source = read("bench/run.ts");
+    const defaults = new Map(
+      [...source.matchAll(/process\.env\.(BENCH_[A-Z_]+) \?\? "?([\d_,]+)"?\)?/g)].map((m) => [
+        m[1] ?? "",
+        (m[2] ?? "").replace(/_/g, ""),
+      ]),
+    );
+    const knobs = /Knobs: (.*?)`BENCH_ONLY=/.exec(prose)?.[1] ?? "";
+    const quoted = new Map(
+      [...knobs.matchAll(/`(BENCH_[A-Z_]+)` \(([^)]+)\)/g)].map((m) => [m[1] ?? "", m[2] ?? ""]),
+    );
+    expect(quoted.size).toBeGreaterThan(3);
+    expect(Object.fromEntries(quoted)).toEqual(Object.fromEntries(defaults));
+  });
+});
+
 describe("README: the ownership figures are bench/ownership-baseline.json's", () => {
   it("the ownership table", () => {
     const { head, rows } = table("| ownership at ");
