@@ -12,8 +12,8 @@ import { type ObservedRedis, PENDING_RESOLVE_MS } from "./plan.js";
 const GONE_RECORDS_KEPT = 50;
 
 export interface RedisObserved {
-  /** The project listed (the connection's, or the inline spec's). */
-  projectId: string;
+  /** The project listed (the connection's, or the inline spec's); observeRedisSet always sets it. */
+  projectId?: string;
   /** Every instance the project's listing showed. */
   instances: ObservedRedis[];
 }
