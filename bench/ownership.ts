@@ -1,7 +1,10 @@
 // The cost of ownership at fleet size: index 10,000 sets by where they act, then answer "which other sets
-// claim this?" for one reconcile. Prints figures; not a timed test. `npx tsx bench/ownership.ts`
+// claim this?" for one reconcile. Prints figures; not a timed test. `npx tsx bench/ownership.ts`;
+// with `--out FILE` it also writes them as rows (bench/ownership-baseline.json is one such run).
 // The sets name admin-owned ClusterDatabaseConnections (one per cluster or DCS project, shared by 50
 // namespaces), located as the operator locates them: where a set acts is read through its connection.
+import { writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { redisInstanceSet } from "../src/api/redis-instance-set.js";
 import { locateConnection } from "../src/connections/resolve.js";
 import type { KubeObject } from "../src/controller/resource.js";
@@ -97,3 +100,27 @@ console.log(
   `  Redis reconcile, 100-instance listing        p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms`,
 );
 console.log(`  tenant lookup                                ${tenantUs.toFixed(1)} µs`);
+
+const out = process.argv.indexOf("--out");
+if (out > 0) {
+  const file = process.argv[out + 1];
+  if (!file) throw new Error("--out needs a file");
+  const rows = [
+    { metric: "index build", value: buildMs / 1000, unit: "s" },
+    { metric: "index heap", value: heapMiB, unit: "MiB" },
+    { metric: "Redis reconcile ownership check p50", value: q(0.5), unit: "ms" },
+    { metric: "Redis reconcile ownership check p99", value: q(0.99), unit: "ms" },
+    { metric: "tenant lookup", value: tenantUs, unit: "µs" },
+  ];
+  const record = {
+    date: new Date().toISOString(),
+    node: process.version,
+    // The machine is shared: its load when this ran says how far to trust the times.
+    cores: availableParallelism(),
+    loadAverage1m: loadavg()[0],
+    sets: SETS,
+    listing: 100,
+    rows,
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+}

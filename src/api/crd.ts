@@ -172,7 +172,8 @@ export function redisInstanceSetCrd() {
     spec: redisInstanceSetSpec,
     status: redisInstanceSetStatus,
     columns: [
-      { name: "Project", type: "string", jsonPath: ".spec.dcs.projectId", priority: 1 },
+      // From status: a set that names a connection has no project in its spec.
+      { name: "Project", type: "string", jsonPath: ".status.projectId", priority: 1 },
       { name: "Desired", type: "string", jsonPath: ".spec.instances", description: "Instances to keep" },
       {
         name: "Observed",

@@ -121,6 +121,10 @@ export const redisInstanceSetStatus = z
       .string()
       .optional()
       .describe("Short summary for printer columns: Ready, Reconciling, Stalled, Paused."),
+    projectId: z
+      .string()
+      .optional()
+      .describe("The DCS project of the last listing: the connection's projectId, for the Project column."),
     instances: z.array(observedInstance).optional().describe("Instances observed inside the selector."),
     observedCount: z.int().min(0).optional().describe("How many instances are inside the selector."),
     deletions: z.array(deletionRecord).optional().describe("Every instance this set asked DCS to delete."),

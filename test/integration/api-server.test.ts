@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GROUP, VERSION } from "../../src/api/group.js";
 import { badManifests, brokenManifest, loadManifests } from "../fixtures/manifests.js";
 import { createTestNamespace, customObjects, kubeConfigFor } from "../harness/kube.js";
+import { kubectl } from "../harness/kubectl.js";
 import { RawApi, type RawObject } from "../harness/raw-api.js";
 
-const kc = kubeConfigFor(inject("kubeconfig"));
+const kubeconfig = inject("kubeconfig");
+const kc = kubeConfigFor(kubeconfig);
 const api = customObjects(kc);
 const { server, caPem, adminToken } = inject("apiServer");
 const dispatcher = new Agent({ connect: { ca: caPem } });
@@ -227,5 +229,62 @@ describe("kubectl get trs,ris", () => {
       "Message",
     ]);
     expect(t.rows.find((r) => r.cells[0] === "checkout-cache")?.cells[2]).toBe('["cache-eu-1","cache-eu-2"]');
+  });
+});
+
+// The README's "deleting" row: a set held by someone's finalizer (the operator adds none) is deleting, and the
+// API server bumps metadata.generation when it sets deletionTimestamp; the operator reconciles no deleting
+// set, so its Ready condition stays at the older generation and `kubectl wait --for=condition=Ready` waits
+// out its --timeout. `--for=delete` is what returns.
+describe("kubectl wait on a deleting set", () => {
+  const path = () => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/tenantreplicasets/held`;
+  const wait = (...args: string[]) => kubectl(["-n", namespace, "wait", "trs/held", ...args], { kubeconfig });
+
+  it("times out on condition=Ready once the deletion bumped the generation; --for=delete returns", async () => {
+    const created = await raw.apply({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "TenantReplicaSet",
+      metadata: { name: "held", namespace, finalizers: ["example.com/hold"] },
+      spec: {
+        obshell: { endpoint: "https://ob.example:2886", credentialsSecretRef: { name: "obshell" } },
+        tenant: "held",
+        zones: ["z1"],
+      },
+    });
+    const generation = created.metadata.generation as number;
+    await raw.call("PUT", `${path()}/status`, {
+      ...created,
+      status: {
+        observedGeneration: generation,
+        phase: "Ready",
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "Converged",
+            message: "zones z1",
+            observedGeneration: generation,
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
+      },
+    });
+    expect((await wait("--for=condition=Ready", "--timeout=30s")).code).toBe(0);
+
+    await raw.call("DELETE", path());
+    const deleting = await raw.call("GET", path());
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(deleting.metadata.generation).toBe(generation + 1);
+    const ready = await wait("--for=condition=Ready", "--timeout=1s");
+    expect(ready.code).not.toBe(0);
+    expect(ready.stderr).toMatch(/timed out/);
+
+    await raw.call(
+      "PATCH",
+      path(),
+      [{ op: "remove", path: "/metadata/finalizers" }],
+      "application/json-patch+json",
+    );
+    expect((await wait("--for=delete", "--timeout=30s")).code).toBe(0);
   });
 });

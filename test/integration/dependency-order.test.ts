@@ -1,7 +1,7 @@
 // A set, its connection and the connection's Secret arrive in any order (GitOps tools apply in their own
 // order; an operator may start with any subset cached). Whatever the order, the set converges within one
 // requeue of the last object arriving: its pollInterval is 10 minutes, so only the arrival can wake it.
-// Judged by what the obshell simulator received: one DELETE of the removed zone per tenant, and
+// Judged by what the simulators received: one DELETE of the removed zone per tenant (instance per set), and
 // ready within 5 s of the last apply. The operator runs as deploy/'s identity and must never get a 403.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
@@ -9,25 +9,33 @@ import { createOperator, type Operator } from "../../src/operator.js";
 import {
   CLUSTER_SECRET_NAMESPACE,
   connectionRef,
+  dcsConnection,
   obshellConnection,
   simulatorEndpoints,
 } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { kubectlOk } from "../harness/kubectl.js";
 import { captureLog } from "../harness/log-capture.js";
 import { RawApi, type RawObject } from "../harness/raw-api.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+import { destructiveCalls } from "../simulators/destructive-calls.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
 const PASSWORD = "order-root-password";
+const AK = "AKORDER00000000000001";
+const SK = "SKorder00000000000000000000000000000000";
+const PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const READY_WITHIN_MS = 5_000;
 const log = captureLog();
 let ns = "";
 let obshell: ObshellSimulator;
 /** A second cluster with a tenant of the same name, for a connection repointed onto a peer's tenant. */
 let obshellB: ObshellSimulator;
+let dcs: DcsSimulator;
 let operator: Operator | undefined;
 
 type Part = "secret" | "connection" | "set";
@@ -93,6 +101,7 @@ function startOperator(): Operator {
     metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
+    redis: { deletePollMs: 100 },
   });
   void op.manager.start();
   return op;
@@ -119,12 +128,19 @@ beforeAll(async () => {
     seed: { zones, tenants: [{ name: "t_shared", zones: ["z1", "z2", "z3"] }] },
   });
   await obshellB.start();
+  dcs = new DcsSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    projects: { [PROJECT]: ["cache-1", "cache-2"].map((name) => ({ name })) },
+    deleteDelayMs: 50,
+  });
+  await dcs.start();
 });
 
 afterAll(async () => {
   await operator?.stop(2000);
   await obshell?.stop();
   await obshellB?.stop();
+  await dcs?.stop();
   await raw.close();
 });
 
@@ -242,6 +258,48 @@ describe("a set's dependencies in any order", () => {
     });
     expect(deletesOf("t_shared")).toEqual([]);
     expect(obshellB.log.filter((e) => e.method === "DELETE")).toEqual([]);
+  });
+
+  it("a RedisInstanceSet whose DatabaseConnection arrives last; kubectl -o wide shows the connection's project", async () => {
+    operator ??= startOperator();
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "RedisInstanceSet",
+      metadata: { name: "cache", namespace: ns },
+      spec: {
+        ...connectionRef("cache-dcs"),
+        selector: { namePrefix: "cache-" },
+        instances: ["cache-1"],
+        pollInterval: "10m",
+      },
+    });
+    await raw.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cache-dcs", namespace: ns },
+      stringData: { accessKey: AK, secretKey: SK },
+    });
+    await raw.apply(dcsConnection({ namespace: ns, name: "cache-dcs" }, dcs.url, PROJECT, "cache-dcs"));
+    const last = Date.now();
+    await eventually(
+      `cache Ready within ${READY_WITHIN_MS} ms of its connection`,
+      async () => {
+        const o = await raw.call<
+          RawObject & { status?: { conditions?: { type: string; status: string }[] } }
+        >("GET", `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/cache`);
+        return (o.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+      },
+      Math.max(1, last + READY_WITHIN_MS - Date.now()),
+    );
+    const cache2 = dcs.deleted.find((i) => i.name === "cache-2")?.instance_id;
+    expect(destructiveCalls({ dcs: dcs.log }).map((c) => c.target)).toEqual([`dcs:${PROJECT}/${cache2}`]);
+    // The spec names no project (the connection does): the Project column reads status.
+    const [header, row] = (await kubectlOk(["-n", ns, "get", "ris", "cache", "-o", "wide"], { kubeconfig }))
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s+/));
+    expect(header?.slice(0, 2)).toEqual(["NAME", "PROJECT"]);
+    expect(row?.slice(0, 2)).toEqual(["cache", PROJECT]);
   });
 
   it("the operator, as deploy/ grants it, was never refused by the API server", () => {

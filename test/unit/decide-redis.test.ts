@@ -30,7 +30,7 @@ function decide(c: Input): RedisStep {
   return decideRedis({
     set,
     status: set.status,
-    observed: { instances: c.listed },
+    observed: { projectId: set.spec.dcs?.projectId ?? "", instances: c.listed },
     fleet: { peersOf: (i) => c.peers?.[i.name] ?? [] },
     remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
     id: identity({
@@ -345,7 +345,7 @@ describe("decideRedis", () => {
     const step = decideRedis({
       set,
       status: undefined,
-      observed: { instances: [instance("cache-1")] },
+      observed: { projectId: set.spec.dcs?.projectId ?? "", instances: [instance("cache-1")] },
       fleet: { peersOf: () => [] },
       remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
       id: identity({ name: "cache" }),

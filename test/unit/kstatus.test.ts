@@ -240,6 +240,14 @@ describe("kubectl wait --for=condition=Ready, as kubectl decides it", () => {
       ),
       true,
     ],
+    [
+      "a deleting set as the API server leaves it: deletionTimestamp bumped the generation past Ready's",
+      cr(
+        { generation: 3, deletionTimestamp: "2026-01-01T00:00:00Z" },
+        { observedGeneration: 2, conditions: [c("Ready", "True", "Converged", 2)] },
+      ),
+      false,
+    ],
   ])("%s", (_, obj, satisfied) => {
     expect(kubectlWaitSatisfied(obj as Assessable, "Ready")).toBe(satisfied);
   });

@@ -265,11 +265,18 @@ const set = redisSet({ instances: ["cache-1", "cache-9"] });
 
 const redisCases: RedisCase[] = [
   {
-    reason: "withObservation: the instances in scope, their count, the desired ones missing",
+    reason:
+      "withObservation: the project listed, the instances in scope, their count, the desired ones missing",
     from: {},
     apply: (s) =>
-      redis.withObservation(s, { instances: [instance("cache-1"), instance("other-1")] }, set, NOW),
+      redis.withObservation(
+        s,
+        { projectId: "project-a", instances: [instance("cache-1"), instance("other-1")] },
+        set,
+        NOW,
+      ),
     want: {
+      projectId: "project-a",
       instances: [{ id: "id-cache-1", name: "cache-1", status: "RUNNING" }],
       observedCount: 1,
       deletions: [],
@@ -278,16 +285,22 @@ const redisCases: RedisCase[] = [
   },
   {
     reason: "withObservation without an observation (a failed read): nothing changes",
-    from: { observedCount: 3 },
+    from: { projectId: "project-a", observedCount: 3 },
     apply: (s) => redis.withObservation(s, undefined, set, NOW),
-    want: { observedCount: 3 },
+    want: { projectId: "project-a", observedCount: 3 },
   },
   {
     reason: "withObservation resolves the deletion records: an instance no longer listed is gone",
-    from: { deletions: [rec("cache-2", { result: "success" })] },
+    from: { projectId: "project-a", deletions: [rec("cache-2", { result: "success" })] },
     apply: (s) =>
-      redis.withObservation(s, { instances: [instance("cache-1"), instance("cache-9")] }, set, NOW),
+      redis.withObservation(
+        s,
+        { projectId: "project-b", instances: [instance("cache-1"), instance("cache-9")] },
+        set,
+        NOW,
+      ),
     want: {
+      projectId: "project-b",
       instances: [
         { id: "id-cache-1", name: "cache-1", status: "RUNNING" },
         { id: "id-cache-9", name: "cache-9", status: "RUNNING" },
@@ -380,7 +393,10 @@ describe("redis transitions", () => {
   it("recordRedis: DeleteInstances writes the intent and uses the approval; DeletionsSent records results", () => {
     const ctx = {
       set,
-      observed: { instances: [instance("cache-1"), instance("cache-2"), instance("cache-9")] },
+      observed: {
+        projectId: "project-a",
+        instances: [instance("cache-1"), instance("cache-2"), instance("cache-9")],
+      },
       id: identity({ name: "cache", annotations: { [APPROVE_PLAN_ANNOTATION]: "h1" } }),
       now: NOW,
     };

@@ -12,6 +12,8 @@ import { type ObservedRedis, PENDING_RESOLVE_MS } from "./plan.js";
 const GONE_RECORDS_KEPT = 50;
 
 export interface RedisObserved {
+  /** The project listed (the connection's, or the inline spec's); observeRedisSet always sets it. */
+  projectId?: string;
   /** Every instance the project's listing showed. */
   instances: ObservedRedis[];
 }
@@ -37,7 +39,7 @@ export async function observeRedisSet(
   maxAgeMs: number,
 ): Promise<RedisObserved> {
   const listing = await listings.get(client, maxAgeMs);
-  return { instances: listing.instances.map(observedRedis) };
+  return { projectId: client.projectId, instances: listing.instances.map(observedRedis) };
 }
 
 /** Gone once the listing stops showing it; a lost reply is settled by looking, after DCS had time to act. */

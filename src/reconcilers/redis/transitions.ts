@@ -27,6 +27,7 @@ export function withObservation(
   const missing = set.spec.instances.filter((k) => !owned.some((i) => i.name === k || i.id === k));
   return {
     ...s,
+    ...(observed.projectId ? { projectId: observed.projectId } : {}),
     instances: owned.slice(0, INSTANCES_SHOWN).map((i) => ({ id: i.id, name: i.name, status: i.status })),
     observedCount: owned.length,
     deletions: resolveDeletions(s.deletions, observed.instances, now),
