@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { addFinalizer, removeFinalizer } from "../../src/controller/finalizers.js";
 import { KubeHttp } from "../../src/controller/kube-http.js";
 import { Manager } from "../../src/controller/manager.js";
 import type { KubeObject } from "../../src/controller/resource.js";
@@ -152,24 +151,6 @@ describe("the engine on a real API server", () => {
     expect(text).toContain('outcome="conflict"} 1');
     expect(text).toContain('outcome="written"} 1');
     expect(text).toContain('outcome="unchanged"} 1');
-    await http.close();
-  });
-
-  it("adds and removes a finalizer with patches that fail if the object moved", async () => {
-    const stored = (await raw.apply(trs(namespace, "finalized"))) as unknown as Trs;
-    // Admin: deploy/ grants the operator no finalizers (it patches status only); this is the engine helper.
-    const http = new KubeHttp(kubeConfigVia(kubeconfig));
-    const withFinalizer = await addFinalizer(http, TRS_TYPE, stored, "dbfleet.io/test");
-    expect(withFinalizer.metadata.finalizers).toEqual(["dbfleet.io/test"]);
-    expect(await addFinalizer(http, TRS_TYPE, withFinalizer, "dbfleet.io/test")).toBe(withFinalizer);
-    // A stale copy (older resourceVersion) is refused rather than overwriting someone else's change.
-    const stale = await addFinalizer(http, TRS_TYPE, stored, "dbfleet.io/other").then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect((stale as { status?: number }).status).toBe(422);
-    const removed = await removeFinalizer(http, TRS_TYPE, withFinalizer, "dbfleet.io/test");
-    expect(removed.metadata.finalizers ?? []).toEqual([]);
     await http.close();
   });
 

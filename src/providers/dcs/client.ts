@@ -14,6 +14,7 @@ import {
   transportError,
 } from "../transport.js";
 import { dcsError, parseErrorBody } from "./errors.js";
+import { MAX_BATCH_DELETE } from "./limits.js";
 import {
   type BatchDeleteResult,
   batchDeleteReply,
@@ -23,8 +24,6 @@ import {
 } from "./schemas.js";
 import { type Credentials, signRequest } from "./signer.js";
 
-/** The batch size an edition of the DCS API documentation states; no newer limit is known. */
-export const MAX_BATCH_DELETE = 50;
 export const MAX_PAGE_SIZE = 1000;
 /** A listing past these is refused whole (never acted on in part): 10,000 pages once ran unchecked. */
 export const DEFAULT_MAX_LIST_PAGES = 100;

@@ -1,6 +1,7 @@
 // The RedisInstanceSet planner: pure. Which instances the set owns, which would go, which can go now.
 import type { DeletionRecord, RedisInstanceSetSpec } from "../../api/redis-instance-set.js";
 import { HUMAN_ERRORS, needsHuman } from "../../providers/dcs/human-errors.js";
+import { MAX_BATCH_DELETE } from "../../providers/dcs/limits.js";
 import { needsApproval } from "../approval.js";
 
 export interface ObservedRedis {
@@ -16,8 +17,8 @@ export interface ObservedRedis {
   prepaid: boolean;
 }
 
-/** The batch limit of the DCS API documentation (specs: at most 50 ids per call); the one home of it. */
-export const BATCH_LIMIT = 50;
+/** A DELETE carries at most DCS's batch limit. */
+export const BATCH_LIMIT = MAX_BATCH_DELETE;
 const RETRY_BASE_MS = 30_000;
 const RETRY_MAX_MS = 600_000;
 /** A deletion refused this often needs a person, not another try. */
