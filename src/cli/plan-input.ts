@@ -14,11 +14,12 @@ import type { KubeObject } from "../controller/resource.js";
 import { InputError, UsageError } from "./flags.js";
 
 /** A namespace name: an RFC 1123 label (no dots, no slashes), as the API server requires. */
+const NAMESPACE_NAME = "must be a namespace name (RFC 1123 label)";
 export const namespaceName = z
   .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a namespace name (RFC 1123 label)" });
+  .min(1, { message: NAMESPACE_NAME })
+  .max(63, { message: NAMESPACE_NAME })
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: NAMESPACE_NAME });
 
 /** Names read from a manifest or an object before they go into an API path. */
 export function checkedName(kind: "namespace" | "name", value: string, where: string): string {
