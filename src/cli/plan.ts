@@ -309,14 +309,15 @@ export async function plan(argv: string[], io: PlanIo | ((text: string) => void)
     stdin,
   });
   const useCluster = Boolean(flags.kubeconfig || process.env.KUBECONFIG);
-  if (!useCluster && flags["allowed-endpoints"] === "")
-    throw new UsageError(
-      "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
-    );
+  // Every manifest is checked (names included) before anything is sent anywhere.
   const sets = readSets(sources, {
     flag: flags.namespace,
     context: useCluster ? kubeconfigNamespace(flags.kubeconfig, flags.context) : undefined,
   });
+  if (!useCluster && flags["allowed-endpoints"] === "")
+    throw new UsageError(
+      "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
+    );
   const http = useCluster
     ? new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }))
     : undefined;
