@@ -35,10 +35,10 @@ const HEADLINE: Record<number, (n: number) => string> = {
 function what(row: PlanRow): string {
   const targets = row.wouldDelete.join(", ");
   const unit = row.kind === "TenantReplicaSet" ? "replica zones" : "instances";
-  if (row.step === "AwaitApproval") return `would remove ${unit} ${targets}, after approval`;
-  if (row.wouldDelete.length > 0) return `would remove ${unit} ${targets}`;
-  if (row.step === "RetryDag") return "would retry the failed DAG";
-  if (row.step === "RollbackDag") return "would roll back the failed DAG";
+  if (row.step === "AwaitApproval") return `Would remove ${unit} ${targets}, after approval`;
+  if (row.wouldDelete.length > 0) return `Would remove ${unit} ${targets}`;
+  if (row.step === "RetryDag") return "Would retry the failed DAG";
+  if (row.step === "RollbackDag") return "Would roll back the failed DAG";
   return "";
 }
 

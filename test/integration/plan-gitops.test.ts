@@ -104,7 +104,7 @@ const pullRequests = [
     zones: ["z1", "z2"],
     connection: "obshell",
     passes: true,
-    shows: /would remove replica zones z3/,
+    shows: /Would remove replica zones z3/,
   },
   {
     name: "changes nothing",
