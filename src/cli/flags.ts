@@ -18,6 +18,8 @@ export interface FlagSpec {
   multiple?: boolean;
   /** What the value looks like in the usage (`N`, `PATH`); a flag without one takes `=true|false`. */
   value: string;
+  /** A switch that takes no value (`-R`), as kubectl's; zod sees `true` or nothing. */
+  boolean?: boolean;
   help: string;
   /** The default as the usage shows it; the schema holds the real one. */
   default?: string;
@@ -37,7 +39,7 @@ export function parseFlags<S extends z.ZodType>(argv: string[], schema: S, table
       Object.entries(table).map(([name, spec]) => [
         name,
         {
-          type: "string" as const,
+          type: spec.boolean ? ("boolean" as const) : ("string" as const),
           ...(spec.multiple ? { multiple: true } : {}),
           ...(spec.short ? { short: spec.short } : {}),
         },
@@ -56,7 +58,7 @@ export function parseFlags<S extends z.ZodType>(argv: string[], schema: S, table
 /** The usage of one command, every flag of its table listed with its default. */
 export function usage(synopsis: string, table: FlagTable, footer = ""): string {
   const rows = Object.entries(table).map(([name, spec]) => {
-    const left = `${spec.short ? `-${spec.short}, ` : "    "}--${name} ${spec.value}`;
+    const left = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.value ? ` ${spec.value}` : ""}`;
     const extra = [spec.multiple ? "repeatable" : "", spec.default ? `default: ${spec.default}` : ""]
       .filter(Boolean)
       .join("; ");

@@ -1,26 +1,15 @@
-// `dbfleet-operator plan -f <file|dir>`: the Step the controller would take for each set, computed by the
-// same connect/observe/decide code, read-only. Exit 0: nothing would be deleted; 2: a deletion is pending
-// (to run, or waiting for approval); 1: could not tell.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { loadAll, YAMLException } from "js-yaml";
-import { z } from "zod";
-import { describeIssues } from "../api/parse.js";
+// `dbfleet-operator plan -f <file|dir|-> | -k <dir>`: the Step the controller would take for each set,
+// computed by the same resolve/connect/observe/decide code, read-only. Exit codes: plan-flags.ts PlanExit.
+import { isDeepStrictEqual } from "node:util";
 import { redisInstanceSet } from "../api/redis-instance-set.js";
 import { tenantReplicaSet } from "../api/tenant-replica-set.js";
 import { ConnectionClients } from "../connections/client-pool.js";
-import { secretsOfConnection } from "../connections/dependencies.js";
-import { EndpointPolicy } from "../connections/endpoint-policy.js";
-import {
-  locateConnection,
-  type ResolveResult,
-  resolveConnection,
-  type SetConnectionSpec,
-} from "../connections/resolve.js";
+import { apiServerAddresses, EndpointPolicy } from "../connections/endpoint-policy.js";
+import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
-import { KubeApiError, KubeHttp } from "../controller/kube-http.js";
+import { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
-import { collectionPath, objectPath } from "../controller/resource.js";
+import { collectionPath } from "../controller/resource.js";
 import type { DcsClient } from "../providers/dcs/client.js";
 import type { ObshellClient } from "../providers/obshell/client.js";
 import { SharedListings } from "../reconcilers/dcs-listings.js";
@@ -42,22 +31,25 @@ import {
   TENANT_REPLICA_SET,
 } from "../reconcilers/resources.js";
 import { tenantKind } from "../reconcilers/tenant/kind.js";
-import { InputError, UsageError } from "./flags.js";
-import { parsePlanFlags } from "./plan-flags.js";
+import { UsageError } from "./flags.js";
+import { asApplied, liveSet, planResolver } from "./plan-cluster.js";
+import { PlanExit, parsePlanFlags } from "./plan-flags.js";
+import { kubeconfigNamespace, type Manifest, readSets, readSources, type SetKindName } from "./plan-input.js";
+import { markdown } from "./plan-markdown.js";
 
-const credentialEnv = z.object({
-  OBSHELL_PASSWORD: z.string().min(1).optional(),
-  DCS_ACCESS_KEY: z.string().min(1).optional(),
-  DCS_SECRET_KEY: z.string().min(1).optional(),
-});
-
-type Kind = "TenantReplicaSet" | "RedisInstanceSet";
+type Kind = SetKindName;
 
 export interface PlanRow {
   kind: Kind;
   namespace: string;
   name: string;
   target: string;
+  /** The connection actually used: `DatabaseConnection ns/name`, `ClusterDatabaseConnection name`, `inline`; "-" when none. */
+  connection: string;
+  /** The endpoint actually used, "-" when none was. */
+  endpoint: string;
+  /** Whether the remote was read: false for a refused or missing connection, a failed remote, a paused set. */
+  observed: boolean;
   /** The step the controller would take: Ready, Stall, Wait, AwaitApproval, DryRun, Paused, RemoveZones, ... */
   step: string;
   reason: string;
@@ -68,118 +60,16 @@ export interface PlanRow {
   error?: string;
 }
 
-interface Manifest {
-  kind: Kind;
-  object: KubeObject;
-}
-
-function manifestFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { recursive: true, encoding: "utf8" })
-    .filter((f) => /\.(ya?ml|json)$/.test(f))
-    .sort()
-    .map((f) => join(path, f));
-}
-
-/** The documents of one manifest file; a YAML syntax error names the file and the line. */
-function readManifest(file: string): unknown[] {
-  const text = readFileSync(file, "utf8");
-  try {
-    return loadAll(text);
-  } catch (error) {
-    if (!(error instanceof YAMLException)) throw error;
-    const at = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : "";
-    throw new InputError(`${file}${at}: YAML syntax error: ${error.reason}`);
-  }
-}
-
-/** The sets in the files, validated: a bad one names the file, the document and the field. */
-export function readSets(paths: string[], defaultNamespace: string): Manifest[] {
-  const sets: Manifest[] = [];
-  for (const file of paths.flatMap(manifestFiles)) {
-    const docs = readManifest(file);
-    docs.forEach((doc, index) => {
-      const kind = (doc as { kind?: unknown } | null)?.kind;
-      if (kind !== "TenantReplicaSet" && kind !== "RedisInstanceSet") return;
-      const schema = kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
-      const parsed = schema.safeParse(doc);
-      if (!parsed.success)
-        throw new InputError(`${file} (document ${index + 1}, ${kind}): ${describeIssues(parsed.error)}`);
-      const object = doc as KubeObject;
-      object.metadata.namespace ??= defaultNamespace;
-      sets.push({ kind, object });
-    });
-  }
-  return sets;
-}
-
-/**
- * How plan resolves a set's connection. With a cluster, connection settings and Secrets come from the
- * cluster's objects (an inline block is taken from the live set, never from the manifest under review).
- * Without one, only inline connections with credentials from the environment, and only to endpoints the
- * --allowed-endpoints policy names.
- */
-function planResolver(
-  http: KubeHttp | undefined,
-  liveSet: () => KubeObject | undefined,
-): (set: SetConnectionSpec) => Promise<ResolveResult> {
-  const env = credentialEnv.parse(process.env);
-  return async (set) => {
-    const objects = new Map<string, unknown>();
-    const fetch = async (key: string, path: string) => {
-      if (!http || objects.has(key)) return;
-      try {
-        objects.set(key, await http.json(path));
-      } catch (error) {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      }
-    };
-    const kindKey = set.kind === "TenantReplicaSet" ? "obshell" : "dcs";
-    let spec = set.spec;
-    if (http) {
-      const liveSpec = (liveSet()?.spec ?? {}) as SetConnectionSpec["spec"];
-      // An inline block is trusted only as the cluster has it.
-      if (!spec.connectionRef) spec = { ...(liveSpec[kindKey] ? { [kindKey]: liveSpec[kindKey] } : {}) };
-      const ref = spec.connectionRef;
-      if (ref?.kind === "DatabaseConnection")
-        await fetch(`${set.namespace}/${ref.name}`, objectPath(DATABASE_CONNECTION, set.namespace, ref.name));
-      if (ref?.kind === "ClusterDatabaseConnection")
-        await fetch(`cluster/${ref.name}`, objectPath(CLUSTER_DATABASE_CONNECTION, undefined, ref.name));
-    }
-    const lookups = {
-      connections: { get: (key: string) => objects.get(key) },
-      clusterConnections: { get: (name: string) => objects.get(`cluster/${name}`) },
-      operatorNamespace: process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
-      allowInlineConnections: true,
-    };
-    const secrets = new Map<string, unknown>();
-    for (const key of secretsOfConnection({ ...set, spec }, lookups)) {
-      const [ns = "", name = ""] = key.split("/");
-      if (http) {
-        try {
-          secrets.set(key, await http.json(`/api/v1/namespaces/${ns}/secrets/${name}`));
-        } catch (error) {
-          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-        }
-      } else {
-        const inline = spec.obshell ?? spec.dcs;
-        const ref = inline?.credentialsSecretRef as Record<string, string> | undefined;
-        const data: Record<string, string> = {};
-        if (ref?.key && env.OBSHELL_PASSWORD) data[ref.key] = env.OBSHELL_PASSWORD;
-        if (ref?.accessKeyKey && env.DCS_ACCESS_KEY) data[ref.accessKeyKey] = env.DCS_ACCESS_KEY;
-        if (ref?.secretKeyKey && env.DCS_SECRET_KEY) data[ref.secretKeyKey] = env.DCS_SECRET_KEY;
-        if (Object.keys(data).length > 0) secrets.set(key, { stringData: data });
-      }
-    }
-    return resolveConnection({ ...set, spec }, { ...lookups, secrets: { get: (k) => secrets.get(k) } });
-  };
-}
-
 /**
  * The fleet plan judges ownership against: the manifests read, and given a cluster, every set in it (a
- * manifest replaces the cluster's copy of the same set). Grouped by where each set acts, as the operator does.
+ * manifest replaces the cluster's copy of the same set). Grouped by where each set acts, as the operator
+ * does, with the same refusal of inline connections.
  */
-async function planFleet(sets: Manifest[], http: KubeHttp | undefined): Promise<FleetCache> {
+async function planFleet(
+  sets: Manifest[],
+  http: KubeHttp | undefined,
+  options: { allowInlineConnections: boolean; operatorNamespace: string },
+): Promise<FleetCache> {
   const byKey = new Map<string, KubeObject>();
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
@@ -199,27 +89,20 @@ async function planFleet(sets: Manifest[], http: KubeHttp | undefined): Promise<
   const lookups = {
     connections: { get: (k: string) => connections.get(k) },
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
-    operatorNamespace: process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
-    allowInlineConnections: true,
+    ...options,
   };
   const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
   return fleetCacheOf(byKey.values(), groups);
 }
 
-/** The set as the cluster has it: its status (the operation in flight, approvals used) and connection. */
-async function liveObject(http: KubeHttp | undefined, entry: Manifest): Promise<KubeObject | undefined> {
-  if (!http) return undefined;
-  const type = entry.kind === "TenantReplicaSet" ? TENANT_REPLICA_SET : REDIS_INSTANCE_SET;
-  try {
-    return await http.json<KubeObject>(
-      objectPath(type, entry.object.metadata.namespace, entry.object.metadata.name),
-    );
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-}
-
+/** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
+const CHANGING_STEPS = new Set([
+  "RemoveZones",
+  "DeleteInstances",
+  "AwaitApproval",
+  "RetryDag",
+  "RollbackDag",
+]);
 const DELETING_STEPS = new Set(["RemoveZones", "DeleteInstances", "AwaitApproval"]);
 
 function targetsOf(step: CommonStep | { kind: string; zones?: string[]; targets?: unknown }): string[] {
@@ -230,12 +113,30 @@ function targetsOf(step: CommonStep | { kind: string; zones?: string[]; targets?
   return [];
 }
 
-export async function planRows(
-  sets: Manifest[],
-  http: KubeHttp | undefined,
-  endpointPolicy: EndpointPolicy,
-): Promise<PlanRow[]> {
-  let live: KubeObject | undefined;
+function connectionName(result: ResolveResult | undefined): { connection: string; endpoint: string } {
+  if (!result?.ok) return { connection: "-", endpoint: "-" };
+  const source = result.connection.source;
+  const connection =
+    source.kind === "Inline"
+      ? "inline"
+      : `${source.kind} ${source.namespace ? `${source.namespace}/` : ""}${source.name}`;
+  return { connection, endpoint: result.connection.endpoint };
+}
+
+export interface PlanOptions {
+  http: KubeHttp | undefined;
+  endpointPolicy: EndpointPolicy;
+  allowInlineConnections: boolean;
+  operatorNamespace?: string;
+}
+
+export async function planRows(sets: Manifest[], options: PlanOptions): Promise<PlanRow[]> {
+  const { http, endpointPolicy } = options;
+  const connectionOptions = {
+    allowInlineConnections: options.allowInlineConnections,
+    operatorNamespace:
+      options.operatorNamespace ?? process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
+  };
   const noop = { update: async (_t: unknown, o: KubeObject) => o };
   const deps = {
     cache: { get: () => undefined },
@@ -245,8 +146,17 @@ export async function planRows(
   };
   const obshellPool = new ConnectionClients<ObshellClient>();
   const dcsPool = new ConnectionClients<DcsClient>();
-  const connect = { resolve: planResolver(http, () => live), endpointPolicy };
-  const fleet = await planFleet(sets, http);
+  const resolve = planResolver({ http, ...connectionOptions });
+  // What the resolver answered for the set being assessed: the table shows the connection used.
+  let resolved: ResolveResult | undefined;
+  const connect = {
+    resolve: async (set: SetConnectionSpec) => {
+      resolved = await resolve(set);
+      return resolved;
+    },
+    endpointPolicy,
+  };
+  const fleet = await planFleet(sets, http, connectionOptions);
   const tenants = new SetReconciler(
     tenantKind({
       ...connect,
@@ -268,26 +178,34 @@ export async function planRows(
   const rows: PlanRow[] = [];
   try {
     for (const entry of sets) {
-      live = await liveObject(http, entry);
-      const object = live ? { ...entry.object, status: live.status } : entry.object;
+      resolved = undefined;
+      const type = entry.kind === "TenantReplicaSet" ? TENANT_REPLICA_SET : REDIS_INSTANCE_SET;
+      const schema = entry.kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
+      const { namespace, name } = entry.object.metadata;
+      const live = await liveSet(http, type, namespace ?? "", name);
+      const liveSpec = live ? schema.safeParse(live).data?.spec : undefined;
+      const specChanged = !isDeepStrictEqual(liveSpec, schema.parse(entry.object).spec);
+      const object = asApplied(entry.object, live, specChanged);
       const id = identityOf(object);
-      const base = { kind: entry.kind, namespace: id.namespace, name: id.name };
+      const base = {
+        kind: entry.kind,
+        namespace: id.namespace,
+        name: id.name,
+        target: targetOf(object, entry.kind),
+      };
       try {
         const row =
           entry.kind === "TenantReplicaSet"
             ? await assessOne(tenants, tenantReplicaSet.parse(object), object, id)
             : await assessOne(redis, redisInstanceSet.parse(object), object, id);
-        rows.push({ ...base, target: targetOf(object, entry.kind), ...row });
+        rows.push({ ...base, ...connectionName(resolved), ...row });
       } catch (error) {
-        const message =
-          error instanceof ObserveFailed
-            ? error.cause.message
-            : error instanceof Error
-              ? error.message
-              : String(error);
+        if (!(error instanceof ObserveFailed)) throw error;
+        const message = error.cause.message;
         rows.push({
           ...base,
-          target: targetOf(object, entry.kind),
+          ...connectionName(resolved),
+          observed: false,
           step: "Error",
           reason: "ObserveFailed",
           message,
@@ -309,15 +227,19 @@ async function assessOne<S extends { spec: { paused: boolean } }>(
       object: KubeObject,
       set: S,
       id: ReturnType<typeof identityOf>,
-    ): Promise<{ step: { kind: string; reason: string; message: string } }>;
+    ): Promise<{ step: { kind: string; reason: string; message: string }; observed?: unknown }>;
   },
   set: S,
   object: KubeObject,
   id: ReturnType<typeof identityOf>,
-): Promise<Omit<PlanRow, "kind" | "namespace" | "name" | "target">> {
-  const step = pausedStep(set, id) ?? (await reconciler.assess(object, set, id)).step;
+): Promise<Omit<PlanRow, "kind" | "namespace" | "name" | "target" | "connection" | "endpoint">> {
+  const paused = pausedStep(set, id);
+  const assessment = paused ? { step: paused } : await reconciler.assess(object, set, id);
+  const step = assessment.step;
   const wouldDelete = DELETING_STEPS.has(step.kind) ? targetsOf(step as CommonStep) : [];
   return {
+    // The engine's own answer: `observed` is set only when the remote was read.
+    observed: "observed" in assessment && assessment.observed !== undefined,
     step: step.kind,
     reason: step.reason,
     message: step.message,
@@ -329,26 +251,27 @@ async function assessOne<S extends { spec: { paused: boolean } }>(
 }
 
 function targetOf(object: KubeObject, kind: Kind): string {
-  const spec = object.spec as {
-    tenant?: string;
-    connectionRef?: { kind: string; name: string };
-    obshell?: { endpoint: string };
-    dcs?: { endpoint: string; projectId: string };
-  };
-  const via = spec.connectionRef ? `${spec.connectionRef.kind}/${spec.connectionRef.name}` : undefined;
+  const spec = object.spec as { tenant?: string; selector?: { namePrefix?: string } };
   return kind === "TenantReplicaSet"
-    ? `tenant ${spec.tenant} @ ${via ?? spec.obshell?.endpoint}`
-    : via
-      ? `@ ${via}`
-      : `project ${spec.dcs?.projectId} @ ${spec.dcs?.endpoint}`;
+    ? `tenant ${spec.tenant}`
+    : `instances ${spec.selector?.namePrefix ? `${spec.selector.namePrefix}*` : "by tags"}`;
+}
+
+/** The exit code of a plan: blind beats changes beats unchanged; a paused set changes nothing. */
+export function exitCodeOf(rows: readonly PlanRow[]): number {
+  if (rows.some((r) => !r.observed && r.step !== "Paused")) return PlanExit.Blind;
+  if (rows.some((r) => CHANGING_STEPS.has(r.step))) return PlanExit.Changes;
+  return PlanExit.Unchanged;
 }
 
 function table(rows: PlanRow[]): string {
-  const head = ["KIND", "SET", "REMOTE", "STEP", "WOULD DELETE", "NOTE"];
+  const head = ["KIND", "SET", "TARGET", "CONNECTION", "ENDPOINT", "STEP", "WOULD DELETE", "NOTE"];
   const body = rows.map((r) => [
     r.kind,
     `${r.namespace}/${r.name}`,
     r.target,
+    r.connection,
+    r.endpoint,
     r.step,
     r.wouldDelete.length ? r.wouldDelete.join(",") : "-",
     r.error ? `error: ${r.error}` : `${r.reason}: ${r.message}`,
@@ -364,23 +287,68 @@ function table(rows: PlanRow[]): string {
     .join("\n");
 }
 
-export async function plan(
-  argv: string[],
-  out: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
-): Promise<number> {
+async function readStdin(): Promise<string> {
+  let text = "";
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
+export interface PlanIo {
+  out?: (text: string) => void;
+  stdin?: () => Promise<string>;
+}
+
+export async function plan(argv: string[], io: PlanIo | ((text: string) => void) = {}): Promise<number> {
+  const { out = (t: string) => process.stdout.write(`${t}\n`), stdin = readStdin } =
+    typeof io === "function" ? { out: io } : io;
   const flags = parsePlanFlags(argv);
-  const sets = readSets(flags.filename, flags.namespace);
-  let http: KubeHttp | undefined;
-  if (flags.kubeconfig || process.env.KUBECONFIG)
-    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }));
-  // Credentials from the environment go only to endpoints named here; without a cluster it must be set.
-  const endpointPolicy = new EndpointPolicy({ allowedEndpoints: flags["allowed-endpoints"] });
-  if (!http && flags["allowed-endpoints"] === "")
+  const sources = await readSources({
+    filename: flags.filename,
+    kustomize: flags.kustomize,
+    recursive: flags.recursive,
+    stdin,
+  });
+  const useCluster = Boolean(flags.kubeconfig || process.env.KUBECONFIG);
+  // Every manifest is checked (names included) before anything is sent anywhere.
+  const sets = readSets(sources, {
+    flag: flags.namespace,
+    context: useCluster ? kubeconfigNamespace(flags.kubeconfig, flags.context) : undefined,
+  });
+  if (!useCluster && flags["allowed-endpoints"] === "")
     throw new UsageError(
       "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
     );
-  const rows = await planRows(sets, http, endpointPolicy).finally(() => http?.close());
-  out(flags.output === "json" ? JSON.stringify(rows, null, 2) : table(rows));
-  if (rows.some((r) => r.error)) return 1;
-  return rows.some((r) => r.wouldDelete.length > 0) ? 2 : 0;
+  const http = useCluster
+    ? new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }))
+    : undefined;
+  try {
+    let endpointPolicy: EndpointPolicy;
+    try {
+      // The policy `run` enforces, with the same flags: the API server is never a remote either.
+      endpointPolicy = new EndpointPolicy({
+        allowedEndpoints: flags["allowed-endpoints"],
+        serviceCidrs: flags["service-cidrs"],
+        podCidrs: flags["pod-cidrs"],
+        apiServerAddresses: http ? await apiServerAddresses(http.server).catch(() => []) : [],
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const rows = await planRows(sets, {
+      http,
+      endpointPolicy,
+      allowInlineConnections: flags["allow-inline-connections"],
+    });
+    const code = exitCodeOf(rows);
+    out(
+      flags.output === "json"
+        ? JSON.stringify(rows, null, 2)
+        : flags.output === "markdown"
+          ? markdown(rows, code)
+          : table(rows),
+    );
+    return code;
+  } finally {
+    await http?.close();
+  }
 }

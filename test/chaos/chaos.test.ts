@@ -318,8 +318,6 @@ async function chaosRun(seed: number): Promise<Report> {
     ]),
   );
   desiredZones.guarded = ["z1", "z2"];
-  desiredZones.t_late = ["z1", "z2", "z3"];
-  desiredZones.t_repoint = ["z1", "z2", "z3"];
   // One tenant that removes a zone loses one more while that DAG runs (its first DAG held for the edit).
   const edited = tenantNames.find((t) => desiredZones[t]?.length === 3);
   if (edited) obshell.cluster.holdDags.add(edited);
@@ -380,7 +378,7 @@ async function chaosRun(seed: number): Promise<Report> {
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name, namespace: ns },
-      spec: { ...connectionRef(connection), tenant, zones: desiredZones[tenant], pollInterval: "2s" },
+      spec: { ...connectionRef(connection), tenant, zones: ["z1", "z2", "z3"], pollInterval: "2s" },
     });
   for (const [tenant, zones] of Object.entries(desiredZones))
     await raw.apply({
@@ -412,6 +410,8 @@ async function chaosRun(seed: number): Promise<Report> {
       },
     });
 
+  desiredZones.t_late = ["z1", "z2", "z3"];
+  desiredZones.t_repoint = ["z1", "z2", "z3"];
   // The edit's target: the spec it starts with was applied above; the invariants judge by the final one.
   if (edited) desiredZones[edited] = (desiredZones[edited] ?? []).slice(0, 2);
 

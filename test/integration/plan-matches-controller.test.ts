@@ -85,6 +85,9 @@ function redisSet(
   };
 }
 
+/** The operators below allow inline connections (loopbackConnections): plan is given the same flag. */
+const INLINE = ["--allow-inline-connections=true"];
+
 /** plan -f on the live objects (read back from the cluster, so annotations are as the controller sees them). */
 async function planOf(paths: string[]): Promise<PlanRow[]> {
   const docs = await Promise.all(paths.map((p) => raw.call<RawObject>("GET", p)));
@@ -100,7 +103,7 @@ async function planOf(paths: string[]): Promise<PlanRow[]> {
   );
   let out = "";
   await plan(
-    ["-f", file, "-o", "json", "--kubeconfig", kubeconfig, "--allowed-endpoints", "127.0.0.1"],
+    ["-f", file, "-o", "json", "--kubeconfig", kubeconfig, "--allowed-endpoints", "127.0.0.1", ...INLINE],
     (t) => (out += t),
   );
   return JSON.parse(out) as PlanRow[];

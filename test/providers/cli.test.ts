@@ -80,7 +80,7 @@ describe("dbfleet-operator command line", () => {
     for (const flag of Object.keys(PLAN_FLAGS)) expect(out).toContain(`--${flag} `);
     expect(out).toContain("-f, --filename");
     expect(out).toContain("-o, --output");
-    expect(out).toMatch(/exit status: 0 .*2 deletions pending; 1 /s);
+    expect(out).toMatch(/exit status:\n\s+0 .*\n\s+2 .*\n\s+3 .*\n\s+1 .*\n\s+64 /s);
   });
 
   it("--version prints the package version", async () => {
@@ -93,7 +93,7 @@ describe("dbfleet-operator command line", () => {
   it("a bad flag or an unknown command exits 64 naming it", async () => {
     const bad = await cli(["plan", "-f", "x.yaml", "-o", "yaml"]);
     expect(bad.code).toBe(64);
-    expect(bad.err).toContain("--output: must be table or json");
+    expect(bad.err).toContain("--output: must be table, json or markdown");
     const unknown = await cli(["deploy"]);
     expect(unknown.code).toBe(64);
     expect(unknown.err).toContain('unknown command "deploy"');
