@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // dbfleet-operator run | plan | version. Exit status: 0 done; 1 failed (the message says why); 2 `plan`
-// found deletions pending; 64 bad command line (EX_USAGE).
+// found deletions pending; 3 `plan` could not observe some set; 64 bad command line (EX_USAGE).
 import { InputError, UsageError, version, wantsHelp } from "./flags.js";
 import { plan } from "./plan.js";
 import { PLAN_USAGE } from "./plan-flags.js";
@@ -14,7 +14,8 @@ commands:
   version  print the version
 
 dbfleet-operator COMMAND --help lists the command's flags.
-exit status: 0 done; 1 failed; 2 plan: deletions pending; 64 bad command line.`;
+exit status: 0 done; 1 failed; 2 plan: deletions pending; 3 plan: some set not observed;
+64 bad command line.`;
 
 const commands: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   run: { usage: RUN_USAGE, main: run },
