@@ -5,16 +5,27 @@ import type { Logger } from "pino";
 import { redisInstanceSet } from "./api/redis-instance-set.js";
 import { tenantReplicaSet } from "./api/tenant-replica-set.js";
 import { ConnectionClients } from "./connections/client-pool.js";
+import {
+  type ConnectionKind,
+  connectionOf,
+  inlineSecretsOf,
+  secretsOfConnectionObject,
+} from "./connections/dependencies.js";
 import { EndpointPolicy } from "./connections/endpoint-policy.js";
 import {
   locateConnection,
   type ResolveContext,
   resolveConnection,
   type SetConnectionSpec,
-  secretsOfConnection,
 } from "./connections/resolve.js";
 import type { KubeAccess } from "./controller/kube-access.js";
-import { Manager, type ManagerOptions, type ReconcileContext } from "./controller/manager.js";
+import {
+  type DependencySpec,
+  Manager,
+  type ManagerOptions,
+  type NamespacedInformers,
+  type ReconcileContext,
+} from "./controller/manager.js";
 import type { KubeObject } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
 import type { DcsClient } from "./providers/dcs/client.js";
@@ -23,13 +34,7 @@ import { SharedListings } from "./reconcilers/dcs-listings.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { SetReconciler } from "./reconcilers/engine/set-reconciler.js";
-import {
-  FLEET_INDEX,
-  fleetGroups,
-  groupMembersToRequeue,
-  redisPeers,
-  tenantPeers,
-} from "./reconcilers/fleet-view.js";
+import { FLEET_INDEX, fleetGroups, redisPeers, tenantPeers } from "./reconcilers/fleet-view.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import { redisKind } from "./reconcilers/redis/kind.js";
 import {
@@ -70,7 +75,6 @@ export interface Operator {
 
 /** Failures back off per set in the work queue: 1 s doubling to 5 min (a remote is not hammered). */
 const REMOTE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 300_000 };
-const CONNECTION_INDEX = "dbfleet.io/connection";
 
 /** A set as the connection resolver reads it; undefined when it does not parse. */
 function connectionSpecOf(object: KubeObject): SetConnectionSpec | undefined {
@@ -113,17 +117,40 @@ export function createOperator(options: OperatorOptions): Operator {
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
   };
   const resolve = (set: SetConnectionSpec) => resolveConnection(set, { ...lookups, secrets: secrets() });
-  const secretsOf = (object: KubeObject): string[] => {
+  /** The Secrets a set names itself: an inline connection's, and those an operation in flight started with. */
+  const ownSecrets = (object: KubeObject): string[] => {
     const set = connectionSpecOf(object);
     if (!set) return [];
-    const keys = secretsOfConnection(set, lookups);
-    // An operation in flight is followed with the Secret it started with.
+    const keys = inlineSecretsOf(set, lookups.allowInlineConnections);
     const op = tenantReplicaSet.safeParse(object);
     const started = op.success ? op.data.status?.operation?.credentialsSecretName : undefined;
     if (started) keys.push(`${set.namespace}/${started}`);
     return keys;
   };
+  /** A set's connection, of `kind`: it may arrive before or after the set, and change under it. */
+  const connectionDependency = (
+    kind: ConnectionKind,
+    cache: NamespacedInformers,
+  ): DependencySpec<KubeObject> => ({
+    cache,
+    refsOf: (object) => {
+      const set = connectionSpecOf(object);
+      const connection = set && connectionOf(set);
+      return connection?.kind === kind ? [connection.key] : [];
+    },
+    secretsOf: (key, connection) => secretsOfConnectionObject(kind, key, connection, operatorNamespace),
+  });
+  const dependsOn = [
+    connectionDependency("DatabaseConnection", connections),
+    ...(clusterConnections ? [connectionDependency("ClusterDatabaseConnection", clusterConnections)] : []),
+  ];
   const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const setController = {
+    rateLimit: REMOTE_BACKOFF,
+    secretsOf: ownSecrets,
+    dependsOn,
+    peers: { index: FLEET_INDEX, groupsOf: groups },
+  };
 
   const operator: Operator = {
     manager,
@@ -137,34 +164,6 @@ export function createOperator(options: OperatorOptions): Operator {
     },
   };
 
-  /** Ownership and connections: index the sets; a spec or connection change requeues whom it concerns. */
-  const watchFleet = (ctx: ReconcileContext<KubeObject>) => {
-    secrets = () => ctx.secrets;
-    ctx.cache.addIndex(FLEET_INDEX, groups);
-    ctx.cache.addIndex(CONNECTION_INDEX, (o) => {
-      const ref = connectionSpecOf(o)?.spec.connectionRef;
-      if (!ref) return [];
-      return [ref.kind === "DatabaseConnection" ? `${o.metadata.namespace}/${ref.name}` : ref.name];
-    });
-    ctx.cache.on((event) => {
-      if (event.type === "resync") return;
-      const old = event.type === "updated" ? event.old : undefined;
-      // Status writes change nothing of ownership; requeueing on them would ping-pong the group.
-      if (
-        old &&
-        old.metadata.generation === event.object.metadata.generation &&
-        old.metadata.deletionTimestamp === event.object.metadata.deletionTimestamp
-      )
-        return;
-      for (const key of groupMembersToRequeue(ctx.cache, groups, event.object, old)) ctx.queue.add(key);
-    });
-    const requeueUsers = (key: string) => {
-      for (const set of ctx.cache.byIndex(CONNECTION_INDEX, key))
-        ctx.queue.add(`${set.metadata.namespace}/${set.metadata.name}`);
-    };
-    connections.on((event) => event.type !== "resync" && requeueUsers(event.key));
-    clusterConnections?.on((event) => event.type !== "resync" && requeueUsers(event.key));
-  };
   const deps = (ctx: ReconcileContext<KubeObject>) => ({
     cache: ctx.cache,
     status: ctx.status,
@@ -178,10 +177,9 @@ export function createOperator(options: OperatorOptions): Operator {
     name: "tenantreplicaset",
     type: TENANT_REPLICA_SET,
     workers: options.workers ?? 4,
-    rateLimit: REMOTE_BACKOFF,
-    secretsOf,
+    ...setController,
     reconciler: (ctx) => {
-      watchFleet(ctx);
+      secrets = () => ctx.secrets;
       return new SetReconciler(
         tenantKind({
           ...connect,
@@ -202,10 +200,9 @@ export function createOperator(options: OperatorOptions): Operator {
     name: "redisinstanceset",
     type: REDIS_INSTANCE_SET,
     workers: options.workers ?? 4,
-    rateLimit: REMOTE_BACKOFF,
-    secretsOf,
+    ...setController,
     reconciler: (ctx) => {
-      watchFleet(ctx);
+      secrets = () => ctx.secrets;
       return new SetReconciler(
         redisKind({
           ...connect,

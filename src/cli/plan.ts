@@ -9,13 +9,13 @@ import { describeIssues } from "../api/parse.js";
 import { redisInstanceSet } from "../api/redis-instance-set.js";
 import { tenantReplicaSet } from "../api/tenant-replica-set.js";
 import { ConnectionClients } from "../connections/client-pool.js";
+import { secretsOfConnection } from "../connections/dependencies.js";
 import { EndpointPolicy } from "../connections/endpoint-policy.js";
 import {
   locateConnection,
   type ResolveResult,
   resolveConnection,
   type SetConnectionSpec,
-  secretsOfConnection,
 } from "../connections/resolve.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../controller/kube-http.js";

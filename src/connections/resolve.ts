@@ -308,20 +308,6 @@ export function resolveConnection(set: SetConnectionSpec, ctx: ResolveContext): 
   return { ok: true, connection: { ...connection, identity: digest(connection) } };
 }
 
-/**
- * The Secrets (as "namespace/name") a set's connection reads: what the Secret cache must hold and what
- * requeues the set when it changes. Empty when the connection is not found.
- */
-export function secretsOfConnection(set: SetConnectionSpec, ctx: Omit<ResolveContext, "secrets">): string[] {
-  const found = findConnection(set, { ...ctx, secrets: { get: () => undefined } });
-  if (!found.ok) return [];
-  const settings = found.settings.obshell ?? found.settings.dcs;
-  if (!settings) return [];
-  const names = [settings.credentialsSecretRef.name];
-  if (settings.tls?.caSecretRef) names.push(settings.tls.caSecretRef.name);
-  return names.map((name) => `${found.secretNamespace}/${name}`);
-}
-
 /** Where a set's connection leads (endpoint, DCS project), without reading any Secret: for ownership. */
 export function locateConnection(
   set: SetConnectionSpec,

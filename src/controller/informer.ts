@@ -41,12 +41,19 @@ type WatchEvent = {
 
 class GoneError extends Error {}
 
+/** An index: value -> keys, and per key the values it was added under. */
+interface Index<T> {
+  fn: (o: T) => string[];
+  map: Map<string, Set<string>>;
+  valuesOf: Map<string, string[]>;
+}
+
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 const METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
-  private readonly indexes = new Map<string, { fn: (o: T) => string[]; map: Map<string, Set<string>> }>();
+  private readonly indexes = new Map<string, Index<T>>();
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
   private resourceVersion = "";
   private synced = false;
@@ -70,10 +77,29 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.handlers.push(handler);
   }
 
+  /** Adding an index under a name already used replaces it. */
   addIndex(name: string, fn: (object: T) => string[]): void {
-    const index = { fn, map: new Map<string, Set<string>>() };
+    const index: Index<T> = { fn, map: new Map(), valuesOf: new Map() };
     for (const [key, obj] of this.cache) this.indexAdd(index, key, obj);
     this.indexes.set(name, index);
+  }
+
+  /** The values `key` is indexed under in index `name`, as computed when it was last (re)indexed. */
+  indexValues(name: string, key: string): readonly string[] {
+    return this.indexes.get(name)?.valuesOf.get(key) ?? [];
+  }
+
+  /**
+   * Index `key` again. An index function may read other caches (a set's fleet group goes through its
+   * connection): when those change, the object's values change although the object did not.
+   */
+  reindex(key: string): void {
+    const obj = this.cache.get(key);
+    if (!obj) return;
+    for (const index of this.indexes.values()) {
+      this.indexRemoveFrom(index, key);
+      this.indexAdd(index, key, obj);
+    }
   }
 
   byIndex(name: string, value: string): T[] {
@@ -130,12 +156,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private indexAdd(
-    index: { fn: (o: T) => string[]; map: Map<string, Set<string>> },
-    key: string,
-    obj: T,
-  ): void {
-    for (const value of index.fn(obj)) {
+  private indexAdd(index: Index<T>, key: string, obj: T): void {
+    const values = [...new Set(index.fn(obj))];
+    index.valuesOf.set(key, values);
+    for (const value of values) {
       let keys = index.map.get(value);
       if (!keys) {
         keys = new Set();
@@ -145,9 +169,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private indexRemove(key: string, obj: T): void {
-    for (const index of this.indexes.values())
-      for (const value of index.fn(obj)) index.map.get(value)?.delete(key);
+  /** Removes `key` under the values it was added with (the function may answer differently now). */
+  private indexRemoveFrom(index: Index<T>, key: string): void {
+    for (const value of index.valuesOf.get(key) ?? []) {
+      const keys = index.map.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.map.delete(value);
+    }
+    index.valuesOf.delete(key);
+  }
+
+  private indexRemove(key: string): void {
+    for (const index of this.indexes.values()) this.indexRemoveFrom(index, key);
   }
 
   private store(key: string, obj: T): T | undefined {
@@ -155,7 +188,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     // thousands of sets does not keep them (controller-runtime's caches strip them the same way).
     delete (obj.metadata as { managedFields?: unknown }).managedFields;
     const old = this.cache.get(key);
-    if (old) this.indexRemove(key, old);
+    if (old) this.indexRemove(key);
     this.cache.set(key, obj);
     for (const index of this.indexes.values()) this.indexAdd(index, key, obj);
     return old;
@@ -163,7 +196,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private remove(key: string): T | undefined {
     const old = this.cache.get(key);
-    if (old) this.indexRemove(key, old);
+    if (old) this.indexRemove(key);
     this.cache.delete(key);
     return old;
   }

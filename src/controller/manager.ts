@@ -8,7 +8,7 @@ import { Informer, type InformerEvent } from "./informer.js";
 import type { KubeAccess } from "./kube-access.js";
 import { KubeHttp } from "./kube-http.js";
 import { LeaderElector } from "./leader-election.js";
-import { type KubeObject, type ResourceType, splitKey } from "./resource.js";
+import { type KubeObject, objectKey, type ResourceType, splitKey } from "./resource.js";
 import { ReferencedSecrets, SECRET_TYPE, type SecretReader } from "./secret-cache.js";
 import { StatusWriter } from "./status-writer.js";
 import { WorkQueue } from "./work-queue.js";
@@ -65,6 +65,12 @@ export class NamespacedInformers<T extends KubeObject = KubeObject> {
   on(handler: (event: InformerEvent<T>) => void): void {
     for (const i of this.byNamespace.values()) i.on(handler);
   }
+  indexValues(name: string, key: string): readonly string[] {
+    return this.pick(splitKey(key).namespace)?.indexValues(name, key) ?? [];
+  }
+  reindex(key: string): void {
+    this.pick(splitKey(key).namespace)?.reindex(key);
+  }
   get hasSynced(): boolean {
     return [...this.byNamespace.values()].every((i) => i.hasSynced);
   }
@@ -73,12 +79,33 @@ export class NamespacedInformers<T extends KubeObject = KubeObject> {
   }
 }
 
+/**
+ * Objects of another kind that a controller's objects reference by name (a set's connection). They may be
+ * created, changed or deleted in any order relative to the objects that name them: each change requeues
+ * the objects that name it, re-indexes them and reads the Secrets it references first.
+ */
+export interface DependencySpec<T extends KubeObject> {
+  /** The dependency's cache, from `informersFor`. */
+  cache: NamespacedInformers;
+  /** Keys of the objects in `cache` that `object` names; read from `object` alone. */
+  refsOf(object: T): string[];
+  /** Secrets ("namespace/name") the dependency keyed `key` references; read from it alone. */
+  secretsOf?(key: string, dependency: KubeObject): string[];
+}
+
 export interface ControllerSpec<T extends KubeObject> {
   name: string;
   type: ResourceType;
   workers?: number;
-  /** Secrets ("namespace/name") the object uses: a change to one requeues it. */
+  /** Secrets ("namespace/name") the object names itself: a change to one requeues it. */
   secretsOf?: (object: T) => string[];
+  dependsOn?: DependencySpec<T>[];
+  /**
+   * Objects that share a value of `groupsOf` act on the same thing (a fleet group): when one joins or
+   * leaves a group, by its own change or its dependency's, the rest of the old and the new group are
+   * requeued. The index is kept on the controller's cache under `index`.
+   */
+  peers?: { index: string; groupsOf: (object: T) => string[] };
   reconciler: (ctx: ReconcileContext<T>) => Reconciler;
   /** The work queue's per-key backoff for failed reconciles (default 5 ms doubling to 1000 s). */
   rateLimit?: { baseDelayMs: number; maxDelayMs: number };
@@ -101,6 +128,8 @@ export interface ReconcileContext<T extends KubeObject> {
 }
 
 const SECRET_INDEX = "bySecret";
+const refIndex = (i: number) => `byDependency${i}`;
+const dependencySecretIndex = (controller: string, i: number) => `bySecret/${controller}/${i}`;
 
 /** Whether an update is worth a reconcile: not our own status writes. */
 function meaningfulChange(old: KubeObject, next: KubeObject): boolean {
@@ -126,10 +155,13 @@ export class Manager {
     spec: ControllerSpec<KubeObject>;
     controller: Controller | undefined;
     queue: WorkQueue;
+    cache: NamespacedInformers;
+    /** Every Secret an object reads now, directly or through its dependencies. */
+    secretsOf: (object: KubeObject) => string[];
+    /** Keys of the objects that read Secret `key`, directly or through a dependency. */
+    ownersOfSecret: (key: string) => Set<string>;
   }[] = [];
   private secrets: ReferencedSecrets | undefined;
-  /** The caches whose objects reference Secrets, each with its `bySecret` index. */
-  private readonly secretOwners: NamespacedInformers[] = [];
   private elector: LeaderElector | undefined;
   private started = false;
   private everLed = false;
@@ -195,38 +227,110 @@ export class Manager {
     const queue = new WorkQueue({
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,
+      closed: true,
     });
     this.options.metrics.observeUnfinishedWork(spec.name, queue);
-    const secretKeys = (o: T) => spec.secretsOf?.(o) ?? [];
-    let secrets: ReferencedSecrets | undefined;
-    if (spec.secretsOf) {
-      secrets = this.referencedSecrets();
-      cache.addIndex(SECRET_INDEX, secretKeys);
-      this.secretOwners.push(cache as unknown as NamespacedInformers);
-      secrets.on((key) => {
-        for (const owner of cache.byIndex(SECRET_INDEX, key))
-          queue.add(`${owner.metadata.namespace}/${owner.metadata.name}`);
-      });
-    }
-    cache.on((event) => {
-      if (event.type === "deleted") spec.onGone?.(event.key);
-      if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
-      if (secrets) {
-        secrets.prune();
-        // Read the Secrets a set newly references before it is reconciled, so its first reconcile
-        // sees them (a missing Secret is a Stalled condition and an event).
-        const keys = event.type === "deleted" ? [] : secretKeys(event.object);
-        if (!secrets.isCurrent(keys)) {
-          void secrets.ensure(keys).finally(() => queue.add(event.key));
-          return;
+    const keyOf = (o: KubeObject) => objectKey(o.metadata);
+    const dependencies = spec.dependsOn ?? [];
+    const secretsOf = (o: T): string[] => {
+      const keys = new Set(spec.secretsOf?.(o) ?? []);
+      for (const dep of dependencies)
+        for (const ref of dep.refsOf(o)) {
+          const found = dep.cache.get(ref);
+          if (found && dep.secretsOf) for (const key of dep.secretsOf(ref, found)) keys.add(key);
         }
-      }
-      queue.add(event.key);
+      return [...keys];
+    };
+    const ownersOfSecret = (key: string): Set<string> => {
+      const owners = new Set(cache.byIndex(SECRET_INDEX, key).map(keyOf));
+      dependencies.forEach((dep, i) => {
+        for (const found of dep.cache.byIndex(dependencySecretIndex(spec.name, i), key))
+          for (const owner of cache.byIndex(refIndex(i), keyOf(found))) owners.add(keyOf(owner));
+      });
+      return owners;
+    };
+    const readsSecrets = spec.secretsOf !== undefined || dependencies.some((d) => d.secretsOf);
+    const secrets = readsSecrets ? this.referencedSecrets() : undefined;
+    if (spec.secretsOf) cache.addIndex(SECRET_INDEX, spec.secretsOf);
+    dependencies.forEach((dep, i) => {
+      cache.addIndex(refIndex(i), (o) => dep.refsOf(o));
+      const secretsOfDependency = dep.secretsOf;
+      if (secretsOfDependency)
+        dep.cache.addIndex(dependencySecretIndex(spec.name, i), (o) => secretsOfDependency(keyOf(o), o));
     });
+    if (spec.peers) cache.addIndex(spec.peers.index, spec.peers.groupsOf);
+    secrets?.on((key) => {
+      for (const owner of ownersOfSecret(key)) queue.add(owner);
+    });
+
+    /** Reads the Secrets `key` newly needs before it is queued, so its reconcile sees them. */
+    const queueWithSecrets = (key: string) => {
+      const object = cache.get(key);
+      if (!secrets || !object) {
+        queue.add(key);
+        return;
+      }
+      secrets.prune();
+      const keys = secretsOf(object);
+      if (secrets.isCurrent(keys)) queue.add(key);
+      else void secrets.ensure(keys).finally(() => queue.add(key));
+    };
+    /** The other members of `groups` (a fleet group a set left or joined). */
+    const requeuePeers = (self: string, groups: Iterable<string>) => {
+      if (!spec.peers) return;
+      for (const group of new Set(groups))
+        for (const peer of cache.byIndex(spec.peers.index, group))
+          if (keyOf(peer) !== self) queue.add(keyOf(peer));
+    };
+
+    cache.on((event) => {
+      if (event.type === "resync") {
+        queueWithSecrets(event.key);
+        return;
+      }
+      if (event.type === "deleted") {
+        spec.onGone?.(event.key);
+        secrets?.prune();
+      }
+      const old = event.type === "updated" ? event.old : undefined;
+      if (spec.peers) {
+        // Status writes change nothing of membership; requeueing on them would ping-pong the group.
+        const moved =
+          !old ||
+          old.metadata.generation !== event.object.metadata.generation ||
+          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp;
+        if (moved)
+          requeuePeers(event.key, [
+            ...spec.peers.groupsOf(event.object as T),
+            ...(old ? spec.peers.groupsOf(old as T) : []),
+          ]);
+      }
+      if (old && !meaningfulChange(old, event.object)) return;
+      if (event.type === "deleted") queue.add(event.key);
+      else queueWithSecrets(event.key);
+    });
+    dependencies.forEach((dep, i) => {
+      dep.cache.on((event) => {
+        if (event.type === "resync") return;
+        if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
+        for (const user of cache.byIndex(refIndex(i), event.key)) {
+          const key = keyOf(user);
+          // The object's indexes may read the dependency (its fleet group goes through its connection).
+          const before = spec.peers ? cache.indexValues(spec.peers.index, key) : [];
+          cache.reindex(key);
+          if (spec.peers) requeuePeers(key, [...before, ...cache.indexValues(spec.peers.index, key)]);
+          queueWithSecrets(key);
+        }
+      });
+    });
+
     const entry = {
       spec: spec as unknown as ControllerSpec<KubeObject>,
       controller: undefined as Controller | undefined,
       queue,
+      cache: cache as unknown as NamespacedInformers,
+      secretsOf: secretsOf as (o: KubeObject) => string[],
+      ownersOfSecret,
     };
     const manager = this;
     const ctx: ReconcileContext<T> = {
@@ -263,7 +367,7 @@ export class Manager {
     this.secrets ??= new ReferencedSecrets(
       this.http,
       this.informersFor(SECRET_TYPE, { metadataOnly: true }),
-      (key) => this.secretOwners.some((owners) => owners.byIndex(SECRET_INDEX, key).length > 0),
+      (key) => this.controllers.some((c) => c.ownersOfSecret(key).size > 0),
       this.options.logger,
     );
     return this.secrets;
@@ -282,6 +386,7 @@ export class Manager {
       this.everLed = true;
       void Promise.all(this.informerSets.map((s) => s.waitForSync()))
         .then(() => this.options.beforeControllers?.())
+        .then(() => this.openQueues())
         .then(() => {
           if (this.stopping) return;
           for (const c of this.controllers) c.controller?.start();
@@ -303,6 +408,21 @@ export class Manager {
       },
     });
     this.elector.start();
+  }
+
+  /**
+   * On leading: the Secrets every cached object reads are held, then each queue opens and takes every
+   * cached key (events seen while standing by were dropped: the cache holds their outcome).
+   */
+  private async openQueues(): Promise<void> {
+    for (const c of this.controllers) {
+      if (this.secrets) {
+        this.secrets.prune();
+        await this.secrets.ensure([...new Set(c.cache.list().flatMap((o) => c.secretsOf(o)))]);
+      }
+      c.queue.open();
+      for (const o of c.cache.list()) c.queue.add(objectKey(o.metadata));
+    }
   }
 
   /** SIGTERM path: stop taking work, let in-flight reconciles finish up to `deadlineMs`, release the lease, close. */

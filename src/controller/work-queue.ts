@@ -25,6 +25,12 @@ export interface WorkQueueOptions {
   burst?: number;
   observer?: QueueObserver;
   now?: () => number;
+  /**
+   * Start closed: adds are dropped until open(). A standby replica's queue stays empty (and its metrics
+   * at zero) while its caches warm; the manager opens it on acquiring the lease and adds every cached key,
+   * as controller-runtime starts its sources only then.
+   */
+  closed?: boolean;
 }
 
 export class WorkQueue {
@@ -40,8 +46,10 @@ export class WorkQueue {
   private tokens: number;
   private tokensAt: number;
   private shuttingDown = false;
+  private closed: boolean;
 
   constructor(private readonly options: WorkQueueOptions = {}) {
+    this.closed = options.closed ?? false;
     this.backoff = new ExponentialBackoff(options.baseDelayMs ?? 5, options.maxDelayMs ?? 1_000_000);
     this.now = options.now ?? Date.now;
     this.tokens = options.burst ?? 100;
@@ -56,8 +64,17 @@ export class WorkQueue {
     return this.shuttingDown;
   }
 
+  /** Whether adds are taken (see `closed`). */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  open(): void {
+    this.closed = false;
+  }
+
   add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
+    if (this.closed || this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     this.addedAt.set(key, this.now());
     this.options.observer?.onAdd?.(key);
@@ -70,7 +87,7 @@ export class WorkQueue {
 
   /** Add `key` after `delayMs`; an earlier pending add of the same key wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.shuttingDown) return;
+    if (this.closed || this.shuttingDown) return;
     if (delayMs <= 0) {
       this.add(key);
       return;

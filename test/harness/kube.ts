@@ -51,15 +51,33 @@ export function customObjects(kc: KubeConfig): CustomObjectsApi {
   return kc.makeApiClient(CustomObjectsApi);
 }
 
-/** Applies deploy/cluster/rbac.yaml and binds its ClusterRole to the harness's non-admin operator identity. */
+/** The namespace deploy/ installs the operator into: its Leases and ClusterDatabaseConnection Secrets. */
+export const OPERATOR_NAMESPACE = "dbfleet-system";
+
+/**
+ * What deploy/ grants the operator, bound to the harness's non-admin identity `user`: the namespace, the
+ * ClusterRole of deploy/cluster/rbac.yaml and the Lease Role of deploy/operator/leader-election.yaml (the
+ * manifests' own rules; only the subject is the test user instead of the ServiceAccount).
+ */
 export async function bindOperatorIdentity(raw: RawApi, user: string): Promise<void> {
-  const docs = loadAll(readFileSync(join(repoRoot, "deploy", "cluster", "rbac.yaml"), "utf8")) as RawObject[];
-  for (const doc of docs) if (doc.kind === "ClusterRole") await raw.apply(doc);
+  const subject = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user };
+  await raw.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } });
+  const cluster = loadAll(
+    readFileSync(join(repoRoot, "deploy", "cluster", "rbac.yaml"), "utf8"),
+  ) as RawObject[];
+  for (const doc of cluster) if (doc.kind === "ClusterRole") await raw.apply(doc);
   await raw.apply({
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRoleBinding",
     metadata: { name: "dbfleet-operator-test-identity" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "dbfleet-operator" },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    subjects: [subject],
   });
+  const leases = loadAll(
+    readFileSync(join(repoRoot, "deploy", "operator", "leader-election.yaml"), "utf8"),
+  ) as RawObject[];
+  for (const doc of leases) {
+    if (doc.kind === "Role") await raw.apply(doc);
+    if (doc.kind === "RoleBinding") await raw.apply({ ...doc, subjects: [subject] });
+  }
 }

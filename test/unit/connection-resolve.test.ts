@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { API_VERSION } from "../../src/api/group.js";
+import { secretsOfConnection } from "../../src/connections/dependencies.js";
 import {
   type ResolveContext,
   resolveConnection,
   type SetConnectionSpec,
-  secretsOfConnection,
 } from "../../src/connections/resolve.js";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

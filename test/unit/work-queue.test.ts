@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WorkQueue } from "../../src/controller/work-queue.js";
 import { eventually } from "../harness/engine.js";
 
@@ -65,5 +65,26 @@ describe("work queue", () => {
     const waiting = q.get();
     q.shutdown();
     expect(await waiting).toBeUndefined();
+  });
+});
+
+describe("a closed work queue (a standby replica's)", () => {
+  it("drops adds until opened, and reports no depth meanwhile", async () => {
+    const depths: number[] = [];
+    const q = new WorkQueue({ closed: true, observer: { onDepth: (d) => depths.push(d) } });
+    vi.useFakeTimers();
+    try {
+      q.add("a");
+      q.addAfter("b", 1);
+      vi.advanceTimersByTime(10);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(q.length).toBe(0);
+    expect(depths).toEqual([]);
+    q.open();
+    q.add("c");
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe("c");
   });
 });

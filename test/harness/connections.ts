@@ -1,0 +1,61 @@
+// The production shape of a test: admin-owned connections that sets name in spec.connectionRef, and an
+// operator that refuses inline connections and allows only the simulators' loopback address.
+import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import { OPERATOR_NAMESPACE } from "./kube.js";
+import type { RawObject } from "./raw-api.js";
+
+const API = "dbfleet.io/v1alpha1";
+
+/** What an operator needs to reach the simulators on loopback; inline connections stay refused. */
+export const simulatorEndpoints = {
+  allowInlineConnections: false,
+  endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
+};
+/** The same for an operator process. */
+export const SIMULATOR_FLAGS = ["--allowed-endpoints=127.0.0.1"];
+
+type Where = { namespace: string; name: string } | { cluster: string; allowedNamespaces?: string[] };
+
+function connection(where: Where, remote: Record<string, unknown>): RawObject {
+  return "cluster" in where
+    ? {
+        apiVersion: API,
+        kind: "ClusterDatabaseConnection",
+        metadata: { name: where.cluster },
+        spec: {
+          ...remote,
+          ...(where.allowedNamespaces ? { allowedNamespaces: where.allowedNamespaces } : {}),
+        },
+      }
+    : {
+        apiVersion: API,
+        kind: "DatabaseConnection",
+        metadata: { name: where.name, namespace: where.namespace },
+        spec: remote,
+      };
+}
+
+/** A connection to an obshell simulator over allowed plain HTTP; its password in Secret `secret`. */
+export function obshellConnection(where: Where, endpoint: string, secret = "obshell"): RawObject {
+  return connection(where, {
+    obshell: { endpoint, credentialsSecretRef: { name: secret }, allowInsecureHTTP: true },
+  });
+}
+
+/** A connection to a DCS simulator's project over allowed plain HTTP; its AK/SK in Secret `secret`. */
+export function dcsConnection(where: Where, endpoint: string, projectId: string, secret = "dcs"): RawObject {
+  return connection(where, {
+    dcs: { endpoint, projectId, credentialsSecretRef: { name: secret }, allowInsecureHTTP: true },
+  });
+}
+
+/** A connectionRef for a set's spec. */
+export function connectionRef(
+  name: string,
+  kind: "DatabaseConnection" | "ClusterDatabaseConnection" = "DatabaseConnection",
+) {
+  return { connectionRef: { kind, name } };
+}
+
+/** The Secret a ClusterDatabaseConnection reads lives in the operator's namespace. */
+export const CLUSTER_SECRET_NAMESPACE = OPERATOR_NAMESPACE;
