@@ -1,12 +1,12 @@
 // The demo's setup, shared by `make demo` (scripts/demo.ts adds the live display) and
 // test/integration/demo.test.ts (headless): a local Kubernetes (the envtest harness), both simulators
-// seeded with a demo fleet, what `kubectl apply -k deploy/` would create for the operator's identity,
-// examples/ applied (pointed at the simulators), and the operator running in-process as deploy/ runs it.
+// seeded with a demo fleet, what `kubectl apply -k deploy/` grants the operator's identity, examples/
+// applied (pointed at the simulators), and the operator running in-process as deploy/ runs it.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
-import type { DestinationStream, Logger } from "pino";
+import type { Logger } from "pino";
 import { EndpointPolicy } from "../src/connections/endpoint-policy.js";
 import { startHealthServer } from "../src/observability/health-server.js";
 import { createLogger, SecretValues } from "../src/observability/logger.js";
@@ -14,7 +14,12 @@ import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
 import { type ControlPlane, startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
-import { installCrds, kubeConfigFor } from "../test/harness/kube.js";
+import {
+  bindOperatorIdentity,
+  installCrds,
+  kubeConfigFor,
+  OPERATOR_NAMESPACE,
+} from "../test/harness/kube.js";
 import { RawApi, type RawObject } from "../test/harness/raw-api.js";
 import { DcsSimulator } from "../test/simulators/dcs/server.js";
 import { ObshellSimulator } from "../test/simulators/obshell/server.js";
@@ -23,9 +28,6 @@ import { DEMO_PROJECT, demoDcsSeed, demoObshellSeed } from "../test/simulators/s
 const repoRoot = join(import.meta.dirname, "..");
 const OBSHELL_PASSWORD = "demo-root-password";
 const DCS = { accessKey: "AKDEMO00000000000001", secretKey: "SKdemo000000000000000000000000000000000" };
-/** deploy/'s namespace, and the ServiceAccount its bindings name. */
-const OPERATOR_NAMESPACE = "dbfleet-system";
-const OPERATOR_SA = "dbfleet-operator";
 
 export type SetPlural = "tenantreplicasets" | "redisinstancesets";
 
@@ -66,9 +68,8 @@ export interface SetStatus {
 }
 
 export interface DemoOptions {
-  /** Where the operator logs (JSON lines); stdout when absent. */
-  logDestination?: DestinationStream;
-  logLevel?: string;
+  /** The operator's logger; warnings and errors as JSON lines on stdout when absent. */
+  logger?: Logger;
   /** Where to write a kubeconfig for kubectl; `.demo-kubeconfig` in the working directory when absent. */
   kubeconfigPath?: string;
 }
@@ -131,30 +132,6 @@ export function kubectlAsAdmin(demo: Pick<Demo, "kubeconfig">, args: string[]): 
       code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")} exited ${code}: ${err}`)),
     );
   });
-}
-
-/**
- * What `kubectl apply -k deploy/` creates for the operator's identity, bound to the harness's operator
- * user instead of the ServiceAccount (the operator runs in this process, not in a pod): the namespace,
- * the ClusterRoles and their binding (deploy/cluster) and the Lease Role and its binding
- * (deploy/operator/leader-election.yaml), read from those files.
- */
-async function applyDeployIdentity(raw: RawApi, user: string): Promise<void> {
-  const files = ["cluster/namespace.yaml", "cluster/rbac.yaml", "operator/leader-election.yaml"];
-  for (const file of files) {
-    for (const doc of loadAll(readFileSync(join(repoRoot, "deploy", file), "utf8")) as RawObject[]) {
-      const binding = doc as RawObject & { subjects?: { kind: string; name: string; namespace?: string }[] };
-      if (binding.subjects) {
-        const sa = binding.subjects.find(
-          (s) => s.kind === "ServiceAccount" && s.name === OPERATOR_SA && s.namespace === OPERATOR_NAMESPACE,
-        );
-        if (!sa)
-          throw new Error(`deploy/${file}: ${doc.kind} ${doc.metadata.name} no longer binds ${OPERATOR_SA}`);
-        binding.subjects = [{ kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" } as never];
-      }
-      await raw.apply(doc);
-    }
-  }
 }
 
 /**
@@ -235,16 +212,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     await obshell.start();
     await dcs.start();
     await installCrds(kubeConfigFor(plane.kubeconfigPath), admin);
-    await applyDeployIdentity(admin, plane.operator.user);
+    // What `kubectl apply -k deploy/` grants the operator (namespace, ClusterRole, Lease Role), bound to
+    // the harness's operator user instead of the ServiceAccount: the operator runs in this process.
+    await bindOperatorIdentity(admin, plane.operator.user);
     await applyExamples(admin, obshell, dcs);
 
     // The operator as deploy/'s Deployment runs it (`run --leader-elect=true`, Lease and credential
     // health in dbfleet-system, connections only, every namespace), with loopback allowed for the simulators.
     const secretValues = new SecretValues();
-    const logger = createLogger(
-      { level: options.logLevel ?? "warn", secrets: secretValues },
-      options.logDestination,
-    );
+    const logger = options.logger ?? createLogger({ level: "warn", secrets: secretValues });
     const metrics = new OperatorMetrics();
     operator = createOperator({
       kubeConfig: kubeConfigVia(plane.kubeconfigPath, undefined, "operator"),

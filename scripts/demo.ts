@@ -1,6 +1,7 @@
 // `make demo`: the demo's setup (scripts/demo-setup.ts, the same code test/integration/demo.test.ts runs)
 // plus a live progress display; Ctrl-C stops it all. `--exit-when-settled` exits once every set is at
 // the end state the README names (0), or after 10 minutes (1): for timing and repeated runs.
+import { APPROVE_PLAN_ANNOTATION } from "../src/api/group.js";
 import { DEMO_PROJECT } from "../test/simulators/seed.js";
 import {
   approvalCommand,
@@ -86,10 +87,22 @@ async function tick(): Promise<void> {
         `          ${message}\n          demo: running that in 5 s, as a human would: kubectl ${command.join(" ")}`,
       );
       setTimeout(() => {
-        kubectlAsAdmin(d, command).then(
-          (out) => console.log(`${clock()}  ${out.trim()}`),
-          (error: unknown) => console.error(`demo: approval failed: ${String(error)}`),
-        );
+        kubectlAsAdmin(d, command)
+          .catch(async (error: unknown) => {
+            if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+            // No kubectl on this machine: the same annotation through the API.
+            await d.admin.call(
+              "PATCH",
+              `/apis/dbfleet.io/v1alpha1/namespaces/${set.namespace}/${set.plural}/${set.name}`,
+              { metadata: { annotations: { [APPROVE_PLAN_ANNOTATION]: hash } } },
+              "application/merge-patch+json",
+            );
+            return `${set.short}/${set.name} annotated (no kubectl here: through the API)`;
+          })
+          .then(
+            (out) => console.log(`${clock()}  ${out.trim()}`),
+            (error: unknown) => console.error(`demo: approval failed: ${String(error)}`),
+          );
       }, 5000);
     }
     if (stateOf(status) === set.endState) settled.add(set.name);
