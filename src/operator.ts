@@ -51,6 +51,8 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   logger: Logger;
   metrics: OperatorMetrics;
   workers?: number;
+  /** A deadline for one reconcile (default 5 minutes). */
+  reconcileTimeoutMs?: number;
   tenant?: Partial<TenantTiming>;
   redis?: Partial<RedisTiming>;
   credentials?: CredentialHealth;
@@ -73,6 +75,11 @@ export interface Operator {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/**
+ * A reconcile's deadline: longer than a remote's slowest honest answer (a 30 s request timeout, retried),
+ * short enough that a few stuck remotes cannot hold every worker of a kind for long.
+ */
+const RECONCILE_TIMEOUT_MS = 300_000;
 /** Failures back off per set in the work queue: 1 s doubling to 5 min (a remote is not hammered). */
 const REMOTE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 300_000 };
 
@@ -146,6 +153,7 @@ export function createOperator(options: OperatorOptions): Operator {
   ];
   const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
   const setController = {
+    reconcileTimeoutMs: options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS,
     rateLimit: REMOTE_BACKOFF,
     secretsOf: ownSecrets,
     dependsOn,

@@ -66,6 +66,7 @@ const runFlags = z.object({
   "service-cidrs": z.string().default(""),
   "pod-cidrs": z.string().default(""),
   "shutdown-timeout": duration.default("30s"),
+  "reconcile-timeout": duration.default("5m"),
   identity: z.string().min(1).optional(),
 });
 
@@ -110,6 +111,11 @@ export const RUN_FLAGS = {
   },
   "metrics-host": { value: "HOST", default: "0.0.0.0", help: "address that port listens on" },
   "log-level": { value: "trace|debug|info|warn|error", default: "info", help: "least severe level logged" },
+  "reconcile-timeout": {
+    value: "DURATION",
+    default: "5m",
+    help: "deadline of one reconcile; then it is cancelled and retried with backoff",
+  },
   "shutdown-timeout": {
     value: "DURATION",
     default: "30s",
@@ -180,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics,
     namespaces,
     workers: flags.workers,
+    reconcileTimeoutMs: durationMs(flags["reconcile-timeout"]),
     endpointPolicy,
     allowInlineConnections: flags["allow-inline-connections"] === "true",
     clusterConnections: flags["cluster-connections"] === "true",

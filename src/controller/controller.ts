@@ -38,6 +38,11 @@ export interface ControllerOptions {
   workers?: number;
   logger: Logger;
   observer?: ReconcileObserver;
+  /**
+   * A deadline for one reconcile: its signal aborts then, and the key retries with backoff. A remote
+   * that answers slowly (request timeouts times retries) cannot hold a worker for half an hour.
+   */
+  reconcileTimeoutMs?: number;
 }
 
 export class Controller {
@@ -86,7 +91,12 @@ export class Controller {
       const started = performance.now();
       const log = reconcileLogger(logger, name, key);
       try {
-        const result = await reconciler.reconcile({ key, signal: this.abort.signal, log });
+        const timeout = this.options.reconcileTimeoutMs;
+        const signal =
+          timeout === undefined
+            ? this.abort.signal
+            : AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]);
+        const result = await reconciler.reconcile({ key, signal, log });
         queue.forget(key);
         const requeue = result.requeueAfterMs;
         if (requeue !== undefined && requeue > 0) queue.addAfter(key, requeue);

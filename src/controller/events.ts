@@ -1,7 +1,9 @@
 // core/v1 Events about our objects, with client-go's EventCorrelator behaviour (tools/record/events_cache.go):
 // a repeat of the same type, reason and note on the same object bumps the count of the existing Event
-// instead of creating another, and a token bucket per source+object (burst 25, refilled one every five
-// minutes) drops what exceeds it, so an object that stays unhealthy cannot flood the API server.
+// instead of creating another, and a token bucket per source+object+type (burst 25, refilled one every
+// five minutes) drops what exceeds it, so an object that stays unhealthy cannot flood the API server.
+// Callers raise events on change only (issue 21): `isTransition` for a set's condition, `StandingEvents`
+// for warnings that hold as long as a configuration does.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { describeError } from "../observability/logger.js";
@@ -9,6 +11,13 @@ import { KubeApiError, type KubeHttp } from "./kube-http.js";
 import type { KubeObject } from "./resource.js";
 
 export type EventType = "Normal" | "Warning";
+
+/** An event to raise: what `record` takes besides the object. */
+export interface EventNote {
+  type: EventType;
+  reason: string;
+  message: string;
+}
 
 interface Seen {
   name: string;
@@ -22,6 +31,65 @@ interface Seen {
 const MAX_TRACKED = 4096;
 export const SPAM_BURST = 25;
 export const SPAM_REFILL_MS = 300_000;
+
+/** What a status says, as far as "a change" goes: its phase and its condition's reason. */
+export interface ReportedState {
+  phase?: string | undefined;
+  reason?: string | undefined;
+}
+
+/**
+ * Events on change only: a state raises its events when it differs from the stored one, never on a
+ * repeat, so a set that stays Stalled spends none of its spam budget and a new reason always has one.
+ */
+export function isTransition(before: ReportedState | undefined, after: ReportedState): boolean {
+  return before?.phase !== after.phase || before?.reason !== after.reason;
+}
+
+/** The events of `now` that `before` had not raised; a repeat raises nothing, a reappearance again. */
+export function newEvents<E extends EventNote>(before: readonly string[], now: readonly E[]): E[] {
+  return now.filter((e) => !before.includes(noteKey(e)));
+}
+
+function noteKey(e: EventNote): string {
+  return `${e.type}/${e.reason}/${e.message}`;
+}
+
+/**
+ * Warnings that stand as long as a configuration does (a connection that allows plain HTTP): raised when
+ * they appear, not on every reconcile. Remembered in memory: a restarted or new leader raises them once more.
+ */
+export class StandingEvents {
+  private readonly last = new Map<string, string[]>();
+
+  /** Remembers `now` as what `object` stands with and returns the events that are new to it. */
+  fresh<E extends EventNote>(object: KubeObject, now: readonly E[]): E[] {
+    const key = `${object.metadata.namespace ?? ""}/${object.metadata.name}/${object.metadata.uid ?? ""}`;
+    const raised = newEvents(this.last.get(key) ?? [], now);
+    this.last.delete(key);
+    if (this.last.size >= MAX_TRACKED) this.last.delete(this.last.keys().next().value ?? "");
+    this.last.set(key, now.map(noteKey));
+    return raised;
+  }
+}
+
+/**
+ * The spam filter's key: source and object and the event's type, as client-go's getSpamKey
+ * (tools/record/events_cache.go; `event.Type` joined the key in client-go for Kubernetes 1.32, commit
+ * "Updating event spam key to allow recording of more unique events"), so Normal events never use up
+ * the Warnings' budget. client-go also joins Source.Host, which we never set.
+ */
+export function spamKey(component: string, object: KubeObject, type: EventType): string {
+  return [
+    component,
+    object.kind,
+    object.metadata.namespace ?? "default",
+    object.metadata.name,
+    object.metadata.uid,
+    object.apiVersion,
+    type,
+  ].join("/");
+}
 
 /** A token bucket per key, refilled continuously, as flowcontrol's token bucket rate limiter. */
 export class SpamFilter {
@@ -82,20 +150,14 @@ export class EventRecorder {
     let seen = this.seen.get(key);
     if (seen) seen.count++;
     else {
-      const name = `${object.metadata.name}.${this.now().getTime().toString(16)}${randomBytes(2).toString("hex")}`;
+      // Unique without coordination (client-go uses UnixNano): events in the same millisecond, from either
+      // replica, must not collide, or the 409 path would count one on another's Event.
+      const name = `${object.metadata.name}.${this.now().getTime().toString(16)}${randomBytes(4).toString("hex")}`;
       seen = { name, count: 1, namespace, written: false };
       if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value ?? "");
       this.seen.set(key, seen);
     }
-    const spamKey = [
-      this.component,
-      object.kind,
-      namespace,
-      object.metadata.name,
-      object.metadata.uid,
-      object.apiVersion,
-    ].join("/");
-    if (!this.spam.tryAccept(spamKey)) {
+    if (!this.spam.tryAccept(spamKey(this.component, object, type))) {
       this.dropped++;
       return false;
     }

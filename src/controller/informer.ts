@@ -84,6 +84,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.indexes.set(name, index);
   }
 
+  /** Whether some object is indexed under `value`, without building the list. */
+  hasIndexed(name: string, value: string): boolean {
+    return (this.indexes.get(name)?.map.get(value)?.size ?? 0) > 0;
+  }
+
   /** The values `key` is indexed under in index `name`, as computed when it was last (re)indexed. */
   indexValues(name: string, key: string): readonly string[] {
     return this.indexes.get(name)?.valuesOf.get(key) ?? [];

@@ -59,6 +59,10 @@ export class NamespacedInformers<T extends KubeObject = KubeObject> {
   byIndex(name: string, value: string): T[] {
     return [...this.byNamespace.values()].flatMap((i) => i.byIndex(name, value));
   }
+  hasIndexed(name: string, value: string): boolean {
+    for (const i of this.byNamespace.values()) if (i.hasIndexed(name, value)) return true;
+    return false;
+  }
   addIndex(name: string, fn: (o: T) => string[]): void {
     for (const i of this.byNamespace.values()) i.addIndex(name, fn);
   }
@@ -111,6 +115,8 @@ export interface ControllerSpec<T extends KubeObject> {
   rateLimit?: { baseDelayMs: number; maxDelayMs: number };
   /** Called when an object leaves the cache (to release what it held). */
   onGone?: (key: string) => void;
+  /** A deadline for one reconcile (see ControllerOptions). */
+  reconcileTimeoutMs?: number;
 }
 
 export { SECRET_TYPE, type SecretReader };
@@ -160,6 +166,8 @@ export class Manager {
     secretsOf: (object: KubeObject) => string[];
     /** Keys of the objects that read Secret `key`, directly or through a dependency. */
     ownersOfSecret: (key: string) => Set<string>;
+    /** Whether any object reads Secret `key` (asked for every Secret event of the cluster: builds no list). */
+    readsSecret: (key: string) => boolean;
   }[] = [];
   private secrets: ReferencedSecrets | undefined;
   private elector: LeaderElector | undefined;
@@ -228,6 +236,8 @@ export class Manager {
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,
       closed: true,
+      // Namespaces take turns: one team's busy sets cannot starve another's.
+      fairBy: (key) => splitKey(key).namespace ?? "",
     });
     this.options.metrics.observeUnfinishedWork(spec.name, queue);
     const keyOf = (o: KubeObject) => objectKey(o.metadata);
@@ -249,6 +259,13 @@ export class Manager {
       });
       return owners;
     };
+    const readsSecret = (key: string): boolean =>
+      cache.hasIndexed(SECRET_INDEX, key) ||
+      dependencies.some((dep, i) =>
+        dep.cache
+          .byIndex(dependencySecretIndex(spec.name, i), key)
+          .some((found) => cache.hasIndexed(refIndex(i), keyOf(found))),
+      );
     const readsSecrets = spec.secretsOf !== undefined || dependencies.some((d) => d.secretsOf);
     const secrets = readsSecrets ? this.referencedSecrets() : undefined;
     if (spec.secretsOf) cache.addIndex(SECRET_INDEX, spec.secretsOf);
@@ -263,17 +280,17 @@ export class Manager {
       for (const owner of ownersOfSecret(key)) queue.add(owner);
     });
 
-    /** Reads the Secrets `key` newly needs before it is queued, so its reconcile sees them. */
-    const queueWithSecrets = (key: string) => {
+    /** Reads the Secrets `keys` newly need before they are queued, so their reconciles see them. */
+    const queueWithSecrets = (keys: string[], needed: string[]) => {
+      if (!secrets || secrets.isCurrent(needed)) for (const key of keys) queue.add(key);
+      else
+        void secrets.ensure(needed).finally(() => {
+          for (const key of keys) queue.add(key);
+        });
+    };
+    const secretsOfKey = (key: string): string[] => {
       const object = cache.get(key);
-      if (!secrets || !object) {
-        queue.add(key);
-        return;
-      }
-      secrets.prune();
-      const keys = secretsOf(object);
-      if (secrets.isCurrent(keys)) queue.add(key);
-      else void secrets.ensure(keys).finally(() => queue.add(key));
+      return object ? secretsOf(object) : [];
     };
     /** The other members of `groups` (a fleet group a set left or joined). */
     const requeuePeers = (self: string, groups: Iterable<string>) => {
@@ -285,42 +302,49 @@ export class Manager {
 
     cache.on((event) => {
       if (event.type === "resync") {
-        queueWithSecrets(event.key);
+        queueWithSecrets([event.key], secretsOfKey(event.key));
         return;
       }
-      if (event.type === "deleted") {
-        spec.onGone?.(event.key);
-        secrets?.prune();
-      }
       const old = event.type === "updated" ? event.old : undefined;
+      // A change can only release the Secrets the object read before it.
+      if (event.type === "deleted") secrets?.prune(secretsOf(event.object as T));
+      else if (old) secrets?.prune(secretsOf(old as T));
+      if (event.type === "deleted") spec.onGone?.(event.key);
       if (spec.peers) {
-        // Status writes change nothing of membership; requeueing on them would ping-pong the group.
+        const now = spec.peers.groupsOf(event.object as T);
+        const before = old ? spec.peers.groupsOf(old as T) : [];
+        // Most status writes change nothing of membership, and requeueing on them would ping-pong the group;
+        // one that does (an operation started on a tenant claims it) tells the group.
         const moved =
           !old ||
           old.metadata.generation !== event.object.metadata.generation ||
-          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp;
-        if (moved)
-          requeuePeers(event.key, [
-            ...spec.peers.groupsOf(event.object as T),
-            ...(old ? spec.peers.groupsOf(old as T) : []),
-          ]);
+          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp ||
+          now.length !== before.length ||
+          now.some((g) => !before.includes(g));
+        if (moved) requeuePeers(event.key, [...now, ...before]);
       }
       if (old && !meaningfulChange(old, event.object)) return;
       if (event.type === "deleted") queue.add(event.key);
-      else queueWithSecrets(event.key);
+      else queueWithSecrets([event.key], secretsOfKey(event.key));
     });
     dependencies.forEach((dep, i) => {
       dep.cache.on((event) => {
         if (event.type === "resync") return;
         if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
-        for (const user of cache.byIndex(refIndex(i), event.key)) {
-          const key = keyOf(user);
+        const users = cache.byIndex(refIndex(i), event.key).map(keyOf);
+        if (users.length === 0) return;
+        for (const key of users) {
           // The object's indexes may read the dependency (its fleet group goes through its connection).
           const before = spec.peers ? cache.indexValues(spec.peers.index, key) : [];
           cache.reindex(key);
           if (spec.peers) requeuePeers(key, [...before, ...cache.indexValues(spec.peers.index, key)]);
-          queueWithSecrets(key);
         }
+        const released =
+          event.type === "updated" ? event.old : event.type === "deleted" ? event.object : undefined;
+        if (released && dep.secretsOf) secrets?.prune(dep.secretsOf(event.key, released));
+        const needed =
+          event.type === "deleted" || !dep.secretsOf ? [] : dep.secretsOf(event.key, event.object);
+        queueWithSecrets(users, needed);
       });
     });
 
@@ -331,6 +355,7 @@ export class Manager {
       cache: cache as unknown as NamespacedInformers,
       secretsOf: secretsOf as (o: KubeObject) => string[],
       ownersOfSecret,
+      readsSecret,
     };
     const manager = this;
     const ctx: ReconcileContext<T> = {
@@ -351,6 +376,7 @@ export class Manager {
       queue,
       reconciler: spec.reconciler(ctx),
       workers: spec.workers ?? 2,
+      ...(spec.reconcileTimeoutMs === undefined ? {} : { reconcileTimeoutMs: spec.reconcileTimeoutMs }),
       logger: this.options.logger,
       observer: this.options.metrics.reconcileObserver(),
     });
@@ -367,7 +393,7 @@ export class Manager {
     this.secrets ??= new ReferencedSecrets(
       this.http,
       this.informersFor(SECRET_TYPE, { metadataOnly: true }),
-      (key) => this.controllers.some((c) => c.ownersOfSecret(key).size > 0),
+      (key) => this.controllers.some((c) => c.readsSecret(key)),
       this.options.logger,
     );
     return this.secrets;

@@ -103,9 +103,10 @@ export class ReferencedSecrets implements SecretReader {
     );
   }
 
-  /** Forgets Secrets no set references any more. */
-  prune(): void {
-    for (const key of this.loaded.keys()) if (!this.isReferenced(key)) this.loaded.delete(key);
+  /** Forgets Secrets no set references any more: of `candidates` (those a change may have released), or all. */
+  prune(candidates?: Iterable<string>): void {
+    for (const key of candidates ?? [...this.loaded.keys()])
+      if (this.loaded.has(key) && !this.isReferenced(key)) this.loaded.delete(key);
   }
 
   stop(): void {

@@ -39,7 +39,11 @@ export function fleetGroups(locate: LocateRemote): (object: KubeObject) => strin
     const trs = tenantReplicaSet.safeParse(object);
     if (trs.success) {
       const remote = locate("TenantReplicaSet", namespace, trs.data.spec);
-      return remote ? [tenantGroup(remote.endpoint, trs.data.spec.tenant)] : [];
+      const groups = remote ? [tenantGroup(remote.endpoint, trs.data.spec.tenant)] : [];
+      // An operation in flight claims the tenant it runs on until it ends, wherever the spec now points.
+      const op = trs.data.status?.operation;
+      const running = op?.endpoint && op.tenant ? tenantGroup(op.endpoint, op.tenant) : undefined;
+      return running && !groups.includes(running) ? [...groups, running] : groups;
     }
     const ris = redisInstanceSet.safeParse(object);
     if (ris.success) {

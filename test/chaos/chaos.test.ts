@@ -39,6 +39,122 @@ const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 
 afterAll(() => raw.close());
 
+/** A set whose DAG is caught in flight: its tenant contested by a second set, or the set put in dry run. */
+interface InFlightHold {
+  set: string;
+  tenant: string;
+  what: "contested" | "in dry run";
+}
+const IN_FLIGHT: InFlightHold[] = [
+  { set: "t-contested", tenant: "t_contested", what: "contested" },
+  { set: "t-dry", tenant: "t_dry", what: "in dry run" },
+];
+/** From when the operator is known to decide under the hold, until the hold is lifted. */
+interface HoldWindow {
+  tenant: string;
+  what: string;
+  from: number;
+  until: number;
+}
+const HOLD_MS = 60_000;
+
+/**
+ * Waits for the set's first DAG (held running), puts the hold in place and waits until the operator shows it
+ * decided under it, lets the DAG fail, waits until the set reports the failed DAG held and two more polls,
+ * then lifts the hold. The window between is when no RETRY/ROLLBACK may reach obshell.
+ */
+async function holdInFlight(
+  h: InFlightHold,
+  ns: string,
+  obshell: ObshellSimulator,
+  windows: HoldWindow[],
+): Promise<void> {
+  const trs = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`;
+  type Seen = {
+    metadata: { generation: number };
+    status?: {
+      observedGeneration?: number;
+      operation?: { dagId?: string };
+      conditions?: { type: string; status: string; reason: string; message: string }[];
+    };
+  };
+  const seen = () => raw.call<Seen>("GET", trs(h.set));
+  const has = (o: Seen, type: string, status: string, reason: string, text = "") =>
+    (o.status?.conditions ?? []).some(
+      (c) => c.type === type && c.status === status && c.reason === reason && c.message.includes(text),
+    );
+  let dagId = "";
+  await eventually(
+    "its DAG running",
+    async () => {
+      dagId = (await seen()).status?.operation?.dagId ?? "";
+      return dagId !== "";
+    },
+    HOLD_MS,
+  );
+  const peer = `${h.set}-peer`;
+  if (h.what === "contested") {
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name: peer, namespace: ns },
+      spec: {
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell" },
+          allowInsecureHTTP: true,
+        },
+        tenant: h.tenant,
+        zones: ["z1", "z2"],
+        pollInterval: "2s",
+      },
+    });
+    await eventually(
+      "the peer seen while following",
+      async () => has(await seen(), "Reconciling", "True", "DagRunning", peer),
+      HOLD_MS,
+    );
+  } else {
+    const patched = await raw.call<Seen>(
+      "PATCH",
+      trs(h.set),
+      { spec: { policy: { dryRun: true } } },
+      "application/merge-patch+json",
+    );
+    await eventually(
+      "the dry-run spec observed",
+      async () => ((await seen()).status?.observedGeneration ?? 0) >= patched.metadata.generation,
+      HOLD_MS,
+    );
+  }
+  // Open until lifted: should the set never report the hold, the hold is never lifted either.
+  const window = { tenant: h.tenant, what: h.what, from: Date.now(), until: Number.POSITIVE_INFINITY };
+  windows.push(window);
+  obshell.cluster.holdDags.delete(h.tenant);
+  await eventually(
+    "the failed DAG held",
+    async () => {
+      const o = await seen();
+      return h.what === "contested"
+        ? has(o, "Stalled", "True", "OwnershipConflict", `DAG ${dagId} FAILED`)
+        : has(o, "Ready", "False", "DryRun", `DAG ${dagId} FAILED`);
+    },
+    HOLD_MS,
+  );
+  const polls = () => obshell.log.filter((e) => e.path === `/api/v1/task/dag/${dagId}`).length;
+  const before = polls();
+  await eventually("two more polls of the held DAG", () => polls() >= before + 2, HOLD_MS);
+  window.until = Date.now();
+  if (h.what === "contested") await raw.call("DELETE", trs(peer));
+  else
+    await raw.call(
+      "PATCH",
+      trs(h.set),
+      { spec: { policy: { dryRun: false } } },
+      "application/merge-patch+json",
+    );
+}
+
 interface Report {
   seed: number;
   faults: number;
@@ -82,6 +198,8 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "guarded", zones: ["z1", "z2", "z3"], primaryZone: "z3" },
         // Named by two sets: neither may touch it.
         { name: "shared", zones: ["z1", "z2", "z3", "z4"] },
+        // Contested, or put in dry run, while a DAG of theirs is in flight (issue 22).
+        ...IN_FLIGHT.map((h) => ({ name: h.tenant, zones: ["z1", "z2", "z3", "z4"] })),
       ],
     },
   });
@@ -236,6 +354,29 @@ async function chaosRun(seed: number): Promise<Report> {
       },
     });
 
+  // Holds while a DAG is in flight: each set's first DAG stands still until the hold is in place, then fails.
+  for (const h of IN_FLIGHT) {
+    desiredZones[h.tenant] = ["z1", "z2", "z3"];
+    obshell.cluster.failNextDag.set(h.tenant, 1);
+    obshell.cluster.holdDags.add(h.tenant);
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name: h.set, namespace: ns },
+      spec: {
+        obshell: {
+          endpoint: obshell.url,
+          credentialsSecretRef: { name: "obshell" },
+          allowInsecureHTTP: true,
+        },
+        tenant: h.tenant,
+        zones: desiredZones[h.tenant],
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        pollInterval: "2s",
+      },
+    });
+  }
+
   // The operator reaches the API server through a proxy whose connections we cut.
   const proxy = new TcpProxy("127.0.0.1", Number(new URL(server).port));
   const proxyPort = await proxy.start();
@@ -292,6 +433,17 @@ async function chaosRun(seed: number): Promise<Report> {
   startReplica("a");
   startReplica("b");
 
+  // Beside the faults: contest one tenant and put another set in dry run while their DAGs run.
+  const windows: HoldWindow[] = [];
+  const holds = Promise.all(
+    IN_FLIGHT.map((h) =>
+      holdInFlight(h, ns, obshell, windows).catch((error: unknown) => {
+        obshell.cluster.holdDags.delete(h.tenant);
+        report.violations.push(`${h.what} schedule on ${h.set}: ${String(error)}`);
+      }),
+    ),
+  );
+
   // Fault phase.
   const obshellFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "malformed", "html"];
   const dcsFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "throttle", "html"];
@@ -347,7 +499,8 @@ async function chaosRun(seed: number): Promise<Report> {
   obshell.http.clearFaults();
   dcs.http.clearFaults();
   dcs.shiftPages = 0;
-  obshell.cluster.failNextDag.clear();
+  for (const t of tenantNames) obshell.cluster.failNextDag.delete(t);
+  await holds;
 
   // Convergence: every set reaches its expected end state within the bound.
   const path = (plural: string, name: string) =>
@@ -367,7 +520,8 @@ async function chaosRun(seed: number): Promise<Report> {
     await eventually(
       "every set at its end state",
       async () => {
-        for (const t of tenantNames) if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
+        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set)])
+          if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if ((await condition("tenantreplicasets", "guarded", "Stalled"))?.reason !== "PrimaryZoneNeeded")
           return false;
         for (const t of ["shared-a", "shared-b"])
@@ -433,6 +587,18 @@ async function chaosRun(seed: number): Promise<Report> {
     const dag = obshell.cluster.dags.find((d) => String(obshell.cluster.dagDto(d, false).id) === id);
     if (dag && dag.kind !== "scale-in")
       report.violations.push(`obshell: a ${dag.kind} DAG ${id} it did not start was operated`);
+  }
+  // While a tenant is contested or its set in dry run, its failed DAG is never operated (issue 22).
+  for (const entry of obshell.log.filter(
+    (e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/"),
+  )) {
+    const id = entry.path.split("/").pop() ?? "";
+    const dag = obshell.cluster.dags.find((d) => String(obshell.cluster.dagDto(d, false).id) === id);
+    for (const w of windows)
+      if (dag?.tenant === w.tenant && entry.at >= w.from && entry.at <= w.until)
+        report.violations.push(
+          `obshell: ${JSON.stringify(entry.body)} sent for DAG ${id} of ${w.tenant} while ${w.what}`,
+        );
   }
   // At most one accepted destructive call per target (the unkind listing lag tempts a re-send).
   for (const r of repeatedTargets(destructiveCalls({ obshell: obshell.log, dcs: dcs.log })))

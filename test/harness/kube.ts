@@ -78,6 +78,12 @@ export async function bindOperatorIdentity(raw: RawApi, user: string): Promise<v
   ) as RawObject[];
   for (const doc of leases) {
     if (doc.kind === "Role") await raw.apply(doc);
-    if (doc.kind === "RoleBinding") await raw.apply({ ...doc, subjects: [subject] });
+    // Its own name: deploy/'s RoleBinding (bound to the ServiceAccount) is applied by the deploy tests.
+    if (doc.kind === "RoleBinding")
+      await raw.apply({
+        ...doc,
+        metadata: { ...doc.metadata, name: "dbfleet-operator-leader-election-test-identity" },
+        subjects: [subject],
+      });
   }
 }

@@ -3,7 +3,7 @@
 import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { busyReasons, isInstanceBusy } from "../../src/providers/dcs/busy.js";
+import { busyReasons, busyState, isInstanceBusy } from "../../src/providers/dcs/busy.js";
 import { DcsClient } from "../../src/providers/dcs/client.js";
 import { parseErrorBody } from "../../src/providers/dcs/errors.js";
 import { dcsInstance } from "../../src/providers/dcs/schemas.js";
@@ -74,17 +74,28 @@ afterEach(async () => {
 describe("isInstanceBusy: any field saying busy wins, a missing one never says idle", () => {
   const base = { instance_id: "i", name: "n", status: "RUNNING" };
   it.each([
-    ["the batch-delete example's idle record", { task_status: null, service_task_id: "" }, false, []],
-    ["no busy field at all", {}, false, []],
-    ["task_status set", { task_status: "RUNNING", service_task_id: "" }, true, ["task_status"]],
-    ["service_task_id set", { task_status: null, service_task_id: "abc" }, true, ["service_task_id"]],
-    ["task set, others absent", { task: "restarting" }, true, ["task"]],
-    ["task null but service_task_id set", { task: null, service_task_id: "t-1" }, true, ["service_task_id"]],
-    ["task_status an unexpected type", { task_status: { phase: 1 } }, true, ["task_status"]],
-    ["task_status missing, task set", { task: "x", service_task_id: "" }, true, ["task"]],
-  ] as const)("%s", (_, fields, busy, reasons) => {
+    ["the batch-delete example's idle record", { task_status: null, service_task_id: "" }, "idle", []],
+    ["a reply that carries only task, null: idle", { task: null }, "idle", []],
+    ["only task_status, null: idle", { task_status: null }, "idle", []],
+    ["only service_task_id, empty: idle", { service_task_id: "" }, "idle", []],
+    // issue 22: this was idle, so an instance DCS said nothing about could be deleted mid-operation.
+    ["no busy field at all: unknown, never idle", {}, "unknown", []],
+    ["task_status set", { task_status: "RUNNING", service_task_id: "" }, "busy", ["task_status"]],
+    ["service_task_id set", { task_status: null, service_task_id: "abc" }, "busy", ["service_task_id"]],
+    ["task set, others absent", { task: "restarting" }, "busy", ["task"]],
+    [
+      "task null but service_task_id set",
+      { task: null, service_task_id: "t-1" },
+      "busy",
+      ["service_task_id"],
+    ],
+    ["task_status an unexpected type", { task_status: { phase: 1 } }, "busy", ["task_status"]],
+    ["service_task_id a number", { service_task_id: 0 }, "busy", ["service_task_id"]],
+    ["task_status missing, task set", { task: "x", service_task_id: "" }, "busy", ["task"]],
+  ] as const)("%s", (_, fields, state, reasons) => {
     const parsed = dcsInstance.parse({ ...base, ...fields });
-    expect(isInstanceBusy(parsed)).toBe(busy);
+    expect(busyState(parsed)).toBe(state);
+    expect(isInstanceBusy(parsed)).toBe(state !== "idle");
     expect(busyReasons(parsed)).toEqual(reasons);
   });
 });

@@ -24,6 +24,8 @@ export interface FaultRule {
   latencyMs?: number;
   /** For "status" and "throttle". */
   status?: number;
+  /** For "status": the provider's error code in the body (e.g. DCS.4107), instead of its generic one. */
+  code?: string;
   /** Extra reply headers for "status" and "throttle" (e.g. Retry-After). */
   headers?: Record<string, string>;
   /** "before": the request is not executed; "after": executed, then the reply is spoiled. Default before. */
@@ -72,7 +74,7 @@ export interface Handled {
 export interface SimServerOptions {
   seed?: number;
   /** The provider's own error body for an injected status fault. */
-  errorBody: (status: number, message: string) => unknown;
+  errorBody: (status: number, message: string, code?: string) => unknown;
 }
 
 export class SimHttpServer {
@@ -266,7 +268,7 @@ export class SimHttpServer {
         entry.status = status;
         this.write(res, {
           status,
-          body: this.options.errorBody(status, "injected fault"),
+          body: this.options.errorBody(status, "injected fault", rule.code),
           ...(rule.headers ? { headers: rule.headers } : {}),
         });
         return;

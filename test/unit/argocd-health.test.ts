@@ -2,46 +2,27 @@
 // health_test.yaml, testdata/), run case by case on a real Lua 5.1 (Argo CD embeds gopher-lua, a Lua 5.1) with
 // only the libraries Argo CD opens for health scripts (util/lua/lua.go: base, table, a safe os; no string).
 // The README's status table is checked against what kstatus, kubectl wait and this script compute.
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type Assessable, assessKstatus, kubectlWaitSatisfied } from "../../src/observability/kstatus.js";
+import { runArgoLua } from "./argo-lua.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const dir = join(root, "deploy", "argocd");
 const customizations = join(dir, "resource_customizations", "dbfleet.io");
 const kinds = readdirSync(customizations).sort();
 
-function luaValue(value: unknown): string {
-  if (value === null || value === undefined) return "nil";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `{${value.map(luaValue).join(", ")}}`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `[${JSON.stringify(k)}] = ${luaValue(v)}`)
-    .join(", ")}}`;
-}
-
 /** Runs `script` as Argo CD does: `obj` global, base + table + os.time/date/clock, no string library. */
 function argoHealth(script: string, obj: unknown): { status: string; message: string } {
-  const program = `
-local script = ${JSON.stringify(script)}
-local env = {
-  assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall, select = select,
-  tonumber = tonumber, tostring = tostring, type = type, unpack = unpack, rawget = rawget, rawset = rawset,
-  setmetatable = setmetatable, getmetatable = getmetatable,
-  table = table, os = { time = os.time, date = os.date, clock = os.clock },
-  obj = ${luaValue(obj)},
-}
-getmetatable("").__index = nil -- no ("x"):sub(): gopher-lua without the string library has no string methods
-local fn = assert(loadstring(script, "health.lua"))
-setfenv(fn, env)
-local hs = fn()
-io.write(tostring(hs.status), "\\n", tostring(hs.message))`;
-  const out = execFileSync("lua5.1", ["-"], { input: program, encoding: "utf8" });
+  const out = runArgoLua(
+    script,
+    "health.lua",
+    obj,
+    'io.write(tostring(result.status), "\\n", tostring(result.message))',
+  );
   const [status = "", ...message] = out.split("\n");
   return { status, message: message.join("\n") };
 }
@@ -83,10 +64,9 @@ describe("Argo CD health checks (resource_customizations layout, Lua 5.1)", () =
     const patch = z
       .object({ data: z.record(z.string(), z.string()) })
       .parse(load(readFileSync(join(dir, "argocd-cm-patch.yaml"), "utf8")));
-    expect(Object.keys(patch.data).sort()).toEqual(
-      kinds.map((k) => `resource.customizations.health.dbfleet.io_${k}`),
-    );
-    for (const value of Object.values(patch.data)) expect(value).toBe(scripts[0]);
+    const health = Object.keys(patch.data).filter((k) => k.startsWith("resource.customizations.health."));
+    expect(health.sort()).toEqual(kinds.map((k) => `resource.customizations.health.dbfleet.io_${k}`));
+    for (const key of health) expect(patch.data[key]).toBe(scripts[0]);
   });
 
   it("fails loudly rather than silently when a script uses the string library Argo CD does not open", () => {
@@ -102,6 +82,7 @@ const situations: Record<string, string> = {
   deleting: "TenantReplicaSet/testdata/progressing_deleting.yaml",
   converged: "TenantReplicaSet/testdata/healthy_converged.yaml",
   "in flight (DAG running, deletions pending)": "TenantReplicaSet/testdata/progressing_dagRunning.yaml",
+  "waiting for approval": "TenantReplicaSet/testdata/suspended_approvalRequired.yaml",
   "stalled (needs a human)": "TenantReplicaSet/testdata/degraded_dagFailed.yaml",
   "dry run with deletions pending": "TenantReplicaSet/testdata/progressing_dryRun.yaml",
 };

@@ -67,3 +67,36 @@ describe("controller workers", () => {
     expect(failures[0]).toMatchObject({ object: "prod/cache", retryInMs: 5 });
   });
 });
+
+describe("a reconcile's deadline", () => {
+  it("aborts a reconcile stuck on a slow remote, frees its worker for other keys, and retries the key", async () => {
+    const { logger } = capture();
+    const queue = new WorkQueue({ baseDelayMs: 1, maxDelayMs: 1 });
+    const seen: string[] = [];
+    const controller = new Controller({
+      name: "tenantreplicaset",
+      queue,
+      logger,
+      workers: 1,
+      reconcileTimeoutMs: 50,
+      reconciler: {
+        async reconcile({ key, signal }) {
+          seen.push(key);
+          // A remote that never answers: only the signal ends this call.
+          if (key === "a/slow" && seen.filter((k) => k === key).length === 1)
+            await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+          return {};
+        },
+      },
+    });
+    controller.start();
+    queue.add("a/slow");
+    queue.add("b/other");
+    await eventually(
+      "the other key reconciled and the slow one retried",
+      () => seen.includes("b/other") && seen.filter((k) => k === "a/slow").length >= 2,
+      5_000,
+    );
+    await controller.stop(100);
+  });
+});

@@ -51,6 +51,10 @@ const record = (name: string, o: Partial<DeletionRecord> = {}): DeletionRecord =
   ...o,
 });
 
+/** An instance as observed from a DCS reply with exactly these busy fields (none given: none in the reply). */
+const fromReply = (name: string, busyFields: Record<string, unknown>) =>
+  observedRedis(dcsInstance.parse({ instance_id: `id-${name}`, name, status: "RUNNING", ...busyFields }));
+
 const many = (n: number, prefix = "cache-x") =>
   Array.from({ length: n }, (_, i) => instance(`${prefix}${String(i).padStart(3, "0")}`));
 
@@ -173,6 +177,32 @@ const cases: Case[] = [
     reason: "an instance mid-task (busy) is waited for, not deleted",
     listed: [instance("cache-1"), instance("cache-2", { busy: true })],
     want: { kind: "Wait", reason: Reason.WaitingForDeletion },
+  },
+  {
+    reason:
+      "DCS's reply shows none of task, task_status, service_task_id: busy-ness unknown, a person is asked, nothing sent",
+    listed: [instance("cache-1"), fromReply("cache-2", {})],
+    want: { kind: "Stall", reason: Reason.DeletionNeedsHuman, message: /cache-2.*none of task/ },
+  },
+  {
+    reason: "busy-ness unknown for one, idle others still go: only the shown-idle one is a target",
+    set: { policy: { approvalThreshold: 10 } },
+    listed: [
+      instance("cache-1"),
+      fromReply("cache-2", {}),
+      fromReply("cache-3", { task_status: null, service_task_id: "" }),
+    ],
+    want: {
+      kind: "DeleteInstances",
+      reason: Reason.Deleting,
+      targets: ["cache-3"],
+      message: /only a person can delete cache-2/,
+    },
+  },
+  {
+    reason: "a reply carrying only task: null shows the instance idle: it goes",
+    listed: [instance("cache-1"), fromReply("cache-2", { task: null })],
+    want: { kind: "DeleteInstances", reason: Reason.Deleting, targets: ["cache-2"] },
   },
   {
     reason: "accepted deletion still listed RUNNING (DCS is slow): never sent again",
@@ -388,8 +418,16 @@ describe("observedRedis: DCS's instance as the planner sees it", () => {
       extra: { task: null, task_status: "EXTENDING" },
       busy: true,
     },
-  ])("$reason", ({ extra, busy }) => {
-    expect(observedRedis(listed(extra)).busy).toBe(busy);
+    {
+      reason: "none of the three fields: not shown idle, so busy and flagged unknown",
+      extra: {},
+      busy: true,
+      unknown: true,
+    },
+  ])("$reason", ({ extra, busy, unknown }) => {
+    const seen = observedRedis(listed(extra));
+    expect(seen.busy).toBe(busy);
+    expect(seen.busyUnknown ?? false).toBe(unknown ?? false);
   });
 
   it("reads tags, and charging_mode 1 as prepaid", () => {
@@ -397,6 +435,8 @@ describe("observedRedis: DCS's instance as the planner sees it", () => {
       observedRedis(
         listed({
           charging_mode: 1,
+          task_status: null,
+          service_task_id: "",
           tags: [
             { key: "team", value: "checkout" },
             { key: "empty", value: null },

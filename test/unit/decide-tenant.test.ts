@@ -350,6 +350,109 @@ const cases: Case[] = [
     want: { kind: "RollbackDag", reason: Reason.DagRollingBack, dagId: "11" },
   },
 
+  // --- a contested tenant in flight (issue 22): read, never operated ---
+  {
+    reason: "contested while the DAG runs: still followed (reading is not touching), the conflict said",
+    peers: ["billing/orders-copy"],
+    status: { operation: operation({ dagId: "11", startedAt: ago(10_000) }) },
+    observed: following(dag()),
+    want: {
+      kind: "Wait",
+      reason: Reason.DagRunning,
+      requeueAfterMs: 2000,
+      message: /billing\/orders-copy.*held, not operated/,
+    },
+  },
+  {
+    reason: "contested, the DAG FAILED, policy Retry with retries left: held, never RETRY",
+    set: { policy: { onDagFailure: "Retry", maxDagRetries: 3 } },
+    peers: ["billing/orders-copy"],
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.OwnershipConflict, message: /DAG 11 FAILED.*billing\/orders-copy/ },
+  },
+  {
+    reason: "contested, the DAG FAILED, policy Rollback: held, never ROLLBACK",
+    set: { policy: { onDagFailure: "Rollback" } },
+    peers: ["billing/orders-copy", "prod/orders-2"],
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(failed()),
+    want: {
+      kind: "Stall",
+      reason: Reason.OwnershipConflict,
+      message: /billing\/orders-copy, prod\/orders-2.*no RETRY or ROLLBACK/,
+    },
+  },
+  {
+    reason: "contested, the DAG FAILED under Hold: the conflict is what is reported",
+    peers: ["billing/orders-copy"],
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.OwnershipConflict },
+  },
+  {
+    reason: "contested, the DAG succeeded: the operation ends (then planning reports the conflict)",
+    peers: ["billing/orders-copy"],
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(dag({ state: "SUCCEED", operator: "RUN" })),
+    want: { kind: "EndOperation", reason: Reason.DagSucceeded },
+  },
+  {
+    reason: "contested after a lost reply: our provable DAG is still adopted (bookkeeping, nothing sent)",
+    peers: ["billing/orders-copy"],
+    status: { operation: operation() },
+    observed: following(undefined, [failed({ id: "42" })]),
+    want: { kind: "AdoptDag", reason: Reason.DagFound, dagId: "42" },
+  },
+
+  // --- dry run with a DAG in flight (issue 22): it shows the call, never makes it ---
+  {
+    reason: "dry run turned on, the DAG FAILED, policy Retry: DryRun naming the RETRY, none sent",
+    set: { policy: { onDagFailure: "Retry", maxDagRetries: 3, dryRun: true } },
+    status: { operation: operation({ dagId: "11", zones: ["z3", "z4"], retries: 1 }) },
+    observed: following(failed({ zones: 2 })),
+    want: {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      targets: ["z3", "z4"],
+      message: /would request RETRY 2\/3 of DAG 11.*FAILED/,
+    },
+  },
+  {
+    reason: "dry run turned on, the DAG FAILED, policy Rollback: DryRun naming the ROLLBACK, none sent",
+    set: { policy: { onDagFailure: "Rollback", dryRun: true } },
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(failed()),
+    want: {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      targets: ["z3"],
+      message: /would request ROLLBACK of DAG 11/,
+    },
+  },
+  {
+    reason: "dry run, the DAG FAILED, every RETRY used: held for a person as without dry run",
+    set: { policy: { onDagFailure: "Retry", maxDagRetries: 2, dryRun: true } },
+    status: { operation: operation({ dagId: "11", retries: 2 }) },
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.DagFailed, message: /2 RETRYs used/ },
+  },
+  {
+    reason: "dry run, the DAG runs: followed to its end (reading only)",
+    set: { policy: { onDagFailure: "Retry", dryRun: true } },
+    status: { operation: operation({ dagId: "11", startedAt: ago(10_000) }) },
+    observed: following(dag()),
+    want: { kind: "Wait", reason: Reason.DagRunning },
+  },
+  {
+    reason: "dry run and contested, the DAG FAILED: the conflict comes first",
+    set: { policy: { onDagFailure: "Retry", dryRun: true } },
+    peers: ["billing/orders-copy"],
+    status: { operation: operation({ dagId: "11" }) },
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.OwnershipConflict },
+  },
+
   // --- after a lost reply: the intent without a DAG id ---
   {
     reason: "lost reply, no DAG of the tenant unfinished: the DELETE never took effect or ended",

@@ -3,11 +3,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
+import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { fleetCacheOf } from "../../src/reconcilers/fleet-index.js";
-import { fleetGroups, redisPeers } from "../../src/reconcilers/fleet-view.js";
+import { fleetGroups, redisPeers, tenantPeers } from "../../src/reconcilers/fleet-view.js";
 import { inScope, type ObservedRedis, planRedis } from "../../src/reconcilers/redis/plan.js";
-import { identity, redisManifest } from "./sets.js";
+import { actingOn } from "../../src/reconcilers/tenant/kind.js";
+import { identity, operation, redisManifest, tenantManifest } from "./sets.js";
 
 const ENDPOINT = "http://127.0.0.1:1";
 const prefixes = ["c", "ca", "cache-", "cache-eu-", "cache-us-", "kv-"] as const;
@@ -76,5 +78,39 @@ describe("ownership across the fleet (property-based)", () => {
     );
     // The generators reach the guarded case (an instance in two scopes) in a good share of runs.
     expect(contestedRuns / runs).toBeGreaterThan(0.3);
+  });
+});
+
+describe("ownership of a tenant while an operation is in flight", () => {
+  const OB = "http://10.0.0.1:2886";
+  const named = (name: string, o: Parameters<typeof tenantManifest>[0]) => {
+    const m = tenantManifest({ endpoint: OB, ...o });
+    return { ...m, metadata: { ...m.metadata, name } } as unknown as KubeObject;
+  };
+  // "moved" started removing z3 from orders, then its spec was pointed at payments; "other" names orders.
+  const moved = named("moved", {
+    tenant: "payments",
+    status: { operation: operation({ endpoint: OB, tenant: "orders", dagId: "11" }) },
+  });
+  const other = named("other", { tenant: "orders" });
+  const groups = fleetGroups((_kind, _ns, spec) =>
+    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined,
+  );
+  const fleet = fleetCacheOf([moved, other], groups);
+
+  it("the set in flight claims the operation's tenant too: the other set sees it as a peer", () => {
+    expect(tenantPeers(fleet, identity({ name: "other" }), OB, "orders")).toEqual(["prod/moved"]);
+    expect(groups(moved)).toHaveLength(2);
+  });
+
+  it("the set in flight judges ownership on the tenant its operation runs on, not the spec's", () => {
+    const set = tenantReplicaSet.parse(moved);
+    expect(actingOn(set).spec.tenant).toBe("orders");
+    expect(tenantPeers(fleet, identity({ name: "moved" }), OB, actingOn(set).spec.tenant)).toEqual([
+      "prod/other",
+    ]);
+    // Without an operation the spec's tenant is the one.
+    const idle = tenantReplicaSet.parse(other);
+    expect(actingOn(idle)).toBe(idle);
   });
 });

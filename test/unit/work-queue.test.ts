@@ -88,3 +88,46 @@ describe("a closed work queue (a standby replica's)", () => {
     expect(await q.get()).toBe("c");
   });
 });
+
+describe("a work queue fair between tenants (namespaces)", () => {
+  const namespaceOf = (key: string) => key.split("/")[0] ?? "";
+
+  it("hands a new namespace's key out after at most one key of each busy namespace", async () => {
+    const q = new WorkQueue({ fairBy: namespaceOf });
+    for (let i = 0; i < 300; i++) q.add(`a/set-${i}`);
+    q.add("b/new");
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) order.push((await q.get()) ?? "");
+    expect(order.indexOf("b/new")).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf("b/new")).toBeLessThanOrEqual(1);
+  });
+
+  it("takes turns between namespaces with work, FIFO within each, and loses no key", async () => {
+    const q = new WorkQueue({ fairBy: namespaceOf });
+    for (const key of ["a/1", "a/2", "a/3", "b/1", "c/1", "c/2"]) q.add(key);
+    const order: string[] = [];
+    while (q.length > 0) {
+      const key = (await q.get()) ?? "";
+      order.push(key);
+      q.done(key);
+    }
+    expect(order).toEqual(["a/1", "b/1", "c/1", "a/2", "c/2", "a/3"]);
+  });
+
+  it("a key re-added while a worker holds it goes to the back of its namespace's turn", async () => {
+    const q = new WorkQueue({ fairBy: namespaceOf });
+    q.add("a/1");
+    const held = await q.get();
+    q.add("a/1");
+    q.add("b/1");
+    q.done(held ?? "");
+    expect(await q.get()).toBe("b/1");
+    expect(await q.get()).toBe("a/1");
+  });
+
+  it("without fairBy, one FIFO", async () => {
+    const q = new WorkQueue();
+    for (const key of ["a/1", "a/2", "b/1"]) q.add(key);
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(["a/1", "a/2", "b/1"]);
+  });
+});

@@ -17,7 +17,11 @@ export class MemoryCredentialHealth implements CredentialHealth {
   private readonly failedAt = new Map<string, number>();
   private readonly scopeFailures = new Map<string, number[]>();
   private readonly good = new Set<string>();
-  constructor(private readonly windowMs = AUTH_RETRY_MS) {}
+  constructor(
+    private readonly windowMs = AUTH_RETRY_MS,
+    /** In [0, 1): each refusal's own fraction of a millisecond (see recordFailure). */
+    private readonly random: () => number = Math.random,
+  ) {}
 
   mayAttempt(credential: string, now: Date, lockScope?: string): CredentialGate {
     const t = now.getTime();
@@ -30,7 +34,8 @@ export class MemoryCredentialHealth implements CredentialHealth {
       };
     if (lockScope !== undefined && !this.good.has(credential)) {
       const recent = this.recent(lockScope, t);
-      const oldest = recent[0];
+      const first = recent[0];
+      const oldest = first === undefined ? undefined : Math.floor(first);
       if (recent.length >= MAX_SCOPE_FAILURES && oldest !== undefined)
         return {
           ok: false,
@@ -45,7 +50,10 @@ export class MemoryCredentialHealth implements CredentialHealth {
     const t = now.getTime();
     this.failedAt.set(credential, t);
     this.good.delete(credential);
-    if (lockScope !== undefined) this.scopeFailures.set(lockScope, [...this.recent(lockScope, t), t]);
+    // Each refusal is its own point in time: two in the same millisecond (parallel workers, two replicas)
+    // must stay two when restore() merges the stored list with this one as a set.
+    if (lockScope !== undefined)
+      this.scopeFailures.set(lockScope, [...this.recent(lockScope, t), t + this.random()]);
     return { retryAt: t + this.windowMs };
   }
 
@@ -72,10 +80,13 @@ export class MemoryCredentialHealth implements CredentialHealth {
     for (const [k, at] of Object.entries(state.failed))
       this.failedAt.set(k, Math.max(at, this.failedAt.get(k) ?? 0));
     for (const [k, times] of Object.entries(state.scopes))
-      this.scopeFailures.set(k, [...new Set([...(this.scopeFailures.get(k) ?? []), ...times])].sort());
+      this.scopeFailures.set(
+        k,
+        [...new Set([...(this.scopeFailures.get(k) ?? []), ...times])].sort((a, b) => a - b),
+      );
   }
 
   private recent(scope: string, t: number): number[] {
-    return (this.scopeFailures.get(scope) ?? []).filter((at) => t - at < this.windowMs);
+    return (this.scopeFailures.get(scope) ?? []).filter((at) => t - Math.floor(at) < this.windowMs);
   }
 }

@@ -8,7 +8,7 @@ import { describeIssues } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
 import { isEndpointRefused } from "../../connections/endpoint-policy.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
-import type { EventRecorder } from "../../controller/events.js";
+import { type EventRecorder, isTransition, StandingEvents } from "../../controller/events.js";
 import { KubeApiError } from "../../controller/kube-http.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { StatusWriter } from "../../controller/status-writer.js";
@@ -81,6 +81,8 @@ export class SetReconciler<
 > implements Reconciler
 {
   private readonly now: () => Date;
+  /** The connection warnings each set has raised, so they are raised on change only. */
+  private readonly standing = new StandingEvents();
 
   constructor(
     readonly kind: SetKind<TSet, TStatus, TConn, TObs, TFleet, TStep>,
@@ -139,8 +141,10 @@ export class SetReconciler<
       signal.throwIfAborted();
       const assessment = await this.assess(current, set, id, log);
       const { step, observed } = assessment;
-      for (const w of assessment.warnings ?? [])
-        this.deps.events.record(current, w.type, w.reason, w.message);
+      // Known only when the connection was resolved; a warning already raised for this set is not raised again.
+      if (assessment.warnings)
+        for (const w of this.standing.fresh(current, assessment.warnings))
+          this.deps.events.record(current, w.type, w.reason, w.message);
       if (this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
         current = await this.save(current, id, step, observed, log, set);
         saved(current);
@@ -191,7 +195,7 @@ export class SetReconciler<
     return {
       step: this.kind.decide({ set: current, status, observed, fleet, id, now, remote }),
       observed,
-      ...(connection.warnings?.length ? { warnings: connection.warnings } : {}),
+      ...(connection.warnings ? { warnings: connection.warnings } : {}),
     };
   }
 
@@ -312,21 +316,16 @@ export class SetReconciler<
     attempts?: number,
   ): Promise<KubeObject> {
     const phase = phaseOf(step);
-    log[phase === "Stalled" ? "warn" : this.kind.isAction(step) ? "info" : "debug"](
-      { step: step.kind, reason: step.reason },
-      step.message,
-    );
-    if (phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
-    if (step.event) this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
     const now = this.now();
     let previousReason: string | undefined;
+    let previousPhase: string | undefined;
     const written = await this.deps.status.update(
       this.kind.type,
       object,
       (current) => {
-        previousReason = (current.status as SharedStatus | undefined)?.conditions?.find(
-          (c) => c.type === "Ready",
-        )?.reason;
+        const before = current.status as SharedStatus | undefined;
+        previousPhase = before?.phase;
+        previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
         const stored = this.kind.statusSchema.safeParse(current.status ?? {});
         // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
         const base = stored.success
@@ -338,6 +337,18 @@ export class SetReconciler<
       },
       attempts,
     );
+    // On change only (issue 21), measured against the status this write replaced: a repeat of the same
+    // Stalled reason logs at debug and raises nothing, so it never spends the budget of a new reason's event.
+    const changed = isTransition(
+      { phase: previousPhase, reason: previousReason },
+      { phase, reason: step.reason },
+    );
+    const level =
+      phase === "Stalled" ? (changed ? "warn" : "debug") : this.kind.isAction(step) ? "info" : "debug";
+    log[level]({ step: step.kind, reason: step.reason }, step.message);
+    if (changed && phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
+    if (changed && step.event)
+      this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
     const metrics = this.deps.metrics;
     if (metrics) {
       const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];

@@ -1,7 +1,7 @@
 // What a RedisInstanceSet reconcile reads from DCS: the project's listing (shared by every set on the same
 // client), each instance as the planner sees it, and the set's deletion records resolved against it.
 import type { DeletionRecord } from "../../api/redis-instance-set.js";
-import { isInstanceBusy } from "../../providers/dcs/busy.js";
+import { busyState } from "../../providers/dcs/busy.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { DcsInstance } from "../../providers/dcs/schemas.js";
 import type { SharedListings } from "../dcs-listings.js";
@@ -19,12 +19,14 @@ export interface RedisObserved {
 export function observedRedis(i: DcsInstance): ObservedRedis {
   const tags: Record<string, string> = {};
   for (const t of i.tags ?? []) tags[t.key] = t.value ?? "";
+  const busy = busyState(i);
   return {
     id: i.instance_id,
     name: i.name,
     status: i.status,
     tags,
-    busy: isInstanceBusy(i),
+    busy: busy !== "idle",
+    ...(busy === "unknown" ? { busyUnknown: true } : {}),
     prepaid: i.charging_mode === 1,
   };
 }

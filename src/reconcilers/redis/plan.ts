@@ -8,8 +8,10 @@ export interface ObservedRedis {
   name: string;
   status: string;
   tags: Record<string, string>;
-  /** Mid-operation per DCS (`task`, `task_status`, `service_task_id`): never deleted now. */
+  /** Mid-operation per DCS (`task`, `task_status`, `service_task_id`), or not shown idle: never deleted now. */
   busy: boolean;
+  /** DCS's reply carried none of the three busy fields: whether an operation runs cannot be told. */
+  busyUnknown?: boolean;
   /** DCS `charging_mode` 1: yearly/monthly, deleted only by unsubscribing. */
   prepaid: boolean;
 }
@@ -40,6 +42,9 @@ const WAIT_STATES = new Set([
   "DELETING",
   "PAYING",
 ]);
+/** Why an instance whose busy-ness DCS's reply does not show is left to a person. */
+export const BUSY_UNKNOWN =
+  "DCS's reply carries none of task, task_status, service_task_id, so whether an operation runs on it cannot be told; delete it in the console, or keep it in spec.instances";
 /** States only a person can leave (specs: "CREATEFAILED, ERROR and FROZEN are states that need a human"). */
 const HUMAN_STATES = new Set(["FROZEN", "FREEZING", "CREATEFAILED", "ERROR"]);
 
@@ -57,9 +62,9 @@ export function inScope(
 
 /** Why an instance cannot be deleted now, by its own state: undefined when it can. The one rule for the planner and the re-read. */
 export function notDeletableNow(
-  i: Pick<ObservedRedis, "status" | "busy" | "prepaid">,
+  i: Pick<ObservedRedis, "status" | "busy" | "busyUnknown" | "prepaid">,
 ): "human" | "wait" | undefined {
-  if (HUMAN_STATES.has(i.status) || i.prepaid) return "human";
+  if (HUMAN_STATES.has(i.status) || i.prepaid || i.busyUnknown) return "human";
   if (WAIT_STATES.has(i.status) || i.busy) return "wait";
   return undefined;
 }
@@ -144,6 +149,8 @@ export function planRedis(
       else waiting.push(i);
     } else if (HUMAN_STATES.has(i.status)) needHuman.push({ instance: i, why: `status ${i.status}` });
     else if (i.prepaid) needHuman.push({ instance: i, why: "yearly/monthly: unsubscribe it in the console" });
+    // Not a wait: a reply shape without these fields does not heal by itself, and the set must say why.
+    else if (i.busyUnknown) needHuman.push({ instance: i, why: BUSY_UNKNOWN });
     else if (r?.result === "failed" && needsHuman(r.lastErrorCode))
       needHuman.push({
         instance: i,

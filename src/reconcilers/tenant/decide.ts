@@ -203,10 +203,15 @@ function followOperation(
   }
 
   const where = `DAG ${dag.id} removing ${zones} from tenant ${target.tenant}`;
+  const contested =
+    input.fleet.peers.length > 0
+      ? `tenant ${target.tenant} at ${target.endpoint} is also named by ${input.fleet.peers.join(", ")}`
+      : undefined;
+  // Following a DAG only reads it: a running DAG is polled to its end, contested or not.
   if (dagRunning(dag))
     return wait(
       Reason.DagRunning,
-      `${where}: stage ${dag.stage}/${dag.max_stage} ${dag.state}`,
+      `${where}: stage ${dag.stage}/${dag.max_stage} ${dag.state}${contested ? `; ${contested}: should it fail, it is held, not operated` : ""}`,
       dagPollMs(timing, elapsed),
     );
   const specChanged = op.generation !== undefined && op.generation !== input.id.generation;
@@ -232,9 +237,33 @@ function followOperation(
 
   // FAILED + RUN/RETRY: retriable, rollbackable or passable — by policy, never PASS.
   const why = failureSummary(dag, observed.detail);
+  // A contested tenant is touched by neither set, and RETRY or ROLLBACK is a touch: a platform team that
+  // finds two sets naming one tenant expects nothing more to happen to it until one set owns it, so the
+  // failed DAG is held for a person whatever the policy (ours or the peer's). Once the tenant has a single
+  // owner again, that set's own policy applies to the DAG (issue 22).
+  if (contested)
+    return stall(
+      Reason.OwnershipConflict,
+      `${why}; ${contested}: the failed DAG is held (no RETRY or ROLLBACK) until one set owns the tenant; remove or repoint the other set(s), or operate the DAG yourself`,
+    );
   const policy = set.spec.policy;
   const stillWanted = stillToRemove(set, target, op.zones);
-  if (policy.onDagFailure === "Retry" && op.retries < policy.maxDagRetries && stillWanted)
+  const retry = policy.onDagFailure === "Retry" && op.retries < policy.maxDagRetries && stillWanted;
+  // A dry run never operates a DAG either (it may be turned on while one is in flight): it shows the call
+  // that would be made, as planning shows the removal; turning it off lets the policy act.
+  if (policy.dryRun && (retry || policy.onDagFailure === "Rollback")) {
+    const would = retry
+      ? `RETRY ${op.retries + 1}/${policy.maxDagRetries} of DAG ${dag.id}`
+      : `ROLLBACK of DAG ${dag.id}`;
+    return {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      message: `dry run: would request ${would}; ${why}`,
+      targets: op.zones,
+      event: { type: "Normal", reason: Reason.DryRun, message: `dry run: would request ${would}` },
+    };
+  }
+  if (retry)
     return {
       kind: "RetryDag",
       reason: Reason.DagRetried,

@@ -90,7 +90,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     },
 
     observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
-    fleet: (set, id, remote) => ({ peers: options.peers?.(set, id, remote) ?? [] }),
+    fleet: (set, id, remote) => ({ peers: options.peers?.(actingOn(set), id, remote) ?? [] }),
     decide: (input) => decideTenant(input, timing),
     record: recordTenant,
     isBookkeeping: (step) => BOOKKEEPING.has(step.kind),
@@ -118,6 +118,15 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       }
     },
   };
+}
+
+/**
+ * The set as ownership sees it: while an operation is in flight, the tenant it acts on is the operation's
+ * (followed there until it ends), whatever the spec names now.
+ */
+export function actingOn(set: TenantReplicaSet): TenantReplicaSet {
+  const tenant = set.status?.operation?.tenant;
+  return tenant === undefined || tenant === set.spec.tenant ? set : { ...set, spec: { ...set.spec, tenant } };
 }
 
 async function removeZones(

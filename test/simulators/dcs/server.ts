@@ -129,12 +129,19 @@ export class DcsSimulator {
   readonly deleted: SimInstance[] = [];
   /** Pages left to shift: before serving a page at offset > 0, a new instance is inserted at the front. */
   shiftPages = 0;
+  /** Pages left to shorten: the next listing pages are served one instance short, instance_num unchanged. */
+  shortPages = 0;
   deleteDelayMs: number;
   errorShape: DcsErrorShape;
   /** See DcsUnkindKnobs; change at any time with setKnobs. */
   knobs: DcsUnkindKnobs;
   /** Instances changed between a listing and a GET (driftOnGet). */
   readonly drifts: { project: string; instance: string; kind: "busy" | "retag"; at: number }[] = [];
+  /**
+   * Instances whose list and GET replies carry none of task, task_status, service_task_id (a reply shape that
+   * says nothing about an operation); the instance itself is idle and a delete of it is accepted.
+   */
+  readonly hideBusyFields = new Set<string>();
   url = "";
   /** Ids returned by a listing and not yet drifted. */
   private readonly listed = new Set<string>();
@@ -158,8 +165,8 @@ export class DcsSimulator {
     }
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
-      errorBody: (status, message) =>
-        dcsErrorBody(this.errorShape, status === 429 ? "APIGW.0308" : "DCS.5000", message),
+      errorBody: (status, message, code) =>
+        dcsErrorBody(this.errorShape, code ?? (status === 429 ? "APIGW.0308" : "DCS.5000"), message),
     });
   }
 
@@ -350,7 +357,7 @@ export class DcsSimulator {
       const instance = project.get(instanceId);
       if (!instance) throw new DcsError(404, "DCS.3022", "The instance does not exist.");
       this.maybeDrift(projectId, instance);
-      return { status: 200, body: instance };
+      return { status: 200, body: this.served(instance) };
     }
     if (method === "DELETE" && instanceId === undefined)
       return this.batchDelete(projectId, project, url.searchParams, body);
@@ -397,10 +404,20 @@ export class DcsSimulator {
       q.get("include_delete") === "true"
         ? [...matching, ...this.deleted.filter((d) => d.project_id === projectId)]
         : matching;
-    const page = all.slice(offset, offset + limit);
+    let page = all.slice(offset, offset + limit);
+    if (this.shortPages > 0 && page.length > 0) {
+      this.shortPages--;
+      page = page.slice(0, -1);
+    }
     for (const i of page)
       if (!this.drifts.some((d) => d.instance === i.instance_id)) this.listed.add(i.instance_id);
-    return { status: 200, body: { instances: page, instance_num: all.length } };
+    return { status: 200, body: { instances: page.map((i) => this.served(i)), instance_num: all.length } };
+  }
+
+  private served(instance: SimInstance): Record<string, unknown> {
+    if (!this.hideBusyFields.has(instance.instance_id)) return instance;
+    const { task: _t, task_status: _s, service_task_id: _i, ...rest } = instance;
+    return rest;
   }
 
   private maybeDrift(projectId: string, instance: SimInstance): void {

@@ -104,6 +104,8 @@ export class SimCluster {
   readonly dags: SimDag[] = [];
   /** Failure to inject into the next DAG created for a tenant: stage number. */
   readonly failNextDag = new Map<string, number>();
+  /** Tenants whose DAGs stand still at their running stage until removed from here (a test's "not yet"). */
+  readonly holdDags = new Set<string>();
   private timers = new Set<NodeJS.Timeout>();
   private nextTenantId = 1001;
   private nextPoolId = 1;
@@ -345,6 +347,10 @@ export class SimCluster {
       dag.state = "RUNNING";
       node.state = "RUNNING";
       node.startTime = new Date().toISOString();
+      this.schedule(dag);
+      return;
+    }
+    if (this.holdDags.has(dag.tenant)) {
       this.schedule(dag);
       return;
     }

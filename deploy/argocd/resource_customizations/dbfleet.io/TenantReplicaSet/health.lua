@@ -31,6 +31,16 @@ for _, c in ipairs(status.conditions) do
   if c.type == "Reconciling" and c.status == "True" and reconciling == nil then reconciling = c end
   if c.type == "Stalled" and c.status == "True" and stalled == nil then stalled = c end
 end
+-- Waiting for a person to approve a plan is not a failure: Suspended, as upstream checks treat a wait for a
+-- human. The message says what to approve (the approve-plan action sets exactly that hash).
+if stalled ~= nil and (stalled.reason == "ApprovalRequired" or stalled.reason == "ApprovalAlreadyUsed") then
+  hs.status = "Suspended"
+  hs.message = describe(stalled, "ApprovalRequired")
+  if status.pendingApproval ~= nil and status.pendingApproval.summary ~= nil then
+    hs.message = hs.message .. " (" .. status.pendingApproval.summary .. "; Argo CD action: approve-plan)"
+  end
+  return hs
+end
 if stalled ~= nil then
   hs.status = "Degraded"
   hs.message = describe(stalled, "Stalled")
