@@ -2,13 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-node_modules: package.json package-lock.json
+# Node 24 under every target that runs node or npm. scripts/node24.sh (shared with .ci/run) names the
+# folder of a Node 24 it installs when the machine's Node is older (nothing when it is 24 or later); the
+# node24 target installs it there, or stops with the command to run, before any build.
+NODE24_BIN := $(shell bash scripts/node24.sh bin)
+export PATH := $(if $(NODE24_BIN),$(NODE24_BIN):)$(PATH)
+
+node_modules: package.json package-lock.json | node24
 	npm ci
 	@touch node_modules
 
 .PHONY: help
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: node24
+node24: ## Node 24 first on PATH: the machine's if 24 or later, else installed once from the npm registry
+	@bash scripts/node24.sh
 
 .PHONY: install
 install: node_modules ## install npm dependencies (npm ci)
@@ -34,7 +44,7 @@ envtest-bin: ## find or build etcd and kube-apiserver for the test harness
 	bash scripts/envtest-bin.sh
 
 .PHONY: test
-test: node_modules envtest-bin ## lint, typecheck, then unit and integration tests on a real API server
+test: node24 node_modules envtest-bin ## lint, typecheck, then unit and integration tests on a real API server
 	npm run lint
 	npm run typecheck
 	npx vitest run
@@ -44,7 +54,7 @@ test-unit: node_modules ## only the fast unit tests
 	npx vitest run --project unit
 
 .PHONY: test-integration
-test-integration: node_modules envtest-bin ## only the tests against the real API server and simulators
+test-integration: node24 node_modules envtest-bin ## only the tests against the real API server and simulators
 	npx vitest run --project integration
 
 .PHONY: mutation
@@ -56,8 +66,8 @@ sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"
 	npm run sim -- $(ARGS)
 
 .PHONY: demo
-demo: node_modules envtest-bin ## local Kubernetes + simulators + examples, until Ctrl-C
-	npx tsx scripts/demo.ts
+demo: node24 node_modules envtest-bin ## local Kubernetes + simulators + examples, until Ctrl-C (DEMO_ARGS=--exit-when-settled to stop at the end states)
+	npx tsx scripts/demo.ts $(DEMO_ARGS)
 
 # --- kind, for users with Docker (not run in CI: no Docker engine there) ---
 KIND_CLUSTER ?= dbfleet
@@ -81,20 +91,20 @@ kind-load: image ## load the image into the kind cluster
 	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
 
 .PHONY: e2e-kind
-e2e-kind: kind-up kind-load ## deploy on kind, wait for it, then run the envtest suites against that cluster
+e2e-kind: node24 node_modules kind-up kind-load ## deploy on kind, wait for it, then run the envtest suites against that cluster
 	kubectl --context kind-$(KIND_CLUSTER) apply -k deploy/
 	kubectl --context kind-$(KIND_CLUSTER) -n dbfleet-system rollout status deployment/dbfleet-operator --timeout=180s
 	kind get kubeconfig --name $(KIND_CLUSTER) > .kind-kubeconfig
 	DBFLEET_KUBECONFIG=$(CURDIR)/.kind-kubeconfig npx vitest run --project integration
 
 .PHONY: bench
-bench: node_modules envtest-bin ## benchmarks (prints figures, writes bench/results/latest.json)
+bench: node24 node_modules envtest-bin ## benchmarks (prints figures, writes bench/results/latest.json)
 	npx tsx bench/run.ts
 
 .PHONY: bench-compare
-bench-compare: ## latest benchmark results against bench/baseline.json
+bench-compare: node24 ## latest benchmark results against bench/baseline.json
 	npx tsx bench/compare.ts
 
 .PHONY: chaos
-chaos: node_modules envtest-bin ## seeded fault-injection runs with new seeds (CHAOS_RUNS=10; make test replays 2 fixed ones)
+chaos: node24 node_modules envtest-bin ## seeded fault-injection runs with new seeds (CHAOS_RUNS=10; make test replays 2 fixed ones)
 	CHAOS_RANDOM=1 CHAOS_RUNS=$${CHAOS_RUNS:-10} npx vitest run --project chaos
