@@ -108,7 +108,7 @@ export const Reason = {
   DeletionRequested: "DeletionRequested",
   /** DCS refused some instances of a batch (event). */
   DeletionFailed: "DeletionFailed",
-  /** A deletion failed repeatedly or with an error that needs a person (frozen, prepaid). Stalled. */
+  /** A deletion failed repeatedly or with an error that needs a person (frozen, prepaid), or DCS's reply does not show whether the instance is busy. Stalled. */
   DeletionNeedsHuman: "DeletionNeedsHuman",
   /** The re-read before the delete found nothing left to delete (gone, busy or out of scope). */
   VictimsChanged: "VictimsChanged",
