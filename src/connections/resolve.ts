@@ -6,8 +6,8 @@ import { durationMs } from "../api/common.js";
 import {
   CLUSTER_DATABASE_CONNECTION_KIND,
   type ConnectionRef,
-  clusterDatabaseConnection,
   CREDENTIAL_SECRET_TYPES,
+  clusterDatabaseConnection,
   DATABASE_CONNECTION_KIND,
   type DcsSettings,
   databaseConnection,

@@ -95,7 +95,9 @@ describe("a connection naming a ServiceAccount token Secret", () => {
     const name = `sa-${ns}`;
     await raw.apply(saToken(CLUSTER_SECRET_NAMESPACE, name));
     await raw.apply(obshellConnection({ cluster: name, allowedNamespaces: [ns] }, obshell.url, name));
-    await raw.apply(tenantSet("sa-cluster", "t_sa_cluster", connectionRef(name, "ClusterDatabaseConnection")));
+    await raw.apply(
+      tenantSet("sa-cluster", "t_sa_cluster", connectionRef(name, "ClusterDatabaseConnection")),
+    );
     await stalledWith("sa-cluster", "SecretTypeRefused");
     expect(obshell.log).toEqual([]);
     expect(log.lines.join("\n")).not.toContain(PASSWORD);
