@@ -274,7 +274,8 @@ export class DcsClient {
     body: string | undefined,
     schema: S | undefined,
   ): Promise<z.output<S> | undefined> {
-    const url = new URL(path, this.base);
+    // Joined to the origin, never resolved against the base: a path starting with // would name a host.
+    const url = new URL(`${this.base.origin}${path}`);
     if (query) url.search = query.toString();
     const operation = `${method} ${path}`;
     let headers: Record<string, string> = { "X-Project-Id": this.options.projectId };
