@@ -70,9 +70,34 @@ export const secretKey = z
   .max(253)
   .regex(/^[-._a-zA-Z0-9]+$/, { message: "must be a Secret data key ([-._a-zA-Z0-9]+)" });
 
-/** An http(s) URL: the only schemes the clients speak. */
+/**
+ * Why an http(s) URL could send a request elsewhere than the host it shows, or undefined (issue 25, L5):
+ * a path starting with `//` (also after `..` is resolved) is read as a new authority when a client joins a
+ * path to it; a backslash is a slash to URL parsers; user info, a query or a fragment have no place in an
+ * endpoint and hide what follows.
+ */
+export function endpointAmbiguity(text: string): string | undefined {
+  if (text.includes("\\")) return "must not contain a backslash";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.username !== "" || url.password !== "") return "must not carry user info (user@host)";
+  if (url.pathname.startsWith("//"))
+    return "must not have a path starting with // (it reads as another host)";
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(text)) return "must not have a query or fragment";
+  return undefined;
+}
+
+/** An http(s) URL: the only schemes the clients speak, naming its host unambiguously. */
 export const httpEndpoint = z
   .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
+  .superRefine((text, ctx) => {
+    const why = endpointAmbiguity(text);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  })
   .meta({ pattern: "^https?://" });
 
 export const conditionType = z.enum(["Ready", "Reconciling", "Stalled"]);

@@ -9,9 +9,22 @@ export const DATABASE_CONNECTION_PLURAL = "databaseconnections";
 export const CLUSTER_DATABASE_CONNECTION_KIND = "ClusterDatabaseConnection";
 export const CLUSTER_DATABASE_CONNECTION_PLURAL = "clusterdatabaseconnections";
 
+/**
+ * The Secret types a connection may name (issue 25, M2): Opaque, or this project's own type. Anything else
+ * (a ServiceAccount token, a dockerconfigjson, a TLS key pair, a bootstrap token, another project's type)
+ * is refused before a value is read, so a connection cannot aim the operator at a Secret made for something
+ * else. The API server gives a Secret created without a type `Opaque`.
+ */
+export const CREDENTIAL_SECRET_TYPES = ["Opaque", "dbfleet.io/credentials"] as const;
+
+/** Whether a Secret of `type` may be read for a connection; a Secret without one (never from the API server) is Opaque. */
+export function isCredentialSecretType(type: unknown): boolean {
+  return type === undefined || (CREDENTIAL_SECRET_TYPES as readonly unknown[]).includes(type);
+}
+
 /** Where a Secret is read from, said once for every reference below. */
 const SECRET_HOME =
-  "in the connection's namespace; for a ClusterDatabaseConnection, in the operator's namespace; for an inline connection, in the set's namespace";
+  "in the connection's namespace; for a ClusterDatabaseConnection, in the operator's namespace; for an inline connection, in the set's namespace; of type Opaque or dbfleet.io/credentials";
 
 const caSecretRef = z
   .strictObject({

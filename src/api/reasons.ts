@@ -12,6 +12,8 @@ export const Reason = {
   Paused: "Paused",
   /** The referenced Secret or one of its keys is missing. Stalled. */
   CredentialsMissing: "CredentialsMissing",
+  /** The connection names a Secret of a type other than Opaque or dbfleet.io/credentials (e.g. a ServiceAccount token); none of its values is read. Stalled. */
+  SecretTypeRefused: "SecretTypeRefused",
   /** The remote refused the credentials; nothing is sent with them until the window passes or the Secret changes. Stalled. */
   AuthenticationFailed: "AuthenticationFailed",
   /** The remote could not be read (timeout, 5xx, bad reply); nothing is deleted until it answers. Reconciling. */

@@ -170,6 +170,13 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  // Kubernetes 1.20 offers no API that tells the service range (ServiceCIDR came in 1.29): it is a flag.
+  for (const flag of ["service-cidrs", "pod-cidrs"] as const)
+    if (flags[flag] === "" && flags["allowed-endpoints"] === "")
+      logger.warn(
+        { flag: `--${flag}` },
+        `--${flag} is not set: the cluster's ${flag === "service-cidrs" ? "Services" : "Pods"} can be named as remotes; set it (deploy/ does) or --allowed-endpoints`,
+      );
   const namespaces = flags.namespace.flatMap((n) => n.split(",")).filter((n) => n !== "");
   const metrics = new OperatorMetrics();
   // Each scope (namespaces, selector) has its own lease, so several deployments can split the work.

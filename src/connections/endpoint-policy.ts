@@ -8,12 +8,36 @@ import { BlockList, isIP } from "node:net";
 import { buildConnector } from "undici";
 import { z } from "zod";
 
-/** Refused unless an allowlisted CIDR covers the address itself (an allowlisted name does not). */
-const ALWAYS_DENIED: { label: string; cidrs: string[] }[] = [
-  { label: "loopback", cidrs: ["127.0.0.0/8", "::1/128"] },
-  { label: "link-local (cloud metadata)", cidrs: ["169.254.0.0/16", "fe80::/10"] },
-  { label: "unspecified", cidrs: ["0.0.0.0/8", "::/128"] },
-  { label: "multicast or broadcast", cidrs: ["224.0.0.0/3", "ff00::/8"] },
+/**
+ * Cloud metadata services, as the clouds document them (issue 25, L1): AWS 169.254.169.254 and
+ * fd00:ec2::254 (IMDS IPv6 endpoint); GCP metadata.google.internal = 169.254.169.254; Azure
+ * 169.254.169.254 (IMDS) and 168.63.129.16 (WireServer); Alibaba Cloud 100.100.100.200; Oracle Cloud
+ * 169.254.169.254 and the older 192.0.0.192; Tencent Cloud 169.254.0.23 / metadata.tencentyun.com;
+ * Huawei Cloud 169.254.169.254. The rest of 169.254.0.0/16 is link-local, refused too but liftable.
+ */
+const METADATA_CIDRS = [
+  "169.254.169.254/32",
+  "169.254.0.23/32",
+  "fd00:ec2::254/128",
+  "100.100.100.200/32",
+  "168.63.129.16/32",
+  "192.0.0.192/32",
+];
+/** The metadata services' names: refused by name too, whatever they resolve to where the check runs. */
+const METADATA_HOSTS = ["metadata.google.internal", "metadata.tencentyun.com", "metadata.azure.internal"];
+
+/**
+ * Refused unless allowlisted. `strict` ranges (loopback, metadata, unspecified) are lifted
+ * only by an allowlist entry naming the very address: `--allowed-endpoints=::/0` or `0.0.0.0/0` must not
+ * open the metadata service. The others are lifted by any allowlisted CIDR that covers the address.
+ */
+const ALWAYS_DENIED: { label: string; cidrs: string[]; strict: boolean }[] = [
+  { label: "loopback", cidrs: ["127.0.0.0/8", "::1/128"], strict: true },
+  { label: "link-local (cloud metadata)", cidrs: ["169.254.0.0/16", "fe80::/10"], strict: false },
+  { label: "a cloud metadata service", cidrs: METADATA_CIDRS, strict: true },
+  // 0.0.0.0 reaches the host itself on Linux.
+  { label: "unspecified", cidrs: ["0.0.0.0/8", "::/128"], strict: true },
+  { label: "multicast or broadcast", cidrs: ["224.0.0.0/3", "ff00::/8"], strict: false },
 ];
 
 const HOST_NAME =
@@ -95,11 +119,58 @@ export function isEndpointRefused(error: unknown): error is Error {
   return false;
 }
 
-/** `::ffff:127.0.0.1` is 127.0.0.1: IPv4-mapped addresses are checked as IPv4. */
-function normalize(address: string): { address: string; family: "ipv4" | "ipv6" } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return { address: mapped[1], family: "ipv4" };
-  return { address, family: isIP(address) === 4 ? "ipv4" : "ipv6" };
+/** The 16 bytes of an IPv6 address (as node:net accepts it), or undefined. */
+function ipv6Bytes(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  if (groups.length !== 8) return undefined;
+  return groups.flatMap((g) => {
+    const n = Number.parseInt(g, 16);
+    return [n >> 8, n & 0xff];
+  });
+}
+
+/**
+ * The IPv4 address an IPv6 one carries, where the network delivers to it (issue 25, L1): IPv4-mapped
+ * ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48 (RFC 6052, RFC 8215), and
+ * 6to4 2002::/16 (RFC 3056). Teredo (2001::/32) hides its server address, not a target: not unwrapped.
+ */
+function embeddedIPv4(address: string): string | undefined {
+  const b = ipv6Bytes(address);
+  if (!b) return undefined;
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  const v4 = (at: number) => b.slice(at, at + 4).join(".");
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(12);
+  if (zero(0, 12) && !zero(12, 15)) return v4(12);
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b) {
+    if (zero(4, 12)) return v4(12);
+    if (b[4] === 0x00 && b[5] === 0x01) return v4(12);
+  }
+  if (b[0] === 0x20 && b[1] === 0x02) return v4(2);
+  return undefined;
+}
+
+/** An address and, for IPv6 that carries an IPv4 address, that one too: each is checked. */
+function forms(address: string): { address: string; family: "ipv4" | "ipv6" }[] {
+  const family = isIP(address) === 4 ? "ipv4" : "ipv6";
+  const inner = family === "ipv6" ? embeddedIPv4(address) : undefined;
+  // The carried IPv4 comes first: a refusal names the address the packets reach.
+  return inner
+    ? [
+        { address: inner, family: "ipv4" },
+        { address, family },
+      ]
+    : [{ address, family }];
 }
 
 function blockList(cidrs: readonly Cidr[]): BlockList {
@@ -131,15 +202,20 @@ export interface ConnectorOptions {
 
 export class EndpointPolicy {
   private readonly allowedCidrs: BlockList;
+  /** Single addresses named in --allowed-endpoints: the only entries that lift a strict refusal. */
+  private readonly allowedExactly: BlockList;
   private readonly allowedHosts: string[];
   private readonly restricted: boolean;
-  private readonly denied: { label: string; list: BlockList }[];
+  private readonly denied: { label: string; list: BlockList; strict: boolean }[];
   private readonly lookup: (hostname: string) => Promise<string[]>;
 
   /** Throws a message naming the flag when one does not parse: the operator refuses to start. */
   constructor(options: EndpointPolicyOptions = {}) {
     const allowed = parseFlag("--allowed-endpoints", allowedEndpointList, options.allowedEndpoints ?? "");
     this.allowedCidrs = blockList(allowed.cidrs);
+    this.allowedExactly = blockList(
+      allowed.cidrs.filter((c) => c.prefix === (c.family === "ipv4" ? 32 : 128)),
+    );
     this.allowedHosts = allowed.hosts;
     this.restricted = allowed.cidrs.length + allowed.hosts.length > 0;
     const cluster: { label: string; cidrs: Cidr[] }[] = [
@@ -157,27 +233,51 @@ export class EndpointPolicy {
       ...ALWAYS_DENIED.map((d) => ({
         label: d.label,
         list: blockList(d.cidrs.map((c) => parseCidr(c) as Cidr)),
+        strict: d.strict,
       })),
-      ...cluster.filter((c) => c.cidrs.length > 0).map((c) => ({ label: c.label, list: blockList(c.cidrs) })),
+      ...cluster
+        .filter((c) => c.cidrs.length > 0)
+        .map((c) => ({ label: c.label, list: blockList(c.cidrs), strict: false })),
     ];
     this.lookup = options.lookup ?? systemLookup;
   }
 
   /** Whether `address`, reached as `hostname`, may be connected to. */
   checkAddress(hostname: string, address: string): Verdict {
-    const ip = normalize(address);
-    if (this.allowedCidrs.check(ip.address, ip.family)) return { ok: true };
-    const name = stripBrackets(hostname).toLowerCase();
-    const shown = name === ip.address ? ip.address : `${name} (${ip.address})`;
-    for (const { label, list } of this.denied)
-      if (list.check(ip.address, ip.family))
-        return {
-          ok: false,
-          message: `${shown} is ${label}; allow it with --allowed-endpoints=${ip.address}`,
-        };
-    if (this.restricted && !this.hostAllowed(name))
-      return { ok: false, message: `${shown} is not in --allowed-endpoints` };
+    const name = stripBrackets(hostname).toLowerCase().replace(/\.$/, "");
+    if (METADATA_HOSTS.includes(name))
+      return { ok: false, message: `${name} is a cloud metadata service; it is never reached` };
+    for (const ip of forms(address)) {
+      const verdict = this.checkForm(name, ip);
+      if (verdict) return verdict;
+    }
+    if (this.restricted && !this.hostAllowed(name) && !this.inAllowedCidr(address))
+      return { ok: false, message: `${this.shown(name, address)} is not in --allowed-endpoints` };
     return { ok: true };
+  }
+
+  private shown(name: string, address: string): string {
+    return name === address ? address : `${name} (${address})`;
+  }
+
+  private inAllowedCidr(address: string): boolean {
+    return forms(address).some((ip) => this.allowedCidrs.check(ip.address, ip.family));
+  }
+
+  /** A refusal of one form of the address, or undefined. */
+  private checkForm(name: string, ip: { address: string; family: "ipv4" | "ipv6" }): Verdict | undefined {
+    for (const { label, list, strict } of this.denied) {
+      if (!list.check(ip.address, ip.family)) continue;
+      const lifted = strict
+        ? this.allowedExactly.check(ip.address, ip.family)
+        : this.allowedCidrs.check(ip.address, ip.family);
+      if (lifted) continue;
+      return {
+        ok: false,
+        message: `${this.shown(name, ip.address)} is ${label}; allow it with --allowed-endpoints=${ip.address}${strict ? " (named exactly: a wider range does not lift it)" : ""}`,
+      };
+    }
+    return undefined;
   }
 
   private hostAllowed(name: string): boolean {

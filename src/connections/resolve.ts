@@ -6,10 +6,12 @@ import { durationMs } from "../api/common.js";
 import {
   CLUSTER_DATABASE_CONNECTION_KIND,
   type ConnectionRef,
+  CREDENTIAL_SECRET_TYPES,
   clusterDatabaseConnection,
   DATABASE_CONNECTION_KIND,
   type DcsSettings,
   databaseConnection,
+  isCredentialSecretType,
   type ObshellSettings,
   type TlsSettings,
 } from "../api/connection.js";
@@ -23,6 +25,7 @@ export const ConnectionReason = {
   ConnectionNotAllowed: "ConnectionNotAllowed",
   CredentialsMissing: "CredentialsMissing",
   CaMissing: "CaMissing",
+  SecretTypeRefused: "SecretTypeRefused",
   InlineConnectionRefused: "InlineConnectionRefused",
   InsecureHTTP: "InsecureHTTP",
   /** Not set by resolveConnection: the engine's reason when EndpointPolicy.check or a connect refuses. */
@@ -111,6 +114,7 @@ export type ResolveResult =
   | { ok: false; reason: ConnectionReason; message: string };
 
 const secretShape = z.looseObject({
+  type: z.string().optional(),
   data: z.record(z.string(), z.string()).optional(),
   stringData: z.record(z.string(), z.string()).optional(),
 });
@@ -118,7 +122,10 @@ const secretShape = z.looseObject({
 type Refusal = Extract<ResolveResult, { ok: false }>;
 const refuse = (reason: ConnectionReason, message: string): Refusal => ({ ok: false, reason, message });
 
-/** Values of `keys` in Secret `namespace/name`, decoded; never puts a value into the message. */
+/**
+ * Values of `keys` in Secret `namespace/name`, decoded; never puts a value into the message. A Secret of a
+ * type a connection may not name is refused before any value is decoded (issue 25, M2).
+ */
 function readSecret(
   secrets: ObjectLookup,
   namespace: string,
@@ -129,6 +136,11 @@ function readSecret(
   const parsed = secretShape.safeParse(secrets.get(`${namespace}/${name}`));
   if (!parsed.success || secrets.get(`${namespace}/${name}`) === undefined)
     return refuse(reason, `Secret ${namespace}/${name} not found`);
+  if (!isCredentialSecretType(parsed.data.type))
+    return refuse(
+      ConnectionReason.SecretTypeRefused,
+      `Secret ${namespace}/${name} is of type ${JSON.stringify(parsed.data.type)}; a connection may name only a Secret of type ${CREDENTIAL_SECRET_TYPES.join(" or ")}`,
+    );
   const values: Record<string, string> = {};
   for (const key of keys) {
     const encoded = parsed.data.data?.[key];

@@ -4,6 +4,7 @@
 // metadata-only watch tells which Secrets exist and when they change; only referenced ones are read,
 // with a GET, and kept with their data.
 import type { Logger } from "pino";
+import { isCredentialSecretType } from "../api/connection.js";
 import { describeError } from "../observability/logger.js";
 import { ExponentialBackoff } from "./backoff.js";
 import type { InformerEvent } from "./informer.js";
@@ -142,6 +143,12 @@ export class ReferencedSecrets implements SecretReader {
     try {
       const secret = await this.http.json<KubeObject>(objectPath(SECRET_TYPE, namespace, name));
       delete (secret.metadata as { managedFields?: unknown }).managedFields;
+      // A Secret no connection may name (a ServiceAccount token, ...) is held without its values:
+      // resolve refuses it by its type, and its values never sit in this process (issue 25, M2).
+      if (!isCredentialSecretType((secret as { type?: unknown }).type)) {
+        delete (secret as { data?: unknown }).data;
+        delete (secret as { stringData?: unknown }).stringData;
+      }
       secret.apiVersion ??= "v1";
       secret.kind ??= "Secret";
       if (this.isReferenced(key)) this.loaded.set(key, secret);

@@ -9,6 +9,7 @@ import {
   type RemoteErrorDetails,
   TransportError,
 } from "./errors.js";
+import { JsonBudgetMeter, type ReplyBudget } from "./reply-budget.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** The largest reply body read: a remote answering more cannot exhaust the operator's memory (issue 17). */
@@ -34,7 +35,7 @@ export interface ClientTransportOptions {
   endpointPolicy?: EndpointPolicy;
   /** Whether a plain http:// endpoint is spoken to; refused otherwise (with an endpoint policy). */
   allowInsecureHTTP?: boolean;
-  /** Reply bodies larger than this are cut off while streaming and fail the call. */
+  /** Reply bodies larger than this (or than their route's budget) are cut off while streaming and fail the call. */
   maxReplyBytes?: number;
 }
 
@@ -64,33 +65,36 @@ export function createPool(options: ClientTransportOptions = {}, connections = 1
   return new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect });
 }
 
-/** A reply body past `maxReplyBytes`: the read stopped there and the connection was dropped. */
+/** A reply body past its budget (bytes, depth, values): the read stopped there and the connection was dropped. */
 export class ReplyTooLargeError extends ProtocolError {}
 
 /**
- * The body as text, read while counting: past `maxBytes` (or a larger Content-Length) the stream is
- * destroyed and ReplyTooLargeError thrown, so memory stays near `maxBytes` whatever the remote sends.
+ * The body as text, counted while it streams: past `budget.bytes` (or a larger Content-Length), or once
+ * the JSON nests or holds more than the budget allows, the stream is destroyed and ReplyTooLargeError
+ * thrown before anything is parsed, so memory stays near `budget.bytes` whatever the remote sends.
  */
 export async function readBody(
   res: Dispatcher.ResponseData,
-  maxBytes: number,
+  budget: ReplyBudget,
   details: Omit<RemoteErrorDetails, "cause" | "status">,
 ): Promise<string> {
-  const tooLarge = (what: string) => {
+  const maxBytes = budget.bytes;
+  const refuse = (what: string) => {
     res.body.destroy();
-    return new ReplyTooLargeError(`reply ${what}, over the ${maxBytes}-byte limit; not read`, {
-      ...details,
-      status: res.statusCode,
-    });
+    return new ReplyTooLargeError(`reply ${what}; not read`, { ...details, status: res.statusCode });
   };
   const declared = Number(res.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(`declares ${declared} bytes`);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw refuse(`declares ${declared} bytes, over the ${maxBytes}-byte limit`);
+  const meter = new JsonBudgetMeter(budget);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of res.body) {
     const buffer = chunk as Buffer;
     total += buffer.length;
-    if (total > maxBytes) throw tooLarge(`passed ${maxBytes} bytes`);
+    if (total > maxBytes) throw refuse(`passed ${maxBytes} bytes, over the ${maxBytes}-byte limit`);
+    const over = meter.feed(buffer);
+    if (over) throw refuse(`${over}, over this route's parse budget`);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks, total).toString("utf8");

@@ -10,13 +10,19 @@ import {
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const PIN = "AB".repeat(32);
 
-function secret(namespace: string, name: string, data: Record<string, string>) {
+function secret(namespace: string, name: string, data: Record<string, string>, type?: string) {
   const encoded = Object.fromEntries(
     Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
   );
   return [
     `${namespace}/${name}`,
-    { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, data: encoded },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace },
+      data: encoded,
+      ...(type === undefined ? {} : { type }),
+    },
   ] as const;
 }
 
@@ -176,6 +182,55 @@ describe("resolveConnection refuses", () => {
       expected: "CaMissing",
       mentions: "no PEM certificate",
     },
+    ...[
+      "kubernetes.io/service-account-token",
+      "kubernetes.io/dockerconfigjson",
+      "kubernetes.io/dockercfg",
+      "kubernetes.io/tls",
+      "kubernetes.io/basic-auth",
+      "kubernetes.io/ssh-auth",
+      "bootstrap.kubernetes.io/token",
+      "helm.sh/release.v1",
+    ].map((type) => ({
+      reason: `a credentials Secret of type ${type}, its value never read`,
+      set: trsRef(),
+      world: {
+        secrets: Object.fromEntries([
+          secret("team-a", "ob", { password: "pw-team-a", token: "pw-team-a" }, type),
+          secret("team-a", "ob-ca", { "ca.crt": CA }),
+        ]),
+      },
+      expected: "SecretTypeRefused",
+      mentions: `Secret team-a/ob is of type "${type}"`,
+    })),
+    {
+      reason: "a ClusterDatabaseConnection naming the operator's own ServiceAccount token",
+      set: risCluster(),
+      world: {
+        secrets: Object.fromEntries([
+          secret(
+            "dbfleet-system",
+            "dcs",
+            { accessKey: "AK-OP", secretKey: "SK-OP" },
+            "kubernetes.io/service-account-token",
+          ),
+        ]),
+      },
+      expected: "SecretTypeRefused",
+      mentions: "Secret dbfleet-system/dcs is of type",
+    },
+    {
+      reason: "a CA Secret of type kubernetes.io/tls (it holds a private key)",
+      set: trsRef(),
+      world: {
+        secrets: Object.fromEntries([
+          secret("team-a", "ob", { password: "pw-team-a" }),
+          secret("team-a", "ob-ca", { "ca.crt": CA, "tls.key": "KEY" }, "kubernetes.io/tls"),
+        ]),
+      },
+      expected: "SecretTypeRefused",
+      mentions: "Secret team-a/ob-ca is of type",
+    },
     {
       reason: "a DatabaseConnection that breaks its schema (both remotes)",
       set: trsRef(),
@@ -200,10 +255,24 @@ describe("resolveConnection refuses", () => {
     expect(result.reason).toBe(expected);
     expect(result.message).toContain(mentions);
     for (const value of ["pw-team-a", "SK-A", "SK-OP", "AK-OP"]) expect(result.message).not.toContain(value);
+    expect(ctx.added, "no credential value was read").toEqual([]);
   });
 });
 
 describe("resolveConnection resolves", () => {
+  it.each(["Opaque", "dbfleet.io/credentials"])("a credentials Secret of type %s", (type) => {
+    const ctx = context({
+      secrets: Object.fromEntries([
+        secret("team-a", "ob", { password: "pw-team-a" }, type),
+        secret("team-a", "ob-ca", { "ca.crt": CA }, type),
+      ]),
+    });
+    const result = resolveConnection(trsRef(), ctx);
+    expect(result.ok && result.connection.kind === "obshell" && result.connection.credentials).toEqual({
+      password: "pw-team-a",
+    });
+  });
+
   it("a DatabaseConnection with its password, CA, server name, pin (lower case) and timeout", () => {
     const ctx = context();
     const result = resolveConnection(trsRef(), ctx);

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
 import { requestSignal } from "../call-signal.js";
 import { InconsistentListingError, ProtocolError, type RemoteError } from "../errors.js";
+import { budgetFor } from "../reply-budget.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
 import {
   type ClientTransportOptions,
@@ -13,6 +14,7 @@ import {
   readBody,
   transportError,
 } from "../transport.js";
+import { DCS_FALLBACK_BUDGET, DCS_REPLY_BUDGETS } from "./budgets.js";
 import { dcsError, parseErrorBody } from "./errors.js";
 import { MAX_BATCH_DELETE } from "./limits.js";
 import {
@@ -271,7 +273,8 @@ export class DcsClient {
     body: string | undefined,
     schema: S | undefined,
   ): Promise<z.output<S> | undefined> {
-    const url = new URL(path, this.base);
+    // Joined to the origin, never resolved against the base: a path starting with // would name a host.
+    const url = new URL(`${this.base.origin}${path}`);
     if (query) url.search = query.toString();
     const operation = `${method} ${path}`;
     let headers: Record<string, string> = { "X-Project-Id": this.options.projectId };
@@ -293,7 +296,12 @@ export class DcsClient {
           ...(body === undefined ? {} : { body }),
         });
         status = res.statusCode;
-        text = await readBody(res, this.maxReplyBytes, { provider: "dcs", operation });
+        const budget = budgetFor(DCS_REPLY_BUDGETS, DCS_FALLBACK_BUDGET, method, url.pathname);
+        text = await readBody(
+          res,
+          { ...budget, bytes: Math.min(budget.bytes, this.maxReplyBytes) },
+          { provider: "dcs", operation },
+        );
       } catch (error) {
         throw transportError(error, { provider: "dcs", operation });
       }

@@ -1,5 +1,6 @@
 // zod schemas of the DCS v2 replies this client reads (docs/protocols/dcs.md); unknown fields and nulls tolerated.
 import { z } from "zod";
+import { replyArray } from "../reply-budget.js";
 
 export const instanceTag = z.looseObject({ key: z.string(), value: z.string().nullable().optional() });
 
@@ -12,7 +13,7 @@ export const dcsInstance = z.looseObject({
   capacity: z.number().nullable().optional(),
   charging_mode: z.number().nullable().optional(),
   cache_mode: z.string().nullable().optional(),
-  tags: z.array(instanceTag).nullable().optional(),
+  tags: replyArray(instanceTag).nullable().optional(),
   /** An operation in progress when non-null (some replies). */
   task: z.unknown().optional(),
   /** Non-null while an operation runs (the list reply of Huawei's batch-delete example); any JSON value. */
@@ -24,12 +25,12 @@ export const dcsInstance = z.looseObject({
 export type DcsInstance = z.infer<typeof dcsInstance>;
 
 export const listInstancesReply = z.looseObject({
-  instances: z.array(dcsInstance).nullable(),
+  instances: replyArray(dcsInstance).nullable(),
   instance_num: z.int().min(0),
 });
 
 export const batchDeleteReply = z.looseObject({
-  results: z.array(z.looseObject({ result: z.string(), instance: z.string() })),
+  results: replyArray(z.looseObject({ result: z.string(), instance: z.string() })),
 });
 export type BatchDeleteResult = z.infer<typeof batchDeleteReply>["results"][number];
 

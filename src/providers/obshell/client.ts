@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { describeIssues } from "../../api/parse.js";
 import { requestSignal } from "../call-signal.js";
 import { AuthError, ProtocolError, type RemoteError } from "../errors.js";
+import { budgetFor, type ReplyBudget } from "../reply-budget.js";
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from "../retry.js";
 import {
   type ClientTransportOptions,
@@ -14,6 +15,7 @@ import {
   transportError,
 } from "../transport.js";
 import { authHeader, encryptBody, newSessionKeys, parseAgentPublicKey } from "./auth.js";
+import { OBSHELL_FALLBACK_BUDGET, OBSHELL_REPLY_BUDGETS } from "./budgets.js";
 import { AgentKeyRejectedError, obshellError } from "./errors.js";
 import { parseLocality, type Replica } from "./locality.js";
 import {
@@ -250,7 +252,7 @@ export class ObshellClient {
           ...(payload === undefined ? {} : { body: payload }),
         });
         status = res.statusCode;
-        text = await readBody(res, this.maxReplyBytes, { provider: "obshell", operation });
+        text = await readBody(res, this.budget(method, uri), { provider: "obshell", operation });
       } catch (error) {
         throw transportError(error, { provider: "obshell", operation });
       }
@@ -318,6 +320,17 @@ export class ObshellClient {
       });
     }
     return data.data;
+  }
+
+  /** The route's parse budget, its bytes no more than `maxReplyBytes`. */
+  private budget(method: Method, uri: string): ReplyBudget {
+    const budget = budgetFor(
+      OBSHELL_REPLY_BUDGETS,
+      OBSHELL_FALLBACK_BUDGET,
+      method,
+      uri.split("?")[0] ?? uri,
+    );
+    return { ...budget, bytes: Math.min(budget.bytes, this.maxReplyBytes) };
   }
 
   private protocolError(method: string, uri: string, what: string): RemoteError {

@@ -1,5 +1,6 @@
 // zod schemas of the obshell replies this client reads (docs/protocols/obshell.md); unknown fields are kept.
 import { z } from "zod";
+import { replyArray } from "../reply-budget.js";
 
 export const envelope = z.looseObject({
   successful: z.boolean(),
@@ -13,18 +14,19 @@ export const envelope = z.looseObject({
       errCode: z.string().optional(),
       code: z.number().optional(),
       message: z.string().optional(),
-      subErrors: z.array(z.unknown()).nullable().optional(),
+      subErrors: replyArray(z.unknown()).nullable().optional(),
     })
     .optional(),
 });
 export type Envelope = z.infer<typeof envelope>;
 
-export const listOf = <T extends z.ZodType>(item: T) => z.looseObject({ contents: z.array(item).nullable() });
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.looseObject({ contents: replyArray(item).nullable() });
 
 export const agentInfo = z.looseObject({
   identity: z.string(),
   version: z.string(),
-  supportedAuth: z.array(z.string()).nullable().optional(),
+  supportedAuth: replyArray(z.string()).nullable().optional(),
   security: z.boolean().optional(),
   ip: z.string().optional(),
   port: z.number().optional(),
@@ -54,7 +56,7 @@ export const tenantInfo = z.looseObject({
   locality: z.string(),
   mode: z.string().optional(),
   locked: z.string().optional(),
-  pools: z.array(resourcePool).nullable().optional(),
+  pools: replyArray(resourcePool).nullable().optional(),
 });
 export type TenantInfo = z.infer<typeof tenantInfo>;
 
@@ -77,7 +79,7 @@ const taskDetail = z.looseObject({
   name: z.string(),
   state: z.string(),
   operator: z.string().optional(),
-  task_logs: z.array(z.string()).nullable().optional(),
+  task_logs: replyArray(z.string()).nullable().optional(),
 });
 
 export const nodeDetail = z.looseObject({
@@ -86,7 +88,7 @@ export const nodeDetail = z.looseObject({
   name: z.string(),
   state: z.string(),
   operator: z.string().optional(),
-  sub_tasks: z.array(taskDetail).nullable().optional(),
+  sub_tasks: replyArray(taskDetail).nullable().optional(),
 });
 
 export const dagDetail = z.looseObject({
@@ -102,6 +104,6 @@ export const dagDetail = z.looseObject({
   maintenance_type: z.int().optional(),
   maintenance_key: z.string().optional(),
   additional_data: z.unknown().optional(),
-  nodes: z.array(nodeDetail).nullable().optional(),
+  nodes: replyArray(nodeDetail).nullable().optional(),
 });
 export type DagDetail = z.infer<typeof dagDetail>;
