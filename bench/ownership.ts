@@ -9,7 +9,9 @@ import { redisInstanceSet } from "../src/api/redis-instance-set.js";
 import { locateConnection } from "../src/connections/resolve.js";
 import type { KubeObject } from "../src/controller/resource.js";
 import { fleetCacheOf } from "../src/reconcilers/fleet-index.js";
-import { fleetGroups, redisPeers, tenantPeers } from "../src/reconcilers/fleet-view.js";
+import { fleetGroups } from "../src/reconcilers/kinds.js";
+import { redisPeers } from "../src/reconcilers/redis/fleet.js";
+import { tenantPeers } from "../src/reconcilers/tenant/fleet.js";
 import { connectionRef, dcsConnection, obshellConnection } from "../test/harness/connections.js";
 
 const SETS = Number(process.env.BENCH_OWNERSHIP_SETS ?? 10_000);

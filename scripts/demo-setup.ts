@@ -7,11 +7,11 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
 import type { Logger } from "pino";
-import { EndpointPolicy } from "../src/connections/endpoint-policy.js";
 import { startHealthServer } from "../src/observability/health-server.js";
 import { createLogger, SecretValues } from "../src/observability/logger.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
+import { EndpointPolicy } from "../src/providers/endpoint-policy.js";
 import { type ControlPlane, startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
 import {

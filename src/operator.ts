@@ -1,23 +1,14 @@
-// The operator: the engine joined to both kinds through the one generic set reconciler. Used by
-// `dbfleet-operator run`, the demo, the benchmarks and the e2e tests.
+// The operator: the engine joined to every kind of the KINDS list through the one generic set reconciler.
+// Used by `dbfleet-operator run`, the demo, the benchmarks and the e2e tests.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { redisInstanceSet } from "./api/redis-instance-set.js";
-import { tenantReplicaSet } from "./api/tenant-replica-set.js";
-import { ConnectionClients } from "./connections/client-pool.js";
 import {
   type ConnectionKind,
   connectionOf,
   inlineSecretsOf,
   secretsOfConnectionObject,
 } from "./connections/dependencies.js";
-import { EndpointPolicy } from "./connections/endpoint-policy.js";
-import {
-  locateConnection,
-  type ResolveContext,
-  resolveConnection,
-  type SetConnectionSpec,
-} from "./connections/resolve.js";
+import { locateConnection, type ResolveContext, resolveConnection } from "./connections/resolve.js";
 import type { KubeAccess } from "./controller/kube-access.js";
 import {
   type DependencySpec,
@@ -26,25 +17,17 @@ import {
   type NamespacedInformers,
   type ReconcileContext,
 } from "./controller/manager.js";
-import type { KubeObject } from "./controller/resource.js";
+import { type KubeObject, splitKey } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
-import type { DcsClient } from "./providers/dcs/client.js";
-import type { ObshellClient } from "./providers/obshell/client.js";
-import { SharedListings } from "./reconcilers/dcs-listings.js";
+import { EndpointPolicy } from "./providers/endpoint-policy.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
+import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
-import { SetReconciler } from "./reconcilers/engine/set-reconciler.js";
-import { FLEET_INDEX, fleetGroups, redisPeers, tenantPeers } from "./reconcilers/fleet-view.js";
+import { FLEET_INDEX } from "./reconcilers/fleet-view.js";
+import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
-import { redisKind } from "./reconcilers/redis/kind.js";
-import {
-  CLUSTER_DATABASE_CONNECTION,
-  DATABASE_CONNECTION,
-  REDIS_INSTANCE_SET,
-  TENANT_REPLICA_SET,
-} from "./reconcilers/resources.js";
+import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
-import { tenantKind } from "./reconcilers/tenant/kind.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
   kubeConfig: KubeConfig | KubeAccess;
@@ -68,10 +51,6 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
 
 export interface Operator {
   manager: Manager;
-  /** Clients in use, per kind: released when no set uses them. */
-  obshellClients: ConnectionClients<ObshellClient>;
-  dcsClients: ConnectionClients<DcsClient>;
-  listings: SharedListings;
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -82,16 +61,6 @@ export interface Operator {
 const RECONCILE_TIMEOUT_MS = 300_000;
 /** Failures back off per set in the work queue: 1 s doubling to 5 min (a remote is not hammered). */
 const REMOTE_BACKOFF = { baseDelayMs: 1000, maxDelayMs: 300_000 };
-
-/** A set as the connection resolver reads it; undefined when it does not parse. */
-function connectionSpecOf(object: KubeObject): SetConnectionSpec | undefined {
-  const namespace = object.metadata.namespace ?? "default";
-  const trs = tenantReplicaSet.safeParse(object);
-  if (trs.success) return { kind: "TenantReplicaSet", namespace, spec: trs.data.spec };
-  const ris = redisInstanceSet.safeParse(object);
-  if (ris.success) return { kind: "RedisInstanceSet", namespace, spec: ris.data.spec };
-  return undefined;
-}
 
 export function createOperator(options: OperatorOptions): Operator {
   const operatorNamespace =
@@ -109,9 +78,6 @@ export function createOperator(options: OperatorOptions): Operator {
     options.credentials ?? new LeaseCredentialHealth(manager.http, operatorNamespace, options.logger);
   const onRequest = options.metrics.onRemoteRequest;
   const endpointPolicy = options.endpointPolicy ?? new EndpointPolicy();
-  const obshellClients = new ConnectionClients<ObshellClient>();
-  const dcsClients = new ConnectionClients<DcsClient>();
-  const listings = new SharedListings();
   const connections = manager.informersFor(DATABASE_CONNECTION);
   const clusterConnections =
     options.clusterConnections === false ? undefined : manager.informersFor(CLUSTER_DATABASE_CONNECTION);
@@ -123,111 +89,79 @@ export function createOperator(options: OperatorOptions): Operator {
     allowInlineConnections: options.allowInlineConnections ?? false,
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
   };
-  const resolve = (set: SetConnectionSpec) => resolveConnection(set, { ...lookups, secrets: secrets() });
-  /** The Secrets a set names itself: an inline connection's, and those an operation in flight started with. */
-  const ownSecrets = (object: KubeObject): string[] => {
-    const set = connectionSpecOf(object);
-    if (!set) return [];
-    const keys = inlineSecretsOf(set, lookups.allowInlineConnections);
-    const op = tenantReplicaSet.safeParse(object);
-    const started = op.success ? op.data.status?.operation?.credentialsSecretName : undefined;
-    if (started) keys.push(`${set.namespace}/${started}`);
-    return keys;
+  const connect = {
+    resolve: (set: Parameters<typeof resolveConnection>[0]) =>
+      resolveConnection(set, { ...lookups, secrets: secrets() }),
+    endpointPolicy,
+    onRequest,
   };
+  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const timings = { tenant: options.tenant, redis: options.redis };
+  const runtimes: KindRuntime[] = [];
+
   /** A set's connection, of `kind`: it may arrive before or after the set, and change under it. */
   const connectionDependency = (
+    module: KindModule,
     kind: ConnectionKind,
     cache: NamespacedInformers,
   ): DependencySpec<KubeObject> => ({
     cache,
     refsOf: (object) => {
-      const set = connectionSpecOf(object);
+      const set = module.connectionSpec(object);
       const connection = set && connectionOf(set);
       return connection?.kind === kind ? [connection.key] : [];
     },
     secretsOf: (key, connection) => secretsOfConnectionObject(kind, key, connection, operatorNamespace),
   });
-  const dependsOn = [
-    connectionDependency("DatabaseConnection", connections),
-    ...(clusterConnections ? [connectionDependency("ClusterDatabaseConnection", clusterConnections)] : []),
-  ];
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  const setController = {
-    reconcileTimeoutMs: options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS,
-    rateLimit: REMOTE_BACKOFF,
-    secretsOf: ownSecrets,
-    dependsOn,
-    peers: { index: FLEET_INDEX, groupsOf: groups },
-  };
 
-  const operator: Operator = {
+  const controllerOf = (module: KindModule) => {
+    let runtime: KindRuntime | undefined;
+    manager.addController<KubeObject>({
+      name: module.controller,
+      type: module.type,
+      workers: options.workers ?? 4,
+      reconcileTimeoutMs: options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS,
+      rateLimit: REMOTE_BACKOFF,
+      // The Secrets a set names itself: an inline connection's, and those an operation in flight started with.
+      secretsOf: (object) => {
+        const set = module.connectionSpec(object);
+        return set
+          ? [...inlineSecretsOf(set, lookups.allowInlineConnections), ...module.startedSecrets(object)]
+          : [];
+      },
+      dependsOn: [
+        connectionDependency(module, "DatabaseConnection", connections),
+        ...(clusterConnections
+          ? [connectionDependency(module, "ClusterDatabaseConnection", clusterConnections)]
+          : []),
+      ],
+      peers: { index: FLEET_INDEX, groupsOf: groups },
+      reconciler: (ctx: ReconcileContext<KubeObject>) => {
+        secrets = () => ctx.secrets;
+        runtime = module.create({ connect, fleet: ctx.cache, timings });
+        runtimes.push(runtime);
+        return runtime.reconciler({
+          cache: ctx.cache,
+          status: ctx.status,
+          events: ctx.events,
+          credentials,
+          metrics: options.metrics,
+        });
+      },
+      onGone: (key) => {
+        runtime?.release(key);
+        const { namespace = "", name } = splitKey(key);
+        options.metrics.forgetSet(module.kind, namespace, name);
+      },
+    });
+  };
+  for (const module of KINDS) controllerOf(module);
+
+  return {
     manager,
-    obshellClients,
-    dcsClients,
-    listings,
     async stop(deadlineMs = 10_000) {
       await manager.stop(deadlineMs);
-      await obshellClients.closeAll();
-      await dcsClients.closeAll();
+      await Promise.all(runtimes.map((r) => r.close()));
     },
   };
-
-  const deps = (ctx: ReconcileContext<KubeObject>) => ({
-    cache: ctx.cache,
-    status: ctx.status,
-    events: ctx.events,
-    credentials,
-    metrics: options.metrics,
-  });
-  const connect = { resolve, endpointPolicy, onRequest };
-
-  manager.addController<KubeObject>({
-    name: "tenantreplicaset",
-    type: TENANT_REPLICA_SET,
-    workers: options.workers ?? 4,
-    ...setController,
-    reconciler: (ctx) => {
-      secrets = () => ctx.secrets;
-      return new SetReconciler(
-        tenantKind({
-          ...connect,
-          pool: obshellClients,
-          peers: (set, id, remote) => tenantPeers(ctx.cache, id, remote.endpoint, set.spec.tenant),
-          ...(options.tenant ? { timing: options.tenant } : {}),
-        }),
-        deps(ctx),
-      );
-    },
-    onGone: (key) => {
-      obshellClients.release(key);
-      const [namespace = "", name = ""] = key.split("/");
-      options.metrics.forgetSet("TenantReplicaSet", namespace, name);
-    },
-  });
-  manager.addController<KubeObject>({
-    name: "redisinstanceset",
-    type: REDIS_INSTANCE_SET,
-    workers: options.workers ?? 4,
-    ...setController,
-    reconciler: (ctx) => {
-      secrets = () => ctx.secrets;
-      return new SetReconciler(
-        redisKind({
-          ...connect,
-          pool: dcsClients,
-          listings,
-          peers: (id, remote, instance) =>
-            redisPeers(ctx.cache, id, remote.endpoint, remote.projectId ?? "", instance),
-          ...(options.redis ? { timing: options.redis } : {}),
-        }),
-        deps(ctx),
-      );
-    },
-    onGone: (key) => {
-      dcsClients.release(key);
-      const [namespace = "", name = ""] = key.split("/");
-      options.metrics.forgetSet("RedisInstanceSet", namespace, name);
-    },
-  });
-  return operator;
 }

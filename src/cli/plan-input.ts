@@ -6,9 +6,8 @@ import { extname, join } from "node:path";
 import { loadAll, YAMLException } from "js-yaml";
 import { z } from "zod";
 import { objectName } from "../api/common.js";
+import { isSetKind, SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { describeIssues } from "../api/parse.js";
-import { redisInstanceSet } from "../api/redis-instance-set.js";
-import { tenantReplicaSet } from "../api/tenant-replica-set.js";
 import { kubeconfigFiles, mergeKubeconfigs } from "../controller/kube-access.js";
 import type { KubeObject } from "../controller/resource.js";
 import { InputError, UsageError } from "./flags.js";
@@ -29,7 +28,7 @@ export function checkedName(kind: "namespace" | "name", value: string, where: st
   return parsed.data;
 }
 
-export type SetKindName = "TenantReplicaSet" | "RedisInstanceSet";
+export type { SetKindName };
 
 export interface Manifest {
   kind: SetKindName;
@@ -160,10 +159,9 @@ export function readSets(
   for (const { label, text } of sources) {
     documentsOf(label, text).forEach((doc, index) => {
       const kind = (doc as { kind?: unknown } | null)?.kind;
-      if (kind !== "TenantReplicaSet" && kind !== "RedisInstanceSet") return;
+      if (!isSetKind(kind)) return;
       const where = `${label} (document ${index + 1}, ${kind})`;
-      const schema = kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
-      const parsed = schema.safeParse(doc);
+      const parsed = SET_KINDS[kind].schema.safeParse(doc);
       if (!parsed.success) throw new InputError(`${where}: ${describeIssues(parsed.error)}`);
       // kubectl apply never writes status (a subresource): only the cluster's status is ever read.
       const { status: _status, ...rest } = structuredClone(doc) as KubeObject;

@@ -1,6 +1,7 @@
 // `plan --output markdown`: the plan as a pull-request comment. The same rows give the same bytes (no
 // time, no host, sets sorted), so a bot can find its comment by the first line and replace it.
-import { APPROVE_PLAN_ANNOTATION } from "../api/group.js";
+import { APPROVE_PLAN_ANNOTATION, GROUP } from "../api/group.js";
+import { kindModule } from "../reconcilers/kinds.js";
 import type { PlanRow } from "./plan.js";
 import { PlanExit } from "./plan-flags.js";
 
@@ -15,14 +16,10 @@ function cell(text: string): string {
     .trim();
 }
 
-const RESOURCE: Record<PlanRow["kind"], string> = {
-  TenantReplicaSet: "tenantreplicaset.dbfleet.io",
-  RedisInstanceSet: "redisinstanceset.dbfleet.io",
-};
-
 /** The command that approves exactly this plan (names and hash are checked names and hex: shell-safe). */
 export function annotateCommand(row: Pick<PlanRow, "kind" | "namespace" | "name">, hash: string): string {
-  return `kubectl annotate --namespace ${row.namespace} ${RESOURCE[row.kind]}/${row.name} ${APPROVE_PLAN_ANNOTATION}=${hash} --overwrite`;
+  // kubectl's fully qualified resource: the lower-case kind and the group.
+  return `kubectl annotate --namespace ${row.namespace} ${row.kind.toLowerCase()}.${GROUP}/${row.name} ${APPROVE_PLAN_ANNOTATION}=${hash} --overwrite`;
 }
 
 const HEADLINE: Record<number, (n: number) => string> = {
@@ -34,7 +31,7 @@ const HEADLINE: Record<number, (n: number) => string> = {
 
 function what(row: PlanRow): string {
   const targets = row.wouldDelete.join(", ");
-  const unit = row.kind === "TenantReplicaSet" ? "replica zones" : "instances";
+  const unit = kindModule(row.kind).targetsNoun;
   if (row.step === "AwaitApproval") return `Would remove ${unit} ${targets}, after approval`;
   if (row.wouldDelete.length > 0) return `Would remove ${unit} ${targets}`;
   if (row.step === "RetryDag") return "Would retry the failed DAG";

@@ -1,46 +1,29 @@
 // `dbfleet-operator plan -f <file|dir|-> | -k <dir>`: the Step the controller would take for each set,
 // computed by the same resolve/connect/observe/decide code, read-only. Exit codes: plan-flags.ts PlanExit.
 import { isDeepStrictEqual } from "node:util";
-import { redisInstanceSet } from "../api/redis-instance-set.js";
-import { tenantReplicaSet } from "../api/tenant-replica-set.js";
-import { ConnectionClients } from "../connections/client-pool.js";
-import { apiServerAddresses, EndpointPolicy } from "../connections/endpoint-policy.js";
+import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
-import type { DcsClient } from "../providers/dcs/client.js";
-import type { ObshellClient } from "../providers/obshell/client.js";
-import { SharedListings } from "../reconcilers/dcs-listings.js";
+import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
+import type { KindRuntime } from "../reconcilers/engine/kind-module.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
-import {
-  identityOf,
-  ObserveFailed,
-  pausedStep,
-  SetReconciler,
-} from "../reconcilers/engine/set-reconciler.js";
+import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import { type FleetCache, fleetGroups, redisPeers, tenantPeers } from "../reconcilers/fleet-view.js";
-import { redisKind } from "../reconcilers/redis/kind.js";
-import {
-  CLUSTER_DATABASE_CONNECTION,
-  DATABASE_CONNECTION,
-  REDIS_INSTANCE_SET,
-  TENANT_REPLICA_SET,
-} from "../reconcilers/resources.js";
-import { tenantKind } from "../reconcilers/tenant/kind.js";
+import type { FleetCache } from "../reconcilers/fleet-view.js";
+import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
+import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
 import { UsageError } from "./flags.js";
 import { asApplied, liveSet, planResolver } from "./plan-cluster.js";
 import { PlanExit, parsePlanFlags } from "./plan-flags.js";
-import { kubeconfigNamespace, type Manifest, readSets, readSources, type SetKindName } from "./plan-input.js";
+import { kubeconfigNamespace, type Manifest, readSets, readSources } from "./plan-input.js";
 import { markdown } from "./plan-markdown.js";
 
-type Kind = SetKindName;
-
 export interface PlanRow {
-  kind: Kind;
+  kind: SetKindName;
   namespace: string;
   name: string;
   target: string;
@@ -74,7 +57,7 @@ async function planFleet(
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
   if (http) {
-    for (const type of [TENANT_REPLICA_SET, REDIS_INSTANCE_SET]) {
+    for (const { type } of KINDS) {
       const list = await http.json<{ items?: KubeObject[] }>(collectionPath(type));
       for (const o of list.items ?? [])
         byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -144,8 +127,6 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     events: { record: () => undefined },
     credentials: new MemoryCredentialHealth(),
   };
-  const obshellPool = new ConnectionClients<ObshellClient>();
-  const dcsPool = new ConnectionClients<DcsClient>();
   const resolve = planResolver({ http, ...connectionOptions });
   // What the resolver answered for the set being assessed: the table shows the connection used.
   let resolved: ResolveResult | undefined;
@@ -157,47 +138,34 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     endpointPolicy,
   };
   const fleet = await planFleet(sets, http, connectionOptions);
-  const tenants = new SetReconciler(
-    tenantKind({
-      ...connect,
-      pool: obshellPool,
-      peers: (set, id, remote) => tenantPeers(fleet, id, remote.endpoint, set.spec.tenant),
-    }),
-    deps,
+  const runtimes = new Map<SetKindName, KindRuntime>(
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
   );
-  const redis = new SetReconciler(
-    redisKind({
-      ...connect,
-      pool: dcsPool,
-      listings: new SharedListings(),
-      peers: (id, remote, instance) =>
-        redisPeers(fleet, id, remote.endpoint, remote.projectId ?? "", instance),
-    }),
-    deps,
+  const reconcilers = new Map<SetKindName, Assessor>(
+    [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),
   );
   const rows: PlanRow[] = [];
   try {
     for (const entry of sets) {
       resolved = undefined;
-      const type = entry.kind === "TenantReplicaSet" ? TENANT_REPLICA_SET : REDIS_INSTANCE_SET;
-      const schema = entry.kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet;
+      const module = kindModule(entry.kind);
+      const schema = SET_KINDS[entry.kind].schema;
       const { namespace, name } = entry.object.metadata;
-      const live = await liveSet(http, type, namespace ?? "", name);
-      const liveSpec = live ? schema.safeParse(live).data?.spec : undefined;
-      const specChanged = !isDeepStrictEqual(liveSpec, schema.parse(entry.object).spec);
+      const live = await liveSet(http, module.type, namespace ?? "", name);
+      const specOf = (o: unknown) => (schema.safeParse(o).data as { spec?: unknown } | undefined)?.spec;
+      const specChanged = !isDeepStrictEqual(live ? specOf(live) : undefined, specOf(entry.object));
       const object = asApplied(entry.object, live, specChanged);
       const id = identityOf(object);
       const base = {
         kind: entry.kind,
         namespace: id.namespace,
         name: id.name,
-        target: targetOf(object, entry.kind),
+        target: module.targetOf(object),
       };
       try {
-        const row =
-          entry.kind === "TenantReplicaSet"
-            ? await assessOne(tenants, tenantReplicaSet.parse(object), object, id)
-            : await assessOne(redis, redisInstanceSet.parse(object), object, id);
+        const reconciler = reconcilers.get(entry.kind);
+        if (!reconciler) throw new Error(`no reconciler for ${entry.kind}`);
+        const row = rowOf(await reconciler.assess(object));
         rows.push({ ...base, ...connectionName(resolved), ...row });
       } catch (error) {
         if (!(error instanceof ObserveFailed)) throw error;
@@ -215,31 +183,19 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
       }
     }
   } finally {
-    await obshellPool.closeAll();
-    await dcsPool.closeAll();
+    await Promise.all([...runtimes.values()].map((r) => r.close()));
   }
   return rows;
 }
 
-async function assessOne<S extends { spec: { paused: boolean } }>(
-  reconciler: {
-    assess(
-      object: KubeObject,
-      set: S,
-      id: ReturnType<typeof identityOf>,
-    ): Promise<{ step: { kind: string; reason: string; message: string }; observed?: unknown }>;
-  },
-  set: S,
-  object: KubeObject,
-  id: ReturnType<typeof identityOf>,
-): Promise<Omit<PlanRow, "kind" | "namespace" | "name" | "target" | "connection" | "endpoint">> {
-  const paused = pausedStep(set, id);
-  const assessment = paused ? { step: paused } : await reconciler.assess(object, set, id);
+function rowOf(
+  assessment: Awaited<ReturnType<Assessor["assess"]>>,
+): Omit<PlanRow, "kind" | "namespace" | "name" | "target" | "connection" | "endpoint"> {
   const step = assessment.step;
   const wouldDelete = DELETING_STEPS.has(step.kind) ? targetsOf(step as CommonStep) : [];
   return {
     // The engine's own answer: `observed` is set only when the remote was read.
-    observed: "observed" in assessment && assessment.observed !== undefined,
+    observed: assessment.observed !== undefined,
     step: step.kind,
     reason: step.reason,
     message: step.message,
@@ -248,13 +204,6 @@ async function assessOne<S extends { spec: { paused: boolean } }>(
       ? { planHash: (step as Extract<CommonStep, { kind: "AwaitApproval" }>).approval.hash }
       : {}),
   };
-}
-
-function targetOf(object: KubeObject, kind: Kind): string {
-  const spec = object.spec as { tenant?: string; selector?: { namePrefix?: string } };
-  return kind === "TenantReplicaSet"
-    ? `tenant ${spec.tenant}`
-    : `instances ${spec.selector?.namePrefix ? `${spec.selector.namePrefix}*` : "by tags"}`;
 }
 
 /** The exit code of a plan: blind beats changes beats unchanged; a paused set changes nothing. */

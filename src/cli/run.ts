@@ -2,12 +2,12 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { duration, durationMs } from "../api/common.js";
-import { apiServerAddresses, EndpointPolicy } from "../connections/endpoint-policy.js";
 import { loadKubeAccess } from "../controller/kube-access.js";
 import { startHealthServer } from "../observability/health-server.js";
 import { createLogger, SecretValues } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
 import { createOperator } from "../operator.js";
+import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
 import { type FlagSpec, parseFlags, UsageError, usage } from "./flags.js";
 
 const namespaceName = z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" });

@@ -1,9 +1,9 @@
 // A resolved connection as the options of the provider client that speaks to it: one place that
 // carries every setting (TLS, pin, HTTP switch, deadline) into the transport.
 import type { DcsClientOptions } from "../providers/dcs/client.js";
+import type { EndpointPolicy } from "../providers/endpoint-policy.js";
 import type { ObshellClientOptions } from "../providers/obshell/client.js";
 import type { ClientTransportOptions } from "../providers/transport.js";
-import type { EndpointPolicy } from "./endpoint-policy.js";
 import type { ResolvedDcs, ResolvedObshell } from "./resolve.js";
 
 /** What the operator adds to every client: the policy always, the rest as it likes. */

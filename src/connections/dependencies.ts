@@ -3,12 +3,14 @@
 // to hold, whom to requeue when a connection or Secret arrives, changes or goes) and `plan` (which
 // Secrets to read) both ask here. Each answer reads one object only, so an index built from it never
 // goes stale when another object changes: a set's answer does not depend on its connection existing.
+
 import {
   CLUSTER_DATABASE_CONNECTION_KIND,
   clusterDatabaseConnection,
   DATABASE_CONNECTION_KIND,
   databaseConnection,
 } from "../api/connection.js";
+import { SET_KINDS } from "../api/kinds.js";
 import type { SetConnectionSpec } from "./resolve.js";
 
 export type ConnectionKind = typeof DATABASE_CONNECTION_KIND | typeof CLUSTER_DATABASE_CONNECTION_KIND;
@@ -40,7 +42,7 @@ function secretNames(settings: SecretRefs | undefined, namespace: string): strin
  */
 export function inlineSecretsOf(set: SetConnectionSpec, allowInlineConnections: boolean): string[] {
   if (set.spec.connectionRef || !allowInlineConnections) return [];
-  const inline = set.kind === "TenantReplicaSet" ? set.spec.obshell : set.spec.dcs;
+  const inline = set.spec[SET_KINDS[set.kind].remote];
   return secretNames(inline, set.namespace);
 }
 

@@ -1,5 +1,6 @@
 // A set's connection resolved from admin-owned objects and Secrets into what a client needs (issue 17).
 // Pure: caches are passed in, nothing is fetched; every refusal is a reason from one table.
+
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { durationMs } from "../api/common.js";
@@ -15,6 +16,7 @@ import {
   type ObshellSettings,
   type TlsSettings,
 } from "../api/connection.js";
+import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { describeIssues } from "../api/parse.js";
 
 /** Why a connection could not be resolved: each becomes a Stalled condition's reason. */
@@ -62,7 +64,7 @@ export interface ResolveContext {
 
 /** The part of a parsed set the resolver reads. */
 export interface SetConnectionSpec {
-  kind: "TenantReplicaSet" | "RedisInstanceSet";
+  kind: SetKindName;
   namespace: string;
   spec: {
     connectionRef?: ConnectionRef | undefined;
@@ -168,10 +170,8 @@ type Found =
 
 function findConnection(set: SetConnectionSpec, ctx: ResolveContext): Found {
   const ref = set.spec.connectionRef;
-  const inline =
-    set.kind === "TenantReplicaSet"
-      ? set.spec.obshell && { obshell: set.spec.obshell }
-      : set.spec.dcs && { dcs: set.spec.dcs };
+  const remote = SET_KINDS[set.kind].remote;
+  const inline = set.spec[remote] && { [remote]: set.spec[remote] };
   if (!ref) {
     if (!inline)
       return refuse(
@@ -181,7 +181,7 @@ function findConnection(set: SetConnectionSpec, ctx: ResolveContext): Found {
     if (!ctx.allowInlineConnections)
       return refuse(
         ConnectionReason.InlineConnectionRefused,
-        `spec.${set.kind === "TenantReplicaSet" ? "obshell" : "dcs"} is an inline connection, which this operator refuses (started without --allow-inline-connections): ask an admin for a DatabaseConnection and name it in spec.connectionRef`,
+        `spec.${SET_KINDS[set.kind].remote} is an inline connection, which this operator refuses (started without --allow-inline-connections): ask an admin for a DatabaseConnection and name it in spec.connectionRef`,
       );
     return {
       ok: true,
@@ -259,7 +259,7 @@ function resolveTls(
 export function resolveConnection(set: SetConnectionSpec, ctx: ResolveContext): ResolveResult {
   const found = findConnection(set, ctx);
   if (!found.ok) return found;
-  const want = set.kind === "TenantReplicaSet" ? "obshell" : "dcs";
+  const want = SET_KINDS[set.kind].remote;
   const settings = found.settings[want];
   const where =
     found.source.kind === "Inline"
@@ -327,7 +327,7 @@ export function locateConnection(
 ): { endpoint: string; projectId?: string } | undefined {
   const found = findConnection(set, { ...ctx, secrets: { get: () => undefined } });
   if (!found.ok) return undefined;
-  const settings = set.kind === "TenantReplicaSet" ? found.settings.obshell : found.settings.dcs;
+  const settings = found.settings[SET_KINDS[set.kind].remote];
   if (!settings) return undefined;
   return "projectId" in settings
     ? { endpoint: settings.endpoint, projectId: settings.projectId }

@@ -3,10 +3,12 @@
 // unchanged; what only this operator knows is under `dbfleet_`. Label values are bounded: controller names,
 // kinds, condition types, route templates, HTTP codes, object names (one series set per object, as Flux),
 // never an endpoint, a path with ids, or a secret.
+
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { z } from "zod";
+import { type DestructiveOperation, SET_KINDS, type SetKindName } from "../api/kinds.js";
 
 /** prometheus.ExponentialBuckets as client_golang computes it (repeated multiplication, same floats). */
 function exponentialBuckets(start: number, factor: number, count: number): number[] {
@@ -30,16 +32,11 @@ export type ReconcileResultLabel = "success" | "error" | "requeue" | "requeue_af
 const RECONCILE_RESULTS: readonly ReconcileResultLabel[] = ["error", "requeue_after", "requeue", "success"];
 
 /** The kinds whose sets carry the per-set series. */
-export type SetKind = "TenantReplicaSet" | "RedisInstanceSet";
-/** Remote operations that remove something, or act on a DAG that does. */
-export type DestructiveOperation = "remove_replicas" | "delete_instances" | "retry_dag" | "rollback_dag";
+export type SetKind = SetKindName;
+export type { DestructiveOperation };
 /** How a destructive operation ended: all targets gone, none, or some (a DCS batch with failures). */
 export type DestructiveOutcome = "succeeded" | "failed" | "partial";
 export type Remote = "obshell" | "dcs";
-const DESTRUCTIVE_OPERATIONS: [SetKind, DestructiveOperation[]][] = [
-  ["TenantReplicaSet", ["remove_replicas", "retry_dag", "rollback_dag"]],
-  ["RedisInstanceSet", ["delete_instances"]],
-];
 const DEFAULT_METRICS_MISNAMED = [
   "nodejs_active_handles_total",
   "nodejs_active_requests_total",
@@ -310,7 +307,7 @@ export class OperatorMetrics {
       registers: [this.registry],
     }).set({ version: options.version ?? packageVersion() }, 1);
     // Counters that alerts take increase() of exist at 0 from the start, so a first failure shows as one.
-    for (const [kind, operations] of DESTRUCTIVE_OPERATIONS)
+    for (const { kind, operations } of Object.values(SET_KINDS))
       for (const operation of operations) {
         this.destructiveStarted.inc({ kind, operation }, 0);
         for (const outcome of DESTRUCTIVE_OUTCOMES)

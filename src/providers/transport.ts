@@ -1,7 +1,7 @@
 // One keep-alive pool per remote origin, the options both clients share, bounded reply reading, and
 // undici failures as TransportError.
 import { Agent, type Dispatcher, errors } from "undici";
-import { type EndpointPolicy, isEndpointRefused } from "../connections/endpoint-policy.js";
+import { type EndpointPolicy, isEndpointRefused } from "./endpoint-policy.js";
 import {
   excerpt,
   ProtocolError,

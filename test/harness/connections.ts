@@ -1,6 +1,6 @@
 // The production shape of a test: admin-owned connections that sets name in spec.connectionRef, and an
 // operator that refuses inline connections and allows only the simulators' loopback address.
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { OPERATOR_NAMESPACE } from "./kube.js";
 import type { RawObject } from "./raw-api.js";
 

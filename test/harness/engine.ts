@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { ResourceType } from "../../src/controller/resource.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import type { RawObject } from "./raw-api.js";
 
 export const TRS_TYPE: ResourceType = {

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";

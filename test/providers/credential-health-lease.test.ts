@@ -8,12 +8,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import { KubeHttp } from "../../src/controller/kube-http.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { createLogger } from "../../src/observability/logger.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import {
   CREDENTIAL_HEALTH_ANNOTATION,
   CREDENTIAL_HEALTH_LEASE,
@@ -22,6 +21,7 @@ import {
 import { AUTH_RETRY_MS, MAX_SCOPE_FAILURES } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type Calls, eventLog, FakeApi, request } from "../unit/engine-fakes.js";
 import {

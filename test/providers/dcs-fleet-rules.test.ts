@@ -5,13 +5,13 @@
 // trusts a short page.
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import { DcsClient } from "../../src/providers/dcs/client.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { InconsistentListingError } from "../../src/providers/errors.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import type { SimInstanceInput } from "../simulators/dcs/instances.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type Calls, eventLog, FakeApi, request } from "../unit/engine-fakes.js";

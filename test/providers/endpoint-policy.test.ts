@@ -1,8 +1,8 @@
 // The endpoint policy on real sockets: a refused server accepts no connection at all.
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EndpointPolicy, isEndpointRefused } from "../../src/connections/endpoint-policy.js";
 import { DcsClient } from "../../src/providers/dcs/client.js";
+import { EndpointPolicy, isEndpointRefused } from "../../src/providers/endpoint-policy.js";
 import { RemoteError } from "../../src/providers/errors.js";
 import { createPool } from "../../src/providers/transport.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";

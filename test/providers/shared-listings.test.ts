@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DcsClient } from "../../src/providers/dcs/client.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { DEMO_PROJECT, demoDcsSeed } from "../simulators/seed.js";
 

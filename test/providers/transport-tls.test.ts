@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { type RemoteError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
 import type { TlsOptions } from "../../src/providers/transport.js";

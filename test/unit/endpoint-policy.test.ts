@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EndpointPolicy, type EndpointPolicyOptions } from "../../src/connections/endpoint-policy.js";
+import { EndpointPolicy, type EndpointPolicyOptions } from "../../src/providers/endpoint-policy.js";
 
 const cluster: EndpointPolicyOptions = {
   serviceCidrs: "10.96.0.0/12",

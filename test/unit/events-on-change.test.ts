@@ -19,7 +19,7 @@ import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import type { CommonStep, StepEvent } from "../../src/reconcilers/engine/step.js";
-import { REDIS_INSTANCE_SET } from "../../src/reconcilers/resources.js";
+import { REDIS_INSTANCE_SET } from "../../src/reconcilers/redis/module.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
 
 describe("whether a save raises its events", () => {
@@ -172,6 +172,7 @@ function story() {
     kind: "RedisInstanceSet",
     short: "toy",
     type: REDIS_INSTANCE_SET,
+    operations: { started: () => undefined },
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,

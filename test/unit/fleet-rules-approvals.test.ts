@@ -9,15 +9,15 @@ import { Reason } from "../../src/api/reasons.js";
 import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
 import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { type ApprovalTarget, targetHash } from "../../src/reconcilers/approval.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { identityOf, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { decideRedis, type RedisStep } from "../../src/reconcilers/redis/decide.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import type { ObservedRedis } from "../../src/reconcilers/redis/plan.js";
 import { decideTenant, type TenantStep } from "../../src/reconcilers/tenant/decide.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -288,8 +288,7 @@ describe("the approval through the engine: the project the connection resolves t
         },
       );
     };
-    const assess = async (object: KubeObject) =>
-      (await reconciler(object).assess(object, redisInstanceSet.parse(object), identityOf(object))).step;
+    const assess = async (object: KubeObject) => (await reconciler(object).assess(object)).step;
 
     const unapproved = refRedisManifest({ connection: { name: "dcs" }, instances: ["cache-keep"] });
     const first = await assess(unapproved);

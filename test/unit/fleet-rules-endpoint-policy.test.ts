@@ -5,7 +5,7 @@
 // fe80::/16 instead of /10, an IPv4-mapped address checked only as IPv6, an allowlisted name lifting the
 // refusal for the address behind it.
 import { describe, expect, it } from "vitest";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 
 const policy = new EndpointPolicy();
 

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TenantOperation } from "../../src/api/tenant-replica-set.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { KubeObject } from "../../src/controller/resource.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";

@@ -7,22 +7,23 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Reason } from "../../src/api/reasons.js";
 import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { fleetCacheOf } from "../../src/reconcilers/fleet-index.js";
 import {
   endpointKey,
   type FleetCache,
-  groupMembersToRequeue,
-  redisPeers,
-  tenantPeers,
+  peersOf as groupPeers,
+  keyOf,
 } from "../../src/reconcilers/fleet-view.js";
+import { redisPeers } from "../../src/reconcilers/redis/fleet.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { inScope, type ObservedRedis, planRedis } from "../../src/reconcilers/redis/plan.js";
+import { tenantPeers } from "../../src/reconcilers/tenant/fleet.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
 import {
@@ -132,9 +133,10 @@ describe("same-named sets in two namespaces, through connections spelled differe
     }
   });
 
-  it("a spec change of one requeues the same-named set of the other namespace", () => {
-    expect(groupMembersToRequeue(fleet, groupsOf(w), prod)).toEqual(["staging/cache"]);
-    expect(groupMembersToRequeue(fleet, groupsOf(w), qa)).toEqual([]);
+  it("a spec change of one requeues the same-named set of the other namespace (the rest of its group)", () => {
+    const rest = (o: KubeObject) => groupsOf(w)(o).flatMap((g) => groupPeers(fleet, o, g).map(keyOf));
+    expect(rest(prod)).toEqual(["staging/cache"]);
+    expect(rest(qa)).toEqual([]);
   });
 
   it("two TenantReplicaSets named orders in two namespaces, one tenant at one agent: each names the other", () => {

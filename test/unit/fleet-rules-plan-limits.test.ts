@@ -7,13 +7,13 @@ import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
 import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { identityOf, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { decideRedis, type RedisStep } from "../../src/reconcilers/redis/decide.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { BATCH_LIMIT, batches } from "../../src/reconcilers/redis/plan.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
@@ -153,7 +153,7 @@ describe("dry run with a large approved plan, through the engine against the DCS
       events: eventLog([]),
       credentials: new MemoryCredentialHealth(),
     });
-    const assessed = (await probe.assess(plain, redisInstanceSet.parse(plain), identityOf(plain))).step;
+    const assessed = (await probe.assess(plain)).step;
     if (assessed.kind !== "AwaitApproval") throw new Error(`expected AwaitApproval, got ${assessed.kind}`);
 
     const calls: Calls = [];

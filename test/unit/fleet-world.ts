@@ -12,7 +12,7 @@ import {
   type SetConnectionSpec,
 } from "../../src/connections/resolve.js";
 import type { KubeObject } from "../../src/controller/resource.js";
-import { fleetGroups } from "../../src/reconcilers/fleet-view.js";
+import { fleetGroups } from "../../src/reconcilers/kinds.js";
 
 export const OPERATOR_NAMESPACE = "dbfleet-system";
 

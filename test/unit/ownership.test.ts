@@ -6,8 +6,10 @@ import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
 import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { fleetCacheOf } from "../../src/reconcilers/fleet-index.js";
-import { fleetGroups, redisPeers, tenantPeers } from "../../src/reconcilers/fleet-view.js";
+import { fleetGroups } from "../../src/reconcilers/kinds.js";
+import { redisPeers } from "../../src/reconcilers/redis/fleet.js";
 import { inScope, type ObservedRedis, planRedis } from "../../src/reconcilers/redis/plan.js";
+import { tenantPeers } from "../../src/reconcilers/tenant/fleet.js";
 import { actingOn } from "../../src/reconcilers/tenant/kind.js";
 import { identity, operation, redisManifest, tenantManifest } from "./sets.js";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/cli/flags.js";
-import type { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
+import type { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 
 const built = vi.hoisted(() => ({ options: [] as { endpointPolicy?: unknown }[] }));
 

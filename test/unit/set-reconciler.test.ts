@@ -9,13 +9,13 @@ import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
-import { SharedListings } from "../../src/reconcilers/dcs-listings.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { type CommonStep, type StepBase, wait } from "../../src/reconcilers/engine/step.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
-import { REDIS_INSTANCE_SET } from "../../src/reconcilers/resources.js";
+import { SharedListings } from "../../src/reconcilers/redis/listings.js";
+import { REDIS_INSTANCE_SET } from "../../src/reconcilers/redis/module.js";
 import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -98,6 +98,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
     kind: "RedisInstanceSet",
     short: "toy",
     type: REDIS_INSTANCE_SET,
+    operations: { started: () => undefined },
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,
@@ -216,11 +217,11 @@ describe("SetReconciler with a fake kind", () => {
       },
     );
     const result = await h.reconciler.reconcile(request());
+    // One connect per reconcile: the action goes through the connection the decision was made on.
     expect(h.calls).toEqual([
       "connect a",
       "observe a",
       "decide Remove",
-      "connect a",
       "status Reconciling/Deleting",
       "act a x",
       "status Reconciling/DeletionRequested",

@@ -12,8 +12,8 @@ import {
   type TenantReplicaSetStatus,
   tenantReplicaSet,
 } from "../../src/api/tenant-replica-set.js";
-import { EndpointPolicy } from "../../src/connections/endpoint-policy.js";
 import { resolveConnection, type SetConnectionSpec } from "../../src/connections/resolve.js";
+import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import type { DagDetail } from "../../src/providers/obshell/schemas.js";
 import type { SetIdentity } from "../../src/reconcilers/engine/kind.js";
 import type { ObservedRedis } from "../../src/reconcilers/redis/plan.js";

@@ -1,6 +1,7 @@
 // What a kind gives the generic set reconciler: its domain logic only (connect, observe, decide, record,
 // act). Crossplane's ExternalConnecter/ExternalClient split is the model (docs/architecture.md).
 import type { z } from "zod";
+import type { DestructiveOperation, SetKindName } from "../../api/kinds.js";
 import type { Reason } from "../../api/reasons.js";
 import type { ResourceType } from "../../controller/resource.js";
 import type { SharedStatus } from "./status.js";
@@ -22,22 +23,22 @@ export interface ParsedSet<Spec, Status> {
 }
 
 /** A connection to the remote, or the step that says why there is none. */
-export type Connection<C> =
-  | {
-      ok: true;
-      client: C;
-      /** Digest naming the credential (never the credential): shared health across sets. */
-      credential: string;
-      /** The endpoint the client speaks to, as resolved from the connection. */
-      endpoint: string;
-      /** The DCS project, as resolved from the connection. */
-      projectId?: string;
-      /** Digest of what a remote locks as a whole after bad requests (a DCS AK), when that differs. */
-      lockScope?: string;
-      /** Said about the connection on every reconcile (plain HTTP allowed, TLS verification off). */
-      warnings?: StepEvent[];
-    }
-  | { ok: false; step: CommonStep };
+export type Connection<C> = Connected<C> | { ok: false; step: CommonStep };
+
+export interface Connected<C> {
+  ok: true;
+  client: C;
+  /** Digest naming the credential (never the credential): shared health across sets. */
+  credential: string;
+  /** The endpoint the client speaks to, as resolved from the connection. */
+  endpoint: string;
+  /** The DCS project, as resolved from the connection. */
+  projectId?: string;
+  /** Digest of what a remote locks as a whole after bad requests (a DCS AK), when that differs. */
+  lockScope?: string;
+  /** Said about the connection on every reconcile (plain HTTP allowed, TLS verification off). */
+  warnings?: StepEvent[];
+}
 
 export interface DecideInput<TSet, TStatus, TObs, TFleet> {
   set: TSet;
@@ -83,7 +84,7 @@ export interface SetKind<
   TFleet,
   TStep extends KindStep,
 > {
-  readonly kind: "TenantReplicaSet" | "RedisInstanceSet";
+  readonly kind: SetKindName;
   /** kubectl short name, for the hints in messages. */
   readonly short: string;
   readonly type: ResourceType;
@@ -113,6 +114,26 @@ export interface SetKind<
     now: Date,
     remote: Remote,
   ): Promise<TStep | CommonStep>;
+  /** How the destructive-operation metrics count this kind's actions. */
+  readonly operations: OperationMetrics<TStep>;
   /** Sends the call; returns the step that records what came back (including an unknown outcome). */
   act(client: TConn, set: TSet, step: TStep, id: SetIdentity, now: Date): Promise<TStep | CommonStep>;
+}
+
+/** How an operation ended: all targets gone, none, or some (a DCS batch with failures). */
+export type DestructiveOutcome = "succeeded" | "failed" | "partial";
+
+/** A kind's actions as the destructive-operation metrics count them. */
+export interface OperationMetrics<TStep extends KindStep> {
+  /** The metric's name for an action step about to be sent; undefined: not counted. */
+  started(step: TStep): DestructiveOperation | undefined;
+  /** An operation that ends when the set takes `reason` (a DAG's end), counted once per transition. */
+  endedBy?(reason: string): { operation: DestructiveOperation; outcome: DestructiveOutcome } | undefined;
+  /** What an action's reply says of its targets (a batch's per-target results). */
+  answered?(
+    intent: TStep,
+    result: TStep | CommonStep,
+  ):
+    | { operation: DestructiveOperation; outcome: DestructiveOutcome; targets: ("success" | "failed")[] }
+    | undefined;
 }

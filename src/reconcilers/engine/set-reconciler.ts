@@ -6,21 +6,17 @@ import { durationMs } from "../../api/common.js";
 import { PAUSED_ANNOTATION } from "../../api/group.js";
 import { describeIssues } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
-import { isEndpointRefused } from "../../connections/endpoint-policy.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import { type EventRecorder, isTransition, StandingEvents } from "../../controller/events.js";
 import { KubeApiError } from "../../controller/kube-http.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { StatusWriter } from "../../controller/status-writer.js";
-import type {
-  DestructiveOperation,
-  DestructiveOutcome,
-  OperatorMetrics,
-} from "../../observability/metrics.js";
+import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
+import { isEndpointRefused } from "../../providers/endpoint-policy.js";
 import { AuthError, RemoteError } from "../../providers/errors.js";
 import type { CredentialHealth } from "./credential-health.js";
-import type { KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
+import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { clean, type SharedStatus, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
@@ -48,27 +44,21 @@ export type EngineMetrics = Pick<
   | "dcsInstanceResult"
 >;
 
-/** The destructive Steps, as the destructive-operation metrics name them. */
-const DESTRUCTIVE: Record<string, DestructiveOperation> = {
-  RemoveZones: "remove_replicas",
-  RetryDag: "retry_dag",
-  RollbackDag: "rollback_dag",
-  DeleteInstances: "delete_instances",
-};
-/** Reasons that end a DAG-backed operation (counted once, when the condition takes them). */
-const DAG_ENDS: Record<string, DestructiveOutcome> = {
-  DagSucceeded: "succeeded",
-  DagFailed: "failed",
-  DagRolledBack: "failed",
-  DagCancelled: "failed",
-};
-
 /** What `plan` and the controller both compute: the step, and what it was decided from. */
-export interface Assessment<TStep, TObs> {
+export interface Assessment<TStep, TObs, TSet = unknown, TConn = unknown> {
   step: TStep | CommonStep;
   observed?: TObs;
   /** About the connection (plain HTTP allowed, TLS verification off): recorded as Warning events. */
   warnings?: StepEvent[];
+  /** The set as parsed, with its status as stored; absent when it does not parse. */
+  set?: TSet;
+  /** The connection the step was decided through: an action is sent through the same one. */
+  connection?: Connected<TConn>;
+}
+
+/** What a reconciler offers `plan`: the same assessment, no status write and no action. */
+export interface Assessor {
+  assess(object: KubeObject, log?: Logger): Promise<Assessment<KindStep, unknown>>;
 }
 
 export class SetReconciler<
@@ -78,7 +68,7 @@ export class SetReconciler<
   TObs,
   TFleet,
   TStep extends KindStep,
-> implements Reconciler
+> implements Reconciler, Assessor
 {
   private readonly now: () => Date;
   /** The connection warnings each set has raised, so they are raised on change only. */
@@ -100,26 +90,9 @@ export class SetReconciler<
   }
 
   private async run(object: KubeObject, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
-    const id = identityOf(object);
-    const parsed = this.kind.schema.safeParse(object);
-    if (!parsed.success) {
-      const step = stallStep(
-        Reason.InvalidSpec,
-        `invalid ${this.kind.kind}: ${describeIssues(parsed.error)}`,
-      );
-      await this.save(object, id, step, undefined, log);
-      return {};
-    }
-    const set = parsed.data;
-    const paused = pausedStep(set, id);
-    if (paused) {
-      await this.save(object, id, paused, undefined, log, set);
-      return {};
-    }
-
     let current = object;
     try {
-      return await this.rounds(current, set, id, log, signal, (o) => {
+      return await this.rounds(current, log, signal, (o) => {
         current = o;
       });
     } catch (error) {
@@ -130,49 +103,51 @@ export class SetReconciler<
 
   private async rounds(
     object: KubeObject,
-    set: TSet,
-    id: SetIdentity,
     log: Logger,
     signal: AbortSignal,
     saved: (object: KubeObject) => void,
   ): Promise<ReconcileResult> {
+    const id = identityOf(object);
     let current = object;
     for (let round = 1; ; round++) {
       signal.throwIfAborted();
-      const assessment = await this.assess(current, set, id, log);
-      const { step, observed } = assessment;
+      const assessment = await this.assess(current, log);
+      const { step, observed, set, connection } = assessment;
       // Known only when the connection was resolved; a warning already raised for this set is not raised again.
       if (assessment.warnings)
         for (const w of this.standing.fresh(current, assessment.warnings))
           this.deps.events.record(current, w.type, w.reason, w.message);
-      if (this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
+      if (set && this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
         current = await this.save(current, id, step, observed, log, set);
         saved(current);
         continue;
       }
-      if (!this.kind.isAction(step)) {
+      if (!set || !connection || !this.kind.isAction(step)) {
         await this.save(current, id, step, observed, log, set);
         return this.requeue(step, set);
       }
-      return this.execute(current, set, id, step as TStep, observed, log);
+      return this.execute(current, set, id, step as TStep, observed, connection, log);
     }
   }
 
-  /** connect -> observe -> decide, for the controller and for `plan`. */
-  async assess(
-    object: KubeObject,
-    set: TSet,
-    id: SetIdentity,
-    log?: Logger,
-  ): Promise<Assessment<TStep, TObs>> {
-    const current = this.withStoredStatus(object, set);
-    const status = current.status;
-    const connection = await this.kind.connect(current, id);
-    if (!connection.ok) return { step: connection.step };
+  /** open -> connect -> observe -> decide, for the controller and for `plan`. */
+  async assess(object: KubeObject, log?: Logger): Promise<Assessment<TStep, TObs, TSet, TConn>> {
+    const id = identityOf(object);
+    const parsed = this.kind.schema.safeParse(object);
+    if (!parsed.success)
+      return {
+        step: stallStep(Reason.InvalidSpec, `invalid ${this.kind.kind}: ${describeIssues(parsed.error)}`),
+      };
+    const paused = pausedStep(parsed.data, id);
+    if (paused) return { step: paused, set: parsed.data };
+    const set = this.withStoredStatus(object, parsed.data);
+    const connection = await this.kind.connect(set, id);
+    if (!connection.ok) return { step: connection.step, set };
     const now = this.now();
     const gate = this.deps.credentials.mayAttempt(connection.credential, now, connection.lockScope);
     if (!gate.ok)
       return {
+        set,
         step: {
           kind: "Stall",
           reason: Reason.AuthenticationFailed,
@@ -180,39 +155,45 @@ export class SetReconciler<
           requeueAfterMs: Math.max(1000, gate.retryAt - now.getTime()),
         },
       };
+    const warnings = connection.warnings ?? [];
     let observed: TObs;
     try {
-      observed = await this.kind.observe(connection.client, current, id, now);
+      observed = await this.kind.observe(connection.client, set, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
     } catch (error) {
-      return {
-        step: this.remoteFailed(error, connection, now, log),
-        ...(connection.warnings ? { warnings: connection.warnings } : {}),
-      };
+      return { set, step: this.remoteFailed(error, connection, now, log), warnings };
     }
     const remote = remoteOf(connection);
-    const fleet = this.kind.fleet(current, id, remote);
+    const fleet = this.kind.fleet(set, id, remote);
     return {
-      step: this.kind.decide({ set: current, status, observed, fleet, id, now, remote }),
+      step: this.kind.decide({
+        set,
+        status: set.status as TStatus | undefined,
+        observed,
+        fleet,
+        id,
+        now,
+        remote,
+      }),
       observed,
-      ...(connection.warnings ? { warnings: connection.warnings } : {}),
+      warnings,
+      set,
+      connection,
     };
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
   private async execute(
     object: KubeObject,
-    parsed: TSet,
+    set: TSet,
     id: SetIdentity,
     planned: TStep,
     observed: TObs | undefined,
+    connection: Connected<TConn>,
     log: Logger,
   ): Promise<ReconcileResult> {
-    // The status the step was decided on: after a bookkeeping round ended an operation, the set as first
-    // read still names that operation, and connecting with it would send the step to the old endpoint.
-    const set = this.withStoredStatus(object, parsed);
-    const connection = await this.kind.connect(set, id);
-    if (!connection.ok) throw new Error("connection vanished between observe and act");
+    // The connection of this round's assessment: the status it was made from is the one stored now (a
+    // bookkeeping round that ended an operation was assessed again), so the step goes where it was decided.
     const client = connection.client;
     let step: TStep | CommonStep = planned;
     const now = this.now();
@@ -238,7 +219,7 @@ export class SetReconciler<
       log.debug({ step: intent.kind }, "status changed since the decision; deciding again");
       return { requeueAfterMs: STALE_DECISION_RETRY_MS };
     }
-    const operation = DESTRUCTIVE[intent.kind];
+    const operation = this.kind.operations.started(intent);
     if (operation) this.deps.metrics?.destructiveOperationStarted(this.kind.kind, operation);
     let result: TStep | CommonStep;
     try {
@@ -251,18 +232,13 @@ export class SetReconciler<
     return this.requeue(result, set);
   }
 
-  /** What a batch answered, per instance and for the operation as a whole. */
+  /** What an action's reply says of its targets (a DCS batch: per instance, and the batch as a whole). */
   private reportResult(intent: TStep, result: TStep | CommonStep): void {
     const metrics = this.deps.metrics;
-    if (!metrics || intent.kind !== "DeleteInstances" || !("results" in result)) return;
-    const results = result.results as { result: string }[];
-    for (const r of results) metrics.dcsInstanceResult(r.result === "success" ? "success" : "failed");
-    const ok = results.filter((r) => r.result === "success").length;
-    metrics.destructiveOperationFinished(
-      this.kind.kind,
-      "delete_instances",
-      ok === results.length ? "succeeded" : ok === 0 ? "failed" : "partial",
-    );
+    const answered = metrics && this.kind.operations.answered?.(intent, result);
+    if (!metrics || !answered) return;
+    for (const r of answered.targets) metrics.dcsInstanceResult(r);
+    metrics.destructiveOperationFinished(this.kind.kind, answered.operation, answered.outcome);
   }
 
   /** The set with its status as stored now (a bookkeeping round may just have changed it). */
@@ -300,8 +276,8 @@ export class SetReconciler<
     throw new ObserveFailed(error);
   }
 
-  private requeue(step: TStep | CommonStep, set: TSet): ReconcileResult {
-    if (step.kind === "Paused") return {};
+  private requeue(step: TStep | CommonStep, set: TSet | undefined): ReconcileResult {
+    if (step.kind === "Paused" || !set) return {};
     const after = step.requeueAfterMs ?? this.kind.pollIntervalMs(set);
     return after > 0 ? { requeueAfterMs: after } : {};
   }
@@ -353,9 +329,9 @@ export class SetReconciler<
     if (metrics) {
       const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
       metrics.recordConditions(this.kind.kind, id.namespace, id.name, conditions);
-      const ended = DAG_ENDS[step.reason];
+      const ended = this.kind.operations.endedBy?.(step.reason);
       if (ended && previousReason !== step.reason)
-        metrics.destructiveOperationFinished(this.kind.kind, "remove_replicas", ended);
+        metrics.destructiveOperationFinished(this.kind.kind, ended.operation, ended.outcome);
     }
     return written;
   }

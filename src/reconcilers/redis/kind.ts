@@ -1,21 +1,23 @@
 // RedisInstanceSet's adapter to the generic set reconciler: DCS connect, the shared listing, the re-read of
 // each victim and the batch delete; the decision and the status transitions are in decide.ts and transitions.ts.
 import { durationMs } from "../../api/common.js";
+import { GROUP, VERSION } from "../../api/group.js";
 import { Reason } from "../../api/reasons.js";
 import {
+  REDIS_INSTANCE_SET_KIND,
+  REDIS_INSTANCE_SET_PLURAL,
   type RedisInstanceSet,
   type RedisInstanceSetStatus,
   redisInstanceSet,
   redisInstanceSetStatus,
 } from "../../api/redis-instance-set.js";
 import type { ConnectionClients } from "../../connections/client-pool.js";
+import type { ResourceType } from "../../controller/resource.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import { AuthError, BadRequestError, NotFoundError } from "../../providers/errors.js";
 import { type ConnectOptions, connectDcs } from "../connect.js";
-import type { SharedListings } from "../dcs-listings.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
-import { REDIS_INSTANCE_SET } from "../resources.js";
 import {
   DEFAULT_REDIS_TIMING,
   decideRedis,
@@ -23,9 +25,18 @@ import {
   type RedisStep,
   type RedisTiming,
 } from "./decide.js";
+import type { SharedListings } from "./listings.js";
 import { observedRedis, observeRedisSet, type RedisObserved } from "./observe.js";
 import { batches, inScope, isKept, notDeletableNow, type ObservedRedis } from "./plan.js";
 import { recordRedis } from "./transitions.js";
+
+export const REDIS_INSTANCE_SET: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: REDIS_INSTANCE_SET_PLURAL,
+  kind: REDIS_INSTANCE_SET_KIND,
+  namespaced: true,
+};
 
 export type RedisKind = SetKind<
   RedisInstanceSet,
@@ -71,6 +82,19 @@ export function redisKind(options: RedisKindOptions): RedisKind {
     record: recordRedis,
     isBookkeeping: () => false,
     isAction: (step) => step.kind === "DeleteInstances",
+    operations: {
+      started: (step) => (step.kind === "DeleteInstances" ? "delete_instances" : undefined),
+      // A batch answers per instance: all accepted, none, or some.
+      answered(intent, result) {
+        if (intent.kind !== "DeleteInstances" || result.kind !== "DeletionsSent") return undefined;
+        const targets = result.results.map((r): "success" | "failed" =>
+          r.result === "success" ? "success" : "failed",
+        );
+        const ok = targets.filter((t) => t === "success").length;
+        const outcome = ok === targets.length ? "succeeded" : ok === 0 ? "failed" : "partial";
+        return { operation: "delete_instances", outcome, targets };
+      },
+    },
 
     // Re-read each victim by id just before deleting it: still there, still in scope, still not kept,
     // not already going, not busy, not claimed by another set.

@@ -4,8 +4,8 @@ import type { DeletionRecord } from "../../api/redis-instance-set.js";
 import { busyState } from "../../providers/dcs/busy.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { DcsInstance } from "../../providers/dcs/schemas.js";
-import type { SharedListings } from "../dcs-listings.js";
 import { timestamp } from "../engine/status.js";
+import type { SharedListings } from "./listings.js";
 import { type ObservedRedis, PENDING_RESOLVE_MS } from "./plan.js";
 
 /** Records kept for instances already gone, newest first. */

@@ -1,20 +1,24 @@
 // TenantReplicaSet's adapter to the generic set reconciler: obshell connect, observe, act; the decision
 // and the status transitions are in decide.ts and transitions.ts.
 import { durationMs } from "../../api/common.js";
+import { GROUP, VERSION } from "../../api/group.js";
+import type { DestructiveOperation } from "../../api/kinds.js";
 import { Reason } from "../../api/reasons.js";
 import {
+  TENANT_REPLICA_SET_KIND,
+  TENANT_REPLICA_SET_PLURAL,
   type TenantReplicaSet,
   type TenantReplicaSetStatus,
   tenantReplicaSet,
   tenantReplicaSetStatus,
 } from "../../api/tenant-replica-set.js";
 import type { ConnectionClients } from "../../connections/client-pool.js";
+import type { ResourceType } from "../../controller/resource.js";
 import { AuthError, BadRequestError, BusyError, NotFoundError, RemoteError } from "../../providers/errors.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import { type ConnectOptions, connectObshell } from "../connect.js";
-import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
+import type { DestructiveOutcome, Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
-import { TENANT_REPLICA_SET } from "../resources.js";
 import {
   DEFAULT_TENANT_TIMING,
   decideTenant,
@@ -24,6 +28,14 @@ import {
 } from "./decide.js";
 import { observeTenantSet, type TenantObserved } from "./observe.js";
 import { recordTenant } from "./transitions.js";
+
+export const TENANT_REPLICA_SET: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: TENANT_REPLICA_SET_PLURAL,
+  kind: TENANT_REPLICA_SET_KIND,
+  namespaced: true,
+};
 
 export type TenantKind = SetKind<
   TenantReplicaSet,
@@ -42,6 +54,19 @@ export interface TenantKindOptions extends ConnectOptions {
 }
 
 const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
+/** The actions, as the destructive-operation metrics name them. */
+const OPERATIONS: Partial<Record<string, DestructiveOperation>> = {
+  RemoveZones: "remove_replicas",
+  RetryDag: "retry_dag",
+  RollbackDag: "rollback_dag",
+};
+/** Reasons that end a replica removal's DAG (counted once, when the condition takes them). */
+const DAG_ENDS: Partial<Record<string, DestructiveOutcome>> = {
+  DagSucceeded: "succeeded",
+  DagFailed: "failed",
+  DagRolledBack: "failed",
+  DagCancelled: "failed",
+};
 const BOOKKEEPING = new Set<string>(["AdoptDag", "EndOperation"]);
 
 export function tenantKind(options: TenantKindOptions): TenantKind {
@@ -95,6 +120,13 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     record: recordTenant,
     isBookkeeping: (step) => BOOKKEEPING.has(step.kind),
     isAction: (step) => ACTIONS.has(step.kind),
+    operations: {
+      started: (step) => OPERATIONS[step.kind],
+      endedBy: (reason) => {
+        const outcome = DAG_ENDS[reason];
+        return outcome ? { operation: "remove_replicas", outcome } : undefined;
+      },
+    },
 
     async act(client, set, step): Promise<TenantStep | CommonStep> {
       switch (step.kind) {

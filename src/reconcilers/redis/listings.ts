@@ -1,6 +1,6 @@
 // One paged DCS listing per client (namespace, endpoint, project, credentials) and interval, shared by
-// every RedisInstanceSet using that client (DCS: "share one listing among every set").
-import type { DcsClient, Listing } from "../providers/dcs/client.js";
+// every Redis set using that client (DCS: "share one listing among every set").
+import type { DcsClient, Listing } from "../../providers/dcs/client.js";
 
 interface Entry {
   at: number;

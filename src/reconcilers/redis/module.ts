@@ -1,0 +1,51 @@
+// RedisInstanceSet as one module: its resource type, its fleet groups, its plan text, and its engine with
+// a pool of DCS clients and the listing they share.
+import { REDIS_INSTANCE_SET_KIND, redisInstanceSet } from "../../api/redis-instance-set.js";
+import { ConnectionClients } from "../../connections/client-pool.js";
+import type { DcsClient } from "../../providers/dcs/client.js";
+import type { KindModule } from "../engine/kind-module.js";
+import { SetReconciler } from "../engine/set-reconciler.js";
+import { redisGroupsOf, redisPeers } from "./fleet.js";
+import { REDIS_INSTANCE_SET, redisKind } from "./kind.js";
+
+export { REDIS_INSTANCE_SET };
+
+import { SharedListings } from "./listings.js";
+
+export const redisModule: KindModule = {
+  kind: REDIS_INSTANCE_SET_KIND,
+  type: REDIS_INSTANCE_SET,
+  controller: "redisinstanceset",
+  timingKey: "redis",
+  targetsNoun: "instances",
+  connectionSpec(object) {
+    const ris = redisInstanceSet.safeParse(object);
+    return ris.success
+      ? { kind: ris.data.kind, namespace: object.metadata.namespace ?? "default", spec: ris.data.spec }
+      : undefined;
+  },
+  startedSecrets: () => [],
+  fleetGroups: redisGroupsOf,
+  targetOf(object) {
+    const ris = redisInstanceSet.safeParse(object);
+    const prefix = ris.success ? ris.data.spec.selector.namePrefix : undefined;
+    return `instances ${prefix ? `${prefix}*` : "by tags"}`;
+  },
+  create(context) {
+    const pool = new ConnectionClients<DcsClient>();
+    const timing = context.timings?.[this.timingKey];
+    const adapter = redisKind({
+      ...context.connect,
+      pool,
+      listings: new SharedListings(),
+      peers: (id, remote, instance) =>
+        redisPeers(context.fleet, id, remote.endpoint, remote.projectId ?? "", instance),
+      ...(timing ? { timing } : {}),
+    });
+    return {
+      reconciler: (deps) => new SetReconciler(adapter, deps),
+      release: (key) => pool.release(key),
+      close: () => pool.closeAll(),
+    };
+  },
+};

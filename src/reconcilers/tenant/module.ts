@@ -1,0 +1,51 @@
+// TenantReplicaSet as one module: its resource type, the Secret an operation in flight started with, its
+// fleet groups, its plan text, and its engine with a pool of obshell clients.
+import { TENANT_REPLICA_SET_KIND, tenantReplicaSet } from "../../api/tenant-replica-set.js";
+import { ConnectionClients } from "../../connections/client-pool.js";
+import type { ObshellClient } from "../../providers/obshell/client.js";
+import type { KindModule } from "../engine/kind-module.js";
+import { SetReconciler } from "../engine/set-reconciler.js";
+import { tenantGroupsOf, tenantPeers } from "./fleet.js";
+import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
+
+export { TENANT_REPLICA_SET };
+
+export const tenantModule: KindModule = {
+  kind: TENANT_REPLICA_SET_KIND,
+  type: TENANT_REPLICA_SET,
+  controller: "tenantreplicaset",
+  timingKey: "tenant",
+  targetsNoun: "replica zones",
+  connectionSpec(object) {
+    const trs = tenantReplicaSet.safeParse(object);
+    return trs.success
+      ? { kind: trs.data.kind, namespace: object.metadata.namespace ?? "default", spec: trs.data.spec }
+      : undefined;
+  },
+  // An operation in flight is followed with the Secret it started with.
+  startedSecrets(object) {
+    const trs = tenantReplicaSet.safeParse(object);
+    const started = trs.success ? trs.data.status?.operation?.credentialsSecretName : undefined;
+    return started ? [`${object.metadata.namespace ?? "default"}/${started}`] : [];
+  },
+  fleetGroups: tenantGroupsOf,
+  targetOf(object) {
+    const trs = tenantReplicaSet.safeParse(object);
+    return `tenant ${trs.success ? trs.data.spec.tenant : "?"}`;
+  },
+  create(context) {
+    const pool = new ConnectionClients<ObshellClient>();
+    const timing = context.timings?.[this.timingKey];
+    const adapter = tenantKind({
+      ...context.connect,
+      pool,
+      peers: (set, id, remote) => tenantPeers(context.fleet, id, remote.endpoint, set.spec.tenant),
+      ...(timing ? { timing } : {}),
+    });
+    return {
+      reconciler: (deps) => new SetReconciler(adapter, deps),
+      release: (key) => pool.release(key),
+      close: () => pool.closeAll(),
+    };
+  },
+};
