@@ -17,7 +17,7 @@ import {
   resolveConnection,
   type SetConnectionSpec,
 } from "../connections/resolve.js";
-import { loadKubeAccess } from "../controller/kube-access.js";
+import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath, objectPath } from "../controller/resource.js";
@@ -42,7 +42,7 @@ import {
   TENANT_REPLICA_SET,
 } from "../reconcilers/resources.js";
 import { tenantKind } from "../reconcilers/tenant/kind.js";
-import { InputError, UsageError } from "./flags.js";
+import { InputError, UsageError, version } from "./flags.js";
 import { parsePlanFlags } from "./plan-flags.js";
 
 const credentialEnv = z.object({
@@ -372,7 +372,13 @@ export async function plan(
   const sets = readSets(flags.filename, flags.namespace);
   let http: KubeHttp | undefined;
   if (flags.kubeconfig || process.env.KUBECONFIG)
-    http = new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }));
+    http = new KubeHttp(
+      await loadKubeAccess({
+        path: flags.kubeconfig,
+        context: flags.context,
+        userAgent: kubeUserAgent(version()),
+      }),
+    );
   // Credentials from the environment go only to endpoints named here; without a cluster it must be set.
   const endpointPolicy = new EndpointPolicy({ allowedEndpoints: flags["allowed-endpoints"] });
   if (!http && flags["allowed-endpoints"] === "")
