@@ -82,6 +82,24 @@ IMAGE ?= dbfleet-operator:$(VERSION)
 image: ## build the operator image, tagged with package.json's version, OCI labels from git
 	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg SOURCE=$(SOURCE) -t $(IMAGE) .
 
+# dist/ is git-ignored: release files are built, never committed. RELEASE_DIR moves them (the test does).
+RELEASE_DIR ?= dist
+
+.PHONY: release
+release: ## dist/install.yaml (CRDs + operator as deploy/ renders them, one file) and dist/sbom.cdx.json (CycloneDX, production dependencies)
+	mkdir -p $(RELEASE_DIR)
+	{ echo "# dbfleet-operator $(VERSION): CRDs and operator (kubectl kustomize deploy/). Install: kubectl apply -f install.yaml"; \
+	  kubectl kustomize deploy/; } > $(RELEASE_DIR)/install.yaml.tmp
+	mv $(RELEASE_DIR)/install.yaml.tmp $(RELEASE_DIR)/install.yaml
+	@# npm sbom --omit=dev drops a production dependency that a dev dependency also reaches (zod here;
+	@# npm/cli#7909), so it runs on a production-only install of the lock file, devDependencies removed.
+	rm -rf $(RELEASE_DIR)/.sbom && mkdir -p $(RELEASE_DIR)/.sbom/dbfleet-operator
+	cp package.json package-lock.json $(RELEASE_DIR)/.sbom/dbfleet-operator/
+	cd $(RELEASE_DIR)/.sbom/dbfleet-operator && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline >/dev/null \
+	  && npm pkg delete devDependencies && npm sbom --sbom-format cyclonedx --omit=dev > ../../sbom.cdx.json.tmp
+	mv $(RELEASE_DIR)/sbom.cdx.json.tmp $(RELEASE_DIR)/sbom.cdx.json
+	rm -rf $(RELEASE_DIR)/.sbom
+
 .PHONY: kind-up
 kind-up: ## create a kind cluster
 	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --name $(KIND_CLUSTER)

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
-import { loadKubeAccess } from "../controller/kube-access.js";
+import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
@@ -16,7 +16,7 @@ import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
-import { UsageError } from "./flags.js";
+import { UsageError, version } from "./flags.js";
 import { asApplied, liveSet, planResolver } from "./plan-cluster.js";
 import { PlanExit, parsePlanFlags } from "./plan-flags.js";
 import { kubeconfigNamespace, type Manifest, readSets, readSources } from "./plan-input.js";
@@ -268,7 +268,13 @@ export async function plan(argv: string[], io: PlanIo | ((text: string) => void)
       "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
     );
   const http = useCluster
-    ? new KubeHttp(await loadKubeAccess({ path: flags.kubeconfig, context: flags.context }))
+    ? new KubeHttp(
+        await loadKubeAccess({
+          path: flags.kubeconfig,
+          context: flags.context,
+          userAgent: kubeUserAgent(version()),
+        }),
+      )
     : undefined;
   try {
     let endpointPolicy: EndpointPolicy;

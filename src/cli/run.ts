@@ -2,13 +2,13 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { duration, durationMs } from "../api/common.js";
-import { loadKubeAccess } from "../controller/kube-access.js";
+import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { startHealthServer } from "../observability/health-server.js";
 import { createLogger, SecretValues } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
 import { createOperator } from "../operator.js";
 import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
-import { type FlagSpec, parseFlags, UsageError, usage } from "./flags.js";
+import { type FlagSpec, parseFlags, UsageError, usage, version } from "./flags.js";
 
 const namespaceName = z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" });
 
@@ -156,7 +156,11 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, runFlags, RUN_FLAGS);
   const secretValues = new SecretValues();
   const logger = createLogger({ level: flags["log-level"], secrets: secretValues });
-  const kubeConfig = await loadKubeAccess({ path: flags.kubeconfig, context: flags.context });
+  const kubeConfig = await loadKubeAccess({
+    path: flags.kubeconfig,
+    context: flags.context,
+    userAgent: kubeUserAgent(version()),
+  });
   const server = "server" in kubeConfig ? String(kubeConfig.server) : undefined;
   let endpointPolicy: EndpointPolicy;
   try {

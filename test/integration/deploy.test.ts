@@ -150,6 +150,8 @@ describe("installing the CRDs", () => {
         "ClusterRole",
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRole",
         "ClusterRoleBinding",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
@@ -196,12 +198,25 @@ describe("deploy/", () => {
     expect(selects(spread?.labelSelector.matchLabels ?? {}, pod.metadata.labels)).toBe(true);
   });
 
-  it("tags the image with package.json's version", () => {
+  it("tags the image with package.json's version, and labels every object of deploy/ and its overlays with it", async () => {
     const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
       version: string;
     };
     const deployment = rendered.find((d) => d.kind === "Deployment") as Deployment;
     expect(deployment.spec.template.spec.containers[0]?.image).toBe(`dbfleet-operator:${version}`);
+    const recommended = ["name", "instance", "version", "component", "part-of", "managed-by"];
+    for (const dir of ["deploy", "deploy/overlays/namespaced", "deploy/overlays/sharded"])
+      for (const d of dir === "deploy" ? rendered : await kustomize(dir)) {
+        const labels = (d.metadata.labels ?? {}) as Record<string, string>;
+        const what = `${dir}: ${d.kind}/${d.metadata.name}`;
+        expect(
+          recommended.filter((k) => !labels[`app.kubernetes.io/${k}`]),
+          what,
+        ).toEqual([]);
+        expect(labels["app.kubernetes.io/version"], what).toBe(version);
+      }
+    // The labels never reach a selector (a Deployment's is immutable).
+    expect(deployment.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "dbfleet-operator" });
   });
 
   it("keeps one replica up through voluntary disruptions (PodDisruptionBudget)", async () => {

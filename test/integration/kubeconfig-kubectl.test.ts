@@ -2,15 +2,25 @@
 // loader against the same API server, and what the server says about who is asking must agree.
 // Identity is read from a SelfSubjectRulesReview (no `auth whoami` before 1.26) and from the user a 403
 // names; impersonation rights are granted to a ServiceAccount made for this file.
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+//
+// Where the API server cannot tell what was sent (the User-Agent, which client certificate a TLS
+// connection presented: this API server has no client CA), both clients talk to a recording HTTPS
+// endpoint instead, whose certificates openssl makes here.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
 import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadKubeAccess } from "../../src/controller/kube-access.js";
+import { version } from "../../src/cli/flags.js";
+import { kubeUserAgent, loadKubeAccess } from "../../src/controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../../src/controller/kube-http.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { startOperator } from "../harness/kubectl.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const { server, caPem, adminToken } = inject("apiServer");
@@ -73,7 +83,9 @@ async function seenByOperator(kubeconfig: string, context?: string): Promise<See
   const saved = process.env.KUBECONFIG;
   process.env.KUBECONFIG = kubeconfig;
   const http = new KubeHttp(
-    await loadKubeAccess({ context }).finally(() => (process.env.KUBECONFIG = saved)),
+    await loadKubeAccess({ context, userAgent: kubeUserAgent(version()) }).finally(
+      () => (process.env.KUBECONFIG = saved),
+    ),
   );
   try {
     let forbidden = "";
@@ -100,16 +112,18 @@ function write(path: string, doc: Record<string, unknown>): string {
   return path;
 }
 
-/** One kubeconfig file with the test's cluster and one user whose token is the ServiceAccount's. */
-function single(name: string, user: Record<string, unknown>): string {
+/**
+ * One kubeconfig file with the test's cluster and one user whose token is the ServiceAccount's (a
+ * `token: undefined` in `user` drops it); `cluster` adds to or replaces the cluster's fields.
+ */
+function single(
+  name: string,
+  user: Record<string, unknown>,
+  cluster: Record<string, unknown> = { "certificate-authority-data": Buffer.from(caPem).toString("base64") },
+): string {
   return write(join(dir, name), {
-    clusters: [
-      {
-        name: "envtest",
-        cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") },
-      },
-    ],
-    users: [{ name: "base", user: { token: baseToken, ...user } }],
+    clusters: [{ name: "envtest", cluster: { server, ...cluster } }],
+    users: [{ name: "base", user: JSON.parse(JSON.stringify({ token: baseToken, ...user })) }],
     contexts: [{ name: "ctx", context: { cluster: "envtest", user: "base" } }],
     "current-context": "ctx",
   });
@@ -267,5 +281,369 @@ describe("kubeconfig read as kubectl reads it", () => {
     };
     expect(plain.kubectl.user).toBe(base());
     expect(plain.operator).toEqual(plain.kubectl);
+  });
+});
+
+/** kubectl's or the operator's refusal, first line, without the CLI's prefixes; undefined when it ran. */
+const refusal = (text: string) =>
+  text
+    .trim()
+    .split("\n")[0]
+    ?.replace(/^error: /, "")
+    .replace(/^Unable to connect to the server: /, "")
+    // The operator names the kubeconfig file first.
+    .replace(/^kubeconfig \S+: /, "");
+
+async function refusedByKubectl(kubeconfig: string): Promise<string | undefined> {
+  const result = await kubectl(["get", "--raw", "/api"], { KUBECONFIG: kubeconfig });
+  return result.code === 0 ? undefined : refusal(result.err);
+}
+
+async function refusedByOperator(kubeconfig: string): Promise<string | undefined> {
+  try {
+    const http = new KubeHttp(await loadKubeAccess({ path: kubeconfig }));
+    try {
+      await http.json("/api");
+    } finally {
+      await http.close();
+    }
+    return undefined;
+  } catch (error) {
+    return refusal(error instanceof Error ? error.message : String(error));
+  }
+}
+
+describe("kubeconfig cases kubectl treats differently", () => {
+  const caFile = () => {
+    const path = join(dir, "ca.pem");
+    writeFileSync(path, caPem);
+    return path;
+  };
+  const caData = () => Buffer.from(caPem).toString("base64");
+
+  const refused: {
+    reason: string;
+    user?: Record<string, unknown>;
+    cluster?: () => Record<string, unknown>;
+    want: RegExp;
+  }[] = [
+    {
+      reason: "insecure-skip-tls-verify with certificate-authority-data",
+      cluster: () => ({ "certificate-authority-data": caData(), "insecure-skip-tls-verify": true }),
+      want: /^specifying a root certificates file with the insecure flag is not allowed$/,
+    },
+    {
+      reason: "insecure-skip-tls-verify with a certificate-authority file",
+      cluster: () => ({ "certificate-authority": caFile(), "insecure-skip-tls-verify": true }),
+      want: /^specifying a root certificates file with the insecure flag is not allowed$/,
+    },
+    {
+      reason: "the CA both as data and as a file",
+      cluster: () => ({ "certificate-authority-data": caData(), "certificate-authority": caFile() }),
+      want: /^certificate-authority-data and certificate-authority are both specified for envtest\. certificate-authority-data will override\.$/,
+    },
+    {
+      reason: "the client certificate both as data and as a file",
+      user: {
+        token: undefined,
+        "client-certificate": "ca.pem",
+        "client-certificate-data": Buffer.from(caPem).toString("base64"),
+        "client-key": "ca.pem",
+      },
+      want: /^client-cert-data and client-cert are both specified for base\. client-cert-data will override\.$/,
+    },
+    {
+      reason: "the client key both as data and as a file",
+      user: {
+        token: undefined,
+        "client-certificate": "ca.pem",
+        "client-key": "ca.pem",
+        "client-key-data": Buffer.from("key").toString("base64"),
+      },
+      want: /^client-key-data and client-key are both specified for base; client-key-data will override$/,
+    },
+    {
+      reason: "a token file that cannot be read, with no token to fall back to",
+      user: { token: undefined, tokenFile: "no-such-token" },
+      want: /^open \/.*\/no-such-token: no such file or directory$/,
+    },
+    {
+      reason:
+        "an exec command without a path separator is looked up on PATH only, never in the kubeconfig's folder",
+      user: {
+        token: undefined,
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "dbfleet-test-cred",
+          interactiveMode: "Never",
+        },
+      },
+      want: /^getting credentials: exec: executable dbfleet-test-cred not found$/,
+    },
+  ];
+  for (const c of refused)
+    it(`refuses, as kubectl: ${c.reason}`, async () => {
+      caFile();
+      writeFileSync(join(dir, "dbfleet-test-cred"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+      const path = single(`refused-${c.reason.replace(/\W+/g, "-")}.yaml`, c.user ?? {}, c.cluster?.());
+      const byKubectl = await refusedByKubectl(path);
+      expect(byKubectl).toMatch(c.want);
+      expect(await refusedByOperator(path)).toBe(byKubectl);
+    });
+
+  const accepted: { reason: string; user: () => Record<string, unknown>; file?: string }[] = [
+    {
+      reason: "a token with a token file that cannot be read: the token is sent",
+      user: () => ({ tokenFile: "no-such-token" }),
+    },
+    {
+      reason: "a token with a readable token file: the file's token is sent",
+      user: () => {
+        writeFileSync(join(dir, "good-token"), `${baseToken}\n`);
+        return { token: "not-a-token", tokenFile: "good-token" };
+      },
+    },
+    {
+      reason: "a relative exec command, resolved against the kubeconfig's folder (not the working directory)",
+      file: join("exec", "config"),
+      user: () => {
+        mkdirSync(join(dir, "exec", "bin"), { recursive: true });
+        writeFileSync(
+          join(dir, "exec", "bin", "cred"),
+          `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify({
+            apiVersion: "client.authentication.k8s.io/v1",
+            kind: "ExecCredential",
+            status: { token: baseToken },
+          })}\nEOF\n`,
+          { mode: 0o755 },
+        );
+        return {
+          token: undefined,
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1",
+            command: "./bin/cred",
+            interactiveMode: "Never",
+          },
+        };
+      },
+    },
+  ];
+  for (const c of accepted)
+    it(`authenticates as kubectl: ${c.reason}`, async () => {
+      const path = single(c.file ?? `accepted-${c.reason.replace(/\W+/g, "-")}.yaml`, c.user());
+      const byKubectl = await seenByKubectl(path);
+      expect(byKubectl.user).toBe(`system:serviceaccount:${ns}:base`);
+      expect(await seenByOperator(path)).toEqual(byKubectl);
+    });
+});
+
+interface Recorded {
+  path: string;
+  userAgent: string;
+  /** The CN of the client certificate the TLS connection presented, "" for none. */
+  clientCn: string;
+}
+
+/** An HTTPS endpoint that answers every request with a Kubernetes-like 200 and records what arrived. */
+async function recorder(): Promise<{
+  url: string;
+  ca: string;
+  seen: Recorded[];
+  issue: (cn: string) => { cert: string; key: string };
+  close: () => Promise<void>;
+}> {
+  const certs = mkdtempSync(join(dir, "recorder-"));
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: certs, stdio: "pipe" });
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=recorder-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  );
+  writeFileSync(join(certs, "server.ext"), "subjectAltName=IP:127.0.0.1\n");
+  const issue = (cn: string, ext?: string) => {
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${cn}.key`,
+      "-out",
+      `${cn}.csr`,
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${cn}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      `${cn}.crt`,
+      ...(ext ? ["-extfile", ext] : []),
+    );
+    return {
+      cert: readFileSync(join(certs, `${cn}.crt`), "utf8"),
+      key: readFileSync(join(certs, `${cn}.key`), "utf8"),
+    };
+  };
+  const serverPair = issue("127.0.0.1", "server.ext");
+  const ca = readFileSync(join(certs, "ca.crt"), "utf8");
+  const seen: Recorded[] = [];
+  const server: Server = createServer(
+    { ...serverPair, ca, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      seen.push({
+        path: req.url ?? "",
+        userAgent: req.headers["user-agent"] ?? "",
+        clientCn: typeof peer?.subject?.CN === "string" ? peer.subject.CN : "",
+      });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          kind: "APIVersions",
+          versions: ["v1"],
+          major: "1",
+          minor: "32",
+          gitVersion: "v1.32.0",
+        }),
+      );
+    },
+  );
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ca,
+    seen,
+    issue,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+describe("what is sent, as a recording endpoint sees it", () => {
+  let rec: Awaited<ReturnType<typeof recorder>>;
+  beforeAll(async () => {
+    rec = await recorder();
+  });
+  afterAll(() => rec.close());
+
+  const kubeconfigFor = (name: string, user: Record<string, unknown>) =>
+    write(join(dir, name), {
+      clusters: [
+        {
+          name: "rec",
+          cluster: { server: rec.url, "certificate-authority-data": Buffer.from(rec.ca).toString("base64") },
+        },
+      ],
+      users: [{ name: "u", user }],
+      contexts: [{ name: "rec", context: { cluster: "rec", user: "u" } }],
+      "current-context": "rec",
+    });
+  const seenAt = (path: string) => rec.seen.filter((r) => r.path === path);
+  // client-go's rest.DefaultKubernetesUserAgent: <command>/<version> (<os>/<arch>) kubernetes/<commit>.
+  const USER_AGENT = /^([\w.-]+)\/(v\d+\.\d+\.\d+|unknown) \((\w+)\/(\w+)\) ([\w.-]+)\/(\S+)$/;
+
+  it("sends a User-Agent of kubectl's shape: the same OS and architecture, its own name and package.json's version", async () => {
+    const path = kubeconfigFor("ua.yaml", { token: "t" });
+    expect((await kubectl(["get", "--raw", "/ua-kubectl"], { KUBECONFIG: path })).code).toBe(0);
+    const http = new KubeHttp(await loadKubeAccess({ path, userAgent: kubeUserAgent(version()) }));
+    await http.json("/ua-operator").finally(() => http.close());
+    const byKubectl = USER_AGENT.exec(seenAt("/ua-kubectl")[0]?.userAgent ?? "");
+    const byOperator = USER_AGENT.exec(seenAt("/ua-operator")[0]?.userAgent ?? "");
+    expect(byKubectl?.[1]).toBe("kubectl");
+    expect(byOperator?.[1]).toBe("dbfleet-operator");
+    expect(byOperator?.[2]).toBe(`v${version()}`);
+    expect(byOperator?.slice(3, 5)).toEqual(byKubectl?.slice(3, 5));
+  });
+
+  it("the run process sends it on its first request", async () => {
+    const path = kubeconfigFor("ua-run.yaml", { token: "t" });
+    const before = rec.seen.length;
+    const operator = startOperator(
+      ["run", `--kubeconfig=${path}`, "--metrics-port=0", "--metrics-host=127.0.0.1", "--leader-elect=false"],
+      {},
+    );
+    try {
+      await eventually("a request from the run process", () => rec.seen.length > before, 30_000);
+    } finally {
+      await operator.stop();
+    }
+    expect(rec.seen[before]?.userAgent).toBe(kubeUserAgent(version()));
+  });
+
+  it("rotates a client certificate from an exec plugin when it expires, on a new connection; kubectl presents the plugin's certificate too", async () => {
+    // Each run of the plugin issues the next certificate (gen-1, gen-2, ...), valid for 4 to 5 s by its
+    // expirationTimestamp (whole seconds).
+    const pairs = [1, 2, 3].map((n) => rec.issue(`gen-${n}`));
+    const pluginDir = mkdtempSync(join(dir, "certplugin-"));
+    for (const [i, p] of pairs.entries())
+      writeFileSync(
+        join(pluginDir, `cred-${i + 1}.json`),
+        JSON.stringify({ clientCertificateData: p.cert, clientKeyData: p.key }),
+      );
+    const script = [
+      "#!/bin/sh",
+      'cd "$(dirname "$0")"',
+      "echo run >> runs",
+      "n=$(wc -l < runs | tr -d ' ')",
+      "exp=$(date -u -d '+5 seconds' +%Y-%m-%dT%H:%M:%SZ)",
+      `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":%s}' "$(sed "s/}$/,\\"expirationTimestamp\\":\\"$exp\\"}/" cred-$n.json)"`,
+      "",
+    ].join("\n");
+    writeFileSync(join(pluginDir, "cred"), script, { mode: 0o755 });
+    const path = kubeconfigFor("exec-cert.yaml", {
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(pluginDir, "cred"),
+        interactiveMode: "Never",
+      },
+    });
+    const runs = () => readFileSync(join(pluginDir, "runs"), "utf8").split("\n").filter(Boolean).length;
+
+    expect((await kubectl(["get", "--raw", "/cert-kubectl"], { KUBECONFIG: path })).code).toBe(0);
+    expect(seenAt("/cert-kubectl").map((r) => r.clientCn)).toEqual(["gen-1"]);
+
+    const http = new KubeHttp(await loadKubeAccess({ path }));
+    try {
+      // Kept until its expiration passes (one plugin run however many requests), then the plugin runs again.
+      await eventually(
+        "a request with the rotated certificate",
+        async () => {
+          await http.json("/cert-operator");
+          return seenAt("/cert-operator").some((r) => r.clientCn === "gen-3");
+        },
+        30_000,
+      );
+      const cns = seenAt("/cert-operator").map((r) => r.clientCn);
+      const rotated = cns.indexOf("gen-3");
+      expect(rotated).toBeGreaterThanOrEqual(2);
+      expect(cns.slice(0, rotated)).toEqual(cns.slice(0, rotated).map(() => "gen-2"));
+      expect(cns.slice(rotated)).toEqual(["gen-3"]);
+      expect(runs()).toBe(3);
+    } finally {
+      await http.close();
+    }
   });
 });
