@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// dbfleet-operator run | plan | version. Exit status: 0 done; 1 failed (the message says why); 2 `plan`
-// found deletions pending; 3 `plan` could not observe some set; 64 bad command line (EX_USAGE).
+// dbfleet-operator run | plan | import | version. Exit status: 0 done; 1 failed (the message says why);
+// 2 `plan` found deletions pending (`import`: refused a set that would delete); 3 `plan` could not observe
+// some set; 4 `import` refused a set for another reason; 64 bad command line (EX_USAGE).
 import { InputError, UsageError, version, wantsHelp } from "./flags.js";
+import { importCommand } from "./import.js";
+import { IMPORT_USAGE } from "./import-flags.js";
 import { plan } from "./plan.js";
 import { PLAN_USAGE } from "./plan-flags.js";
 import { RUN_USAGE, run } from "./run.js";
@@ -11,15 +14,18 @@ const USAGE = `usage: dbfleet-operator COMMAND [flags]
 commands:
   run      run the controller (what the Deployment runs)
   plan     print what the controller would delete for some manifests, changing nothing
+  import   write the sets that declare an existing fleet as it is, proven to change nothing
   version  print the version
 
 dbfleet-operator COMMAND --help lists the command's flags.
-exit status: 0 done; 1 failed; 2 plan: deletions pending; 3 plan: some set not observed;
-64 bad command line.`;
+exit status: 0 done; 1 failed; 2 plan: deletions pending (import: a set refused, it would delete);
+3 plan: some set not observed (import: the connection or remote failed); 4 import: a set refused
+for another reason; 64 bad command line.`;
 
 const commands: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   run: { usage: RUN_USAGE, main: run },
   plan: { usage: PLAN_USAGE, main: (argv) => plan(argv) },
+  import: { usage: IMPORT_USAGE, main: (argv) => importCommand(argv) },
 };
 
 async function main(argv: string[]): Promise<number> {

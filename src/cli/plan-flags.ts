@@ -8,7 +8,7 @@ const trueOrFalse = z
   .default("false")
   .transform((v) => v === "true");
 
-const planFlags = z.object({
+export const planFlags = z.object({
   filename: z.array(z.string().min(1, { message: "must name a file, a folder or -" })).default([]),
   kustomize: z.string().min(1, { message: "must name a kustomization folder" }).optional(),
   recursive: z.boolean().default(false),

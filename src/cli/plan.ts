@@ -3,11 +3,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
-import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
-import { KubeHttp } from "../controller/kube-http.js";
+import type { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
-import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
+import type { EndpointPolicy } from "../providers/endpoint-policy.js";
 import type { KindRuntime } from "../reconcilers/engine/kind-module.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
@@ -16,8 +15,8 @@ import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
-import { UsageError, version } from "./flags.js";
-import { asApplied, liveSet, planResolver } from "./plan-cluster.js";
+import { UsageError } from "./flags.js";
+import { asApplied, endpointPolicyOf, liveSet, openCluster, planResolver } from "./plan-cluster.js";
 import { PlanExit, parsePlanFlags } from "./plan-flags.js";
 import { kubeconfigNamespace, type Manifest, readSets, readSources } from "./plan-input.js";
 import { markdown } from "./plan-markdown.js";
@@ -213,18 +212,24 @@ export function exitCodeOf(rows: readonly PlanRow[]): number {
   return PlanExit.Unchanged;
 }
 
-function table(rows: PlanRow[]): string {
-  const head = ["KIND", "SET", "TARGET", "CONNECTION", "ENDPOINT", "STEP", "WOULD DELETE", "NOTE"];
-  const body = rows.map((r) => [
-    r.kind,
-    `${r.namespace}/${r.name}`,
-    r.target,
-    r.connection,
-    r.endpoint,
-    r.step,
-    r.wouldDelete.length ? r.wouldDelete.join(",") : "-",
-    r.error ? `error: ${r.error}` : `${r.reason}: ${r.message}`,
-  ]);
+export function table(rows: readonly PlanRow[]): string {
+  return columns(
+    ["KIND", "SET", "TARGET", "CONNECTION", "ENDPOINT", "STEP", "WOULD DELETE", "NOTE"],
+    rows.map((r) => [
+      r.kind,
+      `${r.namespace}/${r.name}`,
+      r.target,
+      r.connection,
+      r.endpoint,
+      r.step,
+      r.wouldDelete.length ? r.wouldDelete.join(",") : "-",
+      r.error ? `error: ${r.error}` : `${r.reason}: ${r.message}`,
+    ]),
+  );
+}
+
+/** Rows under a head, each column as wide as its widest cell; the last column free. */
+export function columns(head: readonly string[], body: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
   return [head, ...body]
     .map((row) =>
@@ -267,28 +272,9 @@ export async function plan(argv: string[], io: PlanIo | ((text: string) => void)
     throw new UsageError(
       "without a cluster, plan sends credentials from the environment: name the endpoints they may go to with --allowed-endpoints",
     );
-  const http = useCluster
-    ? new KubeHttp(
-        await loadKubeAccess({
-          path: flags.kubeconfig,
-          context: flags.context,
-          userAgent: kubeUserAgent(version()),
-        }),
-      )
-    : undefined;
+  const http = useCluster ? await openCluster(flags) : undefined;
   try {
-    let endpointPolicy: EndpointPolicy;
-    try {
-      // The policy `run` enforces, with the same flags: the API server is never a remote either.
-      endpointPolicy = new EndpointPolicy({
-        allowedEndpoints: flags["allowed-endpoints"],
-        serviceCidrs: flags["service-cidrs"],
-        podCidrs: flags["pod-cidrs"],
-        apiServerAddresses: http ? await apiServerAddresses(http.server).catch(() => []) : [],
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const endpointPolicy = await endpointPolicyOf(flags, http);
     const rows = await planRows(sets, {
       http,
       endpointPolicy,

@@ -1,6 +1,8 @@
 // A kind is one module: everything kind-specific that the operator, `plan` and the fleet view need, behind
 // one interface, so they iterate the KINDS list (src/reconcilers/kinds.ts) instead of naming kinds.
 // Adding a kind is that list and one new folder.
+
+import type { ConnectionRef } from "../../api/connection.js";
 import type { SetKindName } from "../../api/kinds.js";
 import type { SetConnectionSpec } from "../../connections/resolve.js";
 import type { Reconciler } from "../../controller/controller.js";
@@ -26,6 +28,62 @@ export interface KindRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * What `import` asks for: every set of one scope on one connection. Each kind reads the fields it knows
+ * and refuses the others (ImportScopeError).
+ */
+export interface ImportScope {
+  /** Objects named exactly (obshell: tenants); none means every one the remote lists. */
+  names: readonly string[];
+  /** One set per prefix (DCS: instance names). */
+  namePrefixes: readonly string[];
+  /** Tags every object of every set carries (DCS). */
+  tags: Readonly<Record<string, string>>;
+}
+
+export interface ImportRequest {
+  /** How to reach the remote: the resolver and endpoint policy `plan` and the operator use. */
+  connect: ConnectOptions;
+  /** Where the sets go; a DatabaseConnection lives there too. */
+  namespace: string;
+  /** The connection every set names (never inline). */
+  connectionRef: ConnectionRef;
+  scope: ImportScope;
+  /** spec.pollInterval of every set; the kind's default when absent. */
+  pollInterval?: string | undefined;
+  /** Every deletion of an imported set needs an approval (policy.approvalThreshold: 0). */
+  requireApproval: boolean;
+}
+
+/** One set `import` would write, or why the kind cannot declare what exists there now. */
+export interface ImportedSet {
+  /** What the set declares, in the remote's words (a tenant's name; a prefix and tags): its name comes from it. */
+  nameHint: string;
+  /** The set, metadata.name left for the caller; absent when refused. */
+  object?: KubeObject;
+  refused?: { reason: string; message: string };
+}
+
+export type ImportResult =
+  | { ok: true; sets: ImportedSet[] }
+  /** Nothing was read: the connection was refused or missing, or the remote failed. */
+  | { ok: false; reason: string; message: string };
+
+/** Why `import` refused a set before any plan (the plan's own reasons come from the Step). */
+export const ImportReason = {
+  /** The scope holds nothing: an empty set would delete whatever appears in it. */
+  NothingInScope: "NothingInScope",
+  /** Something in scope is being created, deleted or operated on: there is no stable "now" to declare. */
+  Changing: "Changing",
+  /** A set of that name exists in the cluster with another spec: applying would replace it. */
+  NameTaken: "NameTaken",
+  /** What exists does not fit the kind's schema (a name the set cannot hold). */
+  InvalidSpec: "InvalidSpec",
+} as const;
+
+/** A scope the kind cannot import (a tenant list for DCS, a prefix for obshell): the caller's usage error. */
+export class ImportScopeError extends Error {}
+
 export interface KindModule {
   readonly kind: SetKindName;
   readonly type: ResourceType;
@@ -44,4 +102,10 @@ export interface KindModule {
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;
+  /**
+   * The sets that declare exactly what exists now in `request.scope`, read through the kind's own client
+   * (`import`). Only generation: whether a set would change anything is the engine's assess, run after.
+   * A set is refused here when there is no stable "now" to declare (an operation changing it).
+   */
+  importSets(request: ImportRequest): Promise<ImportResult>;
 }

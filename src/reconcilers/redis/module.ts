@@ -6,6 +6,7 @@ import type { DcsClient } from "../../providers/dcs/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
 import { redisGroupsOf, redisPeers } from "./fleet.js";
+import { importRedisSets } from "./import.js";
 import { REDIS_INSTANCE_SET, redisKind } from "./kind.js";
 
 export { REDIS_INSTANCE_SET };
@@ -48,4 +49,5 @@ export const redisModule: KindModule = {
       close: () => pool.closeAll(),
     };
   },
+  importSets: importRedisSets,
 };

@@ -6,6 +6,7 @@ import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
 import { tenantGroupsOf, tenantPeers } from "./fleet.js";
+import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
 
 export { TENANT_REPLICA_SET };
@@ -48,4 +49,5 @@ export const tenantModule: KindModule = {
       close: () => pool.closeAll(),
     };
   },
+  importSets: importTenantSets,
 };
