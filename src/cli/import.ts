@@ -196,7 +196,15 @@ async function importSets(
   });
   outcomes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-  const header = `${IMPORT_MARKER} from ${where}: each set declares what existed then. Before applying, re-plan: dbfleet-operator import --check DIR`;
+  const header = [
+    `${IMPORT_MARKER} from ${where}: each set declares what existed then.`,
+    "# Before applying, re-plan: dbfleet-operator import --check DIR",
+    ...(flags["require-approval"]
+      ? [
+          "# policy.approvalThreshold: 0 makes every deletion wait for dbfleet.io/approve-plan; remove it once the set is yours.",
+        ]
+      : []),
+  ].join("\n");
   const files = written
     .map((m) => ({ file: `${module.controller}-${m.object.metadata.name}.yaml`, object: m.object }))
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { UsageError } from "../../src/cli/flags.js";
 import { importCommand } from "../../src/cli/import.js";
 import { ImportExit } from "../../src/cli/import-flags.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
@@ -421,5 +422,30 @@ describe("the fleet changes between import and apply", () => {
     ]);
     expect(redis.code, redis.out).toBe(ImportExit.Refused);
     expect(redis.out).toMatch(/refused +- +Changing: cache-05 \(.*\) is busy/);
+  }, 60_000);
+
+  it("a connection it cannot use writes nothing and exits 3; a scope of the other kind exits 64", async () => {
+    const missing = await runImport(["--connection", `DatabaseConnection/${f.ns}/missing`]);
+    expect(missing.code).toBe(ImportExit.Blind);
+    expect(missing.err).toContain(`ConnectionNotFound: DatabaseConnection ${f.ns}/missing not found`);
+    // The operator's endpoint policy: without --allowed-endpoints the simulators' loopback is refused.
+    let err = "";
+    const refused = await importCommand(
+      ["--connection", `DatabaseConnection/${f.ns}/obshell`, "--kubeconfig", readerKubeconfig],
+      { out: () => undefined, err: (t) => (err += t) },
+    );
+    expect(refused).toBe(ImportExit.Blind);
+    expect(err).toContain("EndpointRefused");
+    await expect(
+      runImport(["--connection", `DatabaseConnection/${f.ns}/dcs`, "--tenant", "t_a"]),
+    ).rejects.toThrow(UsageError);
+    const foreign = join(dir, "foreign");
+    await runImport(["--connection", `DatabaseConnection/${f.ns}/obshell`, "--out", foreign]);
+    writeFileSync(join(foreign, "notes.md"), "mine\n");
+    await expect(
+      runImport(["--connection", `DatabaseConnection/${f.ns}/obshell`, "--out", foreign]),
+    ).rejects.toThrow(/notes\.md was not written by import/);
+    expect(readFileSync(join(foreign, "notes.md"), "utf8")).toBe("mine\n");
+    nothingChanged(f);
   }, 60_000);
 });

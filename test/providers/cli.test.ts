@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { IMPORT_FLAGS } from "../../src/cli/import-flags.js";
 import { PLAN_FLAGS } from "../../src/cli/plan-flags.js";
 import { RUN_FLAGS } from "../../src/cli/run.js";
 import { eventually } from "../harness/engine.js";
@@ -81,6 +82,22 @@ describe("dbfleet-operator command line", () => {
     expect(out).toContain("-f, --filename");
     expect(out).toContain("-o, --output");
     expect(out).toMatch(/exit status:\n\s+0 .*\n\s+2 .*\n\s+3 .*\n\s+1 .*\n\s+64 /s);
+  });
+
+  it("import's usage lists every flag and its exit codes, in plan's order with its own 4", async () => {
+    const { code, out } = await cli(["import", "--help"]);
+    expect(code).toBe(0);
+    for (const flag of Object.keys(IMPORT_FLAGS)) expect(out).toContain(`--${flag} `);
+    expect(out).toMatch(/exit status:\n\s+0 .*\n\s+2 .*\n\s+3 .*\n\s+4 .*\n\s+1 .*\n\s+64 /s);
+  });
+
+  it("import without a cluster, or with neither --connection nor --check, exits 64 saying so", async () => {
+    const noCluster = await cli(["import", "--connection", "DatabaseConnection/shop/obshell"]);
+    expect(noCluster.code).toBe(64);
+    expect(noCluster.err).toContain("give --kubeconfig or set KUBECONFIG");
+    const nothing = await cli(["import"]);
+    expect(nothing.code).toBe(64);
+    expect(nothing.err).toContain("give --connection");
   });
 
   it("--version prints the package version", async () => {
