@@ -166,7 +166,14 @@ export function parseImportFlags(argv: string[]): ImportFlags {
   const flags = parseFlags(argv, importFlags, IMPORT_FLAGS);
   if ((flags.check === undefined) === (flags.connection === undefined))
     throw new UsageError("give --connection (to import) or --check DIR (to re-plan an import), not both");
-  if (flags.check !== undefined && flags.out !== undefined)
-    throw new UsageError("--check reads DIR; it writes nothing: not with --out");
+  const writing = ["out", "tenant", "name-prefix", "tag", "poll-interval"] as const;
+  const given = writing.filter((f) => {
+    const v = flags[f];
+    return Array.isArray(v) ? v.length > 0 : v !== undefined;
+  });
+  if (flags.check !== undefined && given.length > 0)
+    throw new UsageError(
+      `--check re-plans the manifests in DIR as they are; it takes no ${given.map((f) => `--${f}`).join(", ")}`,
+    );
   return flags;
 }

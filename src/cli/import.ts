@@ -88,7 +88,7 @@ export async function importCommand(argv: string[], io: ImportIo = {}): Promise<
       const sources = await readSources({ filename: [flags.check], recursive: false, stdin: noStdin });
       const sets = readSets(sources, { flag: flags.namespace, context: contextNamespace });
       if (sets.length === 0)
-        throw new InputError(`${flags.check}: no TenantReplicaSet or RedisInstanceSet there`);
+        throw new InputError(`${flags.check}: no ${Object.keys(SET_KINDS).join(" or ")} there`);
       const rows = await planRows(sets, options);
       out(table(rows));
       return proofExitCode(rows, !rows.every(settled));

@@ -67,7 +67,8 @@ describe("assignNames: distinct, stable names", () => {
     fc.assert(
       fc.property(fc.uniqueArray(hint, { maxLength: 30 }), fc.integer(), (hints, seed) => {
         const names = assignNames(hints);
-        const shuffled = [...hints].sort(() => (seed % 2 === 0 ? 1 : -1));
+        const k = hints.length === 0 ? 0 : Math.abs(seed) % hints.length;
+        const shuffled = [...hints.slice(k), ...hints.slice(0, k)].reverse();
         expect([...assignNames(shuffled)].sort()).toEqual([...names].sort());
         for (const name of names.values()) {
           expect(name).toMatch(LABEL);
@@ -151,6 +152,8 @@ describe("import's flags", () => {
     },
     { reason: "neither --connection nor --check", argv: [], want: "usage" },
     { reason: "both", argv: ["--connection", "DatabaseConnection/a", "--check", "d"], want: "usage" },
+    { reason: "--check with a scope", argv: ["--check", "d", "--tenant", "a"], want: "usage" },
+    { reason: "--check with --out", argv: ["--check", "d", "--out", "e"], want: "usage" },
     {
       reason: "a tag without =",
       argv: ["--connection", "DatabaseConnection/a", "--tag", "env"],

@@ -99,7 +99,8 @@ function importScope(
       ImportReason.NothingInScope,
       `no instance in scope (${where}): a set keeping none would delete whatever appears there`,
     );
-  const changing = owned.filter((i) => CHANGING.has(i.status) || i.busy);
+  // Busy as DCS says it (an operation running); a reply without the busy fields says nothing here.
+  const changing = owned.filter((i) => CHANGING.has(i.status) || (i.busy && !i.busyUnknown));
   if (changing.length > 0)
     return refuse(
       ImportReason.Changing,
