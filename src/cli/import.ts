@@ -160,7 +160,8 @@ async function importSets(
   const candidates: Manifest[] = [];
   for (const set of result.sets) {
     const name = names.get(set.nameHint) ?? "";
-    const base = { kind: module.kind, namespace, name, target: set.nameHint };
+    const target = set.object ? module.targetOf(set.object) : set.nameHint;
+    const base = { kind: module.kind, namespace, name, target };
     const refusal = set.refused ?? (set.object ? await nameTaken(http, module, set.object, name) : undefined);
     if (!set.object || refusal) {
       const why = refusal ?? { reason: ImportReason.InvalidSpec, message: "no set" };

@@ -10,7 +10,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dump, load } from "js-yaml";
+import { dump, load, loadAll } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { UsageError } from "../../src/cli/flags.js";
 import { importCommand } from "../../src/cli/import.js";
@@ -269,6 +269,27 @@ describe(`a fleet of ${TENANTS} tenants and ${INSTANCES} instances, imported and
     };
     expect(cache.spec.selector).toEqual({ namePrefix: "cache-" });
     expect(cache.spec.instances).toHaveLength(200);
+    // Without --out: the same sets as one YAML stream on stdout, the report on stderr.
+    const stream = await runImport([
+      "--connection",
+      `DatabaseConnection/${f.ns}/dcs`,
+      "--name-prefix",
+      "web-",
+      "--name-prefix",
+      "cache-",
+      "--name-prefix",
+      "queue-",
+      "--poll-interval",
+      POLL,
+    ]);
+    expect(stream.code).toBe(ImportExit.Complete);
+    const redisFiles = filesOf(join(dir, "first", "redis"));
+    expect(loadAll(stream.out)).toEqual(
+      ["redisinstanceset-cache.yaml", "redisinstanceset-queue.yaml", "redisinstanceset-web.yaml"].map((k) =>
+        load(redisFiles[k] ?? ""),
+      ),
+    );
+    expect(stream.err).toMatch(/RedisInstanceSet +\S+\/web +instances web-\* +written +Ready/);
     expect(load(filesOf(join(dir, "first", "redis"))["kustomization.yaml"] ?? "")).toEqual({
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
