@@ -7,7 +7,7 @@ import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
-import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
+import type { EndpointPolicy } from "../providers/endpoint-policy.js";
 import type { KindRuntime } from "../reconcilers/engine/kind-module.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
@@ -16,6 +16,7 @@ import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
+import { endpointPolicyOf } from "./endpoint-flags.js";
 import { UsageError, version } from "./flags.js";
 import { asApplied, liveSet, planResolver } from "./plan-cluster.js";
 import { PlanExit, parsePlanFlags } from "./plan-flags.js";
@@ -277,18 +278,8 @@ export async function plan(argv: string[], io: PlanIo | ((text: string) => void)
       )
     : undefined;
   try {
-    let endpointPolicy: EndpointPolicy;
-    try {
-      // The policy `run` enforces, with the same flags: the API server is never a remote either.
-      endpointPolicy = new EndpointPolicy({
-        allowedEndpoints: flags["allowed-endpoints"],
-        serviceCidrs: flags["service-cidrs"],
-        podCidrs: flags["pod-cidrs"],
-        apiServerAddresses: http ? await apiServerAddresses(http.server).catch(() => []) : [],
-      });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    // The policy `run` enforces, with the same flags.
+    const endpointPolicy = await endpointPolicyOf(flags, http?.server);
     const rows = await planRows(sets, {
       http,
       endpointPolicy,

@@ -7,8 +7,8 @@ import { startHealthServer } from "../observability/health-server.js";
 import { createLogger, SecretValues } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
 import { createOperator } from "../operator.js";
-import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
-import { type FlagSpec, parseFlags, UsageError, usage, version } from "./flags.js";
+import { endpointPolicyOf } from "./endpoint-flags.js";
+import { type FlagSpec, parseFlags, usage, version } from "./flags.js";
 
 const namespaceName = z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" });
 
@@ -162,18 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     userAgent: kubeUserAgent(version()),
   });
   const server = "server" in kubeConfig ? String(kubeConfig.server) : undefined;
-  let endpointPolicy: EndpointPolicy;
-  try {
-    // The API server is never a remote: its addresses are refused unless allowlisted.
-    endpointPolicy = new EndpointPolicy({
-      allowedEndpoints: flags["allowed-endpoints"],
-      serviceCidrs: flags["service-cidrs"],
-      podCidrs: flags["pod-cidrs"],
-      apiServerAddresses: server ? await apiServerAddresses(server).catch(() => []) : [],
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const endpointPolicy = await endpointPolicyOf(flags, server);
   // Kubernetes 1.20 offers no API that tells the service range (ServiceCIDR came in 1.29): it is a flag.
   for (const flag of ["service-cidrs", "pod-cidrs"] as const)
     if (flags[flag] === "" && flags["allowed-endpoints"] === "")
