@@ -1,7 +1,7 @@
 // Connections: how to reach an obshell agent or DCS, owned by an admin and referenced by sets by name
 // (issue 17). A namespaced kind and a cluster-scoped kind, as cert-manager's Issuer and ClusterIssuer.
 import { z } from "zod";
-import { httpEndpoint, objectMeta, objectName, requestTimeout, secretKey, setOf } from "./common.js";
+import { httpEndpoint, objectMeta, objectName, requestTimeout, secretKey } from "./common.js";
 import { API_VERSION } from "./group.js";
 
 export const DATABASE_CONNECTION_KIND = "DatabaseConnection";
