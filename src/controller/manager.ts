@@ -10,7 +10,7 @@ import { KubeHttp } from "./kube-http.js";
 import { LeaderElector } from "./leader-election.js";
 import { type KubeObject, objectKey, type ResourceType, splitKey } from "./resource.js";
 import { ReferencedSecrets, SECRET_TYPE, type SecretReader } from "./secret-cache.js";
-import { StatusWriter } from "./status-writer.js";
+import { type Scrubber, StatusWriter } from "./status-writer.js";
 import { ControllerWiring } from "./wiring.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -40,6 +40,8 @@ export interface ManagerOptions {
   component?: string;
   /** Called once leadership is lost after it was held (the process should exit and restart). */
   onLeadershipLost?: () => void;
+  /** Known credential values, scrubbed from every status and Event written. */
+  secretValues?: Scrubber | undefined;
 }
 
 /** One informer per watched namespace, seen as one cache. */
@@ -155,10 +157,13 @@ export class Manager {
 
   constructor(private readonly options: ManagerOptions) {
     this.http = new KubeHttp(options.kubeConfig, options.metrics.restClientObserver());
-    this.statusWriter = new StatusWriter(this.http, {
-      onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }),
-    });
-    this.events = new EventRecorder(this.http, options.component ?? "dbfleet-operator", options.logger);
+    this.statusWriter = new StatusWriter(
+      this.http,
+      { onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }) },
+      options.secretValues,
+    );
+    const component = options.component ?? "dbfleet-operator";
+    this.events = new EventRecorder(this.http, component, options.logger, undefined, options.secretValues);
   }
 
   get ready(): boolean {
