@@ -43,8 +43,8 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   endpointPolicy?: EndpointPolicy;
   /** Sets may name their endpoint and Secret inline (spec.obshell / spec.dcs); off by default. */
   allowInlineConnections?: boolean;
-  /** Receives every credential value read, so the logger scrubs it from messages. */
-  secretValues?: { add(value: string): void };
+  /** Receives every credential value read, so that logs, status and Events are scrubbed of it. */
+  secretValues?: { add(value: string): void; scrub(text: string): string };
   /** Watch ClusterDatabaseConnections (cluster-scoped: off where the operator has only Roles). */
   clusterConnections?: boolean;
 }

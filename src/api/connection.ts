@@ -1,7 +1,7 @@
 // Connections: how to reach an obshell agent or DCS, owned by an admin and referenced by sets by name
 // (issue 17). A namespaced kind and a cluster-scoped kind, as cert-manager's Issuer and ClusterIssuer.
 import { z } from "zod";
-import { httpEndpoint, objectMeta, objectName, requestTimeout, secretKey, setOf } from "./common.js";
+import { httpEndpoint, objectMeta, objectName, requestTimeout, secretKey } from "./common.js";
 import { API_VERSION } from "./group.js";
 
 export const DATABASE_CONNECTION_KIND = "DatabaseConnection";
@@ -127,13 +127,44 @@ export const databaseConnectionSpec = z
   .meta(EXACTLY_ONE_REMOTE)
   .describe("One remote (obshell or dcs) that sets of this namespace may use by name.");
 
+/** What `allowedNamespaces: ["*"]` spells: every namespace, said out loud (issue 25, L2). */
+export const ALL_NAMESPACES = "*";
+
+const allowedNamespace = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/, {
+    message: `must be a namespace name or "${ALL_NAMESPACES}"`,
+  });
+
+/** Whether a cluster connection's allowedNamespaces admit `namespace`. The one rule, for resolve and watch. */
+export function admitsNamespace(allowed: readonly string[], namespace: string): boolean {
+  return allowed.includes(ALL_NAMESPACES) || allowed.includes(namespace);
+}
+
 export const clusterDatabaseConnectionSpec = z
   .strictObject({
     ...remoteShape,
-    allowedNamespaces: setOf(objectName, "allowedNamespaces")
+    allowedNamespaces: z
+      .array(allowedNamespace, {
+        // Was optional and meant "every namespace" (issue 25, L2): an object stored before is refused by name.
+        error: (issue) =>
+          issue.input === undefined || issue.input === null
+            ? `is required: list the namespaces whose sets may use this connection, or ["${ALL_NAMESPACES}"] for every namespace`
+            : undefined,
+      })
       .min(1)
-      .optional()
-      .describe("Namespaces whose sets may use this connection; every namespace when unset."),
+      .refine((names) => new Set(names).size === names.length, {
+        message: "allowedNamespaces must not repeat",
+      })
+      .meta({ "x-kubernetes-list-type": "set" })
+      .refine((names) => !names.includes(ALL_NAMESPACES) || names.length === 1, {
+        message: `"${ALL_NAMESPACES}" means every namespace and stands alone`,
+      })
+      .describe(
+        `Namespaces whose sets may use this connection; ["${ALL_NAMESPACES}"] for every namespace. Required.`,
+      ),
   })
   .refine(exactlyOneRemote, exactlyOneRemoteMessage)
   .meta(EXACTLY_ONE_REMOTE)

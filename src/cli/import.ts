@@ -26,11 +26,12 @@ import {
 } from "../reconcilers/engine/kind-module.js";
 import { KINDS } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
+import { endpointPolicyOf } from "./endpoint-flags.js";
 import { InputError, UsageError } from "./flags.js";
 import { ImportExit, type ImportFlags, parseImportFlags } from "./import-flags.js";
 import { assignNames } from "./import-names.js";
 import { columns, exitCodeOf, type PlanRow, planRows, table } from "./plan.js";
-import { endpointPolicyOf, getObject, liveSet, openCluster, planResolver } from "./plan-cluster.js";
+import { getObject, liveSet, openCluster, planResolver } from "./plan-cluster.js";
 import { kubeconfigNamespace, type Manifest, readSets, readSources } from "./plan-input.js";
 
 /** The first line of every file import writes: what lets a later import replace it, and nothing else. */
@@ -81,7 +82,7 @@ export async function importCommand(argv: string[], io: ImportIo = {}): Promise<
   const contextNamespace = kubeconfigNamespace(flags.kubeconfig, flags.context);
   const http = await openCluster(flags);
   try {
-    const endpointPolicy = await endpointPolicyOf(flags, http);
+    const endpointPolicy = await endpointPolicyOf(flags, http.server);
     const options = { http, endpointPolicy, allowInlineConnections: flags["allow-inline-connections"] };
     if (flags.check !== undefined) {
       // The manifests as an earlier import wrote them (read as `plan -f DIR` reads them).

@@ -14,9 +14,8 @@ import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { KubeApiError, KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject, ResourceType } from "../controller/resource.js";
 import { objectPath, splitKey } from "../controller/resource.js";
-import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
-import { UsageError, version } from "./flags.js";
+import { version } from "./flags.js";
 import { checkedName } from "./plan-input.js";
 
 /** The cluster through the caller's kubeconfig, as kubectl reads it. */
@@ -28,23 +27,6 @@ export async function openCluster(flags: { kubeconfig?: string | undefined; cont
       userAgent: kubeUserAgent(version()),
     }),
   );
-}
-
-/** The policy `run` enforces, with the same flags: the API server is never a remote either. */
-export async function endpointPolicyOf(
-  flags: { "allowed-endpoints": string; "service-cidrs": string; "pod-cidrs": string },
-  http: KubeHttp | undefined,
-): Promise<EndpointPolicy> {
-  try {
-    return new EndpointPolicy({
-      allowedEndpoints: flags["allowed-endpoints"],
-      serviceCidrs: flags["service-cidrs"],
-      podCidrs: flags["pod-cidrs"],
-      apiServerAddresses: http ? await apiServerAddresses(http.server).catch(() => []) : [],
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 const SECRET: ResourceType = {

@@ -15,8 +15,9 @@ import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
+import { endpointPolicyOf } from "./endpoint-flags.js";
 import { UsageError } from "./flags.js";
-import { asApplied, endpointPolicyOf, liveSet, openCluster, planResolver } from "./plan-cluster.js";
+import { asApplied, liveSet, openCluster, planResolver } from "./plan-cluster.js";
 import { PlanExit, parsePlanFlags } from "./plan-flags.js";
 import { kubeconfigNamespace, type Manifest, readSets, readSources } from "./plan-input.js";
 import { markdown } from "./plan-markdown.js";
@@ -274,7 +275,8 @@ export async function plan(argv: string[], io: PlanIo | ((text: string) => void)
     );
   const http = useCluster ? await openCluster(flags) : undefined;
   try {
-    const endpointPolicy = await endpointPolicyOf(flags, http);
+    // The policy `run` enforces, with the same flags.
+    const endpointPolicy = await endpointPolicyOf(flags, http?.server);
     const rows = await planRows(sets, {
       http,
       endpointPolicy,

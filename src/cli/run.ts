@@ -1,14 +1,20 @@
 // `dbfleet-operator run`: the controller, as the Deployment runs it.
+
+import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { duration, durationMs } from "../api/common.js";
 import { kubeUserAgent, loadKubeAccess } from "../controller/kube-access.js";
 import { startHealthServer } from "../observability/health-server.js";
 import { createLogger, SecretValues } from "../observability/logger.js";
 import { OperatorMetrics } from "../observability/metrics.js";
+import { MetricsAuthorizer } from "../observability/metrics-auth.js";
+import { selfSignedCertificate } from "../observability/self-signed.js";
 import { createOperator } from "../operator.js";
-import { apiServerAddresses, EndpointPolicy } from "../providers/endpoint-policy.js";
-import { type FlagSpec, parseFlags, UsageError, usage, version } from "./flags.js";
+import { endpointPolicyOf } from "./endpoint-flags.js";
+import { type FlagSpec, parseFlags, usage, version } from "./flags.js";
 
 const namespaceName = z.string().regex(/^[a-z0-9-]+$/, { message: "must be a namespace name" });
 
@@ -43,6 +49,9 @@ const runFlags = z.object({
   workers: wholeNumber(1, 64).default(4),
   "metrics-port": wholeNumber(0, 65535).default(8080),
   "metrics-host": z.string().min(1).default("0.0.0.0"),
+  // controller-runtime's secure metrics (issue 25): HTTPS, TokenReview + SubjectAccessReview on /metrics.
+  "metrics-secure": z.enum(["true", "false"], { message: "must be true or false" }).default("true"),
+  "metrics-cert-dir": z.string().min(1).optional(),
   "log-level": z
     .enum(["trace", "debug", "info", "warn", "error"], {
       message: "must be trace, debug, info, warn or error",
@@ -110,6 +119,16 @@ export const RUN_FLAGS = {
     help: "port of /metrics, /healthz and /readyz; 0 picks a free one",
   },
   "metrics-host": { value: "HOST", default: "0.0.0.0", help: "address that port listens on" },
+  "metrics-secure": {
+    value: "true|false",
+    default: "true",
+    help: "serve /metrics over HTTPS to bearer tokens allowed `get` on /metrics (TokenReview, SubjectAccessReview); false: plain HTTP to anyone",
+  },
+  "metrics-cert-dir": {
+    value: "DIR",
+    default: "none: a self-signed certificate made at start",
+    help: "tls.crt and tls.key of the metrics server, re-read when they change",
+  },
   "log-level": { value: "trace|debug|info|warn|error", default: "info", help: "least severe level logged" },
   "reconcile-timeout": {
     value: "DURATION",
@@ -162,18 +181,7 @@ export async function run(argv: string[]): Promise<number> {
     userAgent: kubeUserAgent(version()),
   });
   const server = "server" in kubeConfig ? String(kubeConfig.server) : undefined;
-  let endpointPolicy: EndpointPolicy;
-  try {
-    // The API server is never a remote: its addresses are refused unless allowlisted.
-    endpointPolicy = new EndpointPolicy({
-      allowedEndpoints: flags["allowed-endpoints"],
-      serviceCidrs: flags["service-cidrs"],
-      podCidrs: flags["pod-cidrs"],
-      apiServerAddresses: server ? await apiServerAddresses(server).catch(() => []) : [],
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const endpointPolicy = await endpointPolicyOf(flags, server);
   // Kubernetes 1.20 offers no API that tells the service range (ServiceCIDR came in 1.29): it is a flag.
   for (const flag of ["service-cidrs", "pod-cidrs"] as const)
     if (flags[flag] === "" && flags["allowed-endpoints"] === "")
@@ -224,12 +232,21 @@ export async function run(argv: string[]): Promise<number> {
   });
   const ready = () => operator.manager.ready;
   const probeAddress = flags["health-probe-bind-address"];
+  const secure = flags["metrics-secure"] === "true";
+  const certificate = secure ? servingCertificate(flags["metrics-cert-dir"], logger) : undefined;
+  const authorizer = new MetricsAuthorizer({
+    create: (path, body) => operator.manager.http.json(path, { method: "POST", body }),
+  });
   const health = await startHealthServer({
     port: flags["metrics-port"],
     host: flags["metrics-host"],
     registry: metrics.registry,
     ...(probeAddress ? {} : { ready }),
+    ...(certificate
+      ? { tls: certificate.read(), authorize: (header, verb, path) => authorizer.check(header, verb, path) }
+      : {}),
   });
+  const stopWatchingCertificate = certificate?.watch((tls) => health.setCertificate(tls));
   const probes = probeAddress ? await startHealthServer({ ...probeAddress, ready }) : health;
   logger.info(
     { namespaces, lease: leaseName, metrics: health.url, probes: probes.url },
@@ -240,6 +257,7 @@ export async function run(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       logger.info("shutting down");
       await operator.stop(durationMs(flags["shutdown-timeout"]));
+      stopWatchingCertificate?.();
       await health.close();
       if (probes !== health) await probes.close();
     })();
@@ -257,4 +275,41 @@ export async function run(argv: string[]): Promise<number> {
     }, 200);
   });
   return exitCode;
+}
+
+type KeyPair = { cert: string; key: string };
+
+/**
+ * The metrics server's key pair: tls.crt and tls.key of `dir` (controller-runtime's CertName and KeyName),
+ * re-read when the certificate changes (cert-manager rotates it); else one self-signed at start, as
+ * controller-runtime does when its CertDir holds none.
+ */
+function servingCertificate(
+  dir: string | undefined,
+  logger: Logger,
+): { read(): KeyPair; watch(onChange: (pair: KeyPair) => void): () => void } {
+  const paths = dir ? { cert: join(dir, "tls.crt"), key: join(dir, "tls.key") } : undefined;
+  const fromDir = (): KeyPair | undefined => {
+    if (!paths) return undefined;
+    try {
+      return { cert: readFileSync(paths.cert, "utf8"), key: readFileSync(paths.key, "utf8") };
+    } catch (error) {
+      logger.warn({ dir, error: String(error) }, "no tls.crt and tls.key in --metrics-cert-dir: self-signed");
+      return undefined;
+    }
+  };
+  const loaded = fromDir();
+  const initial = loaded ?? selfSignedCertificate();
+  return {
+    read: () => initial,
+    watch(onChange) {
+      if (!paths || !loaded) return () => {};
+      const reload = () => {
+        const pair = fromDir();
+        if (pair) onChange(pair);
+      };
+      watchFile(paths.cert, { interval: 10_000 }, reload);
+      return () => unwatchFile(paths.cert, reload);
+    },
+  };
 }

@@ -5,6 +5,7 @@
 // goes stale when another object changes: a set's answer does not depend on its connection existing.
 
 import {
+  admitsNamespace,
   CLUSTER_DATABASE_CONNECTION_KIND,
   clusterDatabaseConnection,
   DATABASE_CONNECTION_KIND,
@@ -88,7 +89,6 @@ export function secretsOfConnection(set: SetConnectionSpec, lookups: DependencyL
   if (object === undefined) return [];
   // A ClusterDatabaseConnection that does not admit the set's namespace is not read for it.
   const cluster = clusterDatabaseConnection.safeParse(object);
-  const allowed = cluster.success ? cluster.data.spec.allowedNamespaces : undefined;
-  if (allowed && !allowed.includes(set.namespace)) return [];
+  if (cluster.success && !admitsNamespace(cluster.data.spec.allowedNamespaces, set.namespace)) return [];
   return secretsOfConnectionObject(connection.kind, connection.key, object, lookups.operatorNamespace);
 }

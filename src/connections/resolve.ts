@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { durationMs } from "../api/common.js";
 import {
+  admitsNamespace,
   CLUSTER_DATABASE_CONNECTION_KIND,
   type ConnectionRef,
   CREDENTIAL_SECRET_TYPES,
@@ -219,8 +220,7 @@ function findConnection(set: SetConnectionSpec, ctx: ResolveContext): Found {
       ConnectionReason.ConnectionInvalid,
       `ClusterDatabaseConnection ${ref.name} is invalid: ${describeIssues(parsed.error)}`,
     );
-  const allowed = parsed.data.spec.allowedNamespaces;
-  if (allowed && !allowed.includes(set.namespace))
+  if (!admitsNamespace(parsed.data.spec.allowedNamespaces, set.namespace))
     return refuse(
       ConnectionReason.ConnectionNotAllowed,
       `ClusterDatabaseConnection ${ref.name} does not list namespace ${set.namespace} in spec.allowedNamespaces`,

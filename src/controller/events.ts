@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { describeError } from "../observability/logger.js";
 import { KubeApiError, type KubeHttp } from "./kube-http.js";
 import type { KubeObject } from "./resource.js";
+import type { Scrubber } from "./status-writer.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -127,6 +128,8 @@ export class EventRecorder {
     private readonly component: string,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
+    /** Known credential values are scrubbed from every note (issue 25, L3), before it is counted. */
+    private readonly secrets?: Scrubber,
   ) {
     this.spam = new SpamFilter(() => this.now().getTime());
   }
@@ -139,7 +142,8 @@ export class EventRecorder {
   }
 
   /** Resolves to false when the spam filter dropped the event. */
-  async write(object: KubeObject, type: EventType, reason: string, note: string): Promise<boolean> {
+  async write(object: KubeObject, type: EventType, reason: string, text: string): Promise<boolean> {
+    const note = this.secrets ? this.secrets.scrub(text) : text;
     const namespace = object.metadata.namespace ?? "default";
     const key = `${object.metadata.uid}/${type}/${reason}/${note}`;
     const timestamp = this.now()

@@ -10,7 +10,8 @@ import { KubeHttp } from "./kube-http.js";
 import { LeaderElector } from "./leader-election.js";
 import { type KubeObject, objectKey, type ResourceType, splitKey } from "./resource.js";
 import { ReferencedSecrets, SECRET_TYPE, type SecretReader } from "./secret-cache.js";
-import { StatusWriter } from "./status-writer.js";
+import { type Scrubber, StatusWriter } from "./status-writer.js";
+import { ControllerWiring } from "./wiring.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface ManagerOptions {
@@ -39,6 +40,8 @@ export interface ManagerOptions {
   component?: string;
   /** Called once leadership is lost after it was held (the process should exit and restart). */
   onLeadershipLost?: () => void;
+  /** Known credential values, scrubbed from every status and Event written. */
+  secretValues?: Scrubber | undefined;
 }
 
 /** One informer per watched namespace, seen as one cache. */
@@ -133,25 +136,6 @@ export interface ReconcileContext<T extends KubeObject> {
   queue: WorkQueue;
 }
 
-const SECRET_INDEX = "bySecret";
-const refIndex = (i: number) => `byDependency${i}`;
-const dependencySecretIndex = (controller: string, i: number) => `bySecret/${controller}/${i}`;
-
-/** Whether an update is worth a reconcile: not our own status writes. */
-function meaningfulChange(old: KubeObject, next: KubeObject): boolean {
-  const a = old.metadata;
-  const b = next.metadata;
-  return (
-    a.generation !== b.generation ||
-    a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
-    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
-    // objects without generation (e.g. Secrets) change by content
-    (a.generation === undefined && a.resourceVersion !== b.resourceVersion)
-  );
-}
-
 export class Manager {
   readonly http: KubeHttp;
   readonly statusWriter: StatusWriter;
@@ -162,12 +146,8 @@ export class Manager {
     controller: Controller | undefined;
     queue: WorkQueue;
     cache: NamespacedInformers;
-    /** Every Secret an object reads now, directly or through its dependencies. */
-    secretsOf: (object: KubeObject) => string[];
-    /** Keys of the objects that read Secret `key`, directly or through a dependency. */
-    ownersOfSecret: (key: string) => Set<string>;
-    /** Whether any object reads Secret `key` (asked for every Secret event of the cluster: builds no list). */
-    readsSecret: (key: string) => boolean;
+    /** What its objects depend on, and whom a change requeues. */
+    wiring: ControllerWiring<KubeObject>;
   }[] = [];
   private secrets: ReferencedSecrets | undefined;
   private elector: LeaderElector | undefined;
@@ -177,10 +157,13 @@ export class Manager {
 
   constructor(private readonly options: ManagerOptions) {
     this.http = new KubeHttp(options.kubeConfig, options.metrics.restClientObserver());
-    this.statusWriter = new StatusWriter(this.http, {
-      onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }),
-    });
-    this.events = new EventRecorder(this.http, options.component ?? "dbfleet-operator", options.logger);
+    this.statusWriter = new StatusWriter(
+      this.http,
+      { onStatusWrite: (resource, outcome) => options.metrics.statusWrites.inc({ resource, outcome }) },
+      options.secretValues,
+    );
+    const component = options.component ?? "dbfleet-operator";
+    this.events = new EventRecorder(this.http, component, options.logger, undefined, options.secretValues);
   }
 
   get ready(): boolean {
@@ -240,122 +223,21 @@ export class Manager {
       fairBy: (key) => splitKey(key).namespace ?? "",
     });
     this.options.metrics.observeUnfinishedWork(spec.name, queue);
-    const keyOf = (o: KubeObject) => objectKey(o.metadata);
-    const dependencies = spec.dependsOn ?? [];
-    const secretsOf = (o: T): string[] => {
-      const keys = new Set(spec.secretsOf?.(o) ?? []);
-      for (const dep of dependencies)
-        for (const ref of dep.refsOf(o)) {
-          const found = dep.cache.get(ref);
-          if (found && dep.secretsOf) for (const key of dep.secretsOf(ref, found)) keys.add(key);
-        }
-      return [...keys];
-    };
-    const ownersOfSecret = (key: string): Set<string> => {
-      const owners = new Set(cache.byIndex(SECRET_INDEX, key).map(keyOf));
-      dependencies.forEach((dep, i) => {
-        for (const found of dep.cache.byIndex(dependencySecretIndex(spec.name, i), key))
-          for (const owner of cache.byIndex(refIndex(i), keyOf(found))) owners.add(keyOf(owner));
-      });
-      return owners;
-    };
-    const readsSecret = (key: string): boolean =>
-      cache.hasIndexed(SECRET_INDEX, key) ||
-      dependencies.some((dep, i) =>
-        dep.cache
-          .byIndex(dependencySecretIndex(spec.name, i), key)
-          .some((found) => cache.hasIndexed(refIndex(i), keyOf(found))),
-      );
-    const readsSecrets = spec.secretsOf !== undefined || dependencies.some((d) => d.secretsOf);
-    const secrets = readsSecrets ? this.referencedSecrets() : undefined;
-    if (spec.secretsOf) cache.addIndex(SECRET_INDEX, spec.secretsOf);
-    dependencies.forEach((dep, i) => {
-      cache.addIndex(refIndex(i), (o) => dep.refsOf(o));
-      const secretsOfDependency = dep.secretsOf;
-      if (secretsOfDependency)
-        dep.cache.addIndex(dependencySecretIndex(spec.name, i), (o) => secretsOfDependency(keyOf(o), o));
-    });
-    if (spec.peers) cache.addIndex(spec.peers.index, spec.peers.groupsOf);
-    secrets?.on((key) => {
-      for (const owner of ownersOfSecret(key)) queue.add(owner);
-    });
-
-    /** Reads the Secrets `keys` newly need before they are queued, so their reconciles see them. */
-    const queueWithSecrets = (keys: string[], needed: string[]) => {
-      if (!secrets || secrets.isCurrent(needed)) for (const key of keys) queue.add(key);
-      else
-        void secrets.ensure(needed).finally(() => {
-          for (const key of keys) queue.add(key);
-        });
-    };
-    const secretsOfKey = (key: string): string[] => {
-      const object = cache.get(key);
-      return object ? secretsOf(object) : [];
-    };
-    /** The other members of `groups` (a fleet group a set left or joined). */
-    const requeuePeers = (self: string, groups: Iterable<string>) => {
-      if (!spec.peers) return;
-      for (const group of new Set(groups))
-        for (const peer of cache.byIndex(spec.peers.index, group))
-          if (keyOf(peer) !== self) queue.add(keyOf(peer));
-    };
-
-    cache.on((event) => {
-      if (event.type === "resync") {
-        queueWithSecrets([event.key], secretsOfKey(event.key));
-        return;
-      }
-      const old = event.type === "updated" ? event.old : undefined;
-      // A change can only release the Secrets the object read before it.
-      if (event.type === "deleted") secrets?.prune(secretsOf(event.object as T));
-      else if (old) secrets?.prune(secretsOf(old as T));
-      if (event.type === "deleted") spec.onGone?.(event.key);
-      if (spec.peers) {
-        const now = spec.peers.groupsOf(event.object as T);
-        const before = old ? spec.peers.groupsOf(old as T) : [];
-        // Most status writes change nothing of membership, and requeueing on them would ping-pong the group;
-        // one that does (an operation started on a tenant claims it) tells the group.
-        const moved =
-          !old ||
-          old.metadata.generation !== event.object.metadata.generation ||
-          old.metadata.deletionTimestamp !== event.object.metadata.deletionTimestamp ||
-          now.length !== before.length ||
-          now.some((g) => !before.includes(g));
-        if (moved) requeuePeers(event.key, [...now, ...before]);
-      }
-      if (old && !meaningfulChange(old, event.object)) return;
-      if (event.type === "deleted") queue.add(event.key);
-      else queueWithSecrets([event.key], secretsOfKey(event.key));
-    });
-    dependencies.forEach((dep, i) => {
-      dep.cache.on((event) => {
-        if (event.type === "resync") return;
-        if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
-        const users = cache.byIndex(refIndex(i), event.key).map(keyOf);
-        if (users.length === 0) return;
-        for (const key of users) {
-          // The object's indexes may read the dependency (its fleet group goes through its connection).
-          const before = spec.peers ? cache.indexValues(spec.peers.index, key) : [];
-          cache.reindex(key);
-          if (spec.peers) requeuePeers(key, [...before, ...cache.indexValues(spec.peers.index, key)]);
-        }
-        const released =
-          event.type === "updated" ? event.old : event.type === "deleted" ? event.object : undefined;
-        if (released && dep.secretsOf) secrets?.prune(dep.secretsOf(event.key, released));
-        const needed =
-          event.type === "deleted" || !dep.secretsOf ? [] : dep.secretsOf(event.key, event.object);
-        queueWithSecrets(users, needed);
-      });
-    });
+    const readsSecrets = spec.secretsOf !== undefined || (spec.dependsOn ?? []).some((d) => d.secretsOf);
+    const wiring = new ControllerWiring(
+      spec,
+      cache,
+      queue,
+      readsSecrets ? this.referencedSecrets() : undefined,
+    );
+    wiring.watch();
 
     const entry = {
       spec: spec as unknown as ControllerSpec<KubeObject>,
       controller: undefined as Controller | undefined,
       queue,
       cache: cache as unknown as NamespacedInformers,
-      secretsOf: secretsOf as (o: KubeObject) => string[],
-      ownersOfSecret,
-      readsSecret,
+      wiring: wiring as unknown as ControllerWiring<KubeObject>,
     };
     const manager = this;
     const ctx: ReconcileContext<T> = {
@@ -393,7 +275,7 @@ export class Manager {
     this.secrets ??= new ReferencedSecrets(
       this.http,
       this.informersFor(SECRET_TYPE, { metadataOnly: true }),
-      (key) => this.controllers.some((c) => c.readsSecret(key)),
+      (key) => this.controllers.some((c) => c.wiring.readsSecret(key)),
       this.options.logger,
     );
     return this.secrets;
@@ -444,7 +326,7 @@ export class Manager {
     for (const c of this.controllers) {
       if (this.secrets) {
         this.secrets.prune();
-        await this.secrets.ensure([...new Set(c.cache.list().flatMap((o) => c.secretsOf(o)))]);
+        await this.secrets.ensure([...new Set(c.cache.list().flatMap((o) => c.wiring.secretsOf(o)))]);
       }
       c.queue.open();
       for (const o of c.cache.list()) c.queue.add(objectKey(o.metadata));

@@ -1,5 +1,6 @@
 // Writes only the status subresource, only when it changed, guarded by resourceVersion; on a conflict
-// it reads the object again, recomputes the status from it and retries.
+// it reads the object again, recomputes the status from it and retries. Every status goes through here, so
+// here known credential values are scrubbed from it (issue 25, L3: a remote echoed them into messages).
 import { isDeepStrictEqual } from "node:util";
 import { KubeApiError, type KubeHttp } from "./kube-http.js";
 import { type KubeObject, objectPath, type ResourceType } from "./resource.js";
@@ -8,10 +9,41 @@ export interface StatusWriteObserver {
   onStatusWrite?(resource: string, outcome: "written" | "unchanged" | "conflict"): void;
 }
 
+/** Scrubs known credential values from a text (src/observability/logger.ts SecretValues). */
+export interface Scrubber {
+  scrub(text: string): string;
+}
+
+/**
+ * Keys whose strings are kept verbatim: the operator's own vocabulary (condition type, status, reason,
+ * phase, result) and what it reads back and matches again (remote ids, approval hashes, the operation in
+ * flight, bound to its endpoint and zones). A credential that happens to be part of one of these must not
+ * turn a used approval into an unused one or lose an operation; none of them carries remote free text.
+ */
+const VERBATIM_KEYS = new Set(["type", "status", "reason", "phase", "result", "id", "hash", "operation"]);
+/** RFC 3339 times, as status writes them: a credential of four digits must not garble a year. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `status` with every free text (messages, lastError, names a remote reported) scrubbed. */
+export function scrubStatus<S>(status: S, scrubber: Scrubber): S {
+  const walk = (value: unknown, key: string | undefined): unknown => {
+    if (typeof value === "string")
+      return (key !== undefined && VERBATIM_KEYS.has(key)) || TIMESTAMP.test(value)
+        ? value
+        : scrubber.scrub(value);
+    if (value === null || typeof value !== "object" || (key !== undefined && VERBATIM_KEYS.has(key)))
+      return value;
+    if (Array.isArray(value)) return value.map((item) => walk(item, key));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+  };
+  return walk(status, undefined) as S;
+}
+
 export class StatusWriter {
   constructor(
     private readonly http: KubeHttp,
     private readonly observer: StatusWriteObserver = {},
+    private readonly secrets?: Scrubber,
   ) {}
 
   /**
@@ -26,7 +58,8 @@ export class StatusWriter {
   ): Promise<T> {
     let current = object;
     for (let attempt = 1; ; attempt++) {
-      const status = compute(current);
+      const computed = compute(current);
+      const status = this.secrets ? scrubStatus(computed, this.secrets) : computed;
       if (isDeepStrictEqual(status, current.status)) {
         this.observer.onStatusWrite?.(type.plural, "unchanged");
         return current;

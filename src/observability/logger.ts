@@ -4,7 +4,9 @@
 import { randomUUID } from "node:crypto";
 import { type DestinationStream, type Logger, pino } from "pino";
 
-const CENSOR = "[redacted]";
+export const CENSOR = "[redacted]";
+/** How src/providers/errors.ts marks remote text it cut. */
+const ELLIPSIS = "…";
 
 /** Keys whose values are credentials, compared lower-cased with `-` and `_` removed. */
 const SECRET_KEYS = new Set([
@@ -70,8 +72,8 @@ const MIN_SCRUBBED_LENGTH = 4;
 const MAX_SCRUBBED_VALUES = 10_000;
 
 /**
- * Credential values the operator has read (the connection resolver adds them). Every log line is
- * scrubbed of them, as written and as JSON escapes them.
+ * Credential values the operator has read (the connection resolver adds them). Every log line, status
+ * and Event is scrubbed of them, as written and as JSON escapes them.
  */
 export class SecretValues {
   private readonly values = new Set<string>();
@@ -94,11 +96,35 @@ export class SecretValues {
   scrub(text: string): string {
     if (this.values.size === 0) return text;
     this.pattern ??= this.compile();
-    return text.replace(this.pattern, CENSOR);
+    return this.scrubCutTail(text.replace(this.pattern, CENSOR));
+  }
+
+  /**
+   * Remote text is cut to a length and ends with "…" (src/providers/errors.ts excerpt): a credential cut
+   * there leaves its head, which no whole-value match finds. The longest head of at least the minimum length
+   * that ends the text is censored.
+   */
+  private scrubCutTail(text: string): string {
+    if (!text.endsWith(ELLIPSIS)) return text;
+    const body = text.slice(0, -ELLIPSIS.length);
+    // Censored already: scrubbing again must change nothing.
+    if (body.endsWith(CENSOR)) return text;
+    let longest = 0;
+    for (const value of this.values) {
+      for (let n = Math.min(value.length - 1, body.length); n >= MIN_SCRUBBED_LENGTH && n > longest; n--) {
+        if (body.endsWith(value.slice(0, n))) {
+          longest = n;
+          break;
+        }
+      }
+    }
+    return longest === 0 ? text : `${body.slice(0, -longest)}${CENSOR}${ELLIPSIS}`;
   }
 
   private compile(): RegExp {
-    const forms = new Set<string>();
+    // The censor itself is one of the forms, so scrubbing scrubbed text changes nothing (a status written
+    // again must compare equal), even when a credential is a part of "[redacted]".
+    const forms = new Set<string>([CENSOR]);
     for (const value of this.values) {
       forms.add(value);
       forms.add(JSON.stringify(value).slice(1, -1));

@@ -24,7 +24,8 @@ function connection(where: Where, remote: Record<string, unknown>): RawObject {
         metadata: { name: where.cluster },
         spec: {
           ...remote,
-          ...(where.allowedNamespaces ? { allowedNamespaces: where.allowedNamespaces } : {}),
+          // Required (issue 25, L2): every namespace is spelled out.
+          allowedNamespaces: where.allowedNamespaces ?? ["*"],
         },
       }
     : {

@@ -203,7 +203,7 @@ export function startOperator(args: string[], env: Record<string, string>, entry
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const metricsUrl = /"metrics":"(http:[^"]+)"/;
+  const metricsUrl = /"metrics":"(https?:[^"]+)"/;
   const probesUrl = /"probes":"(http:[^"]+)"/;
   return {
     child,

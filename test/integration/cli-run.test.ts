@@ -8,6 +8,7 @@ import { SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { forbiddenIn } from "../harness/log-capture.js";
+import { get, scrape, serviceAccountToken } from "../harness/metrics-scrape.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -25,6 +26,7 @@ describe("dbfleet-operator run", () => {
     // The operator's namespace is shared by every test file: a Lease of this file's own.
     const leaseName = `cli-${ns}`;
     const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/${leaseName}`;
+    const token = await serviceAccountToken(raw, ns, "prometheus", true);
     const child = spawn(
       process.execPath,
       [
@@ -50,11 +52,11 @@ describe("dbfleet-operator run", () => {
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await eventually("the start log line", () => /"metrics":"(http:[^"]+)"/.test(out), 20_000);
-      const url = /"metrics":"(http:[^"]+)"/.exec(out)?.[1] ?? "";
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      await eventually("readyz 200", async () => (await fetch(`${url}/readyz`)).status === 200);
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      await eventually("the start log line", () => /"metrics":"(https:[^"]+)"/.test(out), 20_000);
+      const url = /"metrics":"(https:[^"]+)"/.exec(out)?.[1] ?? "";
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+      await eventually("readyz 200", async () => (await get(`${url}/readyz`)).status === 200);
+      const metrics = await scrape(url, token);
       expect(metrics).toContain(`workqueue_depth{name="tenantreplicaset"`);
       await eventually(
         "the lease held",
@@ -63,9 +65,7 @@ describe("dbfleet-operator run", () => {
             ?.spec.holderIdentity === "cli-test-replica",
       );
       await eventually("leader_election_master_status 1", async () =>
-        (await (await fetch(`${url}/metrics`)).text()).includes(
-          `leader_election_master_status{name="${leaseName}"} 1`,
-        ),
+        (await scrape(url, token)).includes(`leader_election_master_status{name="${leaseName}"} 1`),
       );
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

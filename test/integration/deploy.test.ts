@@ -152,6 +152,7 @@ describe("installing the CRDs", () => {
         "ClusterRole",
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
         "ClusterRoleBinding",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
@@ -347,9 +348,11 @@ describe("deploy/", () => {
     const clusterRole = rendered.find(
       (d) => d.kind === "ClusterRole" && d.metadata.name === "dbfleet-operator",
     ) as RawObject & { rules: { resources: string[] }[] };
-    // ClusterDatabaseConnections are cluster-scoped: a Role cannot grant them (the overlay turns them off).
+    // ClusterDatabaseConnections are cluster-scoped: a Role cannot grant them (the overlay turns them off);
+    // nor the reviews of secure metrics (the overlay serves plain HTTP metrics).
+    const clusterScoped = ["clusterdatabaseconnections", "tokenreviews", "subjectaccessreviews"];
     const namespacedRules = clusterRole.rules
-      .map((r) => ({ ...r, resources: r.resources.filter((x) => x !== "clusterdatabaseconnections") }))
+      .map((r) => ({ ...r, resources: r.resources.filter((x) => !clusterScoped.includes(x)) }))
       .filter((r) => r.resources.length > 0);
     const namespaced = await kustomize("deploy/overlays/namespaced");
     const roles = namespaced.filter(
@@ -357,6 +360,10 @@ describe("deploy/", () => {
     ) as (RawObject & { rules: unknown[] })[];
     expect(roles.length).toBeGreaterThan(0);
     for (const role of roles) expect(role.rules).toEqual(namespacedRules);
+    const args = (namespaced.find((d) => d.kind === "Deployment") as Deployment).spec.template.spec
+      .containers[0]?.args;
+    expect(args).toContain("--metrics-secure=false");
+    expect(args).not.toContain("--metrics-secure=true");
     expect(
       namespaced.filter((d) => d.kind.startsWith("Cluster") || d.kind === "CustomResourceDefinition"),
     ).toEqual([]);

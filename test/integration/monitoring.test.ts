@@ -9,6 +9,7 @@ import { obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually, trs } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { forbiddenIn } from "../harness/log-capture.js";
+import { scrape as scrapeAs, serviceAccountToken } from "../harness/metrics-scrape.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -48,6 +49,7 @@ describe("/metrics of a running operator", () => {
   it("passes promtool check metrics and exports every series the dashboard and alerts select", async () => {
     // The operator's namespace is shared by every test file: a Lease of this file's own.
     const leaseName = `monitoring-${ns}`;
+    const token = await serviceAccountToken(raw, ns, "prometheus", true);
     const child = spawn(
       process.execPath,
       [
@@ -73,9 +75,10 @@ describe("/metrics of a running operator", () => {
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await eventually("the start log line", () => /"metrics":"(http:[^"]+)"/.test(out), 20_000);
-      const url = /"metrics":"(http:[^"]+)"/.exec(out)?.[1] ?? "";
-      const scrape = async () => (await fetch(`${url}/metrics`)).text();
+      await eventually("the start log line", () => /"metrics":"(https:[^"]+)"/.test(out), 20_000);
+      const url = /"metrics":"(https:[^"]+)"/.exec(out)?.[1] ?? "";
+      // As Prometheus scrapes it through deploy/monitoring: HTTPS and a metrics reader's token.
+      const scrape = () => scrapeAs(url, token);
       await eventually("leading", async () =>
         (await scrape()).includes(`leader_election_master_status{name="${leaseName}"} 1`),
       );

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { pausedTenantSet, phaseOf, repoRoot, startOperator } from "../harness/kubectl.js";
+import { get, scrape, serviceAccountToken } from "../harness/metrics-scrape.js";
 import { removeOnExit } from "../harness/processes.js";
 import { RawApi } from "../harness/raw-api.js";
 
@@ -66,6 +67,7 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
 
   it("runs against the API server: ready, reconciles a set, metrics apart from probes, exits 0 on SIGTERM", async () => {
     await raw.apply(pausedTenantSet(ns, "prod-tree"));
+    const token = await serviceAccountToken(raw, ns, "prometheus", true);
     const operator = startOperator(
       [
         "run",
@@ -90,8 +92,9 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
         async () => (await phaseOf(raw, ns, "prod-tree")) === "Paused",
         20_000,
       );
-      expect(await (await fetch(`${metrics}/metrics`)).text()).toContain("workqueue_depth");
-      expect((await fetch(`${metrics}/healthz`)).status).toBe(404);
+      expect(metrics).toMatch(/^https:/);
+      expect(await scrape(metrics, token)).toContain("workqueue_depth");
+      expect((await get(`${metrics}/healthz`)).status).toBe(404);
       expect((await fetch(`${probes}/metrics`)).status).toBe(404);
       expect(await operator.stop()).toBe(0);
     } finally {

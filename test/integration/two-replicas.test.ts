@@ -14,6 +14,7 @@ import { z } from "zod";
 import { connectionRef, obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { get, scrape as scrapeAs, serviceAccountToken } from "../harness/metrics-scrape.js";
 import { removeOnExit, startProcess, stopProcess } from "../harness/processes.js";
 import { RawApi } from "../harness/raw-api.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -65,7 +66,7 @@ async function metricsUrl(replica: { log: string; name: string }): Promise<strin
   await eventually(
     `${replica.name}'s start line`,
     () => {
-      url = /"metrics":"(http:[^"]+)"/.exec(readFileSync(replica.log, "utf8"))?.[1] ?? "";
+      url = /"metrics":"(https:[^"]+)"/.exec(readFileSync(replica.log, "utf8"))?.[1] ?? "";
       return url !== "";
     },
     30_000,
@@ -73,7 +74,9 @@ async function metricsUrl(replica: { log: string; name: string }): Promise<strin
   return url;
 }
 
-const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+/** As Prometheus scrapes through deploy/monitoring: HTTPS and a metrics reader's token (made in beforeAll). */
+let readerToken = "";
+const scrape = (url: string) => scrapeAs(url, readerToken);
 
 /** The samples of `name` whose labels include every `labels` pair, summed. */
 function total(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -106,6 +109,7 @@ function samples(text: string, instance: string): Map<string, number> {
 
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfigFor(kubeconfig), "replicas");
+  readerToken = await serviceAccountToken(raw, ns, "prometheus", true);
   obshell = new ObshellSimulator({
     password: PASSWORD,
     stageMs: 20,
@@ -144,7 +148,11 @@ describe("two replicas, one Lease", () => {
     );
     const b = startReplica("replica-b", lease);
     const bUrl = await metricsUrl(b);
-    await eventually("replica-b's caches synced", async () => (await fetch(`${bUrl}/readyz`)).ok, 30_000);
+    await eventually(
+      "replica-b's caches synced",
+      async () => (await get(`${bUrl}/readyz`)).status === 200,
+      30_000,
+    );
 
     const createdAt = Date.now();
     for (let i = 0; i < SETS; i++)

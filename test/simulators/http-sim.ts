@@ -30,6 +30,8 @@ export interface FaultRule {
   headers?: Record<string, string>;
   /** "before": the request is not executed; "after": executed, then the reply is spoiled. Default before. */
   phase?: "before" | "after";
+  /** For "status": the error message repeats what the remote received, as a careless remote does (issue 25, L3). */
+  echo?: boolean;
 }
 
 export interface LoggedRequest {
@@ -75,6 +77,8 @@ export interface SimServerOptions {
   seed?: number;
   /** The provider's own error body for an injected status fault. */
   errorBody: (status: number, message: string, code?: string) => unknown;
+  /** What the remote read from a request (its credentials included), for a fault that echoes it. */
+  received?: (req: IncomingMessage, rawBody: Buffer) => string;
 }
 
 export class SimHttpServer {
@@ -186,7 +190,7 @@ export class SimHttpServer {
     const before = this.pickFault(method, url.pathname, "before");
     if (before && before.kind !== "latency") {
       entry.fault = before.kind;
-      this.spoil(res, before, entry, undefined);
+      this.spoil(res, before, entry, undefined, this.echo(before, req, chunks));
       this.complete(entry);
       return;
     }
@@ -200,13 +204,18 @@ export class SimHttpServer {
     const after = this.pickFault(method, url.pathname, "after");
     if (after && after.kind !== "latency") {
       entry.fault = after.kind;
-      this.spoil(res, after, entry, handled.reply);
+      this.spoil(res, after, entry, handled.reply, this.echo(after, req, chunks));
       this.complete(entry);
       return;
     }
     entry.status = handled.reply.status;
     this.write(res, handled.reply);
     this.complete(entry);
+  }
+
+  private echo(rule: FaultRule, req: IncomingMessage, chunks: Buffer[]): string {
+    const received = rule.echo ? this.options.received : undefined;
+    return received ? `injected fault; received ${received(req, Buffer.concat(chunks))}` : "injected fault";
   }
 
   private complete(entry: LoggedRequest): void {
@@ -233,6 +242,7 @@ export class SimHttpServer {
     rule: FaultRule,
     entry: LoggedRequest,
     reply: SimReply | undefined,
+    message: string,
   ): void {
     switch (rule.kind) {
       case "reset":
@@ -268,7 +278,7 @@ export class SimHttpServer {
         entry.status = status;
         this.write(res, {
           status,
-          body: this.options.errorBody(status, "injected fault", rule.code),
+          body: this.options.errorBody(status, message, rule.code),
           ...(rule.headers ? { headers: rule.headers } : {}),
         });
         return;

@@ -71,6 +71,25 @@ function context(world: World = {}): ResolveContext & { added: string[] } {
           metadata: { name: "shared" },
           spec: { dcs: dcsSpec, allowedNamespaces: ["team-a"] },
         },
+        everyone: {
+          apiVersion: API_VERSION,
+          kind: "ClusterDatabaseConnection",
+          metadata: { name: "everyone" },
+          spec: { dcs: dcsSpec, allowedNamespaces: ["*"] },
+        },
+        // As stored before allowedNamespaces was required (issue 25, L2), when its absence meant everyone.
+        unset: {
+          apiVersion: API_VERSION,
+          kind: "ClusterDatabaseConnection",
+          metadata: { name: "unset" },
+          spec: { dcs: dcsSpec },
+        },
+        null: {
+          apiVersion: API_VERSION,
+          kind: "ClusterDatabaseConnection",
+          metadata: { name: "null" },
+          spec: { dcs: dcsSpec, allowedNamespaces: null },
+        },
       },
     ),
     secrets: lookup(
@@ -94,10 +113,10 @@ const trsRef = (name = "ob1", namespace = "team-a"): SetConnectionSpec => ({
   namespace,
   spec: { connectionRef: { kind: "DatabaseConnection", name } },
 });
-const risCluster = (namespace = "team-a"): SetConnectionSpec => ({
+const risCluster = (namespace = "team-a", name = "shared"): SetConnectionSpec => ({
   kind: "RedisInstanceSet",
   namespace,
-  spec: { connectionRef: { kind: "ClusterDatabaseConnection", name: "shared" } },
+  spec: { connectionRef: { kind: "ClusterDatabaseConnection", name } },
 });
 
 describe("resolveConnection refuses", () => {
@@ -119,6 +138,20 @@ describe("resolveConnection refuses", () => {
       set: risCluster("team-b"),
       expected: "ConnectionNotAllowed",
       mentions: "namespace team-b",
+    },
+    {
+      reason:
+        "a ClusterDatabaseConnection stored without allowedNamespaces: not open to all, invalid by name",
+      set: risCluster("team-a", "unset"),
+      expected: "ConnectionInvalid",
+      mentions:
+        'spec.allowedNamespaces: is required: list the namespaces whose sets may use this connection, or ["*"] for every namespace',
+    },
+    {
+      reason: "a ClusterDatabaseConnection with allowedNamespaces: null",
+      set: risCluster("team-a", "null"),
+      expected: "ConnectionInvalid",
+      mentions: "spec.allowedNamespaces: is required",
     },
     {
       reason: "a DCS connection named by a TenantReplicaSet",
@@ -298,6 +331,17 @@ describe("resolveConnection resolves", () => {
       secretKey: "SK-OP",
     });
   });
+
+  it.each(["team-a", "team-b", "kube-system"])(
+    'a ClusterDatabaseConnection with allowedNamespaces ["*"] from namespace %s',
+    (namespace) => {
+      const result = resolveConnection(risCluster(namespace, "everyone"), context());
+      expect(result.ok && result.connection.source).toEqual({
+        kind: "ClusterDatabaseConnection",
+        name: "everyone",
+      });
+    },
+  );
 
   it("an inline connection when allowed, reading Secrets of the set's namespace", () => {
     const result = resolveConnection(

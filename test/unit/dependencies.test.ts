@@ -122,7 +122,7 @@ describe("secretsOfConnectionObject: the Secrets a connection reads", () => {
       reason: "a ClusterDatabaseConnection reads in the operator's namespace",
       kind: "ClusterDatabaseConnection" as const,
       key: "dcs",
-      object: clusterScoped("dcs", { dcs: dcs("ak") }),
+      object: clusterScoped("dcs", { dcs: dcs("ak"), allowedNamespaces: ["*"] }),
       want: ["ops/ak"],
     },
     {
@@ -149,7 +149,9 @@ describe("secretsOfConnection: what `plan` reads for a set, through the connecti
     ["team-a/ob", namespaced("team-a", "ob", { obshell: obshell("pw", "ca") })],
   ]);
   const cluster = new Map<string, unknown>([
-    ["dcs", clusterScoped("dcs", { dcs: dcs("ak") })],
+    ["dcs", clusterScoped("dcs", { dcs: dcs("ak"), allowedNamespaces: ["*"] })],
+    // Stored before allowedNamespaces was required (issue 25, L2): open to no one, so nothing is read.
+    ["dcs-old", clusterScoped("dcs-old", { dcs: dcs("ak-old") })],
     ["dcs-b", clusterScoped("dcs-b", { dcs: dcs("ak-b"), allowedNamespaces: ["team-b"] })],
   ]);
   const lookups = {
@@ -177,6 +179,11 @@ describe("secretsOfConnection: what `plan` reads for a set, through the connecti
     {
       reason: "nothing through a ClusterDatabaseConnection that does not admit the namespace",
       set: ris("team-a", { connectionRef: { kind: "ClusterDatabaseConnection", name: "dcs-b" } }),
+      want: [],
+    },
+    {
+      reason: "nothing through a ClusterDatabaseConnection stored without allowedNamespaces",
+      set: ris("team-a", { connectionRef: { kind: "ClusterDatabaseConnection", name: "dcs-old" } }),
       want: [],
     },
     {

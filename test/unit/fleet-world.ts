@@ -60,6 +60,7 @@ export function addClusterDcsConnection(w: World, name: string, at: DcsAt): void
     kind: "ClusterDatabaseConnection",
     metadata: { name },
     spec: {
+      allowedNamespaces: ["*"],
       dcs: {
         endpoint: at.endpoint,
         projectId: at.projectId,
@@ -102,6 +103,7 @@ export function addClusterObshellConnection(
     kind: "ClusterDatabaseConnection",
     metadata: { name },
     spec: {
+      allowedNamespaces: ["*"],
       obshell: {
         endpoint: at.endpoint,
         credentialsSecretRef: { name: at.secret ?? "obshell" },

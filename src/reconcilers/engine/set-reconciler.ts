@@ -9,7 +9,7 @@ import { Reason } from "../../api/reasons.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import { type EventRecorder, isTransition, StandingEvents } from "../../controller/events.js";
 import { KubeApiError } from "../../controller/kube-http.js";
-import type { KubeObject } from "../../controller/resource.js";
+import { type KubeObject, objectKey } from "../../controller/resource.js";
 import type { StatusWriter } from "../../controller/status-writer.js";
 import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
@@ -327,8 +327,13 @@ export class SetReconciler<
       this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
     const metrics = this.deps.metrics;
     if (metrics) {
-      const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
-      metrics.recordConditions(this.kind.kind, id.namespace, id.name, conditions);
+      // Only for the object the cache still holds (issue 25, L4): a set deleted while this reconcile was in
+      // flight had its series removed on the delete event; recording now would bring them back for good.
+      const cached = this.deps.cache.get(objectKey({ namespace: id.namespace, name: id.name }));
+      if (cached !== undefined && cached.metadata.uid === object.metadata.uid) {
+        const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
+        metrics.recordConditions(this.kind.kind, id.namespace, id.name, conditions);
+      }
       const ended = this.kind.operations.endedBy?.(step.reason);
       if (ended && previousReason !== step.reason)
         metrics.destructiveOperationFinished(this.kind.kind, ended.operation, ended.outcome);

@@ -167,6 +167,7 @@ export class DcsSimulator {
       ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
       errorBody: (status, message, code) =>
         dcsErrorBody(this.errorShape, code ?? (status === 429 ? "APIGW.0308" : "DCS.5000"), message),
+      received: (req) => `Authorization ${String(req.headers.authorization)}`,
     });
   }
 

@@ -96,6 +96,14 @@ export class ObshellSimulator {
           message,
           legacyCode: legacyCodeOf("Common.Unexpected"),
         }).body,
+      received: (req) => {
+        try {
+          const { ts, auth, uri } = this.decryptHeader(req);
+          return `X-OCS-Header ${JSON.stringify({ auth, ts, uri })}`;
+        } catch {
+          return "an unreadable X-OCS-Header";
+        }
+      },
     });
   }
 
