@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { IMPORT_FLAGS } from "../../src/cli/import-flags.js";
 import { PLAN_FLAGS } from "../../src/cli/plan-flags.js";
 import { RUN_FLAGS } from "../../src/cli/run.js";
 import { SPAM_BURST, SPAM_REFILL_MS } from "../../src/controller/events.js";
@@ -295,5 +296,9 @@ describe("README: bounds and flags quoted from code and tests", () => {
     const flags = (text: string) => [...text.matchAll(/--([a-z-]+)/g)].map((m) => m[1]).sort();
     expect(flags(readme.slice(start, planAt))).toEqual(Object.keys(RUN_FLAGS).sort());
     expect(flags(readme.slice(planAt, end))).toEqual(Object.keys(PLAN_FLAGS).sort());
+    const importAt = readme.indexOf("`import`'s:", end);
+    expect(flags(readme.slice(importAt, readme.indexOf("\n\n", importAt)))).toEqual(
+      Object.keys(IMPORT_FLAGS).sort(),
+    );
   });
 });
