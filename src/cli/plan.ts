@@ -13,7 +13,7 @@ import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import type { FleetCache } from "../reconcilers/fleet-view.js";
+import type { FleetCache, LocateRemote } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
 import { UsageError, version } from "./flags.js";
@@ -52,7 +52,7 @@ async function planFleet(
   sets: Manifest[],
   http: KubeHttp | undefined,
   options: { allowInlineConnections: boolean; operatorNamespace: string },
-): Promise<FleetCache> {
+): Promise<{ fleet: FleetCache; locate: LocateRemote }> {
   const byKey = new Map<string, KubeObject>();
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
@@ -74,8 +74,9 @@ async function planFleet(
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
     ...options,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  return fleetCacheOf(byKey.values(), groups);
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  return { fleet: fleetCacheOf(byKey.values(), fleetGroups(locate)), locate };
 }
 
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
@@ -137,9 +138,9 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const fleet = await planFleet(sets, http, connectionOptions);
+  const { fleet, locate } = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
-    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
   );
   const reconcilers = new Map<SetKindName, Assessor>(
     [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),
