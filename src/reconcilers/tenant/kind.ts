@@ -132,7 +132,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
           step: {
             kind: "Stall",
             reason: Reason.OperationTargetMoved,
-            message: `the removal of ${op.zones.join(", ")} started on cluster ${clusterName(op.remote)}; ${connection.endpoint} now leads to cluster ${clusterName(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${clusterName(op.remote)}, then clear status.operation`,
+            message: `the removal of ${op.zones.join(", ")} started on cluster ${clusterName(op.remote)} (through ${op.endpoint}); ${connection.endpoint} now leads to cluster ${clusterName(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${clusterName(op.remote)}, then clear status.operation`,
           },
         };
       return { identity };
