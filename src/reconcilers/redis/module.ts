@@ -39,8 +39,7 @@ export const redisModule: KindModule = {
       ...context.connect,
       pool,
       listings: new SharedListings(),
-      peers: (id, remote, instance) =>
-        redisPeers(context.fleet, id, remote.endpoint, remote.projectId ?? "", instance),
+      peers: (id, remote, instance) => redisPeers(context.fleet, id, remote.projectId ?? "", instance),
       ...(timing ? { timing } : {}),
     });
     return {
