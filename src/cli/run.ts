@@ -52,6 +52,7 @@ const runFlags = z.object({
   // controller-runtime's secure metrics (issue 25): HTTPS, TokenReview + SubjectAccessReview on /metrics.
   "metrics-secure": z.enum(["true", "false"], { message: "must be true or false" }).default("true"),
   "metrics-cert-dir": z.string().min(1).optional(),
+  "per-set-metrics": z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   "log-level": z
     .enum(["trace", "debug", "info", "warn", "error"], {
       message: "must be trace, debug, info, warn or error",
@@ -129,6 +130,11 @@ export const RUN_FLAGS = {
     default: "none: a self-signed certificate made at start",
     help: "tls.crt and tls.key of the metrics server, re-read when they change",
   },
+  "per-set-metrics": {
+    value: "true|false",
+    default: "false",
+    help: "also export dbfleet_reconcile_condition per set (Flux's deprecated style; kube-state-metrics exports it from status: deploy/monitoring)",
+  },
   "log-level": { value: "trace|debug|info|warn|error", default: "info", help: "least severe level logged" },
   "reconcile-timeout": {
     value: "DURATION",
@@ -190,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
         `--${flag} is not set: the cluster's ${flag === "service-cidrs" ? "Services" : "Pods"} can be named as remotes; set it (deploy/ does) or --allowed-endpoints`,
       );
   const namespaces = flags.namespace.flatMap((n) => n.split(",")).filter((n) => n !== "");
-  const metrics = new OperatorMetrics();
+  const metrics = new OperatorMetrics({ perSetMetrics: flags["per-set-metrics"] === "true" });
   // Each scope (namespaces, selector) has its own lease, so several deployments can split the work.
   const scope = [namespaces.join(","), flags["label-selector"] ?? ""].filter((s) => s !== "").join("-");
   const leaseName =

@@ -29,6 +29,14 @@ export interface ReconcileObserver {
   /** A worker took (+1) or finished (-1) a key. */
   onActive?(controller: string, delta: 1 | -1): void;
   onReconcile?(controller: string, result: ReconcileResultLabel, durationMs: number): void;
+  /**
+   * The reconcile threw (after onReconcile "error"); `cancelled` when its signal had aborted by then
+   * (deadline, shutdown, leadership lost), so the error is the cancellation's. The observer decides what
+   * counts as a panic (src/observability/metrics.ts).
+   */
+  onError?(controller: string, error: unknown, cancelled: boolean): void;
+  /** The reconcile's --reconcile-timeout deadline fired before it returned, whatever it returned. */
+  onTimeout?(controller: string): void;
 }
 
 export interface ControllerOptions {
@@ -90,12 +98,11 @@ export class Controller {
       this.options.observer?.onActive?.(name, 1);
       const started = performance.now();
       const log = reconcileLogger(logger, name, key);
+      const timeout = this.options.reconcileTimeoutMs;
+      const deadline = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
+      const signal =
+        deadline === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, deadline]);
       try {
-        const timeout = this.options.reconcileTimeoutMs;
-        const signal =
-          timeout === undefined
-            ? this.abort.signal
-            : AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]);
         const result = await reconciler.reconcile({ key, signal, log });
         queue.forget(key);
         const requeue = result.requeueAfterMs;
@@ -108,8 +115,11 @@ export class Controller {
       } catch (error) {
         const delay = queue.addRateLimited(key);
         this.options.observer?.onReconcile?.(name, "error", performance.now() - started);
+        this.options.observer?.onError?.(name, error, signal.aborted);
         log.error({ err: error, retryInMs: delay }, "reconcile failed");
       } finally {
+        // As controller-runtime counts reconcile timeouts: the own deadline fired, not a parent's cancel.
+        if (deadline?.aborted) this.options.observer?.onTimeout?.(name);
         this.options.observer?.onActive?.(name, -1);
         this.inFlight.delete(key);
         queue.done(key);

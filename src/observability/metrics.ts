@@ -1,14 +1,17 @@
 // Prometheus metrics on one registry. The engine's series carry controller-runtime's and client-go's exact
 // names, types, labels and buckets, so dashboards and alerts written for controller-runtime operators work
 // unchanged; what only this operator knows is under `dbfleet_`. Label values are bounded: controller names,
-// kinds, condition types, route templates, HTTP codes, object names (one series set per object, as Flux),
-// never an endpoint, a path with ids, or a secret.
+// kinds, route templates, HTTP codes, never an endpoint, a path with ids, or a secret. Per-set state
+// (conditions, phase, generations, approvals) is kube-state-metrics' to export from the sets' status
+// (deploy/monitoring/kube-state-metrics.yaml); the Flux-style per-set gauge is only behind --per-set-metrics.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { z } from "zod";
 import { type DestructiveOperation, SET_KINDS, type SetKindName } from "../api/kinds.js";
+import { KubeApiError } from "../controller/kube-http.js";
+import { RemoteError } from "../providers/errors.js";
 
 /** prometheus.ExponentialBuckets as client_golang computes it (repeated multiplication, same floats). */
 function exponentialBuckets(start: number, factor: number, count: number): number[] {
@@ -44,7 +47,8 @@ const DEFAULT_METRICS_MISNAMED = [
 ];
 const DESTRUCTIVE_OUTCOMES: readonly DestructiveOutcome[] = ["succeeded", "failed", "partial"];
 
-// The condition types and statuses of the per-set gauge (as Flux's gotk_reconcile_condition).
+// The condition types and statuses of the per-set gauge (as Flux's gotk_reconcile_condition, which Flux
+// deprecated in 2.1 for kube-state-metrics' custom resource state metrics: off unless --per-set-metrics).
 const CONDITION_TYPES = ["Ready", "Reconciling", "Stalled"] as const;
 const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
 
@@ -104,6 +108,25 @@ export function packageVersion(): string {
   return "unknown";
 }
 
+/**
+ * Whether an error that escaped a reconcile counts in controller_runtime_reconcile_panics_total. Go
+ * reconcilers fail by returning errors and count only recovered panics; ours fail by throwing, so the
+ * failures a reconcile expects are told apart from the rest, which are bugs (a TypeError, a schema that
+ * throws, an assertion): a remote's error (RemoteError, also as the cause of ObserveFailed), the API
+ * server's answer (KubeApiError), a network error from undici or Node (a string `code`: ECONNREFUSED,
+ * UND_ERR_SOCKET), and anything thrown after the reconcile's signal aborted (deadline, shutdown, lost lease).
+ */
+export function isPanic(error: unknown, cancelled: boolean): boolean {
+  if (cancelled) return false;
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (e instanceof RemoteError || e instanceof KubeApiError) return false;
+    if (typeof (e as { code?: unknown }).code === "string") return false;
+    if (e.name === "AbortError" || e.name === "TimeoutError") return false;
+  }
+  return true;
+}
+
 /** What identifies a credential without holding it. */
 export interface CredentialIdentity {
   endpoint: string;
@@ -123,12 +146,18 @@ export interface OperatorMetricsOptions {
   defaultMetrics?: boolean;
   /** `dbfleet_build_info{version}`; the package.json version when absent. */
   version?: string;
+  /**
+   * `dbfleet_reconcile_condition{kind,namespace,name,type,status}`, 9 series per set (--per-set-metrics).
+   * Off by default: kube-state-metrics exports the same from status (deploy/monitoring), and at thousands
+   * of sets these series are most of the registry's memory (issue 29).
+   */
+  perSetMetrics?: boolean;
 }
 
 export class OperatorMetrics {
   readonly registry = new Registry();
 
-  // controller-runtime pkg/internal/controller/metrics/metrics.go
+  // controller-runtime pkg/internal/controller/metrics/metrics.go (and its controller.go for when each moves)
   private readonly reconcileTotal = new Counter({
     name: "controller_runtime_reconcile_total",
     help: "Total number of reconciliations per controller",
@@ -138,6 +167,33 @@ export class OperatorMetrics {
   private readonly reconcileErrors = new Counter({
     name: "controller_runtime_reconcile_errors_total",
     help: "Total number of reconciliation errors per controller",
+    labelNames: ["controller"],
+    registers: [this.registry],
+  });
+  // Incremented by controller-runtime for an error wrapped in reconcile.TerminalError: not retried. This
+  // operator has no such error: a failure only a human can end (InvalidSpec, EndpointRefused, a failed DAG
+  // held, AuthenticationFailed) is written as Stalled and the reconcile returns without error, as a
+  // controller-runtime reconciler that sets Stalled and returns nil; the series stays 0 and exists for the
+  // dashboards and alerts that expect it. Stalled sets are counted by kube-state-metrics from status.
+  private readonly terminalErrors = new Counter({
+    name: "controller_runtime_terminal_reconcile_errors_total",
+    help: "Total number of terminal reconciliation errors per controller",
+    labelNames: ["controller"],
+    registers: [this.registry],
+  });
+  // An error escaping a reconcile that it does not expect (isPanic); as a recovered Go panic it also counts
+  // as an error and retries with backoff.
+  private readonly reconcilePanics = new Counter({
+    name: "controller_runtime_reconcile_panics_total",
+    help: "Total number of reconciliation panics per controller",
+    labelNames: ["controller"],
+    registers: [this.registry],
+  });
+  // Newer controller-runtime (ReconciliationTimeout, v0.22): its controller.go counts when the reconcile's
+  // own deadline fired; ours is --reconcile-timeout.
+  private readonly reconcileTimeouts = new Counter({
+    name: "controller_runtime_reconcile_timeouts_total",
+    help: "Total number of reconciliation timeouts per controller",
     labelNames: ["controller"],
     registers: [this.registry],
   });
@@ -241,12 +297,7 @@ export class OperatorMetrics {
     labelNames: ["result", "error_code"],
     registers: [this.registry],
   });
-  private readonly conditionGauge = new Gauge({
-    name: "dbfleet_reconcile_condition",
-    help: "The current condition status of a set, as Flux's gotk_reconcile_condition: 1 for the status the condition has, 0 for the others.",
-    labelNames: ["kind", "name", "namespace", "type", "status"],
-    registers: [this.registry],
-  });
+  private readonly conditionGauge: Gauge<"kind" | "name" | "namespace" | "type" | "status"> | undefined;
   private readonly destructiveStarted = new Counter({
     name: "dbfleet_destructive_operations_total",
     help: "Destructive remote operations started (the call sent after its intent was recorded), by kind and operation.",
@@ -279,6 +330,14 @@ export class OperatorMetrics {
   });
 
   constructor(options: OperatorMetricsOptions = {}) {
+    this.conditionGauge = options.perSetMetrics
+      ? new Gauge({
+          name: "dbfleet_reconcile_condition",
+          help: "The current condition status of a set, as Flux's gotk_reconcile_condition: 1 for the status the condition has, 0 for the others.",
+          labelNames: ["kind", "name", "namespace", "type", "status"],
+          registers: [this.registry],
+        })
+      : undefined;
     const sources = this.unfinishedSources;
     const collectUnfinished = (pick: "totalMs" | "longestMs") =>
       function (this: Gauge<"name" | "controller">) {
@@ -348,6 +407,9 @@ export class OperatorMetrics {
       onStart: (controller: string, workers: number) => {
         for (const result of RECONCILE_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
         this.reconcileErrors.inc({ controller }, 0);
+        this.terminalErrors.inc({ controller }, 0);
+        this.reconcilePanics.inc({ controller }, 0);
+        this.reconcileTimeouts.inc({ controller }, 0);
         this.workerCount.set({ controller }, workers);
         this.activeWorkers.set({ controller }, 0);
       },
@@ -357,6 +419,10 @@ export class OperatorMetrics {
         if (result === "error") this.reconcileErrors.inc({ controller });
         this.reconcileTime.observe({ controller }, durationMs / 1000);
       },
+      onError: (controller: string, error: unknown, cancelled: boolean) => {
+        if (isPanic(error, cancelled)) this.reconcilePanics.inc({ controller });
+      },
+      onTimeout: (controller: string) => this.reconcileTimeouts.inc({ controller }),
     };
   }
 
@@ -399,7 +465,7 @@ export class OperatorMetrics {
   }
 
   /**
-   * The set's conditions as they were written: Ready, Reconciling and Stalled each get 1 on the status
+   * With --per-set-metrics, the set's conditions as they were written: Ready, Reconciling and Stalled each get 1 on the status
    * they have and 0 on the others; an absent Reconciling or Stalled counts as False (kstatus's
    * "abnormal-true" convention), an absent Ready as Unknown.
    */
@@ -409,19 +475,22 @@ export class OperatorMetrics {
     name: string,
     conditions: readonly { type: string; status: string }[],
   ): void {
+    const gauge = this.conditionGauge;
+    if (!gauge) return;
     for (const type of CONDITION_TYPES) {
       const status =
         conditions.find((c) => c.type === type)?.status ?? (type === "Ready" ? "Unknown" : "False");
       for (const s of CONDITION_STATUSES)
-        this.conditionGauge.set({ kind, name, namespace, type, status: s }, s === status ? 1 : 0);
+        gauge.set({ kind, name, namespace, type, status: s }, s === status ? 1 : 0);
     }
   }
 
   /** Removes a set's condition series once it is gone from the cache (Flux deletes them too). */
   forgetSet(kind: SetKind, namespace: string, name: string): void {
+    const gauge = this.conditionGauge;
+    if (!gauge) return;
     for (const type of CONDITION_TYPES)
-      for (const status of CONDITION_STATUSES)
-        this.conditionGauge.remove({ kind, name, namespace, type, status });
+      for (const status of CONDITION_STATUSES) gauge.remove({ kind, name, namespace, type, status });
   }
 
   /** A destructive call is about to be sent (after its intent is in status). */

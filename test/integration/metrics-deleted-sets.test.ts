@@ -2,6 +2,7 @@
 // was in flight lost its series on the delete event, then the reconcile, ending after it, recorded them
 // again. Now a reconcile records only for the object the cache still holds. 300 sets, Ready, deleted while
 // their polls are slowed by the agent; one scrape afterwards holds none of their series. Real API server.
+// The series exist only with --per-set-metrics (perSetMetrics) since issue 30.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
@@ -17,7 +18,7 @@ const raw = new RawApi(server, caPem, adminToken);
 const PASSWORD = "metrics-forget-password";
 const SETS = 300;
 const tenants = Array.from({ length: SETS }, (_, i) => `t_${i}`);
-const metrics = new OperatorMetrics({ defaultMetrics: false });
+const metrics = new OperatorMetrics({ defaultMetrics: false, perSetMetrics: true });
 let ns = "";
 let obshell: ObshellSimulator;
 let operator: Operator | undefined;

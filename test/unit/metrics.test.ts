@@ -1,8 +1,18 @@
 // The metrics a controller-runtime dashboard reads, checked against controller-runtime's and client-go's
 // definitions (names, types, labels, buckets), and the domain metrics' label hygiene.
 import { describe, expect, it } from "vitest";
+import { Controller } from "../../src/controller/controller.js";
+import { KubeApiError } from "../../src/controller/kube-http.js";
 import { WorkQueue } from "../../src/controller/work-queue.js";
-import { errorCodeLabel, OperatorMetrics, remoteOperationLabel } from "../../src/observability/metrics.js";
+import {
+  errorCodeLabel,
+  isPanic,
+  OperatorMetrics,
+  remoteOperationLabel,
+} from "../../src/observability/metrics.js";
+import { ServerError, TransportError } from "../../src/providers/errors.js";
+import { ObserveFailed } from "../../src/reconcilers/engine/set-reconciler.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 
 async function exposition(metrics: OperatorMetrics): Promise<string> {
   return metrics.registry.metrics();
@@ -38,6 +48,10 @@ const goExponential = (start: number, factor: number, count: number) => {
 const upstream: { name: string; type: string; labels: string[]; buckets?: number[] }[] = [
   { name: "controller_runtime_reconcile_total", type: "counter", labels: ["controller", "result"] },
   { name: "controller_runtime_reconcile_errors_total", type: "counter", labels: ["controller"] },
+  { name: "controller_runtime_terminal_reconcile_errors_total", type: "counter", labels: ["controller"] },
+  { name: "controller_runtime_reconcile_panics_total", type: "counter", labels: ["controller"] },
+  // controller-runtime v0.22+ (ReconciliationTimeout); absent from older metrics.go.
+  { name: "controller_runtime_reconcile_timeouts_total", type: "counter", labels: ["controller"] },
   {
     name: "controller_runtime_reconcile_time_seconds",
     type: "histogram",
@@ -136,6 +150,87 @@ describe("controller-runtime and client-go metrics", () => {
     ).toBe(1);
     expect(sample(text, `controller_runtime_active_workers{controller="redisinstanceset"}`)).toBe(1);
   });
+
+  it("has the terminal-error, panic and timeout series at 0 from the start", async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    metrics.reconcileObserver().onStart("tenantreplicaset", 2);
+    const text = await exposition(metrics);
+    for (const name of ["terminal_reconcile_errors", "reconcile_panics", "reconcile_timeouts"])
+      expect(sample(text, `controller_runtime_${name}_total{controller="tenantreplicaset"}`)).toBe(0);
+  });
+
+  it.each([
+    [
+      "a TypeError (a bug)",
+      new TypeError("Cannot read properties of undefined (reading 'name')"),
+      false,
+      true,
+    ],
+    ["an assertion", new Error("Wait is not an action"), false, true],
+    ["a thrown string", "boom", false, true],
+    [
+      "a remote's 503",
+      new ServerError("down", { provider: "obshell", operation: "GET /x", status: 503 }),
+      false,
+      false,
+    ],
+    [
+      "a failed observation",
+      new ObserveFailed(new TransportError("reset", { provider: "dcs", operation: "GET /v2/p/instances" })),
+      false,
+      false,
+    ],
+    ["an API server conflict", new KubeApiError(409, "Conflict", "changed", "PUT /x"), false, false],
+    [
+      "a refused connection",
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      false,
+      false,
+    ],
+    ["a TypeError after the deadline", new TypeError("x"), true, false],
+  ])("counts %s as a panic: %s", (_, error, cancelled, panic) => {
+    expect(isPanic(error, cancelled)).toBe(panic);
+  });
+
+  it("counts panics and timeouts where the controller's workers meet them", async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const queue = new WorkQueue({ baseDelayMs: 1, maxDelayMs: 1 });
+    const seen = new Map<string, number>();
+    const controller = new Controller({
+      name: "c",
+      queue,
+      logger: quietLogger,
+      workers: 1,
+      reconcileTimeoutMs: 50,
+      observer: metrics.reconcileObserver(),
+      reconciler: {
+        async reconcile({ key, signal }) {
+          const n = (seen.get(key) ?? 0) + 1;
+          seen.set(key, n);
+          if (n > 1) return {};
+          if (key === "ns/bug") throw new TypeError("Cannot read properties of undefined");
+          if (key === "ns/remote")
+            throw new ServerError("down", { provider: "dcs", operation: "GET /x", status: 503 });
+          // ns/slow: a remote that never answers; only the deadline ends it.
+          await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+          return {};
+        },
+      },
+    });
+    controller.start();
+    for (const key of ["ns/bug", "ns/remote", "ns/slow"]) queue.add(key);
+    await eventually(
+      "every key retried once",
+      () => [...seen.values()].filter((n) => n >= 2).length === 3,
+      5_000,
+    );
+    await controller.stop(100);
+    const text = await exposition(metrics);
+    expect(sample(text, `controller_runtime_reconcile_panics_total{controller="c"}`)).toBe(1);
+    expect(sample(text, `controller_runtime_reconcile_timeouts_total{controller="c"}`)).toBe(1);
+    expect(sample(text, `controller_runtime_reconcile_errors_total{controller="c"}`)).toBe(3);
+    expect(sample(text, `controller_runtime_terminal_reconcile_errors_total{controller="c"}`)).toBe(0);
+  });
 });
 
 describe("work queue metrics, at the points client-go reports them", () => {
@@ -168,6 +263,40 @@ describe("work queue metrics, at the points client-go reports them", () => {
     expect(sample(text, series("workqueue_unfinished_work_seconds"))).toBe(0);
     expect(sample(text, series("workqueue_retries_total"))).toBe(2);
     queue.shutdown();
+  });
+
+  it("records a 0.3 ms wait in the (0.0001, 0.001] bucket, not at 0", async () => {
+    let now = 5_000;
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const queue = new WorkQueue({ observer: metrics.queueObserver("q"), now: () => now });
+    queue.add("a");
+    now += 0.3;
+    const a = await queue.get();
+    now += 0.04;
+    if (a) queue.done(a);
+    const text = await exposition(metrics);
+    const bucket = (name: string, le: string) =>
+      sample(text, `workqueue_${name}_duration_seconds_bucket{le="${le}",name="q",controller="q"}`);
+    expect(bucket("queue", "0.00009999999999999999")).toBe(0);
+    expect(bucket("queue", "0.001")).toBe(1);
+    expect(sample(text, `workqueue_queue_duration_seconds_sum{name="q",controller="q"}`)).toBeCloseTo(
+      0.0003,
+      9,
+    );
+    expect(bucket("work", "0.000009999999999999999")).toBe(0);
+    expect(bucket("work", "0.00009999999999999999")).toBe(1);
+  });
+
+  it("times with a clock finer than Date.now's whole milliseconds by default", async () => {
+    const waits: number[] = [];
+    const queue = new WorkQueue({ observer: { onLatency: (ms) => waits.push(ms) } });
+    for (let i = 0; i < 20; i++) {
+      queue.add(`k${i}`);
+      const key = await queue.get();
+      if (key) queue.done(key);
+    }
+    // Date.now would give whole numbers (mostly 0); performance.now gives fractions.
+    expect(waits.some((ms) => ms > 0 && !Number.isInteger(ms))).toBe(true);
   });
 });
 
@@ -266,8 +395,16 @@ describe("domain metrics", () => {
     expect(sample(text, `dbfleet_dcs_instance_deletions_total{result="failed",error_code=""}`)).toBe(1);
   });
 
-  it("keeps one condition gauge per set and type, as Flux's gotk_reconcile_condition, and forgets a deleted set", async () => {
+  it("exports no per-set series unless asked (--per-set-metrics): kube-state-metrics reads status", async () => {
     const metrics = new OperatorMetrics({ defaultMetrics: false });
+    metrics.recordConditions("TenantReplicaSet", "prod", "orders", [{ type: "Stalled", status: "True" }]);
+    const text = await exposition(metrics);
+    expect(text).not.toContain("dbfleet_reconcile_condition");
+    expect(text).not.toContain('name="orders"');
+  });
+
+  it("with --per-set-metrics keeps one condition gauge per set and type, as Flux's gotk_reconcile_condition, and forgets a deleted set", async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false, perSetMetrics: true });
     metrics.recordConditions("TenantReplicaSet", "prod", "orders", [
       { type: "Ready", status: "False" },
       { type: "Stalled", status: "True" },
