@@ -76,12 +76,12 @@ export const IMPORT_FLAGS = {
     value: "A,B",
     multiple: true,
     default: "every tenant but sys",
-    help: "obshell: the tenants to import, one TenantReplicaSet each (comma-separated or repeated)",
+    help: "obshell: the tenants to import, one set each (comma-separated or repeated)",
   },
   "name-prefix": {
     value: "PREFIX",
     multiple: true,
-    help: "DCS: one RedisInstanceSet per prefix, keeping every instance whose name starts with it",
+    help: "DCS: one set per prefix, keeping every instance whose name starts with it",
   },
   tag: {
     value: "KEY=VALUE",
@@ -138,7 +138,7 @@ export const ImportExit = {
 export const IMPORT_USAGE = usage(
   "dbfleet-operator import --connection KIND/[NS/]NAME [--tenant A,B | --name-prefix P --tag K=V ...] [--out DIR] | import --check DIR",
   IMPORT_FLAGS,
-  `Writes the TenantReplicaSets (obshell connection) or RedisInstanceSets (DCS connection) that declare exactly
+  `Writes the sets (of the kind whose remote the connection reaches) that declare exactly
 what exists now in the scope: one per tenant with the zones holding its replicas; one per name prefix (and
 tags) keeping every instance in scope by name. Output is deterministic: sorted, names from the tenant or
 the prefix (lower-cased to DNS-1123, a short hash added where two would collide), no timestamps.
