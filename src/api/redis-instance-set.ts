@@ -82,10 +82,6 @@ export const redisInstanceSetSpec = z
     message: "must set exactly one of connectionRef or dcs",
   })
   .meta(exactlyOneConnection("dcs"))
-  .refine((spec) => spec.instances.length > 0 || spec.policy.allowEmpty, {
-    message: "is empty, which would delete every instance in scope: set policy.allowEmpty: true to mean it",
-    path: ["instances"],
-  })
   .describe("The DCS instances kept inside a scope this set owns.");
 
 export const observedInstance = z.object({

@@ -71,7 +71,7 @@ describe("CR schemas", () => {
     });
   });
 
-  it("accept an empty instance list only with allowEmpty", () => {
+  it("accept an empty instance list with allowEmpty", () => {
     const manifest = structuredClone(exampleOf("RedisInstanceSet"));
     const spec = manifest.spec as { instances: string[]; policy: Record<string, unknown> };
     spec.instances = [];
@@ -162,5 +162,15 @@ describe("durationMs", () => {
     expect(durationMs("1m30s")).toBe(90_000);
     expect(durationMs("500ms")).toBe(500);
     expect(durationMs("1.5h")).toBe(5_400_000);
+  });
+});
+
+describe("an empty RedisInstanceSet.spec.instances", () => {
+  it("parses: the planner is the one home of the rule and names it (Stalled EmptyWithoutAllowEmpty)", () => {
+    const manifest = structuredClone(exampleOf("RedisInstanceSet"));
+    (manifest.spec as { instances: string[] }).instances = [];
+    const parsed = redisInstanceSet.safeParse(manifest);
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.spec.policy.allowEmpty).toBe(false);
   });
 });
