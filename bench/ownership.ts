@@ -9,7 +9,6 @@ import { redisInstanceSet } from "../src/api/redis-instance-set.js";
 import { locateConnection } from "../src/connections/resolve.js";
 import type { KubeObject } from "../src/controller/resource.js";
 import { fleetCacheOf } from "../src/reconcilers/fleet-index.js";
-import type { LocateRemote } from "../src/reconcilers/fleet-view.js";
 import { fleetGroups } from "../src/reconcilers/kinds.js";
 import { redisPeers } from "../src/reconcilers/redis/fleet.js";
 import { tenantPeers } from "../src/reconcilers/tenant/fleet.js";
@@ -58,8 +57,7 @@ const lookups = {
   operatorNamespace: "dbfleet-system",
   allowInlineConnections: false,
 };
-const locate: LocateRemote = (kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups);
-const groups = fleetGroups(locate);
+const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
 const heapBefore = process.memoryUsage().heapUsed;
 let t = performance.now();
 const fleet = fleetCacheOf(objects, groups);
@@ -82,7 +80,7 @@ for (let s = 0; s < 200; s++) {
     { kind: "RedisInstanceSet", namespace: id.namespace, spec: set.spec },
     lookups,
   );
-  for (const instance of listing) redisPeers(fleet, id, remote?.projectId ?? "", instance);
+  for (const instance of listing) redisPeers(fleet, id, ENDPOINT, remote?.projectId ?? "", instance);
   samples.push(performance.now() - t);
 }
 t = performance.now();
@@ -90,10 +88,8 @@ for (let s = 0; s < 1000; s++)
   tenantPeers(
     fleet,
     { namespace: "ns0", name: "t0", generation: 1, annotations: {} },
-    "obshell|ob0#1",
+    "https://ob0.example.internal:2886",
     "tenant_0",
-    locate,
-    () => "obshell|ob0#1",
   );
 const tenantUs = ((performance.now() - t) / 1000) * 1000;
 samples.sort((a, b) => a - b);

@@ -46,7 +46,7 @@ export const Reason = {
   EndpointRefused: "EndpointRefused",
   /** The connection allows plain HTTP or skips TLS verification (Warning event). */
   InsecureConnection: "InsecureConnection",
-  /** An operation's connection now leads to another remote (another cluster, even through the same URL); it is not followed there. Stalled. */
+  /** An operation's connection now points elsewhere; it is not followed there. Stalled. */
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
@@ -96,10 +96,6 @@ export const Reason = {
   DagCancelled: "DagCancelled",
   /** A held or ended operation was dropped because the spec changed since it started. */
   OperationAbandoned: "OperationAbandoned",
-  /** Another set names the same tenant and its cluster is not yet known (never reached, refused, paused): it could be this one, so nothing is removed or operated until it is. Reconciling. */
-  RemoteUnidentified: "RemoteUnidentified",
-  /** Just before the DELETE, the agent reported another cluster than the plan was made for: nothing was sent; deciding again. Reconciling. */
-  RemoteIdentityChanged: "RemoteIdentityChanged",
 
   // --- RedisInstanceSet ---
   /** spec.instances names an instance no instance in scope has (a typo would delete the one meant). Stalled. */

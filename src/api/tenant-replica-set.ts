@@ -107,12 +107,6 @@ export const tenantOperation = z
       .string()
       .optional()
       .describe("obshell endpoint the operation runs on; it is followed there whatever the spec says now."),
-    remote: z
-      .string()
-      .optional()
-      .describe(
-        "The cluster the operation runs on, as its agent reported it (obshell|<cluster name>#<cluster id>); it is followed only while its connection leads to that cluster.",
-      ),
     tenant: z.string().optional().describe("Tenant the operation runs on."),
     connectionRef: connectionRef
       .optional()

@@ -12,7 +12,7 @@ import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import { FLEET_INDEX, type FleetCache, keyOf, type LocateRemote } from "../reconcilers/fleet-view.js";
+import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
 import { endpointPolicyOf } from "./endpoint-flags.js";
@@ -52,7 +52,7 @@ async function planFleet(
   sets: Manifest[],
   http: KubeHttp | undefined,
   options: { allowInlineConnections: boolean; operatorNamespace: string },
-): Promise<{ fleet: FleetCache; locate: LocateRemote }> {
+): Promise<FleetCache> {
   const byKey = new Map<string, KubeObject>();
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
@@ -74,37 +74,8 @@ async function planFleet(
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
     ...options,
   };
-  const locate: LocateRemote = (kind, namespace, spec) =>
-    locateConnection({ kind, namespace, spec }, lookups);
-  return { fleet: fleetCacheOf(byKey.values(), fleetGroups(locate)), locate };
-}
-
-/**
- * What a remote is may be known only once it was asked (an OceanBase cluster: remote-identity.ts). The
- * cluster's sets that share a group with a manifest are assessed first, read-only and unreported, as the
- * controller has reconciled them, so that ownership is judged on what they reach rather than held for not
- * knowing it (RemoteUnidentified); one that cannot be assessed stays unidentified.
- */
-async function identifyPeers(
-  sets: Manifest[],
-  fleet: FleetCache,
-  locate: LocateRemote,
-  reconcilers: Map<SetKindName, Assessor>,
-): Promise<void> {
-  const planned = new Set(sets.map((m) => `${m.kind}/${keyOf(m.object)}`));
-  const groupsOf = fleetGroups(locate);
-  const peers = new Map<string, KubeObject>();
-  for (const m of sets)
-    for (const group of groupsOf(m.object))
-      for (const o of fleet.byIndex(FLEET_INDEX, group))
-        if (!planned.has(`${o.kind}/${keyOf(o)}`)) peers.set(`${o.kind}/${keyOf(o)}`, o);
-  for (const peer of peers.values()) {
-    try {
-      await reconcilers.get(peer.kind as SetKindName)?.assess(peer);
-    } catch {
-      // Unreadable: it stays unidentified, and the sets sharing its tenant say so.
-    }
-  }
+  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  return fleetCacheOf(byKey.values(), groups);
 }
 
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
@@ -166,16 +137,15 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const { fleet, locate } = await planFleet(sets, http, connectionOptions);
+  const fleet = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
-    KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
   );
   const reconcilers = new Map<SetKindName, Assessor>(
     [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),
   );
   const rows: PlanRow[] = [];
   try {
-    await identifyPeers(sets, fleet, locate, reconcilers);
     for (const entry of sets) {
       resolved = undefined;
       const module = kindModule(entry.kind);

@@ -21,12 +21,7 @@ export interface ApprovalTarget {
   kind: "RemoveZones" | "DeleteInstances";
   namespace: string;
   name: string;
-  /**
-   * The remote's identity (remote-identity.ts: `obshell|<cluster>#<id>`, `dcs|<project>`), not its URL: an
-   * approval holds through any spelling of the same remote and never for another. Hashes made before
-   * (over the endpoint) differ: those approvals are given again.
-   */
-  remote: string;
+  endpoint: string;
   /** The tenant, or the DCS project. */
   scope: string;
   /** Zones, or instance ids. */
@@ -39,7 +34,7 @@ export function targetHash(target: ApprovalTarget): string {
     target.kind,
     target.namespace,
     target.name,
-    target.remote,
+    target.endpoint,
     target.scope,
     [...target.targets].sort(),
   ]);

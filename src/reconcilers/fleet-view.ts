@@ -1,8 +1,8 @@
-// Ownership across the fleet: which other sets claim the same remote objects. Sets are grouped through an
-// informer index (a DCS project by its id; a tenant by its name, its cluster told apart at reconcile time:
-// tenant/fleet.ts), so a reconcile reads only its own group, never the whole fleet; a change to one set
-// requeues the rest of its group (old and new). What is kind-specific (the group of a set, who of the group
-// is a peer) is in the kind's own folder (tenant/fleet.ts, redis/fleet.ts).
+// Ownership across the fleet: which other sets claim the same remote objects. Sets are grouped by where
+// they act (each kind says how: endpoint + tenant, endpoint + project) through an informer index, so a
+// reconcile reads only its own group, never the whole fleet; a change to one set requeues the rest of its
+// group (old and new). What is kind-specific (the group of a set, who of the group is a peer) is in the
+// kind's own folder (tenant/fleet.ts, redis/fleet.ts).
 import type { SetKindName } from "../api/kinds.js";
 import type { SetConnectionSpec } from "../connections/resolve.js";
 import type { KubeObject } from "../controller/resource.js";
@@ -10,18 +10,12 @@ import type { SetIdentity } from "./engine/kind.js";
 
 export const FLEET_INDEX = "dbfleet.io/fleet-group";
 
-/**
- * A URL as the socket it opens: scheme, lower-case host without a trailing dot, port (the scheme's default
- * filled in); path, query and user info dropped. What still keys on a URL (the cluster an agent's URL last
- * reported, an operation recorded before identities) uses it; an IP and a DNS name stay two keys, which
- * only a remote's identity (remote-identity.ts) joins.
- */
+/** The endpoint as a remote is reached: scheme, lower-case host and port (default ports filled in). */
 export function endpointKey(endpoint: string): string {
   try {
     const url = new URL(endpoint);
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
-    const host = url.hostname.toLowerCase().replace(/\.+$/, "");
-    return `${url.protocol}//${host}:${port}`;
+    return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
   } catch {
     return endpoint;
   }
@@ -33,6 +27,10 @@ export type LocateRemote = (
   namespace: string,
   spec: SetConnectionSpec["spec"],
 ) => { endpoint: string; projectId?: string } | undefined;
+
+/** The group of the sets acting on `what` (a tenant, a DCS project) of the remote at `endpoint`. */
+export const groupKey = (remote: string, endpoint: string, what: string) =>
+  `${remote}|${endpointKey(endpoint)}|${what}`;
 
 export interface FleetCache {
   byIndex(name: string, value: string): KubeObject[];

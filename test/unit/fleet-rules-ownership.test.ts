@@ -31,7 +31,6 @@ import {
   addObshellConnection,
   addSecret,
   groupsOf,
-  locateIn,
   refRedisManifest,
   refTenantManifest,
   remoteOf,
@@ -63,21 +62,6 @@ describe("endpointKey: one remote, however its URL is spelled; two remotes never
       b: "http://[fd00:0:0:0:0:0:0:1]:2886",
     },
     { reason: "an IPv4 address in hex", a: "http://10.0.0.1:2886", b: "http://0x0a.0.0.1:2886" },
-    {
-      reason: "a trailing dot (the DNS root)",
-      a: "https://dcs.example.test",
-      b: "https://dcs.example.test.",
-    },
-    {
-      reason: "a trailing dot and a port",
-      a: "http://ob1.example.test:2886",
-      b: "http://OB1.example.test.:2886/",
-    },
-    {
-      reason: "user info, query and fragment",
-      a: "https://dcs.example.test",
-      b: "https://u@dcs.example.test/?a=1#x",
-    },
   ];
   const different: { reason: string; a: string; b: string }[] = [
     { reason: "http and https", a: "http://dcs.example.test", b: "https://dcs.example.test" },
@@ -86,9 +70,6 @@ describe("endpointKey: one remote, however its URL is spelled; two remotes never
     { reason: "another host", a: "https://dcs.example.test", b: "https://dcs2.example.test" },
     { reason: "a sub-domain", a: "https://example.test", b: "https://dcs.example.test" },
     { reason: "another address", a: "http://10.0.0.1:2886", b: "http://10.0.0.2:2886" },
-    // A URL cannot tell an IP from the name that resolves to it: only the remote's identity joins them
-    // (remote-identity.test.ts, test/integration/remote-identity.test.ts).
-    { reason: "an IP and a DNS name for it", a: "http://127.0.0.1:2886", b: "http://localhost:2886" },
   ];
   it.each(same)("same remote: $reason", ({ a, b }) => {
     expect(endpointKey(b)).toBe(endpointKey(a));
@@ -128,6 +109,7 @@ describe("same-named sets in two namespaces, through connections spelled differe
     return redisPeers(
       fleet,
       identity({ namespace: o.metadata.namespace ?? "", name: o.metadata.name }),
+      at.endpoint,
       at.projectId ?? "",
       instance,
     );
@@ -166,24 +148,17 @@ describe("same-named sets in two namespaces, through connections spelled differe
     const b = refTenantManifest({ namespace: "staging", connection: { name: "ob" } });
     const c = refTenantManifest({ namespace: "qa", connection: { name: "ob" } });
     const tenants = fleetOf(t, [a, b, c]);
-    // What each agent reported: the one on 2887 is another cluster.
-    const clusters: Record<string, string> = {
-      "http://10.0.0.1:2886": "obshell|ob1#1",
-      "http://10.0.0.1:2887": "obshell|ob2#2",
-    };
-    const clusterAt = (endpoint: string) => clusters[endpointKey(endpoint)];
     const peers = (o: KubeObject) =>
       tenantPeers(
         tenants,
         identity({ namespace: o.metadata.namespace ?? "", name: o.metadata.name }),
-        clusterAt(remoteOf(t, o).endpoint) ?? "",
+        remoteOf(t, o).endpoint,
         "orders",
-        locateIn(t),
-        clusterAt,
       );
-    expect(peers(a)).toEqual({ peers: ["staging/orders"], unidentified: [] });
-    expect(peers(b)).toEqual({ peers: ["prod/orders"], unidentified: [] });
-    expect(peers(c)).toEqual({ peers: [], unidentified: [] });
+    expect(peers(a)).toEqual(["staging/orders"]);
+    expect(peers(b)).toEqual(["prod/orders"]);
+    // Another agent port is another cluster.
+    expect(peers(c)).toEqual([]);
   });
 });
 
@@ -208,7 +183,7 @@ describe("ownership over the fleet index (property-based): many spellings, names
   });
   const instanceArb = fc.record({ name: fc.constantFrom(...names), team: fc.constantFrom("a", "b") });
 
-  it("an instance is a target of a set exactly when no other set of that project (through any endpoint) holds it", () => {
+  it("an instance is a target of a set exactly when no other set at that remote and project holds it", () => {
     let contestedAcrossSpellingsOrNamespaces = 0;
     const runs = 300;
     fc.assert(
@@ -244,12 +219,14 @@ describe("ownership over the fleet index (property-based): many spellings, names
             const at = remoteOf(w, objects[i] as KubeObject);
             const id = identity({ namespace: s.namespace, name: s.name });
             const plan = planRedis(set.spec, instances, [], new Date(), (inst) =>
-              redisPeers(fleet, id, at.projectId ?? "", inst),
+              redisPeers(fleet, id, at.endpoint, at.projectId ?? "", inst),
             );
             const holders = (inst: ObservedRedis) =>
               sets.filter(
-                // A project is one remote through every endpoint (issue 26).
-                (o, j) => o.project === s.project && inScope(parsed[j]?.spec.selector ?? {}, inst),
+                (o, j) =>
+                  o.remote === s.remote &&
+                  o.project === s.project &&
+                  inScope(parsed[j]?.spec.selector ?? {}, inst),
               );
             for (const inst of instances.filter((x) => inScope(set.spec.selector, x))) {
               const others = holders(inst).filter((o) => o !== s);
@@ -318,7 +295,8 @@ describe("the re-read just before deleting asks the fleet again", () => {
       endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
       pool,
       listings,
-      peers: (id, remote, instance) => redisPeers(fleet, id, remote.projectId ?? "", instance),
+      peers: (id, remote, instance) =>
+        redisPeers(fleet, id, remote.endpoint, remote.projectId ?? "", instance),
     });
     const calls: Calls = [];
     const api = new FakeApi(ours, calls);
@@ -355,7 +333,7 @@ describe("the re-read just before deleting asks the fleet again", () => {
       },
       identity({ name: "cache" }),
       new Date(),
-      { endpoint: url, projectId: "p1", identity: "dcs|p1" },
+      { endpoint: url, projectId: "p1" },
     );
     expect(step).toMatchObject({ kind: "Wait", reason: Reason.VictimsChanged });
     expect(sim.log.filter((r) => r.method === "DELETE")).toHaveLength(0);

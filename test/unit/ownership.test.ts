@@ -61,7 +61,7 @@ describe("ownership across the fleet (property-based)", () => {
           for (const [i, set] of parsed.entries()) {
             const id = identity({ name: `set-${i}`, namespace: "prod" });
             const plan = planRedis(set.spec, instances, [], new Date(), (inst) =>
-              redisPeers(fleet, id, set.spec.dcs?.projectId ?? "", inst),
+              redisPeers(fleet, id, ENDPOINT, set.spec.dcs?.projectId ?? "", inst),
             );
             for (const target of plan.next) {
               const holders = parsed.filter(
@@ -95,28 +95,22 @@ describe("ownership of a tenant while an operation is in flight", () => {
     status: { operation: operation({ endpoint: OB, tenant: "orders", dagId: "11" }) },
   });
   const other = named("other", { tenant: "orders" });
-  const locate = (_kind: unknown, _ns: unknown, spec: { obshell?: { endpoint: string } | undefined }) =>
-    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined;
-  const groups = fleetGroups(locate);
+  const groups = fleetGroups((_kind, _ns, spec) =>
+    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined,
+  );
   const fleet = fleetCacheOf([moved, other], groups);
-  // The agent at OB reported cluster ob1.
-  const CLUSTER = "obshell|ob1#1";
-  const clusterAt = () => CLUSTER;
 
   it("the set in flight claims the operation's tenant too: the other set sees it as a peer", () => {
-    expect(tenantPeers(fleet, identity({ name: "other" }), CLUSTER, "orders", locate, clusterAt)).toEqual({
-      peers: ["prod/moved"],
-      unidentified: [],
-    });
+    expect(tenantPeers(fleet, identity({ name: "other" }), OB, "orders")).toEqual(["prod/moved"]);
     expect(groups(moved)).toHaveLength(2);
   });
 
   it("the set in flight judges ownership on the tenant its operation runs on, not the spec's", () => {
     const set = tenantReplicaSet.parse(moved);
     expect(actingOn(set).spec.tenant).toBe("orders");
-    expect(
-      tenantPeers(fleet, identity({ name: "moved" }), CLUSTER, actingOn(set).spec.tenant, locate, clusterAt),
-    ).toEqual({ peers: ["prod/other"], unidentified: [] });
+    expect(tenantPeers(fleet, identity({ name: "moved" }), OB, actingOn(set).spec.tenant)).toEqual([
+      "prod/other",
+    ]);
     // Without an operation the spec's tenant is the one.
     const idle = tenantReplicaSet.parse(other);
     expect(actingOn(idle)).toBe(idle);

@@ -57,11 +57,6 @@ export interface Remote {
   endpoint: string;
   /** The DCS project. */
   projectId?: string;
-  /**
-   * What the remote is, whatever the URL's spelling (remote-identity.ts): `dcs|<project>`,
-   * `obshell|<cluster>#<id>`. Ownership, approvals and operation binding key on it.
-   */
-  identity: string;
 }
 
 export interface RecordContext<TObs, TSet = unknown> {
@@ -99,16 +94,6 @@ export interface SetKind<
   pollIntervalMs(set: TSet): number;
   /** Endpoint and credentials: for an operation in flight, those it started with. */
   connect(set: TSet, id: SetIdentity): Promise<Connection<TConn>>;
-  /**
-   * What the remote is (Remote.identity), asked before it is observed; may ask the remote (a RemoteError
-   * means nothing is decided). A step instead: the connection no longer leads where the set's operation
-   * runs, and nothing more is done this round. Without it, a remote is its normalised endpoint.
-   */
-  identify?(
-    client: TConn,
-    set: TSet,
-    connection: Connected<TConn>,
-  ): Promise<{ identity: string } | { step: CommonStep }>;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */
   observe(client: TConn, set: TSet, id: SetIdentity, now: Date): Promise<TObs>;
   fleet(set: TSet, id: SetIdentity, remote: Remote): TFleet;

@@ -15,7 +15,6 @@ import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { isEndpointRefused } from "../../providers/endpoint-policy.js";
 import { AuthError, RemoteError } from "../../providers/errors.js";
-import { endpointKey } from "../fleet-view.js";
 import type { CredentialHealth } from "./credential-health.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { clean, type SharedStatus, withOutcome } from "./status.js";
@@ -55,8 +54,6 @@ export interface Assessment<TStep, TObs, TSet = unknown, TConn = unknown> {
   set?: TSet;
   /** The connection the step was decided through: an action is sent through the same one. */
   connection?: Connected<TConn>;
-  /** The remote the step was decided for. */
-  remote?: Remote;
 }
 
 /** What a reconciler offers `plan`: the same assessment, no status write and no action. */
@@ -115,7 +112,7 @@ export class SetReconciler<
     for (let round = 1; ; round++) {
       signal.throwIfAborted();
       const assessment = await this.assess(current, log);
-      const { step, observed, set, connection, remote } = assessment;
+      const { step, observed, set, connection } = assessment;
       // Known only when the connection was resolved; a warning already raised for this set is not raised again.
       if (assessment.warnings)
         for (const w of this.standing.fresh(current, assessment.warnings))
@@ -125,11 +122,11 @@ export class SetReconciler<
         saved(current);
         continue;
       }
-      if (!set || !connection || !remote || !this.kind.isAction(step)) {
+      if (!set || !connection || !this.kind.isAction(step)) {
         await this.save(current, id, step, observed, log, set);
         return this.requeue(step, set);
       }
-      return this.execute(current, set, id, step as TStep, observed, connection, remote, log);
+      return this.execute(current, set, id, step as TStep, observed, connection, log);
     }
   }
 
@@ -160,19 +157,13 @@ export class SetReconciler<
       };
     const warnings = connection.warnings ?? [];
     let observed: TObs;
-    let remote: Remote;
     try {
-      // Who the remote is comes before anything read from it: ownership and approvals key on it.
-      const identified = this.kind.identify
-        ? await this.kind.identify(connection.client, set, connection)
-        : { identity: endpointKey(connection.endpoint) };
-      if ("step" in identified) return { set, step: identified.step, warnings };
-      remote = remoteOf(connection, identified.identity);
       observed = await this.kind.observe(connection.client, set, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
     } catch (error) {
       return { set, step: this.remoteFailed(error, connection, now, log), warnings };
     }
+    const remote = remoteOf(connection);
     const fleet = this.kind.fleet(set, id, remote);
     return {
       step: this.kind.decide({
@@ -188,7 +179,6 @@ export class SetReconciler<
       warnings,
       set,
       connection,
-      remote,
     };
   }
 
@@ -200,7 +190,6 @@ export class SetReconciler<
     planned: TStep,
     observed: TObs | undefined,
     connection: Connected<TConn>,
-    remote: Remote,
     log: Logger,
   ): Promise<ReconcileResult> {
     // The connection of this round's assessment: the status it was made from is the one stored now (a
@@ -209,7 +198,8 @@ export class SetReconciler<
     let step: TStep | CommonStep = planned;
     const now = this.now();
     try {
-      if (this.kind.prepare) step = await this.kind.prepare(client, set, planned, id, now, remote);
+      if (this.kind.prepare)
+        step = await this.kind.prepare(client, set, planned, id, now, remoteOf(connection));
     } catch (error) {
       step = this.remoteFailed(error, connection, now, log);
     }
@@ -371,11 +361,10 @@ export class ObserveFailed extends Error {
   }
 }
 
-function remoteOf(connection: { endpoint: string; projectId?: string }, identity: string): Remote {
+function remoteOf(connection: { endpoint: string; projectId?: string }): Remote {
   return {
     endpoint: connection.endpoint,
     ...(connection.projectId ? { projectId: connection.projectId } : {}),
-    identity,
   };
 }
 

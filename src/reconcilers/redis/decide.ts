@@ -112,7 +112,7 @@ export function decideRedis(input: Input, timing: RedisTiming = DEFAULT_REDIS_TI
       kind: "DeleteInstances",
       namespace: id.namespace,
       name: id.name,
-      remote: input.remote.identity,
+      endpoint: input.remote.endpoint,
       scope: input.remote.projectId ?? "",
       targets: plan.toDelete.map((i) => i.id),
     }),

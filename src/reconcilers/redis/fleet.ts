@@ -1,22 +1,19 @@
-// Ownership for RedisInstanceSets: the sets of one DCS project are a group, whatever endpoint each reaches
-// it through (a project id names one project of one region: remote-identity.ts); a peer of an instance is
-// another member whose scope holds it (the instance is touched by none of them).
+// Ownership for RedisInstanceSets: the sets of one DCS project at one endpoint are a group; a peer of an
+// instance is another member whose scope holds it (the instance is touched by none of them).
 import { type RedisInstanceSet, redisInstanceSet } from "../../api/redis-instance-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
-import { type FleetCache, keyOf, type LocateRemote, peersOf } from "../fleet-view.js";
-import { dcsRemote } from "../remote-identity.js";
+import { type FleetCache, groupKey, keyOf, type LocateRemote, peersOf } from "../fleet-view.js";
 import { inScope, type ObservedRedis } from "./plan.js";
 
-/** The group of the sets of one DCS project: the project's identity. */
-export const redisGroup = (projectId: string) => dcsRemote(projectId);
+export const redisGroup = (endpoint: string, projectId: string) => groupKey("dcs", endpoint, projectId);
 
-/** The DCS project its connection names (read without any Secret or remote call). */
+/** The DCS project at the endpoint its connection leads to. */
 export function redisGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
   const ris = redisInstanceSet.safeParse(object);
   if (!ris.success) return [];
   const remote = locate(ris.data.kind, object.metadata.namespace ?? "default", ris.data.spec);
-  return remote?.projectId ? [redisGroup(remote.projectId)] : [];
+  return remote?.projectId ? [redisGroup(remote.endpoint, remote.projectId)] : [];
 }
 
 /** A cached object is replaced, never changed: its parsed selector is kept as long as the object is. */
@@ -31,15 +28,16 @@ function selectorOf(object: KubeObject): RedisInstanceSet["spec"]["selector"] | 
   return selector ?? undefined;
 }
 
-/** Other RedisInstanceSets of the same project, through any endpoint, whose scope holds `instance`. */
+/** Other RedisInstanceSets at the same endpoint and project whose scope holds `instance`. */
 export function redisPeers(
   cache: FleetCache,
   id: SetIdentity,
+  endpoint: string,
   projectId: string,
   instance: Pick<ObservedRedis, "name" | "tags">,
 ): string[] {
   const out: string[] = [];
-  for (const peer of peersOf(cache, id, redisGroup(projectId))) {
+  for (const peer of peersOf(cache, id, redisGroup(endpoint, projectId))) {
     const selector = selectorOf(peer);
     if (selector && inScope(selector, instance)) out.push(keyOf(peer));
   }

@@ -18,7 +18,6 @@ import { AuthError, BadRequestError, NotFoundError } from "../../providers/error
 import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
-import { dcsRemote } from "../remote-identity.js";
 import {
   DEFAULT_REDIS_TIMING,
   decideRedis,
@@ -52,7 +51,7 @@ export interface RedisKindOptions extends ConnectOptions {
   pool: ConnectionClients<DcsClient>;
   listings: SharedListings;
   timing?: Partial<RedisTiming>;
-  /** Other sets (same project, through any endpoint) whose scope holds an instance; none when the fleet is not indexed. */
+  /** Other sets (same endpoint and project) whose scope holds an instance; none when the fleet is not indexed. */
   peers?: (id: SetIdentity, remote: Remote, instance: ObservedRedis) => string[];
 }
 
@@ -71,9 +70,6 @@ export function redisKind(options: RedisKindOptions): RedisKind {
         namespace: id.namespace,
         spec: set.spec,
       }),
-
-    // A DCS project is its id, through whatever endpoint (no remote call).
-    identify: async (_client, _set, connection) => ({ identity: dcsRemote(connection.projectId ?? "") }),
 
     // While deletions are in flight, look often enough to see them leave; otherwise once per poll interval.
     observe(client, set) {

@@ -39,7 +39,8 @@ export const redisModule: KindModule = {
       ...context.connect,
       pool,
       listings: new SharedListings(),
-      peers: (id, remote, instance) => redisPeers(context.fleet, id, remote.projectId ?? "", instance),
+      peers: (id, remote, instance) =>
+        redisPeers(context.fleet, id, remote.endpoint, remote.projectId ?? "", instance),
       ...(timing ? { timing } : {}),
     });
     return {

@@ -5,7 +5,6 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { ClusterIdentities } from "../remote-identity.js";
 import { tenantGroupsOf, tenantPeers } from "./fleet.js";
 import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
@@ -38,15 +37,10 @@ export const tenantModule: KindModule = {
   create(context) {
     const pool = new ConnectionClients<ObshellClient>();
     const timing = context.timings?.[this.timingKey];
-    // One per operator (or `plan` run): what each agent URL reported is what the peers' claims are read by.
-    const clusters = new ClusterIdentities();
-    const clusterAt = (endpoint: string) => clusters.known(endpoint);
     const adapter = tenantKind({
       ...context.connect,
       pool,
-      clusters,
-      peers: (set, id, remote) =>
-        tenantPeers(context.fleet, id, remote.identity, set.spec.tenant, context.locate, clusterAt),
+      peers: (set, id, remote) => tenantPeers(context.fleet, id, remote.endpoint, set.spec.tenant),
       ...(timing ? { timing } : {}),
     });
     return {
