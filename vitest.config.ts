@@ -25,8 +25,9 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/harness/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // Deadlines on conditions, not durations: generous, so a loaded machine is not a failure.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           // One API server is shared; files run in parallel, each in its own namespace.
           fileParallelism: true,
         },

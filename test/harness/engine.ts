@@ -60,7 +60,9 @@ export const quietLogger = pino({ level: process.env.DBFLEET_TEST_LOG ?? "silent
 export async function eventually(
   what: string,
   check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
+  // A deadline on a condition, generous so a loaded machine is not mistaken for a failure: a passing
+  // condition returns at once, only a failing one waits it out.
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
