@@ -8,8 +8,13 @@ import { TENANT_REPLICA_SET_KIND, tenantReplicaSet } from "./tenant-replica-set.
 export type SetKindName = typeof TENANT_REPLICA_SET_KIND | typeof REDIS_INSTANCE_SET_KIND;
 /** The remote a connection reaches: also the key of a set's inline connection (spec.obshell, spec.dcs). */
 export type RemoteKind = "obshell" | "dcs";
-/** Remote operations that remove something, or act on a DAG that does. */
-export type DestructiveOperation = "remove_replicas" | "delete_instances" | "retry_dag" | "rollback_dag";
+/** Remote operations that change what exists (remove or add), or act on a DAG that does. */
+export type DestructiveOperation =
+  | "remove_replicas"
+  | "add_replicas"
+  | "delete_instances"
+  | "retry_dag"
+  | "rollback_dag";
 
 export interface SetKindDeclaration {
   kind: SetKindName;
@@ -23,7 +28,7 @@ export const SET_KINDS: Readonly<Record<SetKindName, SetKindDeclaration>> = {
     kind: TENANT_REPLICA_SET_KIND,
     schema: tenantReplicaSet,
     remote: "obshell",
-    operations: ["remove_replicas", "retry_dag", "rollback_dag"],
+    operations: ["remove_replicas", "add_replicas", "retry_dag", "rollback_dag"],
   },
   [REDIS_INSTANCE_SET_KIND]: {
     kind: REDIS_INSTANCE_SET_KIND,

@@ -56,7 +56,7 @@ export const Reason = {
   TenantNotFound: "TenantNotFound",
   /** The tenant's status is not NORMAL. Stalled. */
   TenantNotNormal: "TenantNotNormal",
-  /** A zone in spec.zones holds no replica; nothing is removed until every desired zone exists. Stalled. */
+  /** A zone in spec.zones holds no replica and spec.replicaTemplate is unset (no scale-out); nothing is removed until every desired zone exists. Stalled. */
   DesiredZoneMissing: "DesiredZoneMissing",
   /** The plan would remove every replica of the tenant. Stalled. */
   WouldRemoveLastReplica: "WouldRemoveLastReplica",
@@ -66,6 +66,26 @@ export const Reason = {
   PrimaryZoneNeeded: "PrimaryZoneNeeded",
   /** A resource pool remains in a zone with no replica (a failed scale-in DAG). Stalled. */
   LeftoverPool: "LeftoverPool",
+  /** A zone to add: its unit config does not exist on the cluster (named with the zone). Stalled. */
+  UnitConfigNotFound: "UnitConfigNotFound",
+  /** A zone to add: spec.replicaTemplate.unitNum is not the tenant's unit number, or neither is known. Stalled. */
+  UnitNumMismatch: "UnitNumMismatch",
+  /** A zone to add already holds a resource pool of the tenant (a failed add or removal left it). Stalled. */
+  ZoneHasPool: "ZoneHasPool",
+  /** A zone to add would get a READONLY replica while it is in the first priority of the primary zone. Stalled. */
+  ReadonlyPrimaryZone: "ReadonlyPrimaryZone",
+  /** obshell refused an add: the zone does not exist. Stalled. */
+  ZoneNotFound: "ZoneNotFound",
+  /** obshell refused an add: unit_num exceeds the zone's servers, or the servers lack CPU, memory or log disk. Stalled. */
+  InsufficientResources: "InsufficientResources",
+  /** obshell refused an add by a primary-zone rule (enable_rebalance off, cross-region first priority, too few FULL replicas in the primary region). Stalled. */
+  PrimaryZoneRule: "PrimaryZoneRule",
+  /** A FAILED DAG on the tenant is unresolved (a scale-in or scale-out); nothing is added, and nothing removed while a failed add stands. Stalled. */
+  UnresolvedDag: "UnresolvedDag",
+  /** The intent to add zones (with each replica's settings) is recorded; the POST is being sent. Reconciling. */
+  AddingZones: "AddingZones",
+  /** The add's reply was lost; the next pass looks for its DAG before anything is sent again. Reconciling. */
+  AddOutcomeUnknown: "AddOutcomeUnknown",
   /** A DAG of the operator's own is running on the tenant; waiting. Reconciling. */
   TenantBusy: "TenantBusy",
   /** A DAG the operator did not start is unfinished on the tenant; it is reported, never operated. Reconciling. */

@@ -12,6 +12,52 @@ const zoneName = z
   .max(128)
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "must be an OceanBase zone name" });
 
+/** What obshell calls a replica's type (agent executor/zone/check.go CheckReplicaType: FULL or READONLY). */
+export const replicaType = z.enum(["FULL", "READONLY"]);
+
+const unitConfigName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "must be an OceanBase unit config name" });
+
+/** A zone whose new replica differs from the template. */
+const replicaOverride = z.strictObject({
+  zone: zoneName.describe("The zone (one of spec.zones) this override is for."),
+  unitConfigName: unitConfigName
+    .optional()
+    .describe("Unit config of this zone's resource pool; default: the template's."),
+  type: replicaType.optional().describe("FULL or READONLY; default: the template's."),
+});
+
+export const replicaTemplate = z
+  .strictObject({
+    unitConfigName: unitConfigName.describe(
+      "Unit config (an existing OceanBase resource unit config) of the resource pool a new replica gets.",
+    ),
+    unitNum: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "Units per zone. obshell accepts only the tenant's own unit number (scale_out_replicas.go), so the default is the tenant's.",
+      ),
+    type: replicaType.default("FULL").describe("FULL (default) or READONLY."),
+    overrides: z
+      .array(replicaOverride)
+      .refine((o) => new Set(o.map((x) => x.zone)).size === o.length, {
+        message: "must name each zone at most once",
+      })
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["zone"] })
+      .optional()
+      .describe(
+        "Per-zone differences from the template (unitNum cannot differ: obshell requires one for all).",
+      ),
+  })
+  .describe(
+    "What a replica the operator adds is made of. Without it a zone of spec.zones that holds no replica is never added: the set stalls at DesiredZoneMissing, as before scale-out.",
+  );
+
 /** The inline alternative to spec.connectionRef; refused unless the operator allows inline connections. */
 export const obshellConnection = obshellSettings;
 
@@ -22,11 +68,11 @@ export const tenantReplicaSetPolicy = z
       .min(1)
       .max(16)
       .default(1)
-      .describe("Most zones removed by one obshell DAG; the rest wait for the next operation."),
+      .describe("Most zones removed, or added, by one obshell DAG; the rest wait for the next operation."),
     dryRun: z
       .boolean()
       .default(false)
-      .describe("Plan and record in status and events, but never call delete."),
+      .describe("Plan and record in status and events, but never call delete (or add)."),
     onDagFailure: z
       .enum(["Hold", "Retry", "Rollback"])
       .default("Hold")
@@ -42,7 +88,7 @@ export const tenantReplicaSetPolicy = z
       .min(0)
       .optional()
       .describe(
-        "A plan removing more zones than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the observed zones, or more than maxZonesPerOperation.",
+        "A plan removing (or adding) more zones than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the observed zones, or more than maxZonesPerOperation.",
       ),
   })
   .describe("Limits and behaviour of destructive operations.");
@@ -64,6 +110,7 @@ export const tenantReplicaSetSpec = z
     zones: setOf(zoneName, "zones")
       .min(1, { message: "must name at least one zone" })
       .describe("Zones that keep a replica of the tenant; replicas in other zones are removed."),
+    replicaTemplate: replicaTemplate.optional(),
     policy: tenantReplicaSetPolicy.prefault({}),
     paused: z.boolean().default(false).describe("Stop every remote call for this set."),
     pollInterval: pollInterval
@@ -72,6 +119,16 @@ export const tenantReplicaSetSpec = z
   })
   .refine((spec) => (spec.connectionRef === undefined) !== (spec.obshell === undefined), {
     message: "must set exactly one of connectionRef or obshell",
+  })
+  // 1.20 has no CEL: this cross-field rule is checked when the set is parsed (InvalidSpec names the field).
+  .superRefine((spec, ctx) => {
+    for (const [i, o] of (spec.replicaTemplate?.overrides ?? []).entries())
+      if (!spec.zones.includes(o.zone))
+        ctx.addIssue({
+          code: "custom",
+          path: ["replicaTemplate", "overrides", i, "zone"],
+          message: `zone ${o.zone} is not in spec.zones; an override is for a zone the set keeps`,
+        });
   })
   .meta(exactlyOneConnection("obshell"))
   .describe("The zones an OceanBase tenant keeps replicas in.");
@@ -92,8 +149,19 @@ export const dagStatus = z
 
 export const tenantOperation = z
   .object({
-    kind: z.enum(["RemoveZones"]).describe("What the operation does."),
-    zones: z.array(z.string()).describe("Zones the operation removes."),
+    kind: z.enum(["RemoveZones", "AddZones"]).describe("What the operation does."),
+    zones: z.array(z.string()).describe("Zones the operation removes or adds."),
+    replicas: z
+      .array(
+        z.object({
+          zone: z.string(),
+          unitConfigName: z.string(),
+          unitNum: z.int(),
+          type: replicaType,
+        }),
+      )
+      .optional()
+      .describe("AddZones: the replica settings sent, one per zone, exactly as in the POST."),
     startedAt: z.iso
       .datetime({ offset: true })
       .describe("When the intent was recorded, before the remote call."),
@@ -119,7 +187,7 @@ export const tenantOperation = z
       ),
     credentialsSecretKey: z.string().optional().describe("Key of the password inside that Secret."),
   })
-  .describe("The destructive operation in flight: written before the remote call.");
+  .describe("The operation in flight (a removal or an addition): written before the remote call.");
 
 export const tenantReplicaSetStatus = z
   .object({
@@ -156,3 +224,5 @@ export type TenantReplicaSetStatus = z.infer<typeof tenantReplicaSetStatus>;
 export type TenantReplicaSet = z.infer<typeof tenantReplicaSet>;
 export type DagStatus = z.infer<typeof dagStatus>;
 export type TenantOperation = z.infer<typeof tenantOperation>;
+export type ReplicaTemplate = z.infer<typeof replicaTemplate>;
+export type ReplicaType = z.infer<typeof replicaType>;

@@ -32,6 +32,9 @@ const HEADLINE: Record<number, (n: number) => string> = {
 function what(row: PlanRow): string {
   const targets = row.wouldDelete.join(", ");
   const unit = kindModule(row.kind).targetsNoun;
+  const added = row.wouldAdd?.join(", ") ?? "";
+  if (added !== "")
+    return `Would add ${unit} ${added}${row.step === "AwaitApproval" ? ", after approval" : ""}`;
   if (row.step === "AwaitApproval") return `Would remove ${unit} ${targets}, after approval`;
   if (row.wouldDelete.length > 0) return `Would remove ${unit} ${targets}`;
   if (row.step === "RetryDag") return "Would retry the failed DAG";
@@ -51,11 +54,11 @@ export function markdown(rows: readonly PlanRow[], exitCode: number): string {
     MARKDOWN_MARKER,
     `### dbfleet-operator plan: ${headline}`,
     "",
-    "| set | connection | endpoint | step | would delete | why |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| set | connection | endpoint | step | would delete | would add | why |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...sorted.map(
       (r) =>
-        `| ${r.kind} ${r.namespace}/${r.name} | ${cell(r.connection)} | ${cell(r.endpoint)} | ${r.step}${r.observed || r.step === "Paused" ? "" : " (not observed)"} | ${r.wouldDelete.length ? cell(r.wouldDelete.join(", ")) : "-"} | ${cell(`${r.reason}: ${r.message}`)} |`,
+        `| ${r.kind} ${r.namespace}/${r.name} | ${cell(r.connection)} | ${cell(r.endpoint)} | ${r.step}${r.observed || r.step === "Paused" ? "" : " (not observed)"} | ${r.wouldDelete.length ? cell(r.wouldDelete.join(", ")) : "-"} | ${r.wouldAdd?.length ? cell(r.wouldAdd.join(", ")) : "-"} | ${cell(`${r.reason}: ${r.message}`)} |`,
     ),
   ];
   for (const r of sorted) {

@@ -39,6 +39,8 @@ export interface PlanRow {
   message: string;
   /** Zones or instance names the plan removes (to run, or awaiting approval). */
   wouldDelete: string[];
+  /** Zones the plan adds a replica to (to run, or awaiting approval); absent when none. */
+  wouldAdd?: string[];
   planHash?: string;
   error?: string;
 }
@@ -81,15 +83,20 @@ async function planFleet(
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
 const CHANGING_STEPS = new Set([
   "RemoveZones",
+  "AddZones",
   "DeleteInstances",
   "AwaitApproval",
   "RetryDag",
   "RollbackDag",
 ]);
-const DELETING_STEPS = new Set(["RemoveZones", "DeleteInstances", "AwaitApproval"]);
+const DELETING_STEPS = new Set(["RemoveZones", "AddZones", "DeleteInstances", "AwaitApproval"]);
+/** An added zone, as an approval's targets and a dry run name it: `+z4`. */
+const ADDED = "+";
 
 function targetsOf(step: CommonStep | { kind: string; zones?: string[]; targets?: unknown }): string[] {
   if (step.kind === "AwaitApproval" && "approval" in step) return step.approval.targets;
+  if (step.kind === "AddZones" && "zones" in step && Array.isArray(step.zones))
+    return step.zones.map((z) => `${ADDED}${z}`);
   if ("zones" in step && Array.isArray(step.zones)) return step.zones;
   if (step.kind === "DeleteInstances" && "targets" in step && Array.isArray(step.targets))
     return (step.targets as { name: string }[]).map((t) => t.name);
@@ -192,7 +199,9 @@ function rowOf(
   assessment: Awaited<ReturnType<Assessor["assess"]>>,
 ): Omit<PlanRow, "kind" | "namespace" | "name" | "target" | "connection" | "endpoint"> {
   const step = assessment.step;
-  const wouldDelete = DELETING_STEPS.has(step.kind) ? targetsOf(step as CommonStep) : [];
+  const targets = DELETING_STEPS.has(step.kind) ? targetsOf(step as CommonStep) : [];
+  const wouldDelete = targets.filter((t) => !t.startsWith(ADDED));
+  const wouldAdd = targets.filter((t) => t.startsWith(ADDED)).map((t) => t.slice(ADDED.length));
   return {
     // The engine's own answer: `observed` is set only when the remote was read.
     observed: assessment.observed !== undefined,
@@ -200,6 +209,7 @@ function rowOf(
     reason: step.reason,
     message: step.message,
     wouldDelete,
+    ...(wouldAdd.length > 0 ? { wouldAdd } : {}),
     ...(step.kind === "AwaitApproval" && "approval" in step
       ? { planHash: (step as Extract<CommonStep, { kind: "AwaitApproval" }>).approval.hash }
       : {}),
@@ -215,7 +225,7 @@ export function exitCodeOf(rows: readonly PlanRow[]): number {
 
 export function table(rows: readonly PlanRow[]): string {
   return columns(
-    ["KIND", "SET", "TARGET", "CONNECTION", "ENDPOINT", "STEP", "WOULD DELETE", "NOTE"],
+    ["KIND", "SET", "TARGET", "CONNECTION", "ENDPOINT", "STEP", "WOULD DELETE", "WOULD ADD", "NOTE"],
     rows.map((r) => [
       r.kind,
       `${r.namespace}/${r.name}`,
@@ -224,6 +234,7 @@ export function table(rows: readonly PlanRow[]): string {
       r.endpoint,
       r.step,
       r.wouldDelete.length ? r.wouldDelete.join(",") : "-",
+      r.wouldAdd?.length ? r.wouldAdd.join(",") : "-",
       r.error ? `error: ${r.error}` : `${r.reason}: ${r.message}`,
     ]),
   );

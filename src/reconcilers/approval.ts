@@ -16,9 +16,9 @@ export function needsApproval(
   return removing > owned / 2 || removing > perOperation;
 }
 
-/** What an approval is bound to: the set, where it acts, and exactly what it removes. */
+/** What an approval is bound to: the set, where it acts, the action, and exactly what it removes or adds. */
 export interface ApprovalTarget {
-  kind: "RemoveZones" | "DeleteInstances";
+  kind: "RemoveZones" | "AddZones" | "DeleteInstances";
   namespace: string;
   name: string;
   endpoint: string;
@@ -26,6 +26,8 @@ export interface ApprovalTarget {
   scope: string;
   /** Zones, or instance ids. */
   targets: readonly string[];
+  /** What each added replica is made of (AddZones): an approval never runs an add with other settings. */
+  settings?: readonly string[];
 }
 
 /** Stable hash over every part of the target: an approval never runs a plan it was not given for. */
@@ -37,6 +39,8 @@ export function targetHash(target: ApprovalTarget): string {
     target.endpoint,
     target.scope,
     [...target.targets].sort(),
+    // Only present for adds, so every removal's hash stays what it was.
+    ...(target.settings ? [[...target.settings].sort()] : []),
   ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }

@@ -381,8 +381,11 @@ describe("planTenant guards", () => {
   it("an unknown tenant: nothing to remove, not converged, no approval", () => {
     const plan = planTenant(spec(["z1"]), undefined);
     expect(plan).toEqual({
+      action: "none",
       zonesToRemove: [],
       nextOperation: [],
+      toAdd: [],
+      nextAdd: [],
       approval: { required: false, summary: "" },
       converged: false,
       blockers: [{ reason: "TenantNotFound", message: 'obshell does not know tenant "t1"' }],
@@ -512,7 +515,7 @@ describe("planTenant guards", () => {
       reason: "DesiredZoneMissing",
       zones: ["z7"],
       message:
-        'desired zone(s) z7 hold no replica of "t1"; nothing is removed until every desired zone exists',
+        'desired zone(s) z7 hold no replica of "t1"; nothing is removed until every desired zone exists (to let the operator add them, set spec.replicaTemplate.unitConfigName)',
     });
   });
 });

@@ -14,13 +14,14 @@ const DAG_CREATED: ReplyBudget = { bytes: 256 * KiB, depth: 12, values: 10_000, 
 const TENANT: ReplyBudget = { bytes: 1 * MiB, depth: 12, values: 50_000, containers: 5_000 };
 /** One DAG with details: nodes, sub-tasks and their log lines, which are the bulk. */
 const DAG: ReplyBudget = { bytes: 4 * MiB, depth: 16, values: 200_000, containers: 20_000 };
-/** Every tenant of a cluster (hundreds at most), or every unfinished DAG. */
+/** Every tenant of a cluster (hundreds at most), every unit config, or every unfinished DAG. */
 const LIST: ReplyBudget = { bytes: 4 * MiB, depth: 16, values: 200_000, containers: 20_000 };
 
 export const OBSHELL_REPLY_BUDGETS: readonly RouteBudget[] = [
   { method: "GET", path: /^\/api\/v1\/(info|secret)$/, budget: SMALL },
   { method: "GET", path: /^\/api\/v1\/tenant\/[^/]+$/, budget: TENANT },
   { method: "GET", path: /^\/api\/v1\/tenants\/overview$/, budget: LIST },
+  { method: "GET", path: /^\/api\/v1\/units\/config$/, budget: LIST },
   { method: "GET", path: /^\/api\/v1\/task\/dag\/ob\/unfinish$/, budget: LIST },
   { method: "GET", path: /^\/api\/v1\/task\/dag\/[^/]+$/, budget: DAG },
   { method: "POST", path: /^\/api\/v1\/task\/dag\/[^/]+$/, budget: SMALL },

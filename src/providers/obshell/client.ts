@@ -31,6 +31,8 @@ import {
   type TenantOverview,
   tenantInfo,
   tenantOverview,
+  type UnitConfig,
+  unitConfig,
 } from "./schemas.js";
 
 export interface ObshellClientOptions extends ClientTransportOptions {
@@ -105,6 +107,11 @@ export class ObshellClient {
 
   async tenantsOverview(): Promise<TenantOverview[]> {
     return (await this.read("/api/v1/tenants/overview", listOf(tenantOverview))).contents ?? [];
+  }
+
+  /** Every resource unit config of the cluster (api/unit_handler.go unitConfigListHandler). */
+  async unitConfigs(): Promise<UnitConfig[]> {
+    return (await this.read("/api/v1/units/config", listOf(unitConfig))).contents ?? [];
   }
 
   getDag(id: string, showDetails = false): Promise<DagDetail> {

@@ -69,6 +69,13 @@ export const tenantOverview = z.looseObject({
 });
 export type TenantOverview = z.infer<typeof tenantOverview>;
 
+/** GET /api/v1/units/config item (agent repository/model/oceanbase/unit.go DbaObUnitConfig). */
+export const unitConfig = z.looseObject({
+  name: z.string(),
+  unit_config_id: z.number().optional(),
+});
+export type UnitConfig = z.infer<typeof unitConfig>;
+
 export const dagState = z.enum(["PENDING", "READY", "RUNNING", "FAILED", "SUCCEED"]);
 export const dagOperator = z.enum(["RUN", "RETRY", "ROLLBACK", "CANCEL", "PASS"]);
 export type DagOperator = z.infer<typeof dagOperator>;

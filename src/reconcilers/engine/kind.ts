@@ -127,8 +127,14 @@ export type DestructiveOutcome = "succeeded" | "failed" | "partial";
 export interface OperationMetrics<TStep extends KindStep> {
   /** The metric's name for an action step about to be sent; undefined: not counted. */
   started(step: TStep): DestructiveOperation | undefined;
-  /** An operation that ends when the set takes `reason` (a DAG's end), counted once per transition. */
-  endedBy?(reason: string): { operation: DestructiveOperation; outcome: DestructiveOutcome } | undefined;
+  /**
+   * An operation that ends when the set takes `reason` (a DAG's end), counted once per transition;
+   * `previous` is the status the step replaces (it still holds the operation that ended).
+   */
+  endedBy?(
+    reason: string,
+    previous?: unknown,
+  ): { operation: DestructiveOperation; outcome: DestructiveOutcome } | undefined;
   /** What an action's reply says of its targets (a batch's per-target results). */
   answered?(
     intent: TStep,

@@ -295,11 +295,13 @@ export class SetReconciler<
     const now = this.now();
     let previousReason: string | undefined;
     let previousPhase: string | undefined;
+    let previousStatus: unknown;
     const written = await this.deps.status.update(
       this.kind.type,
       object,
       (current) => {
         const before = current.status as SharedStatus | undefined;
+        previousStatus = current.status;
         previousPhase = before?.phase;
         previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
         const stored = this.kind.statusSchema.safeParse(current.status ?? {});
@@ -334,7 +336,7 @@ export class SetReconciler<
         const conditions = (written.status as SharedStatus | undefined)?.conditions ?? [];
         metrics.recordConditions(this.kind.kind, id.namespace, id.name, conditions);
       }
-      const ended = this.kind.operations.endedBy?.(step.reason);
+      const ended = this.kind.operations.endedBy?.(step.reason, previousStatus);
       if (ended && previousReason !== step.reason)
         metrics.destructiveOperationFinished(this.kind.kind, ended.operation, ended.outcome);
     }

@@ -12,8 +12,9 @@ import { targetHash } from "../approval.js";
 import { approvalGate } from "../engine/approval-gate.js";
 import type { DecideInput } from "../engine/kind.js";
 import { type CommonStep, type StepBase, stall, wait } from "../engine/step.js";
-import { dagRunning, LOCALITY_NODE, SCALE_IN_DAG, type TenantObserved } from "./observe.js";
-import { planTenant } from "./plan.js";
+import type { AddRefusalReason } from "./add-refusals.js";
+import { dagRunning, LOCALITY_NODE, SCALE_IN_DAG, SCALE_OUT_DAG, type TenantObserved } from "./observe.js";
+import { planTenant, type ReplicaToAdd, replicaFor, replicaSetting, type TenantPlan } from "./plan.js";
 
 /** Where an operation runs and through what: recorded with the intent, followed there until it ends. */
 export interface OperationTarget {
@@ -37,6 +38,25 @@ export type TenantStep =
       zones: string[];
       /** The approval this operation uses up, when it needed one. */
       approval?: string;
+    })
+  /** Record the intent (with each replica's settings), then POST /api/v1/tenant/:name/replicas. */
+  | (StepBase & {
+      kind: "AddZones";
+      reason: typeof Reason.AddingZones;
+      message: string;
+      target: OperationTarget;
+      zones: string[];
+      replicas: ReplicaToAdd[];
+      /** The approval this operation uses up, when it needed one. */
+      approval?: string;
+    })
+  /** The POST was refused before any DAG started: the intent is dropped; a person fixes it, or it is retried. */
+  | (StepBase & {
+      kind: "AddRefused";
+      reason: AddRefusalReason;
+      message: string;
+      phase: "Reconciling" | "Stalled";
+      requeueAfterMs?: number;
     })
   /** After a lost reply: the DAG proven to be the operation's own. */
   | (StepBase & { kind: "AdoptDag"; reason: typeof Reason.DagFound; message: string; dag: DagDetail })
@@ -77,7 +97,7 @@ export type TenantStep =
   /** The DELETE's reply was lost: the intent stays; the next pass looks the DAG up first. */
   | (StepBase & {
       kind: "OutcomeUnknown";
-      reason: typeof Reason.DeleteOutcomeUnknown;
+      reason: typeof Reason.DeleteOutcomeUnknown | typeof Reason.AddOutcomeUnknown;
       message: string;
       requeueAfterMs: number;
     });
@@ -173,12 +193,14 @@ function followOperation(
   const { set, now } = input;
   const target = operationTarget(set, op, input.remote.endpoint);
   const zones = op.zones.join(", ");
+  const adding = op.kind === "AddZones";
+  const what = adding ? `addition of ${zones} to` : `removal of ${zones} from`;
   const elapsed = now.getTime() - Date.parse(op.startedAt);
   const dag = observed.dag;
   if (!dag) {
     const ours = (observed.candidates ?? []).filter((d) => provablyOurs(d, op));
     if (ours.length === 1 && ours[0]) {
-      const message = `found DAG ${ours[0].id} of the interrupted removal of ${zones} from tenant ${target.tenant}`;
+      const message = `found DAG ${ours[0].id} of the interrupted ${what} tenant ${target.tenant}`;
       // An event, not only a passing condition: the next pass already says DagRunning.
       return {
         kind: "AdoptDag",
@@ -192,17 +214,19 @@ function followOperation(
     if (running.length > 0)
       return wait(
         Reason.ForeignDag,
-        `DAG ${running.map((d) => `${d.id} (${d.name}, started ${d.start_time})`).join(", ")} runs on tenant ${target.tenant} and cannot be proven to be the interrupted removal of ${zones}; it is not operated, waiting for it to end`,
+        `DAG ${running.map((d) => `${d.id} (${d.name}, started ${d.start_time})`).join(", ")} runs on tenant ${target.tenant} and cannot be proven to be the interrupted ${what} tenant ${target.tenant}; it is not operated, waiting for it to end`,
         dagPollMs(timing, elapsed),
       );
     return {
       kind: "EndOperation",
       reason: Reason.IntentResolved,
-      message: `no DAG of the interrupted removal of ${zones} is unfinished on tenant ${target.tenant}; observing the tenant again`,
+      message: `no DAG of the interrupted ${what} tenant ${target.tenant} is unfinished; observing the tenant again`,
     };
   }
 
-  const where = `DAG ${dag.id} removing ${zones} from tenant ${target.tenant}`;
+  const where = adding
+    ? `DAG ${dag.id} adding ${zones} to tenant ${target.tenant}`
+    : `DAG ${dag.id} removing ${zones} from tenant ${target.tenant}`;
   const contested =
     input.fleet.peers.length > 0
       ? `tenant ${target.tenant} at ${target.endpoint} is also named by ${input.fleet.peers.join(", ")}`
@@ -231,7 +255,7 @@ function followOperation(
       };
     return stall(
       dag.operator === "ROLLBACK" ? Reason.DagRolledBack : Reason.DagCancelled,
-      `${where}: ended ${dag.state}/${dag.operator}, nothing was removed; change the spec to plan again`,
+      `${where}: ended ${dag.state}/${dag.operator}, nothing was ${adding ? "added" : "removed"}; change the spec to plan again`,
     );
   }
 
@@ -247,7 +271,7 @@ function followOperation(
       `${why}; ${contested}: the failed DAG is held (no RETRY or ROLLBACK) until one set owns the tenant; remove or repoint the other set(s), or operate the DAG yourself`,
     );
   const policy = set.spec.policy;
-  const stillWanted = stillToRemove(set, target, op.zones);
+  const stillWanted = adding ? stillToAdd(set, target, op) : stillToRemove(set, target, op.zones);
   const retry = policy.onDagFailure === "Retry" && op.retries < policy.maxDagRetries && stillWanted;
   // A dry run never operates a DAG either (it may be turned on while one is in flight): it shows the call
   // that would be made, as planning shows the removal; turning it off lets the policy act.
@@ -279,14 +303,15 @@ function followOperation(
       dagId: dag.id,
     };
   const held = !stillWanted
-    ? `the spec no longer removes ${zones} from tenant ${target.tenant} at ${target.endpoint}, so it is not retried`
+    ? `the spec no longer ${adding ? "adds" : "removes"} ${zones} ${adding ? "to" : "from"} tenant ${target.tenant} at ${target.endpoint}${adding ? " with the same replica settings" : ""}, so it is not retried`
     : policy.onDagFailure === "Retry"
       ? `${op.retries} RETRYs used`
       : "policy.onDagFailure is Hold";
-  return stall(
-    Reason.DagFailed,
-    `${why}; ${held}: operate the DAG (RETRY, ROLLBACK or PASS) or change the policy`,
-  );
+  // The scale-out DAG's first node (pool creation) cannot be PASSed (agent: its task sets no CanPass).
+  const operate = adding
+    ? `operate the DAG (RETRY or ROLLBACK; PASS is refused while it fails at "Create and attach resource pools")`
+    : "operate the DAG (RETRY, ROLLBACK or PASS)";
+  return stall(Reason.DagFailed, `${why}; ${held}: ${operate} or change the policy`);
 }
 
 /** RETRY only while the spec still removes every zone of the operation, on the same tenant and connection. */
@@ -295,12 +320,26 @@ function stillToRemove(set: TenantReplicaSet, target: OperationTarget, zones: re
 }
 
 /**
- * A DAG is adopted after a lost reply only if it is provably the operation's: a replica removal on that
- * tenant, started no earlier than the intent was written, with one locality node per recorded zone
- * (obshell's DagDetailDTO does not name the zones, so their number is what can be checked).
+ * RETRY an add only while the spec still wants every zone of it, made of what the DAG makes, on the same
+ * tenant and connection: a retried DAG would otherwise build replicas the spec no longer describes.
+ */
+function stillToAdd(set: TenantReplicaSet, target: OperationTarget, op: TenantOperation): boolean {
+  if (!sameTarget(set, target) || !set.spec.replicaTemplate) return false;
+  return (op.replicas ?? []).every(
+    (r) =>
+      set.spec.zones.includes(r.zone) &&
+      replicaSetting(replicaFor(set.spec, r.zone, r.unitNum)) === replicaSetting(r),
+  );
+}
+
+/**
+ * A DAG is adopted after a lost reply only if it is provably the operation's: a replica removal (or, for
+ * an add, a scale-out) on that tenant, started no earlier than the intent was written, with one locality
+ * node per recorded zone (obshell's DagDetailDTO does not name the zones, so their number is what can be
+ * checked).
  */
 export function provablyOurs(dag: DagDetail, op: TenantOperation): boolean {
-  if (dag.name !== SCALE_IN_DAG) return false;
+  if (dag.name !== (op.kind === "AddZones" ? SCALE_OUT_DAG : SCALE_IN_DAG)) return false;
   if (op.tenant !== undefined && dag.maintenance_key !== op.tenant) return false;
   const started = Date.parse(dag.start_time);
   if (Number.isNaN(started) || started < Date.parse(op.startedAt)) return false;
@@ -341,11 +380,23 @@ function planNext(
     };
   // Another DAG on the tenant (a person's, or one that outlived its record): never start a second one.
   const busy = observed.unfinished.find(dagRunning);
+  const change =
+    plan.action === "add"
+      ? `adding ${plan.toAdd.map((r) => r.zone).join(", ")}`
+      : `removing ${plan.zonesToRemove.join(", ")}`;
   if (busy)
     return wait(
       Reason.TenantBusy,
-      `DAG ${busy.id} (${busy.name}) is ${busy.state} on tenant ${tenant}; removing ${plan.zonesToRemove.join(", ")} waits for it`,
+      `DAG ${busy.id} (${busy.name}) is ${busy.state} on tenant ${tenant}; ${change} waits for it`,
       timing.dagPollMs,
+    );
+  if (plan.action === "add") return planAdd(input, plan, target);
+  // Never remove while an add on the tenant failed and is unresolved, whoever started it.
+  const failedAdd = observed.unfinished.find((d) => d.state === "FAILED" && d.name === SCALE_OUT_DAG);
+  if (failedAdd)
+    return stall(
+      Reason.UnresolvedDag,
+      `DAG ${failedAdd.id} (${failedAdd.name}) FAILED on tenant ${tenant} and is unresolved; nothing is removed until a person operates it (RETRY, ROLLBACK or CANCEL)`,
     );
   // A dry run never deletes, so it never waits for an approval either: it shows the plan.
   if (set.spec.policy.dryRun)
@@ -382,4 +433,59 @@ function planNext(
     zones: plan.nextOperation,
     ...(gate.consumes ? { approval: gate.consumes } : {}),
   };
+}
+
+/**
+ * The add side of the plan, after the blockers and the busy check: a failed DAG left on the tenant (a
+ * scale-in nobody resolved) keeps adds off it; a dry run shows the add; the approval covers the action,
+ * the exact zones and each replica's settings.
+ */
+function planAdd(input: Input, plan: TenantPlan, target: OperationTarget): TenantStep {
+  const { set, id } = input;
+  const tenant = target.tenant;
+  const observed = input.observed.kind === "tenant" ? input.observed : undefined;
+  const failed = observed?.unfinished.find((d) => d.state === "FAILED");
+  if (failed)
+    return stall(
+      Reason.UnresolvedDag,
+      `DAG ${failed.id} (${failed.name}) FAILED on tenant ${tenant} and is unresolved; nothing is added until a person operates it (RETRY, ROLLBACK or CANCEL)`,
+    );
+  const zones = plan.nextAdd.map((r) => r.zone);
+  const described = plan.nextAdd.map(describeReplica).join(", ");
+  if (set.spec.policy.dryRun)
+    return {
+      kind: "DryRun",
+      reason: Reason.DryRun,
+      message: `dry run: would add ${described} (all to add: ${plan.toAdd.map((r) => r.zone).join(", ")})`,
+      targets: zones.map((z) => `+${z}`),
+      event: { type: "Normal", reason: Reason.DryRun, message: `dry run: would add ${described}` },
+    };
+  const request = {
+    hash: targetHash({
+      kind: "AddZones",
+      namespace: id.namespace,
+      name: id.name,
+      endpoint: target.endpoint,
+      scope: tenant,
+      targets: plan.toAdd.map((r) => r.zone),
+      settings: plan.toAdd.map(replicaSetting),
+    }),
+    summary: plan.approval.summary,
+    targets: plan.toAdd.map((r) => `+${r.zone}`),
+  };
+  const gate = approvalGate(plan.approval.required, request, id, "trs", input.status?.usedApprovals);
+  if (!gate.run) return gate.step;
+  return {
+    kind: "AddZones",
+    reason: Reason.AddingZones,
+    message: `adding ${described} to tenant ${tenant}`,
+    target,
+    zones,
+    replicas: plan.nextAdd,
+    ...(gate.consumes ? { approval: gate.consumes } : {}),
+  };
+}
+
+function describeReplica(r: ReplicaToAdd): string {
+  return `${r.zone} (${r.type}, unit config ${r.unitConfigName} x${r.unitNum})`;
 }

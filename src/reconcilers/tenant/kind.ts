@@ -19,6 +19,7 @@ import type { ObshellClient } from "../../providers/obshell/client.js";
 import { type ConnectOptions, connectObshell } from "../connect.js";
 import type { DestructiveOutcome, Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
+import { addRefusal } from "./add-refusals.js";
 import {
   DEFAULT_TENANT_TIMING,
   decideTenant,
@@ -53,14 +54,15 @@ export interface TenantKindOptions extends ConnectOptions {
   peers?: (set: TenantReplicaSet, id: SetIdentity, remote: Remote) => string[];
 }
 
-const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
-/** The actions, as the destructive-operation metrics name them. */
+const ACTIONS = new Set<string>(["RemoveZones", "AddZones", "RetryDag", "RollbackDag"]);
+/** The actions, as the operation metrics name them. */
 const OPERATIONS: Partial<Record<string, DestructiveOperation>> = {
   RemoveZones: "remove_replicas",
+  AddZones: "add_replicas",
   RetryDag: "retry_dag",
   RollbackDag: "rollback_dag",
 };
-/** Reasons that end a replica removal's DAG (counted once, when the condition takes them). */
+/** Reasons that end a replica removal's or addition's DAG (counted once, when the condition takes them). */
 const DAG_ENDS: Partial<Record<string, DestructiveOutcome>> = {
   DagSucceeded: "succeeded",
   DagFailed: "failed",
@@ -108,13 +110,13 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
           step: {
             kind: "Stall",
             reason: Reason.OperationTargetMoved,
-            message: `the removal of ${op.zones.join(", ")} started on ${op.endpoint}; its connection now leads to ${connection.endpoint}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} there, then clear status.operation`,
+            message: `the ${op.kind === "AddZones" ? "addition" : "removal"} of ${op.zones.join(", ")} started on ${op.endpoint}; its connection now leads to ${connection.endpoint}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} there, then clear status.operation`,
           },
         };
       return connection;
     },
 
-    observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
+    observe: (client, set) => observeTenantSet(client, set.spec, set.status?.operation),
     fleet: (set, id, remote) => ({ peers: options.peers?.(actingOn(set), id, remote) ?? [] }),
     decide: (input) => decideTenant(input, timing),
     record: recordTenant,
@@ -122,9 +124,13 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     isAction: (step) => ACTIONS.has(step.kind),
     operations: {
       started: (step) => OPERATIONS[step.kind],
-      endedBy: (reason) => {
+      endedBy: (reason, previous) => {
         const outcome = DAG_ENDS[reason];
-        return outcome ? { operation: "remove_replicas", outcome } : undefined;
+        if (!outcome) return undefined;
+        // The status the step replaces still holds the operation that ended: its kind names the metric.
+        const before = tenantReplicaSetStatus.safeParse(previous ?? {});
+        const adding = before.success && before.data.operation?.kind === "AddZones";
+        return { operation: adding ? "add_replicas" : "remove_replicas", outcome };
       },
     },
 
@@ -132,6 +138,8 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       switch (step.kind) {
         case "RemoveZones":
           return removeZones(client, step, timing);
+        case "AddZones":
+          return addZones(client, step, timing);
         case "RetryDag":
         case "RollbackDag": {
           // By policy only; the result shows on the next DAG poll.
@@ -213,6 +221,66 @@ async function removeZones(
       kind: "OutcomeUnknown",
       reason: Reason.DeleteOutcomeUnknown,
       message: `${error.message}; looking for the DAG before anything else`,
+      requeueAfterMs: timing.dagPollMs,
+    };
+  }
+}
+
+/**
+ * POST /api/v1/tenant/:name/replicas, exactly once per intent: the agent does not make it idempotent, so
+ * any reply that is not a clear refusal keeps the intent and the next pass looks for the DAG first.
+ */
+async function addZones(
+  client: ObshellClient,
+  step: Extract<TenantStep, { kind: "AddZones" }>,
+  timing: TenantTiming,
+): Promise<TenantStep> {
+  const { tenant } = step.target;
+  const zones = step.zones.join(", ");
+  try {
+    const dag = await client.addReplicas(
+      tenant,
+      step.replicas.map((r) => ({
+        name: r.zone,
+        unit_config_name: r.unitConfigName,
+        unit_num: r.unitNum,
+        replica_type: r.type === "READONLY" ? "READONLY" : "FULL",
+      })),
+    );
+    return {
+      kind: "DagStarted",
+      reason: Reason.DagRunning,
+      message: `DAG ${dag.id} adding ${zones} to tenant ${tenant}: stage ${dag.stage}/${dag.max_stage}`,
+      dag,
+      requeueAfterMs: timing.dagPollMs,
+      event: {
+        type: "Normal",
+        reason: Reason.DagStarted,
+        message: `obshell DAG ${dag.id} adds ${zones} to tenant ${tenant}`,
+      },
+    };
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    // A refusal before any DAG started (4xx, or the tenant lock): the intent is dropped.
+    if (error instanceof BusyError || error instanceof BadRequestError || error instanceof NotFoundError) {
+      const refusal = addRefusal(error.remoteCode);
+      const replicas = step.replicas
+        .map((r) => `${r.zone} (unit config ${r.unitConfigName} x${r.unitNum}, ${r.type})`)
+        .join(", ");
+      return {
+        kind: "AddRefused",
+        reason: refusal.reason,
+        message: `obshell refused to add ${replicas} to tenant ${tenant}: ${error.message}`,
+        phase: refusal.transient ? "Reconciling" : "Stalled",
+        ...(refusal.transient ? { requeueAfterMs: timing.busyRetryMs } : {}),
+      };
+    }
+    if (!(error instanceof RemoteError) && !(error instanceof Error)) throw error;
+    // Unknown outcome (timeout, reset, 5xx, aborted): the intent stays; the next pass looks the DAG up.
+    return {
+      kind: "OutcomeUnknown",
+      reason: Reason.AddOutcomeUnknown,
+      message: `${error.message}; looking for the add's DAG before anything is sent again`,
       requeueAfterMs: timing.dagPollMs,
     };
   }

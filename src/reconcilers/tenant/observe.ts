@@ -1,6 +1,6 @@
 // What a TenantReplicaSet reconcile reads from obshell: the operation in flight (its DAG, or the
 // candidates to be it after a lost reply), or else the tenant and the DAGs unfinished on it.
-import type { TenantOperation } from "../../api/tenant-replica-set.js";
+import type { TenantOperation, TenantReplicaSetSpec } from "../../api/tenant-replica-set.js";
 import { NotFoundError } from "../../providers/errors.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { DagDetail } from "../../providers/obshell/schemas.js";
@@ -8,9 +8,13 @@ import type { TenantObservation } from "./plan.js";
 
 /** The DAG name obshell gives a replica removal (specs: DagDetailDTO `name`). */
 export const SCALE_IN_DAG = "Scale in tenant replicas";
+/** The DAG name obshell gives a replica addition (agent executor/tenant/enter.go DAG_SCALE_OUT_TENANT_REPLICA). */
+export const SCALE_OUT_DAG = "Scale out tenant replicas";
+/** The scale-out DAG's first node; it cannot be PASSed (its task sets no CanPass: scale_out_replicas.go). */
+export const CREATE_POOLS_NODE = "Create and attach resource pools";
 /** maintenance_type of a tenant-level DAG (since 4.3.1.0). */
 export const TENANT_MAINTENANCE = 3;
-/** One "Alter tenant locality" node per removed zone. */
+/** One "Alter tenant locality" node per removed or added zone. */
 export const LOCALITY_NODE = "Alter tenant locality";
 
 export type TenantObserved =
@@ -36,9 +40,10 @@ export function dagRunning(dag: Pick<DagDetail, "state">): boolean {
 
 export async function observeTenantSet(
   client: ObshellClient,
-  tenant: string,
+  spec: Pick<TenantReplicaSetSpec, "tenant" | "zones" | "replicaTemplate">,
   operation: TenantOperation | undefined,
 ): Promise<TenantObserved> {
+  const tenant = spec.tenant;
   if (operation) {
     const onTenant = operation.tenant ?? tenant;
     if (operation.dagId) {
@@ -52,7 +57,17 @@ export async function observeTenantSet(
     return { kind: "operation", dag: undefined, candidates };
   }
   const [observed, unfinished] = await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
-  return { kind: "tenant", tenant: observed, unfinished: unfinished.filter((d) => dagOfTenant(d, tenant)) };
+  // The unit configs are read only when an add may be planned: the agent refuses an unknown one, and a
+  // person must create it, so it is checked before anything is sent.
+  const adding =
+    observed !== undefined &&
+    spec.replicaTemplate !== undefined &&
+    spec.zones.some((z) => !observed.replicas.some((r) => r.zone === z));
+  const withUnits =
+    observed && adding
+      ? { ...observed, unitConfigs: (await client.unitConfigs()).map((u) => u.name) }
+      : observed;
+  return { kind: "tenant", tenant: withUnits, unfinished: unfinished.filter((d) => dagOfTenant(d, tenant)) };
 }
 
 /** undefined when obshell does not know the tenant; any other failure throws. */
@@ -62,7 +77,10 @@ export async function observeTenant(
 ): Promise<TenantObservation | undefined> {
   try {
     const tenant = await client.getTenant(name);
+    // The agent reads one UNIT_COUNT of the tenant's pools (service/tenant/tenant.go GetTenantUnitNum).
+    const unitNum = (tenant.info.pools ?? []).find((p) => p.unit_num !== undefined)?.unit_num;
     return {
+      ...(unitNum === undefined ? {} : { unitNum }),
       name: tenant.info.tenant_name,
       status: tenant.info.status,
       replicas: tenant.replicas,

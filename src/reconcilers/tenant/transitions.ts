@@ -6,6 +6,7 @@ import type { RecordContext } from "../engine/kind.js";
 import { clean, timestamp } from "../engine/status.js";
 import type { OperationTarget, TenantStep } from "./decide.js";
 import type { TenantObserved } from "./observe.js";
+import type { ReplicaToAdd } from "./plan.js";
 
 type Status = TenantReplicaSetStatus;
 
@@ -38,13 +39,16 @@ export function startOperation(
   zones: string[],
   now: Date,
   generation: number | undefined,
+  replicas?: readonly ReplicaToAdd[],
 ): Status {
   const { dag: _, ...rest } = s;
   return {
     ...rest,
     operation: {
-      kind: "RemoveZones",
+      kind: replicas ? "AddZones" : "RemoveZones",
       zones,
+      // An add's intent carries each replica exactly as sent: a retry or adoption is judged against it.
+      ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}),
       startedAt: timestamp(now),
       retries: 0,
       ...(generation === undefined ? {} : { generation }),
@@ -89,7 +93,15 @@ export function recordTenant(
   s = step.kind === "AwaitApproval" ? awaitApproval(s, step.approval) : clearApproval(s);
   switch (step.kind) {
     case "RemoveZones":
-      s = startOperation(s, step.target, step.zones, ctx.now, ctx.id.generation);
+    case "AddZones":
+      s = startOperation(
+        s,
+        step.target,
+        step.zones,
+        ctx.now,
+        ctx.id.generation,
+        step.kind === "AddZones" ? step.replicas : undefined,
+      );
       return step.approval
         ? { ...s, usedApprovals: useApproval(s.usedApprovals, step.approval, timestamp(ctx.now)) }
         : s;
@@ -100,6 +112,7 @@ export function recordTenant(
       return countRetry(s, step.attempt);
     case "EndOperation":
     case "DeleteRefused":
+    case "AddRefused":
       return clearOperation(s);
     default:
       return s;
