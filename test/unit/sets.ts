@@ -35,6 +35,8 @@ export interface TenantSetOptions {
   status?: TenantReplicaSetStatus;
   generation?: number;
   annotations?: Record<string, string>;
+  /** spec.replicaTemplate: what an added replica is made of (scale-out). */
+  replicaTemplate?: Record<string, unknown>;
 }
 
 export function tenantManifest(o: TenantSetOptions = {}) {
@@ -57,6 +59,7 @@ export function tenantManifest(o: TenantSetOptions = {}) {
       tenant: o.tenant ?? "orders",
       zones: o.zones ?? ["z1", "z2"],
       policy: o.policy ?? {},
+      ...(o.replicaTemplate ? { replicaTemplate: o.replicaTemplate } : {}),
       ...(o.paused ? { paused: true } : {}),
     },
     ...(o.status ? { status: o.status } : {}),
@@ -81,7 +84,13 @@ export function identity(
 /** `"FULL@z1,READONLY@z3"` -> the tenant as observed. */
 export function tenantSeen(
   locality: string,
-  o: { status?: string; primaryZone?: string; pools?: { name: string; zones: string[] }[] } = {},
+  o: {
+    status?: string;
+    primaryZone?: string;
+    pools?: { name: string; zones: string[] }[];
+    unitNum?: number;
+    unitConfigs?: string[];
+  } = {},
 ): TenantObservation {
   return {
     name: "orders",
@@ -92,6 +101,8 @@ export function tenantSeen(
     }),
     primaryZone: o.primaryZone ?? "RANDOM",
     pools: o.pools ?? [],
+    ...(o.unitNum === undefined ? {} : { unitNum: o.unitNum }),
+    ...(o.unitConfigs === undefined ? {} : { unitConfigs: o.unitConfigs }),
   };
 }
 
