@@ -89,6 +89,8 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 export interface ClusterSeed {
   zones: { name: string; region: string }[];
+  /** Unit configs besides each tenant's own `<tenant>_unit`. */
+  unitConfigs?: { name: string }[] | undefined;
   tenants: {
     name: string;
     zones: string[];
@@ -101,6 +103,8 @@ export interface ClusterSeed {
 export class SimCluster {
   readonly zones = new Map<string, { region: string }>();
   readonly tenants = new Map<string, SimTenant>();
+  /** The cluster's resource unit configs (GET /api/v1/units/config). */
+  readonly unitConfigs = new Map<string, { name: string }>();
   readonly dags: SimDag[] = [];
   /** Failure to inject into the next DAG created for a tenant: stage number. */
   readonly failNextDag = new Map<string, number>();
@@ -119,6 +123,7 @@ export class SimCluster {
     private readonly stageMs: () => number,
   ) {
     for (const z of seed.zones) this.zones.set(z.name, { region: z.region });
+    for (const u of seed.unitConfigs ?? []) this.unitConfigs.set(u.name, u);
     for (const t of seed.tenants) this.addTenant(t);
   }
 
@@ -142,6 +147,8 @@ export class SimCluster {
       })),
       enableRebalance: true,
     };
+    if (!this.unitConfigs.has(`${t.name}_unit`))
+      this.unitConfigs.set(`${t.name}_unit`, { name: `${t.name}_unit` });
     this.tenants.set(t.name, tenant);
     return tenant;
   }

@@ -278,6 +278,16 @@ export class ObshellSimulator {
       };
     if (method === "GET" && path === "/api/v1/secret")
       return { data: { ip: "127.0.0.1", port: 2886, public_key: this.keyPair.publicKeyBase64 } };
+    // api/unit_handler.go unitConfigListHandler: every DbaObUnitConfig, as an IterableData ({contents}).
+    if (method === "GET" && path === "/api/v1/units/config")
+      return {
+        data: {
+          contents: [...this.cluster.unitConfigs.values()].map((u, i) => ({
+            unit_config_id: 1001 + i,
+            name: u.name,
+          })),
+        },
+      };
     if (method === "GET" && path === "/api/v1/tenants/overview")
       return { data: { contents: this.cluster.tenantsOverview() } };
     if (method === "GET" && tenant)
