@@ -35,6 +35,7 @@ let ns = "";
 let nsKill = "";
 let obshell: ObshellSimulator;
 let operator: Operator;
+const metrics = new OperatorMetrics({ defaultMetrics: false });
 const children: ChildProcess[] = [];
 
 type Condition = { type: string; status: string; reason: string; message: string };
@@ -158,7 +159,7 @@ beforeAll(async () => {
     ...simulatorEndpoints,
     kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
     logger: quietLogger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
+    metrics,
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
@@ -188,6 +189,15 @@ describe("scale-out on the real API server", () => {
     expect(removals("t_add")).toEqual([]);
     expect(ready.status?.operation).toBeUndefined();
     expect(ready.status?.dag?.name).toBe("Scale out tenant replicas");
+    // Operations are counted by action: the add started and ended as an add, not as a removal.
+    const text = await metrics.registry.metrics();
+    const series = (name: string, labels: string) =>
+      Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, "m").exec(text)?.[1] ?? "0");
+    const add = 'kind="TenantReplicaSet",operation="add_replicas"';
+    expect(series("dbfleet_destructive_operations_total", add)).toBeGreaterThanOrEqual(1);
+    expect(
+      series("dbfleet_destructive_operation_results_total", `${add},outcome="succeeded"`),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("replaces a zone: the new one is added (its DAG ended) before the old one is removed", async () => {

@@ -112,6 +112,24 @@ describe("dbfleet-operator plan", () => {
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
   });
 
+  it("prints an add beside a removal: WOULD ADD z4 for a replaced zone, nothing sent", async () => {
+    const replaced = trs(["z1", "z2", "z4"]);
+    const file = write("scale-out.yaml", [
+      { ...replaced, spec: { ...replaced.spec, replicaTemplate: { unitConfigName: "orders_unit" } } },
+    ]);
+    let out = "";
+    const args = ["-f", file, "--allowed-endpoints", "127.0.0.1", INLINE];
+    expect(await plan([...args, "-o", "json"], (t) => (out += t))).toBe(2);
+    const [row] = JSON.parse(out) as PlanRow[];
+    // Adds come first: z3 goes only once z4 holds its replica.
+    expect(row).toMatchObject({ step: "AddZones", reason: "AddingZones", wouldAdd: ["z4"], wouldDelete: [] });
+    out = "";
+    await plan(args, (t) => (out += t));
+    expect(out).toMatch(/WOULD DELETE\s+WOULD ADD/);
+    expect(out).toMatch(/AddZones\s+-\s+z4\s+AddingZones/);
+    expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
+  });
+
   it("exits 0 with a table when nothing would change", async () => {
     const file = write("converged.yaml", [trs(["z1", "z2", "z3"])]);
     let out = "";
