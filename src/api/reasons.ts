@@ -80,7 +80,7 @@ export const Reason = {
   InsufficientResources: "InsufficientResources",
   /** obshell refused an add by a primary-zone rule (enable_rebalance off, cross-region first priority, too few FULL replicas in the primary region). Stalled. */
   PrimaryZoneRule: "PrimaryZoneRule",
-  /** A FAILED DAG on the tenant is unresolved (a scale-in or scale-out); nothing is added, and nothing removed while a failed add stands. Stalled. */
+  /** A FAILED DAG on the tenant is unresolved (a scale-in or scale-out, anyone's); nothing is added until a person operates it. Stalled. */
   UnresolvedDag: "UnresolvedDag",
   /** The intent to add zones (with each replica's settings) is recorded; the POST is being sent. Reconciling. */
   AddingZones: "AddingZones",

@@ -192,10 +192,17 @@ const cases: Case[] = [
     want: { kind: "Stall", reason: Reason.UnresolvedDag, message: /17/ },
   },
   {
-    reason: "never remove while a failed add (anyone's) is unresolved on the tenant",
+    reason: "a person's failed add leaves removals alone (our own failed add holds its operation instead)",
     set: { zones: ["z1", "z2"], replicaTemplate: TEMPLATE },
     observed: tenant(three, {}, [outDag({ id: "18", state: "FAILED" })]),
-    want: { kind: "Stall", reason: Reason.UnresolvedDag, message: /18/ },
+    want: { kind: "RemoveZones", reason: Reason.RemovingZones, zones: ["z3"] },
+  },
+  {
+    reason: "never remove while our own add is in flight: the operation is followed, nothing planned",
+    status: { operation: adding({ dagId: "11" }) },
+    set: { zones: ["z1", "z2"], replicaTemplate: TEMPLATE },
+    observed: following(outDag({ state: "FAILED" })),
+    want: { kind: "Stall", reason: Reason.DagFailed },
   },
   {
     reason: "a dry run shows the add as +zone and sends nothing",

@@ -391,13 +391,6 @@ function planNext(
       timing.dagPollMs,
     );
   if (plan.action === "add") return planAdd(input, plan, target);
-  // Never remove while an add on the tenant failed and is unresolved, whoever started it.
-  const failedAdd = observed.unfinished.find((d) => d.state === "FAILED" && d.name === SCALE_OUT_DAG);
-  if (failedAdd)
-    return stall(
-      Reason.UnresolvedDag,
-      `DAG ${failedAdd.id} (${failedAdd.name}) FAILED on tenant ${tenant} and is unresolved; nothing is removed until a person operates it (RETRY, ROLLBACK or CANCEL)`,
-    );
   // A dry run never deletes, so it never waits for an approval either: it shows the plan.
   if (set.spec.policy.dryRun)
     return {
