@@ -60,6 +60,21 @@ interface HoldWindow {
 }
 const HOLD_MS = 60_000;
 
+/** Tenants whose sets add as well as remove (issue 27): their zones are edited in both directions mid-run. */
+const SCALE_OUT: { set: string; tenant: string; first: string[]; final: string[] }[] = [
+  // Grows by z4, then loses z2 (possibly while the add runs: the removal must wait for it).
+  { set: "t-grow", tenant: "t_grow", first: ["z1", "z2", "z3", "z4"], final: ["z1", "z3", "z4"] },
+  // Replaces z3 by z4 (add first), then grows by z5.
+  { set: "t-swap", tenant: "t_swap", first: ["z1", "z2", "z4"], final: ["z1", "z2", "z4", "z5"] },
+];
+
+/** The scale-out sets' zones edited once, a third into the fault phase, whatever is in flight then. */
+async function scaleOutEdits(ns: string, at: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+  for (const s of SCALE_OUT)
+    await raw.call("PATCH", trsPath(ns, s.set), { spec: { zones: s.final } }, "application/merge-patch+json");
+}
+
 /**
  * Waits for the set's first DAG (held running), puts the hold in place and waits until the operator shows it
  * decided under it, lets the DAG fail, waits until the set reports the failed DAG held and two more polls,
@@ -264,6 +279,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...IN_FLIGHT.map((h) => ({ name: h.tenant, zones: ["z1", "z2", "z3", "z4"] })),
         // Its connection arrives late and changes Secret; its connection is repointed mid-DAG (issue 21, 22).
         { name: "t_late", zones: ["z1", "z2", "z3", "z4"] },
+        ...SCALE_OUT.map((s) => ({ name: s.tenant, zones: ["z1", "z2", "z3"] })),
         { name: "t_repoint", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
@@ -410,6 +426,23 @@ async function chaosRun(seed: number): Promise<Report> {
       },
     });
 
+  for (const s of SCALE_OUT) {
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name: s.set, namespace: ns },
+      spec: {
+        ...connectionRef("obshell"),
+        tenant: s.tenant,
+        zones: s.first,
+        replicaTemplate: { unitConfigName: `${s.tenant}_unit` },
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        pollInterval: "2s",
+      },
+    });
+    // The invariants judge by the final spec.
+    desiredZones[s.tenant] = s.final;
+  }
   desiredZones.t_late = ["z1", "z2", "z3"];
   desiredZones.t_repoint = ["z1", "z2", "z3"];
   // The edit's target: the spec it starts with was applied above; the invariants judge by the final one.
@@ -546,6 +579,7 @@ async function chaosRun(seed: number): Promise<Report> {
     });
   const schedules = Promise.all([
     schedule("late connection", lateConnection(ns, obshell.url, scheduleStart)),
+    schedule("scale-out edits", scaleOutEdits(ns, scheduleStart + FAULT_MS / 3)),
     schedule(
       "repoint",
       repointMidDag(ns, obshell, obshellB.url).finally(() => obshell.cluster.holdDags.delete("t_repoint")),
@@ -603,7 +637,10 @@ async function chaosRun(seed: number): Promise<Report> {
       });
       if (random() < 0.3) dcs.shiftPages += 1;
     } else if (roll < 0.65) {
-      obshell.cluster.failNextDag.set(pick(tenantNames), 1 + Math.floor(random() * 2));
+      obshell.cluster.failNextDag.set(
+        pick([...tenantNames, ...SCALE_OUT.map((s) => s.tenant)]),
+        1 + Math.floor(random() * 2),
+      );
     } else if (roll < 0.7) {
       // A person's scale-out DAG on a managed tenant, failing: never to be operated by the operator.
       const tenant = pick(tenantNames);
@@ -631,7 +668,7 @@ async function chaosRun(seed: number): Promise<Report> {
   obshell.http.clearFaults();
   dcs.http.clearFaults();
   dcs.shiftPages = 0;
-  for (const t of tenantNames) obshell.cluster.failNextDag.delete(t);
+  for (const t of [...tenantNames, ...SCALE_OUT.map((s) => s.tenant)]) obshell.cluster.failNextDag.delete(t);
   await holds;
   await schedules;
 
@@ -653,7 +690,13 @@ async function chaosRun(seed: number): Promise<Report> {
     await eventually(
       "every set at its end state",
       async () => {
-        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set), "t-late", "t-repoint"])
+        for (const t of [
+          ...tenantNames,
+          ...IN_FLIGHT.map((h) => h.set),
+          ...SCALE_OUT.map((s) => s.set),
+          "t-late",
+          "t-repoint",
+        ])
           if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if ((await condition("redisinstancesets", "human", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
@@ -714,14 +757,44 @@ async function chaosRun(seed: number): Promise<Report> {
     report.violations.push("obshell: the guarded tenant was touched");
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/shared/")))
     report.violations.push("obshell: the contested tenant was touched");
-  // No DAG is operated that the operator did not start (every operator DAG is a scale-in).
+  // No DAG is operated that the operator did not start: its DAGs are those its replica calls created.
+  const replicaCalls = obshell.log.filter(
+    (e) =>
+      (e.method === "POST" || e.method === "DELETE") && /^\/api\/v1\/tenant\/[^/]+\/replicas$/.test(e.path),
+  );
+  const startedIds = new Set(
+    replicaCalls
+      .map((e) => (e.handled?.body as { data?: { id?: unknown } } | undefined)?.data?.id)
+      .filter((id): id is string => typeof id === "string"),
+  );
   for (const entry of obshell.log.filter(
     (e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/"),
   )) {
     const id = entry.path.split("/").pop() ?? "";
     const dag = obshell.cluster.dags.find((d) => String(obshell.cluster.dagDto(d, false).id) === id);
-    if (dag && dag.kind !== "scale-in")
+    if (dag && !startedIds.has(id))
       report.violations.push(`obshell: a ${dag.kind} DAG ${id} it did not start was operated`);
+  }
+  // Scale-out (issue 27): at most one accepted add per zone (each zone is added by one intent here: the
+  // policy retries, never rolls back), and no removal is sent while an add of the tenant is unresolved.
+  const addsPerZone = new Map<string, number>();
+  for (const entry of replicaCalls.filter((e) => e.method === "POST" && e.handled?.status === 200)) {
+    const tenant = /\/tenant\/([^/]+)\/replicas/.exec(entry.path)?.[1] ?? "";
+    for (const z of (entry.body as { zone_list?: { name?: string }[] } | undefined)?.zone_list ?? [])
+      addsPerZone.set(`${tenant}/${z.name}`, (addsPerZone.get(`${tenant}/${z.name}`) ?? 0) + 1);
+  }
+  for (const [zone, count] of addsPerZone)
+    if (count > 1) report.violations.push(`obshell: ${count} accepted adds of ${zone}`);
+  const ourAdds = obshell.cluster.dags.filter(
+    (d) => d.kind === "scale-out" && startedIds.has(String(obshell.cluster.dagDto(d, false).id)),
+  );
+  for (const entry of replicaCalls.filter((e) => e.method === "DELETE")) {
+    const tenant = /\/tenant\/([^/]+)\/replicas/.exec(entry.path)?.[1] ?? "";
+    for (const d of ourAdds.filter((x) => x.tenant === tenant && Date.parse(x.startTime) <= entry.at))
+      if (d.state !== "SUCCEED" || Date.parse(d.endTime) > entry.at)
+        report.violations.push(
+          `obshell: removal ${JSON.stringify(entry.body)} of ${tenant} sent while its add DAG ${d.dagId} was unresolved`,
+        );
   }
   // While a tenant is contested or its set in dry run, its failed DAG is never operated (issue 22).
   for (const entry of obshell.log.filter(
