@@ -66,19 +66,19 @@ export const Reason = {
   PrimaryZoneNeeded: "PrimaryZoneNeeded",
   /** A resource pool remains in a zone with no replica (a failed scale-in DAG). Stalled. */
   LeftoverPool: "LeftoverPool",
-  /** A zone to add: its unit config does not exist on the cluster (named with the zone). Stalled. */
+  /** A zone to add: its unit config does not exist on the cluster (named with the zone; agent executor/zone/check.go CheckZoneParams). Stalled. */
   UnitConfigNotFound: "UnitConfigNotFound",
-  /** A zone to add: spec.replicaTemplate.unitNum is not the tenant's unit number, or neither is known. Stalled. */
+  /** A zone to add: spec.replicaTemplate.unitNum is not the tenant's unit number, or neither is known (agent executor/tenant/scale_out_replicas.go). Stalled. */
   UnitNumMismatch: "UnitNumMismatch",
-  /** A zone to add already holds a resource pool of the tenant (a failed add or removal left it). Stalled. */
+  /** A zone to add already holds a resource pool of the tenant, a failed add or removal left it (agent executor/tenant/scale_out_replicas.go, HasPoolOnZone). Stalled. */
   ZoneHasPool: "ZoneHasPool",
-  /** A zone to add would get a READONLY replica while it is in the first priority of the primary zone. Stalled. */
+  /** A zone to add would get a READONLY replica while it is in the first priority of the primary zone (the operator's own rule: a READONLY replica cannot lead). Stalled. */
   ReadonlyPrimaryZone: "ReadonlyPrimaryZone",
-  /** obshell refused an add: the zone does not exist. Stalled. */
+  /** obshell refused an add: the zone does not exist (agent executor/zone/check.go). Stalled. */
   ZoneNotFound: "ZoneNotFound",
-  /** obshell refused an add: unit_num exceeds the zone's servers, or the servers lack CPU, memory or log disk. Stalled. */
+  /** obshell refused an add: unit_num exceeds the zone's servers, or the servers lack CPU, memory or log disk (agent executor/zone/check.go, executor/tenant/create_tenant.go checkZoneResourceForUnit). Stalled. */
   InsufficientResources: "InsufficientResources",
-  /** obshell refused an add by a primary-zone rule (enable_rebalance off, cross-region first priority, too few FULL replicas in the primary region). Stalled. */
+  /** obshell refused an add by a primary-zone rule: enable_rebalance off, cross-region first priority, too few FULL replicas in the primary region (agent executor/zone/check.go). Stalled. */
   PrimaryZoneRule: "PrimaryZoneRule",
   /** A FAILED DAG on the tenant is unresolved (a scale-in or scale-out, anyone's); nothing is added until a person operates it. Stalled. */
   UnresolvedDag: "UnresolvedDag",
