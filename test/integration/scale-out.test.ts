@@ -324,9 +324,12 @@ describe("scale-out on the real API server", () => {
     expect(recorded.status?.operation?.dagId).toBeUndefined();
     await eventually("the POST was executed by obshell", () => adds(tenant)[0]?.executed === true, WAIT_MS);
     startOperatorProcess("scaleout-b", "scaleout-kill");
-    await condition(path, "Ready", "Converged");
+    const ready = await condition(path, "Ready", "Converged");
     expect(adds(tenant)).toHaveLength(1);
-    expect(dagsOf(tenant, "Scale out tenant replicas")).toHaveLength(1);
+    const dags = dagsOf(tenant, "Scale out tenant replicas");
+    expect(dags).toHaveLength(1);
+    // Adopted, not merely outwaited: the set followed that very DAG to its end.
+    expect(ready.status?.dag).toMatchObject({ id: `1${dags[0]?.dagId}`, state: "SUCCEED" });
     expect(zonesOf(tenant)).toEqual(["z1", "z2", "z3", "z4"]);
   });
 });
