@@ -395,7 +395,7 @@ describe("the fleet changes between import and apply", () => {
 
     const redisCheck = await runImport(["--check", redisDir]);
     expect(redisCheck.code, redisCheck.out).toBe(ImportExit.Changes);
-    expect(redisCheck.out).toMatch(/AwaitApproval +cache-new +ApprovalRequired/);
+    expect(redisCheck.out).toMatch(/AwaitApproval +cache-new +- +ApprovalRequired/);
     const tenantCheck = await runImport(["--check", tenantsDir]);
     expect(tenantCheck.code, tenantCheck.out).toBe(ImportExit.Refused);
     expect(tenantCheck.out).toMatch(/t-b .*Stall .*DesiredZoneMissing: desired zone\(s\) z3/);

@@ -308,6 +308,8 @@ describe("scale-out on the real API server", () => {
       latencyMs: 3000,
       times: 1,
     });
+    // Its DAG stands still until the next operator has found it, so there is a DAG to adopt.
+    obshell.cluster.holdDags.add(tenant);
     const first = startOperatorProcess("scaleout-a", "scaleout-kill");
     await raw.apply(scaleOutSet(nsKill, "kill", tenant, ["z1", "z2", "z3", "z4"]));
     await eventually("the POST arrived at obshell", () => adds(tenant).length > 0, WAIT_MS);
@@ -324,6 +326,13 @@ describe("scale-out on the real API server", () => {
     expect(recorded.status?.operation?.dagId).toBeUndefined();
     await eventually("the POST was executed by obshell", () => adds(tenant)[0]?.executed === true, WAIT_MS);
     startOperatorProcess("scaleout-b", "scaleout-kill");
+    const adopted = await condition(path, "Reconciling", "DagRunning", {
+      unless: () => adds(tenant).length > 1,
+    });
+    expect(adopted.status?.operation?.dagId).toBe(
+      `1${dagsOf(tenant, "Scale out tenant replicas")[0]?.dagId}`,
+    );
+    obshell.cluster.holdDags.delete(tenant);
     const ready = await condition(path, "Ready", "Converged");
     expect(adds(tenant)).toHaveLength(1);
     const dags = dagsOf(tenant, "Scale out tenant replicas");
