@@ -28,7 +28,7 @@ import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { startDesignMinimum } from "./design-minimum.js";
 import { measureLatency } from "./latency.js";
-import { startPhase } from "./machine.js";
+import { type PhaseFigures, startPhase } from "./machine.js";
 import { SimProcess } from "./sim-process.js";
 import { percentile, printTable, type Row } from "./stats.js";
 
@@ -54,12 +54,21 @@ const logger = pino({ level: "silent" });
 const rows: Row[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Load, CPU seconds and API-server writes of one phase, printed at its end. */
-const phase = (name: string) =>
-  startPhase(
+const phases: PhaseFigures[] = [];
+const phase = async (name: string) => {
+  const meter = await startPhase(
     name,
     () => plane.apiServerPid(),
     () => raw.text("/metrics"),
   );
+  return {
+    async end() {
+      const figures = await meter.end();
+      phases.push(figures);
+      return figures;
+    },
+  };
+};
 /** Issue 29's targets for the operator's own cost. */
 const CPU_PER_RECONCILE_TARGET_MS = 4;
 const WRITES_PER_SET_TARGET = 1.2;
@@ -429,6 +438,7 @@ if (want("throughput")) {
 
 // 3b. Batch delete calls for 500 deletions in one project.
 if (want("bulk")) {
+  const meter = await phase("bulk");
   const ns = "bench-bulk";
   await namespace(ns);
   const metrics = new OperatorMetrics({ defaultMetrics: false });
@@ -461,6 +471,7 @@ if (want("bulk")) {
   });
   console.log(`bulk: 500 deletions in ${calls} batch calls`);
   await operator.stop(2000);
+  await meter.end();
 }
 
 // 4. Memory of the operator process with 1,000 and MEMORY_SETS sets cached.
@@ -530,6 +541,7 @@ if (want("memory")) {
 // records look like this) against the same namespace without them. Only referenced Secrets are held
 // with data, so the two should be within 10 MiB.
 if (want("secrets")) {
+  const meter = await phase("secrets");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   const ns = "bench-secrets";
   await namespace(ns);
@@ -603,6 +615,7 @@ if (want("secrets")) {
     unit: "MiB",
     target: "<= 10",
   });
+  await meter.end();
 }
 
 function deploymentNodeOptions(): string {
@@ -613,6 +626,7 @@ function deploymentNodeOptions(): string {
 // 6. Fairness across namespaces: FAIR_BUSY converged sets polling every second in one namespace keep the
 // workers busy; a new set in another namespace is timed from creation to Ready, FAIR_SAMPLES times.
 if (want("fairness")) {
+  const meter = await phase("fairness");
   const busy = "bench-fair-a";
   const quiet = "bench-fair-b";
   await namespace(busy);
@@ -642,6 +656,7 @@ if (want("fairness")) {
   rows.push({ metric: "  the same, p99", value: p99 / 1000, unit: "s", target: "<= 2 s" });
   console.log(`fairness: new set in B Ready p50 ${p50} ms, p99 ${p99} ms, ${FAIR_BUSY} busy sets in A`);
   await operator.stop(2000);
+  await meter.end();
 }
 
 async function readyOrPaused(ns: string): Promise<number> {
@@ -662,6 +677,7 @@ const result = {
   memorySets: MEMORY_SETS,
   samples: SAMPLES,
   rows,
+  phases,
 };
 writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log("\nwrote bench/results/latest.json");
