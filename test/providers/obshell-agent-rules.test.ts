@@ -3,7 +3,7 @@
 // with auth v2; the refusals are read from the wire (status, errCode, message) and from the client's typed errors.
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RemoteError, ServerError } from "../../src/providers/errors.js";
+import type { RemoteError } from "../../src/providers/errors.js";
 import {
   authHeader,
   encryptBody,
@@ -11,6 +11,7 @@ import {
   parseAgentPublicKey,
 } from "../../src/providers/obshell/auth.js";
 import { ObshellClient, type ZoneListItem } from "../../src/providers/obshell/client.js";
+import { DagOperationRefusedError } from "../../src/providers/obshell/errors.js";
 import type { DagDetail } from "../../src/providers/obshell/schemas.js";
 import { GiB } from "../simulators/obshell/resources.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -412,6 +413,7 @@ describe("ROLLBACK (service/task/dag.go getNodesCanRollback, txForRollbackDag)",
       remoteCode: "Task.Dag.Operator.RollbackNotAllowed",
       remoteMessage: `Failed to set DAG rollback: node ${nodeName} cannot rollback`,
     });
+    expect(error).toBeInstanceOf(DagOperationRefusedError);
     expect(await client.getDag(started.dag.id)).toMatchObject({ state: "FAILED", operator: "RUN" });
   });
 
@@ -454,7 +456,9 @@ describe("ROLLBACK (service/task/dag.go getNodesCanRollback, txForRollbackDag)",
     await until(newer.dag.id, (d) => d.state === "SUCCEED");
     for (const op of ["RETRY", "ROLLBACK"] as const) {
       const expired = await refusal(client.operateDag(old.dag.id, op));
-      expect(expired).toBeInstanceOf(ServerError);
+      // The client's typed error for a refusal that asking again cannot change (src/providers/obshell/errors.ts).
+      expect(expired).toBeInstanceOf(DagOperationRefusedError);
+      expect(expired.retryable).toBe(false);
       expect(expired).toMatchObject({
         status: 500,
         remoteCode: "Task.Expired",
