@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import {
+  conditions,
+  objectMeta,
+  pendingApproval,
+  pendingPlan,
+  pollInterval,
+  setOf,
+  settleTime,
+  usedApprovals,
+} from "./common.js";
 import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
@@ -44,6 +53,7 @@ export const tenantReplicaSetPolicy = z
       .describe(
         "A plan removing more zones than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the observed zones, or more than maxZonesPerOperation.",
       ),
+    settleTime,
   })
   .describe("Limits and behaviour of destructive operations.");
 
@@ -140,6 +150,7 @@ export const tenantReplicaSetStatus = z
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
+    pendingPlan: pendingPlan.optional(),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

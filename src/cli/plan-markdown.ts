@@ -33,6 +33,8 @@ function what(row: PlanRow): string {
   const targets = row.wouldDelete.join(", ");
   const unit = kindModule(row.kind).targetsNoun;
   if (row.step === "AwaitApproval") return `Would remove ${unit} ${targets}, after approval`;
+  if (row.reason === "PlanSettling")
+    return `Would remove ${unit} ${targets}, after the settle time${row.planHash ? " and approval" : ""}`;
   if (row.wouldDelete.length > 0) return `Would remove ${unit} ${targets}`;
   if (row.step === "RetryDag") return "Would retry the failed DAG";
   if (row.step === "RollbackDag") return "Would roll back the failed DAG";

@@ -72,6 +72,8 @@ interface Hooks {
   observe?: (remote: Remote) => Promise<ToyObserved>;
   act?: (remote: Remote, step: Extract<ToyStep, { kind: "Remove" }>) => Promise<ToyStep>;
   decide?: ToyKind["decide"];
+  /** spec.policy.settleTime of the toy kind, in ms (0: off). */
+  settleMs?: number;
 }
 
 function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]): ToyStep {
@@ -102,6 +104,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,
+    settleTimeMs: () => hooks.settleMs ?? 0,
     // An operation in flight is followed where it started, as the tenant kind does.
     async connect(set) {
       const endpoint = set.status?.intent?.endpoint ?? set.spec.endpoint;
