@@ -212,7 +212,8 @@ function rowOf(
 /** The exit code of a plan: blind beats changes beats unchanged; a paused set changes nothing. */
 export function exitCodeOf(rows: readonly PlanRow[]): number {
   if (rows.some((r) => !r.observed && r.step !== "Paused")) return PlanExit.Blind;
-  if (rows.some((r) => CHANGING_STEPS.has(r.step) || r.reason === Reason.PlanSettling)) return PlanExit.Changes;
+  if (rows.some((r) => CHANGING_STEPS.has(r.step) || r.reason === Reason.PlanSettling))
+    return PlanExit.Changes;
   return PlanExit.Unchanged;
 }
 

@@ -11,8 +11,7 @@ export type PendingPlan = z.infer<typeof pendingPlan>;
 
 export type SettleGate =
   /** `pending`: the clock the run leaves in status (absent when the gate is off). */
-  | { run: true; pending?: PendingPlan }
-  | { run: false; pending: PendingPlan; remainingMs: number };
+  { run: true; pending?: PendingPlan } | { run: false; pending: PendingPlan; remainingMs: number };
 
 /**
  * Whether the plan `planned` may run now, given the clock stored from earlier observations. Pure: the gate
