@@ -59,6 +59,13 @@ interface HoldWindow {
   until: number;
 }
 const HOLD_MS = 60_000;
+/**
+ * Every set's settle time (issue 28): short, so destructive calls still meet the faults, while each plan's
+ * clock in status lives through kills, lease takeovers and watch cuts.
+ */
+const SETTLE = "1s";
+/** The replaced plan's settle time: long enough that the correction lands inside it. */
+const REPLACED_SETTLE_MS = 30_000;
 
 /**
  * Waits for the set's first DAG (held running), puts the hold in place and waits until the operator shows it
@@ -100,7 +107,13 @@ async function holdInFlight(
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name: peer, namespace: ns },
-      spec: { ...connectionRef("obshell"), tenant: h.tenant, zones: ["z1", "z2"], pollInterval: "2s" },
+      spec: {
+        ...connectionRef("obshell"),
+        tenant: h.tenant,
+        zones: ["z1", "z2"],
+        policy: { settleTime: SETTLE },
+        pollInterval: "2s",
+      },
     });
     await eventually(
       "the peer seen while following",
@@ -234,6 +247,36 @@ async function editMidDag(
   obshell.cluster.holdDags.delete(tenant);
 }
 
+/** Whether t-fixed's wrong plan was replaced before its runsAt (the schedule's premise). */
+interface Replaced {
+  inTime: boolean;
+}
+
+/**
+ * t-fixed is applied with a wrong list (its plan removes z3) and corrected while that plan settles, as a
+ * person who sees PlannedDeletions would (issue 28): the first plan must never run.
+ */
+async function replacePlan(ns: string, replaced: Replaced): Promise<void> {
+  type Settling = Observed & { status?: { pendingPlan?: { targets: string[]; runsAt: string } } };
+  let runsAt = 0;
+  await eventually(
+    "t-fixed's first plan settling",
+    async () => {
+      const plan = (await raw.call<Settling>("GET", trsPath(ns, "t-fixed"))).status?.pendingPlan;
+      if (plan?.targets.includes("z3")) runsAt = Date.parse(plan.runsAt);
+      return runsAt > 0;
+    },
+    HOLD_MS,
+  );
+  await raw.call(
+    "PATCH",
+    trsPath(ns, "t-fixed"),
+    { spec: { zones: ["z1", "z2", "z3"] } },
+    "application/merge-patch+json",
+  );
+  replaced.inTime = Date.now() < runsAt;
+}
+
 interface Report {
   seed: number;
   faults: number;
@@ -265,6 +308,8 @@ async function chaosRun(seed: number): Promise<Report> {
         // Its connection arrives late and changes Secret; its connection is repointed mid-DAG (issue 21, 22).
         { name: "t_late", zones: ["z1", "z2", "z3", "z4"] },
         { name: "t_repoint", zones: ["z1", "z2", "z3", "z4"] },
+        // Applied with a wrong list, corrected while its plan settles (issue 28).
+        { name: "t_fixed", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -378,7 +423,13 @@ async function chaosRun(seed: number): Promise<Report> {
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name, namespace: ns },
-      spec: { ...connectionRef(connection), tenant, zones: ["z1", "z2", "z3"], pollInterval: "2s" },
+      spec: {
+        ...connectionRef(connection),
+        tenant,
+        zones: ["z1", "z2", "z3"],
+        policy: { settleTime: SETTLE },
+        pollInterval: "2s",
+      },
     });
   for (const [tenant, zones] of Object.entries(desiredZones))
     await raw.apply({
@@ -389,7 +440,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant,
         zones,
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -405,7 +456,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: keep[project],
-        policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10 },
+        policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -428,6 +479,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant: "shared",
         zones: [...zones],
+        policy: { settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -446,10 +498,23 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: [`${prefix}0`],
-        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20 },
+        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
+
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-fixed", namespace: ns },
+    spec: {
+      ...connectionRef("obshell"),
+      tenant: "t_fixed",
+      zones: ["z1", "z2", "z4"],
+      policy: { settleTime: `${REPLACED_SETTLE_MS / 1000}s` },
+      pollInterval: "2s",
+    },
+  });
 
   // Holds while a DAG is in flight: each set's first DAG stands still until the hold is in place, then fails.
   for (const h of IN_FLIGHT) {
@@ -464,7 +529,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant: h.tenant,
         zones: desiredZones[h.tenant],
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -544,8 +609,10 @@ async function chaosRun(seed: number): Promise<Report> {
     run.catch((error: unknown) => {
       report.violations.push(`${what} schedule: ${String(error)}`);
     });
+  const replaced: Replaced = { inTime: false };
   const schedules = Promise.all([
     schedule("late connection", lateConnection(ns, obshell.url, scheduleStart)),
+    schedule("replaced plan", replacePlan(ns, replaced)),
     schedule(
       "repoint",
       repointMidDag(ns, obshell, obshellB.url).finally(() => obshell.cluster.holdDags.delete("t_repoint")),
@@ -651,7 +718,7 @@ async function chaosRun(seed: number): Promise<Report> {
     await eventually(
       "every set at its end state",
       async () => {
-        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set), "t-late", "t-repoint"])
+        for (const t of [...tenantNames, ...IN_FLIGHT.map((h) => h.set), "t-late", "t-repoint", "t-fixed"])
           if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if ((await condition("redisinstancesets", "human", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
@@ -708,6 +775,22 @@ async function chaosRun(seed: number): Promise<Report> {
       if (desiredZones[tenant]?.includes(zone))
         report.violations.push(`obshell: desired zone ${zone} of ${tenant} sent for deletion`);
   }
+  // A plan replaced before its settle time never runs: t-fixed's z3 is never sent, and stays.
+  if (replaced.inTime) {
+    for (const entry of obshell.log.filter((e) => e.method === "DELETE" && e.path.includes("/t_fixed/")))
+      if (((entry.body as { zones?: string[] } | undefined)?.zones ?? []).includes("z3"))
+        report.violations.push(
+          "obshell: z3 of t_fixed sent for deletion by a plan replaced before its settle time",
+        );
+    const left =
+      obshell.cluster.tenants
+        .get("t_fixed")
+        ?.replicas.map((r) => r.zone)
+        .sort() ?? [];
+    if (left.join() !== "z1,z2,z3")
+      report.violations.push(`obshell: t_fixed has ${left.join(", ")}, not z1, z2, z3`);
+  } else
+    report.violations.push("replaced plan schedule: the correction landed after the first plan's runsAt");
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/guarded/")))
     report.violations.push("obshell: the guarded tenant was touched");
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/shared/")))

@@ -136,13 +136,15 @@ describe("settled: the step a decision leads to", () => {
     const ask: CommonStep = {
       kind: "AwaitApproval",
       reason: Reason.ApprovalRequired,
-      message: "removing 3 of 4 zones",
+      message: "removing 3 of 4 zones: approve with kubectl annotate trs orders ...",
       approval: { hash: PLAN.hash, summary: "removing 3 of 4 zones", targets: ["z2"] },
     };
     expect(plannedBy(ask)).toEqual({ hash: PLAN.hash, targets: ["z2"] });
     const held = settled(ask, undefined, SETTLE, at(0));
     expect(held).toMatchObject({ kind: "Wait", reason: Reason.PlanSettling });
     expect(held.message).toContain("asks for approval after settle time");
+    // How to approve is said once the plan has settled, not while it may still change.
+    expect(held.message).not.toContain("kubectl annotate");
     expect(settled(ask, stored(), SETTLE, at(SETTLE))).toMatchObject({ kind: "AwaitApproval" });
   });
 

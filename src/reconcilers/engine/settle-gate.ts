@@ -76,8 +76,13 @@ export function settled<T extends StepBase & { kind: string }>(
   const gate = settleGate(stored, planned, settleMs, now);
   if (gate.run) return gate.pending ? { ...step, pendingPlan: gate.pending } : step;
   const { pending } = gate;
-  const what = step.kind === "AwaitApproval" ? "asks for approval" : "runs";
-  const message = `${step.message}; ${what} after settle time ${seconds(settleMs)} at ${pending.runsAt} if the plan is still the same (plan ${pending.hash}, first observed ${pending.firstObservedAt}, observed ${pending.observations} time(s)); any change restarts the clock`;
+  const approval = step.kind === "AwaitApproval" && "approval" in step;
+  const what = approval ? "asks for approval" : "runs";
+  // Of a plan that will need approval, the summary only: how to approve is said once it has settled.
+  const summary = approval
+    ? (step as Extract<CommonStep, { kind: "AwaitApproval" }>).approval.summary
+    : step.message;
+  const message = `${summary}; ${what} after settle time ${seconds(settleMs)} at ${pending.runsAt} if the plan is still the same (plan ${pending.hash}, first observed ${pending.firstObservedAt}, observed ${pending.observations} time(s)); any change restarts the clock`;
   return {
     kind: "Wait",
     reason: Reason.PlanSettling,
