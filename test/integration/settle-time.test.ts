@@ -2,7 +2,7 @@
 // what the simulators were actually sent. Sets reach the remotes through admin-owned connections; the
 // operator runs as deploy/'s identity and refuses inline connections.
 //   a. a set applied, then corrected within the settle time: the first plan never runs (both kinds);
-//   b. two conflicting sets in one `kubectl apply`, at the default settle time: nothing is deleted;
+//   b. two conflicting sets in one `kubectl apply`, other objects between them: nothing is deleted;
 //   c. an operator restart in the middle of the settle window neither resets nor skips it.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,13 +193,24 @@ describe("a destructive plan runs only after it has settled", () => {
     expect(deletedNames()).toEqual(["fix-3"]);
   });
 
-  it("b. two conflicting sets in one kubectl apply, at the default settle time: nothing is deleted", async () => {
-    // No settleTime: the default users get. Each set alone would remove something.
+  it("b. two conflicting sets in one kubectl apply: nothing is deleted", async () => {
+    // Each set alone would remove something. 30s rather than the default 10s: a loaded machine may take
+    // seconds to create the objects between them, and the story is about the gap, not the default.
+    const policy = { settleTime: "30s" };
+    // As in a large commit: kubectl creates one object after another, so other objects between the two
+    // sets give the first one a moment alone, in which it would act without the settle time.
+    const between = Array.from({ length: 150 }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `between-${i}`, namespace: ns },
+      data: { i: String(i) },
+    }));
     const docs = [
-      tenantSet("dup-a", "t_dup", ["z1", "z2"]),
-      tenantSet("dup-b", "t_dup", ["z1", "z3"]),
-      redisSet("dup-a", "dup-", ["dup-1", "dup-2"]),
-      redisSet("dup-b", "dup-", ["dup-2", "dup-3"]),
+      tenantSet("dup-a", "t_dup", ["z1", "z2"], policy),
+      redisSet("dup-a", "dup-", ["dup-1", "dup-2"], policy),
+      ...between,
+      tenantSet("dup-b", "t_dup", ["z1", "z3"], policy),
+      redisSet("dup-b", "dup-", ["dup-2", "dup-3"], policy),
     ];
     const before = dcsDeletes().length;
     await kubectlOk(["--kubeconfig", kubeconfig, "apply", "-f", "-"], { stdin: toYaml(docs as RawObject[]) });
