@@ -134,6 +134,32 @@ export const pendingApproval = z
   })
   .describe("The plan that needs approval before it runs.");
 
+/** The longest settle time: a plan that should wait longer than this wants an approval instead. */
+export const MAX_SETTLE_TIME_MS = 3_600_000;
+
+/** How long a destructive plan must stay the same before it runs (issue 28); `0s` runs it at once. */
+export const settleTime = duration
+  .refine((text) => durationMs(text) <= MAX_SETTLE_TIME_MS, { message: "must be at most 1h" })
+  .default("10s")
+  .describe(
+    "A plan that removes anything runs only after it has been observed unchanged (same targets) for this long, across at least two observations; 0s runs it at once. At most 1h.",
+  );
+
+/** A destructive plan waiting out policy.settleTime: the clock lives here so a restart neither resets nor skips it. */
+export const pendingPlan = z
+  .object({
+    hash: z.string().describe("The plan's target hash (the value an approval names)."),
+    targets: z.array(z.string()).describe("The zones or instances the plan removes."),
+    firstObservedAt: z.iso
+      .datetime({ offset: true })
+      .describe("When this exact plan was first observed: the settle time counts from here."),
+    observations: z.int().min(1).describe("How many reconciles observed this exact plan."),
+    runsAt: z.iso
+      .datetime({ offset: true })
+      .describe("When the plan runs (or asks for approval), if it is still the same then."),
+  })
+  .describe("The destructive plan waiting out spec.policy.settleTime; any change of it restarts the clock.");
+
 /** Approvals already acted on: an approval runs its plan once; the same plan later needs a new annotation. */
 export const usedApprovals = z
   .array(

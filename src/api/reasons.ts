@@ -24,6 +24,8 @@ export const Reason = {
   ApprovalRequired: "ApprovalRequired",
   /** The annotation carries the hash of a plan that already ran once; a new annotation is needed. Stalled. */
   ApprovalAlreadyUsed: "ApprovalAlreadyUsed",
+  /** A plan that removes something waits out policy.settleTime unchanged before it runs (or asks for approval); the message says when. Reconciling. */
+  PlanSettling: "PlanSettling",
   /** policy.dryRun: the plan is recorded, nothing is deleted. */
   DryRun: "DryRun",
   /** The destructive call's reply was lost; the next pass looks the operation up before anything else. Reconciling. */

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import {
+  conditions,
+  objectMeta,
+  pendingApproval,
+  pendingPlan,
+  pollInterval,
+  setOf,
+  settleTime,
+  usedApprovals,
+} from "./common.js";
 import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
@@ -57,6 +66,7 @@ export const redisInstanceSetPolicy = z
       .describe(
         "A plan deleting more instances than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the owned instances, or more than maxDeletionsPerOperation.",
       ),
+    settleTime,
   })
   .describe("Limits and behaviour of destructive operations.");
 
@@ -133,6 +143,7 @@ export const redisInstanceSetStatus = z
       .describe("The last batch delete and what DCS answered."),
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
+    pendingPlan: pendingPlan.optional(),
     missing: z
       .array(z.string())
       .optional()

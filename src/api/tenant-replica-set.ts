@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import {
+  conditions,
+  objectMeta,
+  pendingApproval,
+  pendingPlan,
+  pollInterval,
+  setOf,
+  settleTime,
+  usedApprovals,
+} from "./common.js";
 import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
@@ -90,6 +99,7 @@ export const tenantReplicaSetPolicy = z
       .describe(
         "A plan removing (or adding) more zones than this needs the dbfleet.io/approve-plan annotation. Default: more than half of the observed zones, or more than maxZonesPerOperation.",
       ),
+    settleTime,
   })
   .describe("Limits and behaviour of destructive operations.");
 
@@ -217,6 +227,7 @@ export const tenantReplicaSetStatus = z
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
+    pendingPlan: pendingPlan.optional(),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

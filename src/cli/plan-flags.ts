@@ -103,7 +103,7 @@ Nothing is changed, here or remotely.
 
 exit status:
   ${PlanExit.Unchanged}   every set was observed (or is paused) and nothing would change
-  ${PlanExit.Changes}   every set was observed and some would change: deletions to run or to approve
+  ${PlanExit.Changes}   every set was observed and some would change: deletions to run (after the settle time) or to approve
   ${PlanExit.Blind}   some set could not be observed: connection missing or refused (inline, endpoint policy,
       credentials), authentication failed, or the remote failed; this wins over ${PlanExit.Changes}
   ${PlanExit.Failed}   failed: a manifest is invalid (the message names the file, document and field), or the

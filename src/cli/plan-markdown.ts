@@ -36,6 +36,8 @@ function what(row: PlanRow): string {
   if (added !== "")
     return `Would add ${unit} ${added}${row.step === "AwaitApproval" ? ", after approval" : ""}`;
   if (row.step === "AwaitApproval") return `Would remove ${unit} ${targets}, after approval`;
+  if (row.reason === "PlanSettling")
+    return `Would remove ${unit} ${targets}, after the settle time${row.planHash ? " and approval" : ""}`;
   if (row.wouldDelete.length > 0) return `Would remove ${unit} ${targets}`;
   if (row.step === "RetryDag") return "Would retry the failed DAG";
   if (row.step === "RollbackDag") return "Would roll back the failed DAG";

@@ -2,6 +2,7 @@
 // computed by the same resolve/connect/observe/decide code, read-only. Exit codes: plan-flags.ts PlanExit.
 import { isDeepStrictEqual } from "node:util";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
+import { Reason } from "../api/reasons.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
 import type { KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
@@ -199,7 +200,9 @@ function rowOf(
   assessment: Awaited<ReturnType<Assessor["assess"]>>,
 ): Omit<PlanRow, "kind" | "namespace" | "name" | "target" | "connection" | "endpoint"> {
   const step = assessment.step;
-  const targets = DELETING_STEPS.has(step.kind) ? targetsOf(step as CommonStep) : [];
+  // A plan the settle gate holds still runs once settled: its targets and approval are the held step's.
+  const acting = (step.kind === "Wait" && "settling" in step ? step.settling?.held : undefined) ?? step;
+  const targets = DELETING_STEPS.has(acting.kind) ? targetsOf(acting as CommonStep) : [];
   const wouldDelete = targets.filter((t) => !t.startsWith(ADDED));
   const wouldAdd = targets.filter((t) => t.startsWith(ADDED)).map((t) => t.slice(ADDED.length));
   return {
@@ -210,8 +213,8 @@ function rowOf(
     message: step.message,
     wouldDelete,
     ...(wouldAdd.length > 0 ? { wouldAdd } : {}),
-    ...(step.kind === "AwaitApproval" && "approval" in step
-      ? { planHash: (step as Extract<CommonStep, { kind: "AwaitApproval" }>).approval.hash }
+    ...(acting.kind === "AwaitApproval" && "approval" in acting
+      ? { planHash: (acting as Extract<CommonStep, { kind: "AwaitApproval" }>).approval.hash }
       : {}),
   };
 }
@@ -219,7 +222,8 @@ function rowOf(
 /** The exit code of a plan: blind beats changes beats unchanged; a paused set changes nothing. */
 export function exitCodeOf(rows: readonly PlanRow[]): number {
   if (rows.some((r) => !r.observed && r.step !== "Paused")) return PlanExit.Blind;
-  if (rows.some((r) => CHANGING_STEPS.has(r.step))) return PlanExit.Changes;
+  if (rows.some((r) => CHANGING_STEPS.has(r.step) || r.reason === Reason.PlanSettling))
+    return PlanExit.Changes;
   return PlanExit.Unchanged;
 }
 

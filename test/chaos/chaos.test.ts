@@ -59,6 +59,13 @@ interface HoldWindow {
   until: number;
 }
 const HOLD_MS = 60_000;
+/**
+ * Every set's settle time (issue 28): short, so destructive calls still meet the faults, while each plan's
+ * clock in status lives through kills, lease takeovers and watch cuts.
+ */
+const SETTLE = "1s";
+/** The replaced plan's settle time: long enough that the correction lands inside it. */
+const REPLACED_SETTLE_MS = 30_000;
 
 /** Tenants whose sets add as well as remove (issue 27): their zones are edited in both directions mid-run. */
 const SCALE_OUT: { set: string; tenant: string; first: string[]; final: string[] }[] = [
@@ -115,7 +122,13 @@ async function holdInFlight(
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name: peer, namespace: ns },
-      spec: { ...connectionRef("obshell"), tenant: h.tenant, zones: ["z1", "z2"], pollInterval: "2s" },
+      spec: {
+        ...connectionRef("obshell"),
+        tenant: h.tenant,
+        zones: ["z1", "z2"],
+        policy: { settleTime: SETTLE },
+        pollInterval: "2s",
+      },
     });
     await eventually(
       "the peer seen while following",
@@ -249,6 +262,36 @@ async function editMidDag(
   obshell.cluster.holdDags.delete(tenant);
 }
 
+/** Whether t-fixed's wrong plan was replaced before its runsAt (the schedule's premise). */
+interface Replaced {
+  inTime: boolean;
+}
+
+/**
+ * t-fixed is applied with a wrong list (its plan removes z3) and corrected while that plan settles, as a
+ * person who sees PlannedDeletions would (issue 28): the first plan must never run.
+ */
+async function replacePlan(ns: string, replaced: Replaced): Promise<void> {
+  type Settling = Observed & { status?: { pendingPlan?: { targets: string[]; runsAt: string } } };
+  let runsAt = 0;
+  await eventually(
+    "t-fixed's first plan settling",
+    async () => {
+      const plan = (await raw.call<Settling>("GET", trsPath(ns, "t-fixed"))).status?.pendingPlan;
+      if (plan?.targets.includes("z3")) runsAt = Date.parse(plan.runsAt);
+      return runsAt > 0;
+    },
+    HOLD_MS,
+  );
+  await raw.call(
+    "PATCH",
+    trsPath(ns, "t-fixed"),
+    { spec: { zones: ["z1", "z2", "z3"] } },
+    "application/merge-patch+json",
+  );
+  replaced.inTime = Date.now() < runsAt;
+}
+
 interface Report {
   seed: number;
   faults: number;
@@ -281,6 +324,8 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_late", zones: ["z1", "z2", "z3", "z4"] },
         ...SCALE_OUT.map((s) => ({ name: s.tenant, zones: ["z1", "z2", "z3"] })),
         { name: "t_repoint", zones: ["z1", "z2", "z3", "z4"] },
+        // Applied with a wrong list, corrected while its plan settles (issue 28).
+        { name: "t_fixed", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -394,7 +439,13 @@ async function chaosRun(seed: number): Promise<Report> {
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name, namespace: ns },
-      spec: { ...connectionRef(connection), tenant, zones: ["z1", "z2", "z3"], pollInterval: "2s" },
+      spec: {
+        ...connectionRef(connection),
+        tenant,
+        zones: ["z1", "z2", "z3"],
+        policy: { settleTime: SETTLE },
+        pollInterval: "2s",
+      },
     });
   for (const [tenant, zones] of Object.entries(desiredZones))
     await raw.apply({
@@ -405,7 +456,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant,
         zones,
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -421,7 +472,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: keep[project],
-        policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10 },
+        policy: { maxDeletionsPerOperation: 2, approvalThreshold: 10, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -461,6 +512,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant: "shared",
         zones: [...zones],
+        policy: { settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -479,10 +531,23 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef(`dcs-${project}`),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: [`${prefix}0`],
-        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20 },
+        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
+
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-fixed", namespace: ns },
+    spec: {
+      ...connectionRef("obshell"),
+      tenant: "t_fixed",
+      zones: ["z1", "z2", "z4"],
+      policy: { settleTime: `${REPLACED_SETTLE_MS / 1000}s` },
+      pollInterval: "2s",
+    },
+  });
 
   // Holds while a DAG is in flight: each set's first DAG stands still until the hold is in place, then fails.
   for (const h of IN_FLIGHT) {
@@ -497,7 +562,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef("obshell"),
         tenant: h.tenant,
         zones: desiredZones[h.tenant],
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -577,9 +642,11 @@ async function chaosRun(seed: number): Promise<Report> {
     run.catch((error: unknown) => {
       report.violations.push(`${what} schedule: ${String(error)}`);
     });
+  const replaced: Replaced = { inTime: false };
   const schedules = Promise.all([
     schedule("late connection", lateConnection(ns, obshell.url, scheduleStart)),
     schedule("scale-out edits", scaleOutEdits(ns, scheduleStart + FAULT_MS / 3)),
+    schedule("replaced plan", replacePlan(ns, replaced)),
     schedule(
       "repoint",
       repointMidDag(ns, obshell, obshellB.url).finally(() => obshell.cluster.holdDags.delete("t_repoint")),
@@ -643,8 +710,8 @@ async function chaosRun(seed: number): Promise<Report> {
       );
     } else if (roll < 0.7) {
       // A person's scale-out DAG on a managed tenant, failing: never to be operated by the operator. Not on a
-      // tenant whose DAGs are held for a schedule: the person's DAG would stand there running, and the set's
-      // own DAG the schedule waits for would never start.
+      // tenant whose DAGs are held for a schedule: held too, it would never fail, and the schedule would
+      // wait behind it for good (a race the settle time's wider window made likely: seed 1001).
       const tenant = pick(tenantNames.filter((t) => !obshell.cluster.holdDags.has(t)));
       obshell.cluster.failNextDag.set(tenant, 1);
       try {
@@ -698,6 +765,7 @@ async function chaosRun(seed: number): Promise<Report> {
           ...SCALE_OUT.map((s) => s.set),
           "t-late",
           "t-repoint",
+          "t-fixed",
         ])
           if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if ((await condition("redisinstancesets", "human", "Stalled"))?.reason !== "DeletionNeedsHuman")
@@ -755,6 +823,22 @@ async function chaosRun(seed: number): Promise<Report> {
       if (desiredZones[tenant]?.includes(zone))
         report.violations.push(`obshell: desired zone ${zone} of ${tenant} sent for deletion`);
   }
+  // A plan replaced before its settle time never runs: t-fixed's z3 is never sent, and stays.
+  if (replaced.inTime) {
+    for (const entry of obshell.log.filter((e) => e.method === "DELETE" && e.path.includes("/t_fixed/")))
+      if (((entry.body as { zones?: string[] } | undefined)?.zones ?? []).includes("z3"))
+        report.violations.push(
+          "obshell: z3 of t_fixed sent for deletion by a plan replaced before its settle time",
+        );
+    const left =
+      obshell.cluster.tenants
+        .get("t_fixed")
+        ?.replicas.map((r) => r.zone)
+        .sort() ?? [];
+    if (left.join() !== "z1,z2,z3")
+      report.violations.push(`obshell: t_fixed has ${left.join(", ")}, not z1, z2, z3`);
+  } else
+    report.violations.push("replaced plan schedule: the correction landed after the first plan's runsAt");
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/guarded/")))
     report.violations.push("obshell: the guarded tenant was touched");
   if (obshell.log.some((e) => e.method === "DELETE" && e.path.includes("/shared/")))

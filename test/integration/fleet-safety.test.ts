@@ -68,7 +68,8 @@ function tenantSet(
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "TenantReplicaSet",
     metadata: { name, namespace },
-    spec: { ...ref, tenant, zones, policy, pollInterval: "1s" },
+    // settleTime 0s: these stories are about other rules (settling: settle-time.test.ts).
+    spec: { ...ref, tenant, zones, policy: { settleTime: "0s", ...policy }, pollInterval: "1s" },
   };
 }
 
@@ -87,7 +88,13 @@ function redisSet(
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "RedisInstanceSet",
     metadata: { name, namespace: ns },
-    spec: { ...connectionRef(connection), selector, instances, pollInterval: "1s" },
+    spec: {
+      ...connectionRef(connection),
+      selector,
+      instances,
+      policy: { settleTime: "0s" },
+      pollInterval: "1s",
+    },
   };
 }
 

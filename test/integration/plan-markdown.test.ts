@@ -84,15 +84,18 @@ describe("plan --output markdown and the controller", () => {
     );
     expect(code).toBe(PlanExit.Changes);
     expect(comment.split("\n")[0]).toBe(MARKDOWN_MARKER);
+    // At the default settle time the plan first settles, then asks (issue 28): the comment already
+    // carries the hash the controller will ask for.
     expect(comment).toContain(
-      `| RedisInstanceSet ${ns}/big | DatabaseConnection ${ns}/dcs | ${dcs.url} | AwaitApproval |`,
+      `| RedisInstanceSet ${ns}/big | DatabaseConnection ${ns}/dcs | ${dcs.url} | Wait |`,
     );
+    expect(comment).toContain("after the settle time and approval");
     const hash = /Approval hash `([0-9a-f]+)`/.exec(comment)?.[1] ?? "";
     const annotate = /^kubectl annotate .*$/m.exec(comment)?.[0] ?? "";
     expect(annotate).toBe(
       `kubectl annotate --namespace ${ns} redisinstanceset.dbfleet.io/big dbfleet.io/approve-plan=${hash} --overwrite`,
     );
-    const listed = /\| AwaitApproval \| ([^|]+) \|/.exec(comment)?.[1]?.trim().split(", ").sort() ?? [];
+    const listed = /\| Wait \| ([^|]+) \|/.exec(comment)?.[1]?.trim().split(", ").sort() ?? [];
     expect(listed).toEqual(["analytics-2", "analytics-3", "analytics-4", "analytics-5", "analytics-6"]);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 

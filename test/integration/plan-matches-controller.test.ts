@@ -58,6 +58,8 @@ function tenantSet(
       ...connectionRef("obshell"),
       tenant,
       zones,
+      // settleTime 0s: plan and controller on approvals (settling: settle-time.test.ts).
+      policy: { settleTime: "0s" },
       pollInterval: "1s",
       ...extra,
     },
@@ -79,7 +81,7 @@ function redisSet(
       ...connectionRef(`dcs-${project}`),
       selector: { namePrefix },
       instances,
-      policy,
+      policy: { settleTime: "0s", ...policy },
       pollInterval: "1s",
     },
   };

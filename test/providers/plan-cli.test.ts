@@ -55,6 +55,8 @@ const trs = (zones: string[]) => ({
     obshell: { endpoint: obshell.url, credentialsSecretRef: { name: "obshell" }, allowInsecureHTTP: true },
     tenant: "orders",
     zones,
+    // These cases are about what plan prints for a plan that runs; settling has its own case below.
+    policy: { settleTime: "0s" },
   },
 });
 const ris = (instances: string[]) => ({
@@ -70,6 +72,7 @@ const ris = (instances: string[]) => ({
     },
     selector: { namePrefix: "cache-eu-", tags: { team: "checkout" } },
     instances,
+    policy: { settleTime: "0s" },
   },
 });
 
@@ -110,6 +113,19 @@ describe("dbfleet-operator plan", () => {
     expect(redisRow?.message).toContain("cache-eu-frozen");
     expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
+  });
+
+  it("with the default settle time: Wait PlanSettling, the deletion it will run once settled, exit 2", async () => {
+    const settling = trs(["z1", "z2"]);
+    const file = write("settling.yaml", [{ ...settling, spec: { ...settling.spec, policy: {} } }]);
+    let out = "";
+    expect(
+      await plan(["-f", file, "--allowed-endpoints", "127.0.0.1", INLINE, "-o", "json"], (t) => (out += t)),
+    ).toBe(2);
+    const [row] = JSON.parse(out) as PlanRow[];
+    expect(row).toMatchObject({ step: "Wait", reason: "PlanSettling", wouldDelete: ["z3"] });
+    expect(row?.message).toMatch(/settle time 10s/);
+    expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
   });
 
   it("prints an add beside a removal: WOULD ADD z4 for a replaced zone, nothing sent", async () => {

@@ -68,6 +68,7 @@ describe("CR schemas", () => {
       dryRun: false,
       onDagFailure: "Hold",
       maxDagRetries: 3,
+      settleTime: "10s",
     });
   });
 

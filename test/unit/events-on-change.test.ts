@@ -176,6 +176,7 @@ function story() {
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,
+    settleTimeMs: () => 0,
     connect: async () => ({ ok: true, client: {}, credential: "c", endpoint: "e", warnings: state.warnings }),
     observe: async () => ({}),
     fleet: () => undefined,

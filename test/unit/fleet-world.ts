@@ -174,7 +174,8 @@ export function refRedisManifest(o: RefRedisOptions): KubeObject {
       connectionRef: { kind: o.connection.kind ?? "DatabaseConnection", name: o.connection.name },
       selector: o.selector ?? { namePrefix: "cache-" },
       instances: o.instances ?? ["cache-1"],
-      policy: o.policy ?? {},
+      // The engine stories here are about other rules: a plan runs at once, as before settleTime (its own tests: settle-gate).
+      policy: { settleTime: "0s", ...o.policy },
     },
     ...(o.status ? { status: o.status } : {}),
   } as KubeObject;
@@ -208,7 +209,8 @@ export function refTenantManifest(o: RefTenantOptions): KubeObject {
       connectionRef: { kind: o.connection.kind ?? "DatabaseConnection", name: o.connection.name },
       tenant: o.tenant ?? "orders",
       zones: o.zones ?? ["z1", "z2"],
-      policy: o.policy ?? {},
+      // The engine stories here are about other rules: a plan runs at once, as before settleTime (its own tests: settle-gate).
+      policy: { settleTime: "0s", ...o.policy },
     },
     ...(o.status ? { status: o.status } : {}),
   } as KubeObject;

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { conditions, objectMeta } from "../../src/api/common.js";
+import { conditions, objectMeta, pendingPlan } from "../../src/api/common.js";
 import { PAUSED_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
@@ -38,6 +38,7 @@ const toyStatus = z.object({
   conditions: conditions.optional(),
   intent: z.object({ endpoint: z.string(), items: z.array(z.string()) }).optional(),
   removed: z.array(z.string()).optional(),
+  pendingPlan: pendingPlan.optional(),
 });
 const toySet = z.object({
   apiVersion: z.string(),
@@ -72,6 +73,8 @@ interface Hooks {
   observe?: (remote: Remote) => Promise<ToyObserved>;
   act?: (remote: Remote, step: Extract<ToyStep, { kind: "Remove" }>) => Promise<ToyStep>;
   decide?: ToyKind["decide"];
+  /** spec.policy.settleTime of the toy kind, in ms (0: off). */
+  settleMs?: number;
 }
 
 function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]): ToyStep {
@@ -90,6 +93,7 @@ function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]):
     message: `removing ${extra.join(", ")}`,
     endpoint: set.spec.endpoint,
     targets: extra,
+    planned: { hash: `${set.spec.endpoint}:${extra.join(",")}`, targets: extra },
   };
 }
 
@@ -102,6 +106,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,
+    settleTimeMs: () => hooks.settleMs ?? 0,
     // An operation in flight is followed where it started, as the tenant kind does.
     async connect(set) {
       const endpoint = set.status?.intent?.endpoint ?? set.spec.endpoint;
@@ -553,6 +558,112 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
 }
 
 const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === "DELETE" && r.executed);
+
+describe("SetReconciler: a destructive plan runs only once settled (issue 28)", () => {
+  const T0 = Date.parse("2026-11-23T10:00:00.000Z");
+  function clocked(object: KubeObject, remotes: Record<string, string[]>, hooks: Hooks = {}) {
+    let now = T0;
+    const h = harness(object, remotes, { settleMs: 10_000, ...hooks }, { now: () => new Date(now) });
+    return { ...h, at: (ms: number) => (now = T0 + ms) };
+  }
+  const acts = (calls: Calls) => calls.filter((c) => c.startsWith("act"));
+
+  it("first observation waits PlanSettling until runsAt (a requeue, not a poll); the second at runsAt acts", async () => {
+    const h = clocked(toyObject(), { a: ["k", "x"] });
+    expect(await h.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 10_000 });
+    expect(h.calls).toContain("status Reconciling/PlanSettling");
+    expect(h.api.status.pendingPlan).toEqual({
+      hash: "a:x",
+      targets: ["x"],
+      firstObservedAt: "2026-11-23T10:00:00.000Z",
+      observations: 1,
+      runsAt: "2026-11-23T10:00:10.000Z",
+    });
+    h.at(4_000);
+    expect(await h.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 6_000 });
+    expect(acts(h.calls)).toEqual([]);
+    h.at(10_000);
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual(["act a x"]);
+    // The operation's own steps carry no plan: the clock is gone once the removal is answered.
+    expect(h.api.status.pendingPlan).toBeUndefined();
+  });
+
+  it("a restart neither resets nor skips the clock: a new reconciler reads it from status", async () => {
+    const first = clocked(toyObject(), { a: ["k", "x"] });
+    await first.reconciler.reconcile(request());
+    const saved = first.api.stored;
+    // Restarted 3 s later: 7 s are left, not 10 and not 0.
+    const early = clocked(saved, { a: ["k", "x"] });
+    early.at(3_000);
+    expect(await early.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 7_000 });
+    expect(acts(early.calls)).toEqual([]);
+    const late = clocked(early.api.stored, { a: ["k", "x"] });
+    late.at(10_000);
+    await late.reconciler.reconcile(request());
+    expect(acts(late.calls)).toEqual(["act a x"]);
+  });
+
+  it("a plan that changes within the settle time never runs; the new one settles from its own first observation", async () => {
+    const h = clocked(toyObject(), { a: ["k", "x"] });
+    await h.reconciler.reconcile(request());
+    h.remotes.get("a")?.items.add("y");
+    h.at(9_000);
+    expect(await h.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 10_000 });
+    h.at(10_000);
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual([]);
+    expect(h.api.status.pendingPlan).toMatchObject({
+      hash: "a:x,y",
+      firstObservedAt: "2026-11-23T10:00:09.000Z",
+    });
+    h.at(19_000);
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual(["act a x,y"]);
+  });
+
+  it("a failed observation inside the window restarts the clock (it can only delay a plan)", async () => {
+    let fail = false;
+    const h = clocked(
+      toyObject(),
+      { a: ["k", "x"] },
+      {
+        async observe(remote) {
+          if (fail) throw new ServerError("down", { provider: "dcs", operation: "GET /x", status: 503 });
+          return { items: [...remote.items] };
+        },
+      },
+    );
+    await h.reconciler.reconcile(request());
+    fail = true;
+    h.at(5_000);
+    await h.reconciler.reconcile(request()).catch(() => undefined);
+    fail = false;
+    h.at(10_000);
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual([]);
+    expect(h.api.status.pendingPlan).toMatchObject({ firstObservedAt: "2026-11-23T10:00:10.000Z" });
+  });
+
+  it("settleTime 0: acts on the first observation and keeps no clock, as before the gate", async () => {
+    const h = clocked(toyObject(), { a: ["k", "x"] }, { settleMs: 0 });
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual(["act a x"]);
+    expect(h.api.status.pendingPlan).toBeUndefined();
+  });
+
+  it("assess (what plan runs) shows the held removal and writes nothing", async () => {
+    const h = clocked(toyObject(), { a: ["k", "x"] });
+    const { step } = await h.reconciler.assess(h.api.stored);
+    expect(step).toMatchObject({
+      kind: "Wait",
+      reason: "PlanSettling",
+      settling: { held: { kind: "Remove" } },
+    });
+    expect(step.message).toContain("runs after settle time 10s");
+    expect(h.api.written).toEqual([]);
+  });
+});
 
 describe("SetReconciler with the tenant kind against the obshell simulator", () => {
   let sims: ObshellSimulator[] = [];

@@ -58,7 +58,8 @@ export function tenantManifest(o: TenantSetOptions = {}) {
       },
       tenant: o.tenant ?? "orders",
       zones: o.zones ?? ["z1", "z2"],
-      policy: o.policy ?? {},
+      // The engine stories here are about other rules: a plan runs at once, as before settleTime (its own tests: settle-gate).
+      policy: { settleTime: "0s", ...o.policy },
       ...(o.replicaTemplate ? { replicaTemplate: o.replicaTemplate } : {}),
       ...(o.paused ? { paused: true } : {}),
     },
@@ -179,7 +180,8 @@ export function redisManifest(o: RedisSetOptions = {}) {
       },
       selector: o.selector ?? { namePrefix: "cache-" },
       instances: o.instances ?? ["cache-1"],
-      policy: o.policy ?? {},
+      // The engine stories here are about other rules: a plan runs at once, as before settleTime (its own tests: settle-gate).
+      policy: { settleTime: "0s", ...o.policy },
     },
     ...(o.status ? { status: o.status } : {}),
   };

@@ -4,8 +4,9 @@ import type { z } from "zod";
 import type { DestructiveOperation, SetKindName } from "../../api/kinds.js";
 import type { Reason } from "../../api/reasons.js";
 import type { ResourceType } from "../../controller/resource.js";
+import type { PendingPlan } from "./settle-gate.js";
 import type { SharedStatus } from "./status.js";
-import type { CommonStep, Phase, StepEvent } from "./step.js";
+import type { CommonStep, Phase, PlannedTargets, StepEvent } from "./step.js";
 
 /** The set being reconciled, as decide and record see it. */
 export interface SetIdentity {
@@ -74,6 +75,8 @@ export interface KindStep {
   event?: StepEvent;
   requeueAfterMs?: number;
   phase?: Phase;
+  planned?: PlannedTargets;
+  pendingPlan?: PendingPlan;
 }
 
 export interface SetKind<
@@ -92,6 +95,8 @@ export interface SetKind<
   readonly statusSchema: z.ZodType<TStatus>;
 
   pollIntervalMs(set: TSet): number;
+  /** spec.policy.settleTime: how long a destructive plan must stay the same before it runs (0: at once). */
+  settleTimeMs(set: TSet): number;
   /** Endpoint and credentials: for an operation in flight, those it started with. */
   connect(set: TSet, id: SetIdentity): Promise<Connection<TConn>>;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */

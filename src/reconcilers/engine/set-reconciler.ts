@@ -17,6 +17,7 @@ import { isEndpointRefused } from "../../providers/endpoint-policy.js";
 import { AuthError, PermissionDeniedError, RemoteError } from "../../providers/errors.js";
 import type { CredentialHealth } from "./credential-health.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
+import { settled, withPendingPlan } from "./settle-gate.js";
 import { clean, type SharedStatus, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
@@ -165,16 +166,11 @@ export class SetReconciler<
     }
     const remote = remoteOf(connection);
     const fleet = this.kind.fleet(set, id, remote);
+    const status = set.status as TStatus | undefined;
+    const decided = this.kind.decide({ set, status, observed, fleet, id, now, remote });
     return {
-      step: this.kind.decide({
-        set,
-        status: set.status as TStatus | undefined,
-        observed,
-        fleet,
-        id,
-        now,
-        remote,
-      }),
+      // The single decision point before any intent: a plan that removes anything waits until it has settled.
+      step: settled(decided, status?.pendingPlan, this.kind.settleTimeMs(set), now),
       observed,
       warnings,
       set,
@@ -310,7 +306,7 @@ export class SetReconciler<
         const stored = this.kind.statusSchema.safeParse(current.status ?? {});
         // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
         const base = stored.success
-          ? this.kind.record(stored.data, step, { set, observed, id, now })
+          ? withPendingPlan(this.kind.record(stored.data, step, { set, observed, id, now }), step)
           : ((current.status ?? {}) as TStatus);
         return clean(
           withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),

@@ -3,6 +3,7 @@
 import type { Condition } from "../../api/common.js";
 import type { Reason } from "../../api/reasons.js";
 import { setCondition } from "../../controller/conditions.js";
+import type { PendingPlan } from "./settle-gate.js";
 import type { Phase } from "./step.js";
 
 export interface Outcome {
@@ -15,6 +16,8 @@ export interface SharedStatus {
   phase?: string | undefined;
   observedGeneration?: number | undefined;
   conditions?: Condition[] | undefined;
+  /** The settle clock of a destructive plan (settle-gate.ts); the engine keeps it, not the kind. */
+  pendingPlan?: PendingPlan | undefined;
 }
 
 /** Ready always present; Reconciling and Stalled only while True (kstatus reads a present False oddly). */

@@ -2,6 +2,7 @@
 // generic reconciler executes it and `dbfleet-operator plan` prints it (docs/architecture.md, "Steps").
 import type { Reason } from "../../api/reasons.js";
 import type { EventType } from "../../controller/events.js";
+import type { PendingPlan } from "./settle-gate.js";
 
 export type Phase = "Ready" | "Reconciling" | "Stalled" | "Paused" | "DryRun";
 
@@ -21,6 +22,16 @@ export interface StepBase {
   phase?: Phase;
   /** An event worth recording besides the condition (every Stall raises a Warning anyway). */
   event?: StepEvent;
+  /** The destructive plan this step starts or asks approval for: held until it has settled (settle-gate.ts). */
+  planned?: PlannedTargets;
+  /** The settle clock this step leaves in status.pendingPlan; absent: the clock is cleared. */
+  pendingPlan?: PendingPlan;
+}
+
+/** A destructive plan as the settle gate and approvals know it: its target hash and what it removes. */
+export interface PlannedTargets {
+  hash: string;
+  targets: string[];
 }
 
 /** What a plan would delete, waiting for the dbfleet.io/approve-plan annotation. */
@@ -37,10 +48,15 @@ export type CommonStep =
   /** The remote matches the spec. */
   | (StepBase & { kind: "Ready" })
   /** Work in flight elsewhere (a DAG, deletions): look again later. */
-  | (StepBase & { kind: "Wait"; requeueAfterMs: number })
+  | (StepBase & { kind: "Wait"; requeueAfterMs: number; settling?: Settling })
   | (StepBase & { kind: "AwaitApproval"; approval: ApprovalRequest })
   | (StepBase & { kind: "DryRun"; targets: string[] })
   | (StepBase & { kind: "Paused" });
+
+/** A destructive step held by the settle gate (reason PlanSettling): what it would do once settled. */
+export interface Settling {
+  held: StepBase & { kind: string };
+}
 
 export type CommonStepKind = CommonStep["kind"];
 

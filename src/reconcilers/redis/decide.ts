@@ -126,6 +126,7 @@ export function decideRedis(input: Input, timing: RedisTiming = DEFAULT_REDIS_TI
     reason: Reason.Deleting,
     message: `deleting ${names(plan.next)}${conflict ? `; ${conflict}` : ""}${human ? `; ${human}` : ""}`,
     targets: plan.next.map((i) => ({ id: i.id, name: i.name })),
+    planned: { hash: request.hash, targets: request.targets },
     ...(gate.consumes ? { approval: gate.consumes } : {}),
   };
 }

@@ -64,6 +64,7 @@ export function redisKind(options: RedisKindOptions): RedisKind {
     schema: redisInstanceSet,
     statusSchema: redisInstanceSetStatus,
     pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
+    settleTimeMs: (set) => durationMs(set.spec.policy.settleTime),
     connect: (set, id) =>
       connectDcs(options, options.pool, `${id.namespace}/${id.name}`, {
         kind: "RedisInstanceSet",

@@ -441,6 +441,7 @@ function planNext(
     message: `removing ${plan.nextOperation.join(", ")} from tenant ${tenant}`,
     target,
     zones: plan.nextOperation,
+    planned: { hash: request.hash, targets: request.targets },
     ...(gate.consumes ? { approval: gate.consumes } : {}),
   };
 }

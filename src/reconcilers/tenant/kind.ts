@@ -82,6 +82,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     schema: tenantReplicaSet,
     statusSchema: tenantReplicaSetStatus,
     pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
+    settleTimeMs: (set) => durationMs(set.spec.policy.settleTime),
 
     // An operation in flight is followed through the connection it started with, and only while that
     // still leads to the endpoint it started on.
