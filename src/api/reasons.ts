@@ -46,10 +46,16 @@ export const Reason = {
   EndpointRefused: "EndpointRefused",
   /** The connection allows plain HTTP or skips TLS verification (Warning event). */
   InsecureConnection: "InsecureConnection",
-  /** An operation's connection now points elsewhere; it is not followed there. Stalled. */
+  /** An operation's connection now leads to another remote (another cluster, even through the same URL); it is not followed there. Stalled. */
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
+  /** The remote the connection leads to was learned (Normal event) or, as a step, just recorded: acted on from the next round, once the other sets can see it there. Reconciling. */
+  RemoteIdentified: "RemoteIdentified",
+  /** The remote reports another identity than recorded (Warning event; the record is replaced), or than the plan was made for just before a destructive call (nothing sent; decided again). Reconciling. */
+  RemoteIdentityChanged: "RemoteIdentityChanged",
+  /** Another set names the same target and was never identified (never reached since its connection last changed): it may be on this remote, so nothing is removed until it is. Reconciling. */
+  RemoteUnidentified: "RemoteUnidentified",
 
   // --- TenantReplicaSet ---
   /** obshell does not know spec.tenant. Stalled. */

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import {
+  conditions,
+  objectMeta,
+  pendingApproval,
+  pollInterval,
+  recordedRemote,
+  setOf,
+  usedApprovals,
+} from "./common.js";
 import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
 import { API_VERSION } from "./group.js";
 
@@ -121,6 +129,7 @@ export const redisInstanceSetStatus = z
       .string()
       .optional()
       .describe("The DCS project of the last listing: the connection's projectId, for the Project column."),
+    remote: recordedRemote.optional(),
     instances: z.array(observedInstance).optional().describe("Instances observed inside the selector."),
     observedCount: z.int().min(0).optional().describe("How many instances are inside the selector."),
     deletions: z.array(deletionRecord).optional().describe("Every instance this set asked DCS to delete."),

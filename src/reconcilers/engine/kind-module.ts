@@ -99,6 +99,12 @@ export interface KindModule {
   startedSecrets(object: KubeObject): string[];
   /** The fleet groups the set acts in (ownership), through where its connection leads; [] when unknown. */
   fleetGroups(object: KubeObject, locate: LocateRemote): string[];
+  /**
+   * The remote identity the set acts on, read from the object alone (no Secret, no remote call): its
+   * operation's while one is in flight, else the one recorded for the connection it leads through now
+   * (`status.remote`), or what the connection names (a DCS project id). Undefined: never identified.
+   */
+  remoteKey(object: KubeObject, locate: LocateRemote): string | undefined;
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;

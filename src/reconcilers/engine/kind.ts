@@ -57,7 +57,16 @@ export interface Remote {
   endpoint: string;
   /** The DCS project. */
   projectId?: string;
+  /**
+   * What the remote is, whatever the URL's spelling (remote-identity.ts): `dcs|<project>`,
+   * `obshell|<cluster>#<id>`, learned through this round's connection. Ownership, approvals, operation
+   * binding and budgets key on it.
+   */
+  identity: string;
 }
+
+/** What a connection leads to, or the step that says the set may go no further this round. */
+export type Identified = { identity: string } | { step: CommonStep };
 
 export interface RecordContext<TObs, TSet = unknown> {
   /** The parsed set the step was decided for; undefined when it did not parse. */
@@ -94,6 +103,12 @@ export interface SetKind<
   pollIntervalMs(set: TSet): number;
   /** Endpoint and credentials: for an operation in flight, those it started with. */
   connect(set: TSet, id: SetIdentity): Promise<Connection<TConn>>;
+  /**
+   * What the remote is (Remote.identity), asked before it is observed: it may ask the remote (a RemoteError
+   * means nothing is decided). A step instead: the connection no longer leads where the set's operation
+   * runs. Recorded in `status.remote` by the engine when first learned or changed.
+   */
+  identify(client: TConn, set: TSet, connection: Connected<TConn>): Promise<Identified>;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */
   observe(client: TConn, set: TSet, id: SetIdentity, now: Date): Promise<TObs>;
   fleet(set: TSet, id: SetIdentity, remote: Remote): TFleet;
