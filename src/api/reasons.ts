@@ -50,11 +50,11 @@ export const Reason = {
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
-  /** The remote the connection leads to was learned (Normal event) or, as a step, just recorded: acted on from the next round, once the other sets can see it there. Reconciling. */
+  /** The cluster the connection leads to was learned (Normal event) or, as a step, just recorded in status.remote: acted on from the next round, once the other sets can see it there. Reconciling. */
   RemoteIdentified: "RemoteIdentified",
-  /** The remote reports another identity than recorded (Warning event; the record is replaced), or than the plan was made for just before a destructive call (nothing sent; decided again). Reconciling. */
+  /** The agent reports another cluster than recorded through the same endpoint (Warning event; the record is replaced), or than the plan was made for just before the DELETE (nothing sent; decided again). Reconciling. */
   RemoteIdentityChanged: "RemoteIdentityChanged",
-  /** Another set names the same target and was never identified (never reached since its connection last changed): it may be on this remote, so nothing is removed until it is. Reconciling. */
+  /** Another set names the same tenant and was never identified (not reached since its connection last changed): it may be on this cluster, so nothing is removed or operated until it is identified, repointed or deleted; the message names it. Reconciling. */
   RemoteUnidentified: "RemoteUnidentified",
 
   // --- TenantReplicaSet ---

@@ -129,7 +129,6 @@ export const redisInstanceSetStatus = z
       .string()
       .optional()
       .describe("The DCS project of the last listing: the connection's projectId, for the Project column."),
-    remote: recordedRemote.optional(),
     instances: z.array(observedInstance).optional().describe("Instances observed inside the selector."),
     observedCount: z.int().min(0).optional().describe("How many instances are inside the selector."),
     deletions: z.array(deletionRecord).optional().describe("Every instance this set asked DCS to delete."),

@@ -15,6 +15,7 @@ import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { isEndpointRefused } from "../../providers/endpoint-policy.js";
 import { AuthError, RemoteError } from "../../providers/errors.js";
+import { endpointKey } from "../fleet-view.js";
 import { describeRemote, recordedIdentity } from "../remote-identity.js";
 import type { CredentialHealth } from "./credential-health.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
@@ -62,6 +63,11 @@ export interface Assessment<TStep, TObs, TSet = unknown, TConn = unknown> {
 /** What a reconciler offers `plan`: the same assessment, no status write and no action. */
 export interface Assessor {
   assess(object: KubeObject, log?: Logger): Promise<Assessment<KindStep, unknown>>;
+  /**
+   * connect -> identify only: what the set's own connection leads to, as the controller records it in
+   * `status.remote`; undefined when it cannot be told (paused, unparsable, no connection, a remote error).
+   */
+  identifyRemote(object: KubeObject): Promise<Remote | undefined>;
 }
 
 export class SetReconciler<
@@ -132,7 +138,7 @@ export class SetReconciler<
       // A set acts only on the remote its status already names, so that the other sets of its group have
       // seen it there (they read identities from status, never from a remote): a remote first learned, or
       // changed, this round is recorded first and acted on in the next round.
-      if (!identityRecorded(set.status as SharedStatus | undefined, remote)) {
+      if (remote.learned && !identityRecorded(set.status as SharedStatus | undefined, remote)) {
         const recordFirst: CommonStep = {
           kind: "Wait",
           reason: Reason.RemoteIdentified,
@@ -176,9 +182,11 @@ export class SetReconciler<
     let remote: Remote;
     try {
       // What the remote is comes before anything read from it: ownership and approvals key on it.
-      const identified = await this.kind.identify(connection.client, set, connection);
+      const identified = this.kind.identify
+        ? await this.kind.identify(connection.client, set, connection)
+        : { identity: endpointKey(connection.endpoint) };
       if ("step" in identified) return { set, step: identified.step, warnings };
-      remote = remoteOf(connection, identified.identity);
+      remote = remoteOf(connection, identified.identity, identified.learned);
       observed = await this.kind.observe(connection.client, set, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
     } catch (error) {
@@ -201,6 +209,26 @@ export class SetReconciler<
       connection,
       remote,
     };
+  }
+
+  async identifyRemote(object: KubeObject): Promise<Remote | undefined> {
+    const id = identityOf(object);
+    const parsed = this.kind.schema.safeParse(object);
+    if (!parsed.success || pausedStep(parsed.data, id)) return undefined;
+    const set = this.withStoredStatus(object, parsed.data);
+    const connection = await this.kind.connect(set, id);
+    if (!connection.ok) return undefined;
+    if (!this.deps.credentials.mayAttempt(connection.credential, this.now(), connection.lockScope).ok)
+      return undefined;
+    try {
+      const identified = this.kind.identify
+        ? await this.kind.identify(connection.client, set, connection)
+        : { identity: endpointKey(connection.endpoint) };
+      return "step" in identified ? undefined : remoteOf(connection, identified.identity, identified.learned);
+    } catch (error) {
+      if (error instanceof RemoteError || isEndpointRefused(error)) return undefined;
+      throw error;
+    }
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
@@ -331,7 +359,7 @@ export class SetReconciler<
         const recorded = stored.success
           ? this.kind.record(stored.data, step, { set, observed, id, now })
           : ((current.status ?? {}) as TStatus);
-        const base = remote && stored.success ? withRemote(recorded, remote, now) : recorded;
+        const base = remote?.learned && stored.success ? withRemote(recorded, remote, now) : recorded;
         return clean(
           withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
         );
@@ -350,7 +378,7 @@ export class SetReconciler<
     if (changed && phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
     if (changed && step.event)
       this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
-    const learned = remote && remoteEvent(previousRemote, remote);
+    const learned = remote?.learned && remoteEvent(previousRemote, remote);
     if (learned) {
       log[learned.type === "Warning" ? "warn" : "info"]({ remote: remote.identity }, learned.message);
       this.deps.events.record(object, learned.type, learned.reason, learned.message);
@@ -391,11 +419,16 @@ export class ObserveFailed extends Error {
   }
 }
 
-function remoteOf(connection: { endpoint: string; projectId?: string }, identity: string): Remote {
+function remoteOf(
+  connection: { endpoint: string; projectId?: string },
+  identity: string,
+  learned = false,
+): Remote {
   return {
     endpoint: connection.endpoint,
     ...(connection.projectId ? { projectId: connection.projectId } : {}),
     identity,
+    ...(learned ? { learned } : {}),
   };
 }
 
@@ -416,10 +449,14 @@ function withRemote<S extends SharedStatus>(status: S, remote: Remote, now: Date
   };
 }
 
-/** The event of a remote first learned (Normal) or found to be another than recorded (Warning); none else. */
+/**
+ * The event of a remote learned (Normal: first, or through a connection that now leads elsewhere) or found to
+ * be another through the same endpoint (Warning: a DNS name or an agent address now answering for another
+ * cluster); none while it stays.
+ */
 function remoteEvent(before: RecordedRemote | undefined, now: Remote): StepEvent | undefined {
   if (before?.identity === now.identity) return undefined;
-  if (!before)
+  if (!before || endpointKey(before.endpoint) !== endpointKey(now.endpoint))
     return {
       type: "Normal",
       reason: Reason.RemoteIdentified,

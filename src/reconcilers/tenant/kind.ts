@@ -137,7 +137,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
             message: `the removal of ${op.zones.join(", ")} started on ${describeRemote(op.remote)} (through ${op.endpoint}); ${connection.endpoint} now leads to ${describeRemote(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${describeRemote(op.remote)}, then clear status.operation`,
           },
         };
-      return { identity };
+      return { identity, learned: true };
     },
 
     observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
