@@ -90,6 +90,7 @@ for (let s = 0; s < 1000; s++)
     { namespace: "ns0", name: "t0", generation: 1, annotations: {} },
     "obshell|ob0#1",
     "tenant_0",
+    (kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups),
   );
 const tenantUs = ((performance.now() - t) / 1000) * 1000;
 samples.sort((a, b) => a - b);

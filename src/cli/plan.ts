@@ -13,7 +13,7 @@ import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import type { FleetCache } from "../reconcilers/fleet-view.js";
+import type { FleetCache, LocateRemote } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
 import { endpointPolicyOf } from "./endpoint-flags.js";
@@ -80,10 +80,13 @@ async function planFleet(
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
     ...options,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  const groups = fleetGroups(locate);
   let cache = fleetCacheOf(byKey.values(), groups);
   return {
     fleet: { byIndex: (name, value) => cache.byIndex(name, value) },
+    locate,
     identified(kind, object, remote) {
       const key = `${kind}/${object.metadata.namespace}/${object.metadata.name}`;
       const current = byKey.get(key);
@@ -101,6 +104,8 @@ async function planFleet(
 /** The fleet `plan` judges against, and how a manifest's own remote, once identified, joins it. */
 interface PlanFleet {
   fleet: FleetCache;
+  /** Where a set's connection leads, from the manifests and the cluster's connections. */
+  locate: LocateRemote;
   /** The manifest's connection leads to `remote`: it stands in the fleet as the controller will record it. */
   identified(kind: SetKindName, object: KubeObject, remote: { identity: string; endpoint: string }): void;
 }
@@ -164,9 +169,9 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const { fleet, identified } = await planFleet(sets, http, connectionOptions);
+  const { fleet, locate, identified } = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
-    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
   );
   const reconcilers = new Map<SetKindName, Assessor>(
     [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),

@@ -31,6 +31,7 @@ import {
   addObshellConnection,
   addSecret,
   groupsOf,
+  locateIn,
   refRedisManifest,
   refTenantManifest,
   remoteOf,
@@ -188,6 +189,7 @@ describe("same-named sets in two namespaces, through connections spelled differe
         identity({ namespace: o.metadata.namespace ?? "", name: o.metadata.name }),
         clusters[endpointKey(remoteOf(t, o).endpoint)] ?? "",
         "orders",
+        locateIn(t),
       );
     expect(peers(a)).toEqual({ peers: ["eu/orders", "staging/orders"], unidentified: [] });
     expect(peers(b)).toEqual({ peers: ["eu/orders", "prod/orders"], unidentified: [] });

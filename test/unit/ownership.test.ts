@@ -107,17 +107,23 @@ describe("ownership of a tenant while an operation is in flight", () => {
   const fleet = fleetCacheOf([moved, other], groups);
 
   it("the set in flight claims the operation's tenant too: the other set sees it as a peer", () => {
-    expect(tenantPeers(fleet, identity({ name: "other" }), CLUSTER, "orders")).toEqual({
+    expect(tenantPeers(fleet, identity({ name: "other" }), CLUSTER, "orders", locate)).toEqual({
       peers: ["prod/moved"],
       unidentified: [],
     });
-    expect(groups(moved)).toHaveLength(2);
+    // Its spec's tenant and its operation's, each on the cluster.
+    expect(groups(moved).filter((g) => g.startsWith("obshell|"))).toEqual([
+      "obshell|ob1#1|payments",
+      "obshell|ob1#1|orders",
+    ]);
   });
 
   it("the set in flight judges ownership on the tenant its operation runs on, not the spec's", () => {
     const set = tenantReplicaSet.parse(moved);
     expect(actingOn(set).spec.tenant).toBe("orders");
-    expect(tenantPeers(fleet, identity({ name: "moved" }), CLUSTER, actingOn(set).spec.tenant)).toEqual({
+    expect(
+      tenantPeers(fleet, identity({ name: "moved" }), CLUSTER, actingOn(set).spec.tenant, locate),
+    ).toEqual({
       peers: ["prod/other"],
       unidentified: [],
     });

@@ -16,6 +16,8 @@ export interface KindContext {
   connect: ConnectOptions;
   /** The other sets of the fleet, indexed by group: the informer cache, or `plan`'s manifests and cluster. */
   fleet: FleetCache;
+  /** Where a set's connection leads, read without Secrets or remote calls: the peers' endpoints. */
+  locate: LocateRemote;
   /** Timings by the kind's `timingKey`: poll and retry intervals in ms. */
   timings?: Readonly<Record<string, Readonly<Record<string, number>> | undefined>>;
 }

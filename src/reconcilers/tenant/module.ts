@@ -41,7 +41,8 @@ export const tenantModule: KindModule = {
     const adapter = tenantKind({
       ...context.connect,
       pool,
-      peers: (set, id, remote) => tenantPeers(context.fleet, id, remote.identity, set.spec.tenant),
+      peers: (set, id, remote) =>
+        tenantPeers(context.fleet, id, remote.identity, set.spec.tenant, context.locate),
       ...(timing ? { timing } : {}),
     });
     return {
