@@ -1,13 +1,5 @@
 import { z } from "zod";
-import {
-  conditions,
-  objectMeta,
-  pendingApproval,
-  pollInterval,
-  recordedRemote,
-  setOf,
-  usedApprovals,
-} from "./common.js";
+import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
 import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
 import { API_VERSION } from "./group.js";
 

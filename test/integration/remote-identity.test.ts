@@ -281,9 +281,14 @@ describe("one remote through two spellings of its URL", () => {
       metadata: { name, namespace: ns },
       spec: { ...connectionRef(ref), tenant: HELD, zones, pollInterval: "1s" },
     });
-    // "never" names the tenant through a connection to an agent that is down from the start: its cluster is
-    // unknown, and it may be the one "held" reaches (the conservative rule, README "Safety model").
-    await raw.apply(trs("never", "ob-doomed", ["z1", "z2", "z3"]));
+    // "never" names the tenant through a connection to an agent that is down from the start, at an endpoint
+    // no set has identified: its cluster is unknown, and it may be the one "held" reaches (the conservative
+    // rule, README "Safety model").
+    const dead = new ObshellSimulator({ password: PASSWORD });
+    await dead.start();
+    await dead.stop();
+    await raw.apply(obshellConnection({ namespace: ns, name: "ob-dead" }, dead.url));
+    await raw.apply(trs("never", "ob-dead", ["z1", "z2", "z3"]));
     await condition(path("tenantreplicasets", "never"), "Reconciling", "ObserveFailed");
     await raw.apply(trs("held", "ob-other", ["z1", "z2"]));
     const deletes = () => other.log.filter((e) => e.method === "DELETE" && e.path.includes(HELD));
