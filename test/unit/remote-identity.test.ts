@@ -157,6 +157,19 @@ describe("recordedIdentity: a recorded cluster stands only for the endpoint it w
   });
 });
 
+/** The status of a set an operator has reconciled but never identified (its agent refused or down). */
+const SEEN = {
+  conditions: [
+    {
+      type: "Ready" as const,
+      status: "False" as const,
+      reason: "ObserveFailed",
+      message: "connect ECONNREFUSED",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    },
+  ],
+};
+
 describe("tenant ownership groups from recorded clusters", () => {
   const OB = "http://10.0.0.1:2886";
   const named = (name: string, o: Parameters<typeof tenantManifest>[0]) => {
@@ -185,23 +198,28 @@ describe("tenant ownership groups from recorded clusters", () => {
     },
     {
       reason: "a peer never identified, through an endpoint nobody identified: it may be on this cluster",
-      peer: named("peer", { endpoint: "http://10.0.0.5:2886" }),
+      peer: named("peer", { endpoint: "http://10.0.0.5:2886", status: SEEN }),
       want: { peers: [], unidentified: ["prod/peer"] },
+    },
+    {
+      reason: "a peer no operator has reconciled yet (no status): no claim until its first reconcile",
+      peer: named("peer", { endpoint: "http://10.0.0.5:2886" }),
+      want: { peers: [], unidentified: [] },
     },
     {
       reason:
         "a peer never identified (paused, a wrong password) through an endpoint recorded as this cluster: a peer",
-      peer: named("peer", { paused: true }),
+      peer: named("peer", { paused: true, status: SEEN }),
       want: { peers: ["prod/peer"], unidentified: [] },
     },
     {
       reason: "a peer never identified through an endpoint another set recorded as another cluster: no peer",
-      peer: named("peer", { endpoint: "http://10.0.0.7:2886", tenant: "orders" }),
+      peer: named("peer", { endpoint: "http://10.0.0.7:2886", status: SEEN }),
       want: { peers: [], unidentified: [] },
     },
     {
       reason: "a peer repointed since it was identified: unidentified until it reaches the new endpoint",
-      peer: named("peer", { endpoint: "http://10.0.0.9:2886", status: { remote: rec(OB) } }),
+      peer: named("peer", { endpoint: "http://10.0.0.9:2886", status: { ...SEEN, remote: rec(OB) } }),
       want: { peers: [], unidentified: ["prod/peer"] },
     },
     {
@@ -212,7 +230,7 @@ describe("tenant ownership groups from recorded clusters", () => {
     },
     {
       reason: "a peer naming another tenant is nothing to this one, identified or not",
-      peer: named("peer", { tenant: "payments" }),
+      peer: named("peer", { tenant: "payments", status: SEEN }),
       want: { peers: [], unidentified: [] },
     },
     {
@@ -241,7 +259,7 @@ describe("tenant ownership groups from recorded clusters", () => {
 
   it("a peer whose connection is missing and that recorded nothing may be anywhere: unidentified", () => {
     const self = named("self", { status: { remote: rec(OB) } });
-    const lost = named("lost", { endpoint: "http://missing.example.test:2886" });
+    const lost = named("lost", { endpoint: "http://missing.example.test:2886", status: SEEN });
     const without: LocateRemote = (kind, ns, spec) =>
       "obshell" in spec && spec.obshell?.endpoint.includes("missing") ? undefined : locate(kind, ns, spec);
     const fleet = fleetCacheOf([self, lost], fleetGroups(without));
@@ -252,8 +270,8 @@ describe("tenant ownership groups from recorded clusters", () => {
   });
 
   it("a set repointed onto an endpoint joins the group of the sets named there (they are requeued)", () => {
-    const before = named("moving", { endpoint: "http://10.0.0.5:2886" });
-    const after = named("moving", {});
+    const before = named("moving", { endpoint: "http://10.0.0.5:2886", status: SEEN });
+    const after = named("moving", { status: SEEN });
     const there = named("there", { status: { remote: rec(OB) } });
     const shared = (a: KubeObject, b: KubeObject) => groups(a).filter((g) => groups(b).includes(g));
     expect(shared(before, there)).toEqual([]);

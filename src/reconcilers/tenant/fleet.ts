@@ -13,6 +13,12 @@
 // takes a set nobody has ever reached through its endpoint, which is rare and visible (that set is itself
 // Stalled or ObserveFailed, and named in the others' reason); reached once, a set stays identified whatever
 // happens to its remote afterwards.
+//
+// A set no operator has reconciled yet (no status at all) claims nothing until its first reconcile: it has
+// acted on nothing, it acts only once its cluster is recorded (engine/set-reconciler.ts), and a set outside
+// every operator's namespaces (seen by `plan`, which reads them all) would otherwise hold its tenant's
+// namesakes for ever. The window this leaves (a set created through an endpoint nobody identified, while
+// a namesake on the same cluster decides) is the one any new set has while the informer has not shown it.
 import { tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
@@ -53,12 +59,11 @@ function claims(object: KubeObject, locate: LocateRemote): Claim[] {
   if (!trs.success) return [];
   const { spec, status } = trs.data;
   const located = locate(trs.data.kind, object.metadata.namespace ?? "default", spec);
+  const remote = recordedIdentity(status?.remote, located?.endpoint);
+  // Never reconciled (nothing written to its status): no claim yet (see above).
+  if (!status?.conditions?.length && !status?.remote && !status?.operation) return [];
   const out: Claim[] = [
-    {
-      remote: recordedIdentity(status?.remote, located?.endpoint),
-      tenant: spec.tenant,
-      endpoint: located?.endpoint ?? status?.remote?.endpoint,
-    },
+    { remote, tenant: spec.tenant, endpoint: located?.endpoint ?? status?.remote?.endpoint },
   ];
   // An operation in flight claims the tenant on the cluster it runs on until it ends, wherever the spec now
   // points (one recorded before identities: on the cluster recorded for the set, if any).
