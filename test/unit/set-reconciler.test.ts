@@ -525,7 +525,7 @@ class ObshellGate {
 
 const PASSWORD = "root-Pw-3k9";
 
-function tenantHarness(object: KubeObject) {
+function tenantHarness(object: KubeObject, namesakes = false) {
   const calls: Calls = [];
   const api = new FakeApi(object, calls);
   const pool = new ConnectionClients<ObshellClient>();
@@ -534,6 +534,7 @@ function tenantHarness(object: KubeObject) {
     endpointPolicy: loopbackPolicy,
     pool,
     timing: { dagPollMs: 50, busyRetryMs: 50 },
+    namesakes: () => namesakes,
   });
   const reconciler = new SetReconciler(kind, {
     cache: { get: () => api.stored },
@@ -550,17 +551,6 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/**
- * A set's first reconcile learns which cluster its agent is and records it; it acts from the next one
- * (issue 26: the other sets read the cluster from status). Nothing destructive is sent meanwhile.
- */
-async function recordIdentity(h: ReturnType<typeof tenantHarness>): Promise<void> {
-  await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
-  expect(h.calls.slice(-2)).toEqual(["status Reconciling/RemoteIdentified", "event Normal/RemoteIdentified"]);
-  expect(h.api.status).toMatchObject({ remote: { identity: expect.stringMatching(/^obshell\|/) } });
-  expect(h.api.status).not.toHaveProperty("operation");
 }
 
 const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === "DELETE" && r.executed);
@@ -593,7 +583,6 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const { sim, gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
-    await recordIdentity(h);
     const controller = new AbortController();
     gate.mode = "hang";
     gate.onDelete = () => controller.abort(new Error("leadership lost"));
@@ -618,15 +607,35 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(h.api.status).toMatchObject({ operation: { zones: ["z3"], dagId: expect.any(String) } });
   });
 
+  it("with another set naming the tenant, the cluster is recorded first and acted on in the next round (issue 26)", async () => {
+    const { sim } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"] }), true);
+    pools.push(h.pool);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(h.calls.slice(-2)).toEqual([
+      "status Reconciling/RemoteIdentified",
+      "event Normal/RemoteIdentified",
+    ]);
+    expect(h.api.status).toMatchObject({
+      remote: { identity: `obshell|obcluster#${sim.clusterIdentity.id}`, endpoint: sim.url },
+    });
+    expect(deletesIn(sim)).toHaveLength(0);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(deletesIn(sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({
+      operation: { remote: `obshell|obcluster#${sim.clusterIdentity.id}` },
+    });
+  });
+
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
     const { gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
-    await recordIdentity(h);
     gate.mode = "nothing-to-remove";
     await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(gate.deletes).toHaveLength(1);
-    expect(h.calls.slice(-2)).toEqual([
+    // Alone with its tenant, the set acts in the round it learns its cluster (recorded with the intent).
+    expect(h.calls.filter((c) => c.startsWith("status ")).slice(-2)).toEqual([
       "status Reconciling/RemovingZones",
       "status Reconciling/NothingToRemove",
     ]);
@@ -659,7 +668,6 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const { sim, gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
-    await recordIdentity(h);
     gate.mode = reply;
     const result = await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(gate.deletes).toHaveLength(1);
@@ -689,7 +697,6 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
       tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"], policy: { onDagFailure: c.policy } }),
     );
     pools.push(h.pool);
-    await recordIdentity(h);
     const reason = () => {
       const conditions = (h.api.status.conditions ?? []) as { type: string; reason: string }[];
       return conditions.find((x) => x.type === "Ready")?.reason;
@@ -734,11 +741,6 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     pools.push(h.pool);
     await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(h.calls).toContain("status Reconciling/DagSucceeded");
-    // The fresh agent is another cluster: recorded first, acted on in the next round (issue 26).
-    expect(h.calls).toContain("status Reconciling/RemoteIdentified");
-    expect(h.calls.at(-1)).toBe("event Normal/RemoteIdentified");
-    expect(deletesIn(fresh.sim)).toHaveLength(0);
-    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(deletesIn(old.sim)).toHaveLength(1); // only the setup's
     expect(deletesIn(fresh.sim)).toHaveLength(1);
     expect(h.api.status).toMatchObject({ operation: { endpoint: fresh.gate.url, zones: ["z3"] } });

@@ -116,6 +116,11 @@ export interface SetKind<
    * runs. Without it, a remote is its normalised endpoint.
    */
   identify?(client: TConn, set: TSet, connection: Connected<TConn>): Promise<Identified>;
+  /**
+   * Whether a remote learned this round must be recorded before the set acts on it: when other sets could
+   * be contesting the same objects and know this set's remote only from its status. Without it: always.
+   */
+  recordBeforeActing?(set: TSet, id: SetIdentity): boolean;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */
   observe(client: TConn, set: TSet, id: SetIdentity, now: Date): Promise<TObs>;
   fleet(set: TSet, id: SetIdentity, remote: Remote): TFleet;

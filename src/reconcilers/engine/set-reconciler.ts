@@ -137,8 +137,13 @@ export class SetReconciler<
       }
       // A set acts only on the remote its status already names, so that the other sets of its group have
       // seen it there (they read identities from status, never from a remote): a remote first learned, or
-      // changed, this round is recorded first and acted on in the next round.
-      if (remote.learned && !identityRecorded(set.status as SharedStatus | undefined, remote)) {
+      // changed, this round is recorded first and acted on in the next round (when the kind says others
+      // could contest it; a set alone with its objects acts at once, its intent recording the remote).
+      if (
+        remote.learned &&
+        !identityRecorded(set.status as SharedStatus | undefined, remote) &&
+        (this.kind.recordBeforeActing?.(set, id) ?? true)
+      ) {
         const recordFirst: CommonStep = {
           kind: "Wait",
           reason: Reason.RemoteIdentified,

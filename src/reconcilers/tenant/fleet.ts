@@ -73,12 +73,21 @@ function claims(object: KubeObject, locate: LocateRemote): Claim[] {
   return out;
 }
 
+/** Every set naming `tenant`, on whichever cluster, identified or not. */
+const namedAnywhere = (tenant: string) => `obshell*|${tenant}`;
+
+/** Whether another set names a tenant of this name on any cluster (it could be contesting this one). */
+export function tenantNamesakes(cache: FleetCache, id: SetIdentity, tenant: string): boolean {
+  return peersOf(cache, id, namedAnywhere(tenant)).length > 0;
+}
+
 /** The index values of a set, from the object and the connections' cache alone. */
 export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
   const groups: string[] = [];
   for (const c of claims(object, locate)) {
     groups.push(c.remote ? tenantGroup(c.remote, c.tenant) : unidentifiedTenantGroup(c.tenant));
     if (c.endpoint) groups.push(namedAt(c.endpoint, c.tenant));
+    groups.push(namedAnywhere(c.tenant));
   }
   const recorded = tenantReplicaSet.safeParse(object).data?.status?.remote;
   if (recorded) groups.push(learnedAt(recorded.endpoint));

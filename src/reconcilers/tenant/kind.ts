@@ -56,6 +56,8 @@ export interface TenantKindOptions extends ConnectOptions {
   clusters?: ClusterIdentities;
   /** Other sets naming the same tenant on the same cluster, or maybe (unidentified); none when the fleet is not indexed. */
   peers?: (set: TenantReplicaSet, id: SetIdentity, remote: Remote) => TenantPeers;
+  /** Whether another set names a tenant of this name, on any cluster; none when the fleet is not indexed. */
+  namesakes?: (set: TenantReplicaSet, id: SetIdentity) => boolean;
 }
 
 const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
@@ -140,6 +142,9 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       return { identity, learned: true };
     },
 
+    // Another set naming a tenant of this name (anywhere) may be on this cluster through another URL and
+    // knows this set's cluster only from its status: recorded before the set acts.
+    recordBeforeActing: (set, id) => options.namesakes?.(actingOn(set), id) ?? false,
     observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
     fleet: (set, id, remote) => options.peers?.(actingOn(set), id, remote) ?? { peers: [], unidentified: [] },
 

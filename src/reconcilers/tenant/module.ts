@@ -5,7 +5,7 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { tenantGroupsOf, tenantPeers, tenantRemoteKey } from "./fleet.js";
+import { tenantGroupsOf, tenantNamesakes, tenantPeers, tenantRemoteKey } from "./fleet.js";
 import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
 
@@ -43,6 +43,7 @@ export const tenantModule: KindModule = {
       pool,
       peers: (set, id, remote) =>
         tenantPeers(context.fleet, id, remote.identity, set.spec.tenant, context.locate),
+      namesakes: (set, id) => tenantNamesakes(context.fleet, id, set.spec.tenant),
       ...(timing ? { timing } : {}),
     });
     return {
