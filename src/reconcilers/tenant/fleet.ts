@@ -89,7 +89,10 @@ export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string
     if (c.endpoint) groups.push(namedAt(c.endpoint, c.tenant));
     groups.push(namedAnywhere(c.tenant));
   }
-  const recorded = tenantReplicaSet.safeParse(object).data?.status?.remote;
+  const trs = tenantReplicaSet.safeParse(object).data;
+  // Even a set never reconciled is a namesake: the others record their cluster before acting (kind.ts).
+  if (trs) groups.push(namedAnywhere(trs.spec.tenant));
+  const recorded = trs?.status?.remote;
   if (recorded) groups.push(learnedAt(recorded.endpoint));
   return [...new Set(groups)];
 }
