@@ -23,7 +23,7 @@ import { EndpointPolicy } from "./providers/endpoint-policy.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
-import { FLEET_INDEX } from "./reconcilers/fleet-view.js";
+import { FLEET_INDEX, type LocateRemote } from "./reconcilers/fleet-view.js";
 import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "./reconcilers/resources.js";
@@ -95,7 +95,9 @@ export function createOperator(options: OperatorOptions): Operator {
     endpointPolicy,
     onRequest,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  const groups = fleetGroups(locate);
   const timings = { tenant: options.tenant, redis: options.redis };
   const runtimes: KindRuntime[] = [];
 
@@ -138,7 +140,7 @@ export function createOperator(options: OperatorOptions): Operator {
       peers: { index: FLEET_INDEX, groupsOf: groups },
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
-        runtime = module.create({ connect, fleet: ctx.cache, timings });
+        runtime = module.create({ connect, fleet: ctx.cache, locate, timings });
         runtimes.push(runtime);
         return runtime.reconciler({
           cache: ctx.cache,

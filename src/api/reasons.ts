@@ -50,10 +50,16 @@ export const Reason = {
   EndpointRefused: "EndpointRefused",
   /** The connection allows plain HTTP or skips TLS verification (Warning event). */
   InsecureConnection: "InsecureConnection",
-  /** An operation's connection now points elsewhere; it is not followed there. Stalled. */
+  /** An operation's connection now leads to another remote (another cluster, even through the same URL); it is not followed there. Stalled. */
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
+  /** The cluster the connection leads to was learned (Normal event) or, as a step, just recorded in status.remote: acted on from the next round, once the other sets can see it there. Reconciling. */
+  RemoteIdentified: "RemoteIdentified",
+  /** The agent reports another cluster than recorded through the same endpoint (Warning event; the record is replaced), or than the plan was made for just before the DELETE (nothing sent; decided again). Reconciling. */
+  RemoteIdentityChanged: "RemoteIdentityChanged",
+  /** Another set names the same tenant and was never identified (not reached since its connection last changed): it may be on this cluster, so nothing is removed or operated until it is identified, repointed or deleted; the message names it. Reconciling. */
+  RemoteUnidentified: "RemoteUnidentified",
 
   // --- TenantReplicaSet ---
   /** obshell does not know spec.tenant. Stalled. */

@@ -5,6 +5,7 @@ import {
   pendingApproval,
   pendingPlan,
   pollInterval,
+  recordedRemote,
   setOf,
   settleTime,
   usedApprovals,
@@ -194,6 +195,12 @@ export const tenantOperation = z
       .string()
       .optional()
       .describe("obshell endpoint the operation runs on; it is followed there whatever the spec says now."),
+    remote: z
+      .string()
+      .optional()
+      .describe(
+        "The cluster the operation runs on, as its agent reported it (obshell|<cluster name>#<cluster id>); it is followed only while its connection leads to that cluster.",
+      ),
     tenant: z.string().optional().describe("Tenant the operation runs on."),
     connectionRef: connectionRef
       .optional()
@@ -223,6 +230,7 @@ export const tenantReplicaSetStatus = z
       )
       .optional()
       .describe("Observed replicas, from the tenant's locality."),
+    remote: recordedRemote.optional(),
     operation: tenantOperation.optional(),
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),

@@ -1,6 +1,7 @@
 // `dbfleet-operator plan -f <file|dir|-> | -k <dir>`: the Step the controller would take for each set,
 // computed by the same resolve/connect/observe/decide code, read-only. Exit codes: plan-flags.ts PlanExit.
 import { isDeepStrictEqual } from "node:util";
+import { rfc3339 } from "../api/common.js";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { Reason } from "../api/reasons.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
@@ -13,7 +14,7 @@ import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import type { FleetCache } from "../reconcilers/fleet-view.js";
+import type { FleetCache, LocateRemote } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
 import { endpointPolicyOf } from "./endpoint-flags.js";
@@ -55,7 +56,7 @@ async function planFleet(
   sets: Manifest[],
   http: KubeHttp | undefined,
   options: { allowInlineConnections: boolean; operatorNamespace: string },
-): Promise<FleetCache> {
+): Promise<PlanFleet> {
   const byKey = new Map<string, KubeObject>();
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
@@ -70,15 +71,46 @@ async function planFleet(
     const cluster = await http.json<{ items?: KubeObject[] }>(collectionPath(CLUSTER_DATABASE_CONNECTION));
     for (const o of cluster.items ?? []) clusterConnections.set(o.metadata.name, o);
   }
-  for (const m of sets)
-    byKey.set(`${m.kind}/${m.object.metadata.namespace}/${m.object.metadata.name}`, m.object);
+  // A manifest replaces the cluster's copy of the same set but keeps its status: the identity recorded
+  // there, and any operation in flight, are the set's whatever the manifest says.
+  for (const m of sets) {
+    const key = `${m.kind}/${m.object.metadata.namespace}/${m.object.metadata.name}`;
+    const status = byKey.get(key)?.status;
+    byKey.set(key, status === undefined ? m.object : { ...m.object, status });
+  }
   const lookups = {
     connections: { get: (k: string) => connections.get(k) },
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
     ...options,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  return fleetCacheOf(byKey.values(), groups);
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  const groups = fleetGroups(locate);
+  let cache = fleetCacheOf(byKey.values(), groups);
+  return {
+    fleet: { byIndex: (name, value) => cache.byIndex(name, value) },
+    locate,
+    identified(kind, object, remote) {
+      const key = `${kind}/${object.metadata.namespace}/${object.metadata.name}`;
+      const current = byKey.get(key);
+      if (!current) return;
+      const status = {
+        ...(current.status ?? {}),
+        remote: { identity: remote.identity, endpoint: remote.endpoint, observedAt: rfc3339(new Date()) },
+      };
+      byKey.set(key, { ...current, status });
+      cache = fleetCacheOf(byKey.values(), groups);
+    },
+  };
+}
+
+/** The fleet `plan` judges against, and how a manifest's own remote, once identified, joins it. */
+interface PlanFleet {
+  fleet: FleetCache;
+  /** Where a set's connection leads, from the manifests and the cluster's connections. */
+  locate: LocateRemote;
+  /** The manifest's connection leads to `remote`: it stands in the fleet as the controller will record it. */
+  identified(kind: SetKindName, object: KubeObject, remote: { identity: string; endpoint: string }): void;
 }
 
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
@@ -145,15 +177,28 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const fleet = await planFleet(sets, http, connectionOptions);
+  const { fleet, locate, identified } = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
-    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
   );
   const reconcilers = new Map<SetKindName, Assessor>(
     [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),
   );
   const rows: PlanRow[] = [];
   try {
+    // Each manifest's own remote is identified first (its own connection only, as the controller's first
+    // reconcile records it), so ownership is judged on what every manifest reaches; the other sets are
+    // judged by the identity their status records, and their remotes are never contacted.
+    for (const entry of sets) {
+      const live = await liveSet(
+        http,
+        kindModule(entry.kind).type,
+        entry.object.metadata.namespace ?? "",
+        entry.object.metadata.name,
+      );
+      const remote = await reconcilers.get(entry.kind)?.identifyRemote(asApplied(entry.object, live, true));
+      if (remote) identified(entry.kind, entry.object, remote);
+    }
     for (const entry of sets) {
       resolved = undefined;
       const module = kindModule(entry.kind);

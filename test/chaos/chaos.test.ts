@@ -420,6 +420,10 @@ async function chaosRun(seed: number): Promise<Report> {
   });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-repoint" }, obshell.url));
+  // The same agent and the same DCS project spelled with a DNS name (issue 26): one remote, two URLs.
+  const byName = (url: string) => url.replace("127.0.0.1", "localhost");
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-byname" }, byName(obshell.url)));
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs-pc-byname" }, byName(dcs.url), "pc"));
   for (const project of ["pa", "pb", "pc", "pe"])
     await raw.apply(dcsConnection({ namespace: ns, name: `dcs-${project}` }, dcs.url, project));
   await raw.apply(dcsConnection({ namespace: ns, name: "dcs-pd" }, dcs.url, "pd", "dcs-wrong"));
@@ -499,36 +503,37 @@ async function chaosRun(seed: number): Promise<Report> {
   // The edit's target: the spec it starts with was applied above; the invariants judge by the final one.
   if (edited) desiredZones[edited] = (desiredZones[edited] ?? []).slice(0, 2);
 
-  // Fleet schedules: two sets on one tenant, two overlapping scopes, one wrong Secret on the shared AK.
-  for (const [name, zones] of [
-    ["shared-a", ["z1", "z2"]],
-    ["shared-b", ["z1", "z3"]],
+  // Fleet schedules: two sets on one tenant, two overlapping scopes (each pair reaching its remote through
+  // two spellings of its URL), one wrong Secret on the shared AK.
+  for (const [name, zones, connection] of [
+    ["shared-a", ["z1", "z2"], "obshell"],
+    ["shared-b", ["z1", "z3"], "obshell-byname"],
   ] as const)
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name, namespace: ns },
       spec: {
-        ...connectionRef("obshell"),
+        ...connectionRef(connection),
         tenant: "shared",
         zones: [...zones],
         policy: { settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
-  for (const [name, prefix, project] of [
-    ["ov-wide", "ov-", "pc"],
-    ["ov-eu", "ov-eu-", "pc"],
-    ["wrong", "wrong-", "pd"],
+  for (const [name, prefix, connection] of [
+    ["ov-wide", "ov-", "dcs-pc"],
+    ["ov-eu", "ov-eu-", "dcs-pc-byname"],
+    ["wrong", "wrong-", "dcs-pd"],
     // Frozen and prepaid instances in scope: a person's work, never sent.
-    ["human", "hu-", "pe"],
+    ["human", "hu-", "dcs-pe"],
   ] as const)
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "RedisInstanceSet",
       metadata: { name, namespace: ns },
       spec: {
-        ...connectionRef(`dcs-${project}`),
+        ...connectionRef(connection),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: [`${prefix}0`],
         policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20, settleTime: SETTLE },
@@ -602,7 +607,8 @@ async function chaosRun(seed: number): Promise<Report> {
         "tsx",
         main,
         "run",
-        ...SIMULATOR_FLAGS,
+        // Both spellings of the simulators' URLs are allowed, as an admin would list them.
+        ...SIMULATOR_FLAGS.map((f) => (f === "--allowed-endpoints=127.0.0.1" ? `${f},localhost` : f)),
         `--kubeconfig=${kubeconfigPath}`,
         `--namespace=${ns}`,
         `--lease-namespace=${OPERATOR_NAMESPACE}`,

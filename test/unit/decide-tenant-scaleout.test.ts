@@ -34,7 +34,7 @@ function decide(c: Input): TenantStep {
     status: set.status,
     observed: c.observed,
     fleet: { peers: [] },
-    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "", identity: "obshell|ob1#1" },
     id: identity(c.annotations ? { annotations: c.annotations } : {}),
     now: NOW,
   });

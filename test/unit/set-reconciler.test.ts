@@ -530,7 +530,7 @@ class ObshellGate {
 
 const PASSWORD = "root-Pw-3k9";
 
-function tenantHarness(object: KubeObject) {
+function tenantHarness(object: KubeObject, namesakes = false) {
   const calls: Calls = [];
   const api = new FakeApi(object, calls);
   const pool = new ConnectionClients<ObshellClient>();
@@ -539,6 +539,7 @@ function tenantHarness(object: KubeObject) {
     endpointPolicy: loopbackPolicy,
     pool,
     timing: { dagPollMs: 50, busyRetryMs: 50 },
+    namesakes: () => namesakes,
   });
   const reconciler = new SetReconciler(kind, {
     cache: { get: () => api.stored },
@@ -717,6 +718,26 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(h.api.status).toMatchObject({ operation: { zones: ["z3"], dagId: expect.any(String) } });
   });
 
+  it("with another set naming the tenant, the cluster is recorded first and acted on in the next round (issue 26)", async () => {
+    const { sim } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"] }), true);
+    pools.push(h.pool);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(h.calls.slice(-2)).toEqual([
+      "status Reconciling/RemoteIdentified",
+      "event Normal/RemoteIdentified",
+    ]);
+    expect(h.api.status).toMatchObject({
+      remote: { identity: `obshell|obcluster#${sim.clusterIdentity.id}`, endpoint: sim.url },
+    });
+    expect(deletesIn(sim)).toHaveLength(0);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(deletesIn(sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({
+      operation: { remote: `obshell|obcluster#${sim.clusterIdentity.id}` },
+    });
+  });
+
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
     const { gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
@@ -724,7 +745,8 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     gate.mode = "nothing-to-remove";
     await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(gate.deletes).toHaveLength(1);
-    expect(h.calls.slice(-2)).toEqual([
+    // Alone with its tenant, the set acts in the round it learns its cluster (recorded with the intent).
+    expect(h.calls.filter((c) => c.startsWith("status ")).slice(-2)).toEqual([
       "status Reconciling/RemovingZones",
       "status Reconciling/NothingToRemove",
     ]);

@@ -1,6 +1,6 @@
 // The status every set shares: phase, kstatus conditions and observedGeneration, computed from the step
 // that was decided. Named transitions of each kind's own fields live beside its decide.
-import type { Condition } from "../../api/common.js";
+import type { Condition, RecordedRemote } from "../../api/common.js";
 import type { Reason } from "../../api/reasons.js";
 import { setCondition } from "../../controller/conditions.js";
 import type { PendingPlan } from "./settle-gate.js";
@@ -18,6 +18,8 @@ export interface SharedStatus {
   conditions?: Condition[] | undefined;
   /** The settle clock of a destructive plan (settle-gate.ts); the engine keeps it, not the kind. */
   pendingPlan?: PendingPlan | undefined;
+  /** The remote the set's connection leads to, as identified (engine/set-reconciler.ts `withRemote`). */
+  remote?: RecordedRemote | undefined;
 }
 
 /** Ready always present; Reconciling and Stalled only while True (kstatus reads a present False oddly). */

@@ -18,6 +18,7 @@ import { AuthError, BadRequestError, NotFoundError, PermissionDeniedError } from
 import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
+import { dcsRemote } from "../remote-identity.js";
 import {
   DEFAULT_REDIS_TIMING,
   decideRedis,
@@ -78,6 +79,8 @@ export function redisKind(options: RedisKindOptions): RedisKind {
       const inFlight = (set.status?.deletions ?? []).some((d) => !d.goneAt && d.result !== "failed");
       return observeRedisSet(client, options.listings, inFlight ? Math.min(poll, timing.deletePollMs) : poll);
     },
+    // A DCS project is its id, through whatever endpoint (no remote call).
+    identify: async (_client, _set, connection) => ({ identity: dcsRemote(connection.projectId ?? "") }),
     fleet: (_set, id, remote) => ({ peersOf: (i) => options.peers?.(id, remote, i) ?? [] }),
     decide: (input) => decideRedis(input, timing),
     record: recordRedis,
