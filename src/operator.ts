@@ -23,10 +23,15 @@ import { EndpointPolicy } from "./providers/endpoint-policy.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
+import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
 import { FLEET_INDEX } from "./reconcilers/fleet-view.js";
 import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
-import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "./reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  FLEET_DISRUPTION_BUDGET,
+} from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
@@ -47,6 +52,8 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   secretValues?: { add(value: string): void; scrub(text: string): string };
   /** Watch ClusterDatabaseConnections (cluster-scoped: off where the operator has only Roles). */
   clusterConnections?: boolean;
+  /** Watch FleetDisruptionBudgets (cluster-scoped: off where the operator has only Roles). */
+  disruptionBudgets?: boolean;
 }
 
 export interface Operator {
@@ -89,6 +96,19 @@ export function createOperator(options: OperatorOptions): Operator {
     allowInlineConnections: options.allowInlineConnections ?? false,
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
   };
+  // Budgets are the admin's, whatever label selector shards the sets: every shard obeys every budget.
+  const budgetObjects =
+    options.disruptionBudgets === false
+      ? undefined
+      : manager.informersFor(FLEET_DISRUPTION_BUDGET, { allLabels: true });
+  const setCaches: NamespacedInformers[] = [];
+  const budgets = budgetObjects
+    ? new FleetBudgets({
+        budgets: () => budgetObjects.list(),
+        sets: () => setCaches.flatMap((c) => c.list()),
+      })
+    : undefined;
+  if (budgets) options.metrics.watchBudgets(() => budgets.usage(new Date()));
   const connect = {
     resolve: (set: Parameters<typeof resolveConnection>[0]) =>
       resolveConnection(set, { ...lookups, secrets: secrets() }),
@@ -116,7 +136,7 @@ export function createOperator(options: OperatorOptions): Operator {
 
   const controllerOf = (module: KindModule) => {
     let runtime: KindRuntime | undefined;
-    manager.addController<KubeObject>({
+    const cache = manager.addController<KubeObject>({
       name: module.controller,
       type: module.type,
       workers: options.workers ?? 4,
@@ -146,6 +166,7 @@ export function createOperator(options: OperatorOptions): Operator {
           events: ctx.events,
           credentials,
           metrics: options.metrics,
+          ...(budgets ? { budgets } : {}),
         });
       },
       onGone: (key) => {
@@ -154,6 +175,7 @@ export function createOperator(options: OperatorOptions): Operator {
         options.metrics.forgetSet(module.kind, namespace, name);
       },
     });
+    setCaches.push(cache);
   };
   for (const module of KINDS) controllerOf(module);
 

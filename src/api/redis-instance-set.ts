@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
 import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
+import { disruptions } from "./fleet-disruption-budget.js";
 import { API_VERSION } from "./group.js";
 
 export const REDIS_INSTANCE_SET_KIND = "RedisInstanceSet";
@@ -133,6 +134,7 @@ export const redisInstanceSetStatus = z
       .describe("The last batch delete and what DCS answered."),
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
+    disruptions: disruptions.optional(),
     missing: z
       .array(z.string())
       .optional()

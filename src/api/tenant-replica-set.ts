@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
 import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
+import { disruptions } from "./fleet-disruption-budget.js";
 import { API_VERSION } from "./group.js";
 
 export const TENANT_REPLICA_SET_KIND = "TenantReplicaSet";
@@ -140,6 +141,7 @@ export const tenantReplicaSetStatus = z
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
+    disruptions: disruptions.optional(),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

@@ -348,9 +348,15 @@ describe("deploy/", () => {
     const clusterRole = rendered.find(
       (d) => d.kind === "ClusterRole" && d.metadata.name === "dbfleet-operator",
     ) as RawObject & { rules: { resources: string[] }[] };
-    // ClusterDatabaseConnections are cluster-scoped: a Role cannot grant them (the overlay turns them off);
+    // ClusterDatabaseConnections and FleetDisruptionBudgets are cluster-scoped: a Role cannot grant them (the
+    // overlay turns both off);
     // nor the reviews of secure metrics (the overlay serves plain HTTP metrics).
-    const clusterScoped = ["clusterdatabaseconnections", "tokenreviews", "subjectaccessreviews"];
+    const clusterScoped = [
+      "clusterdatabaseconnections",
+      "fleetdisruptionbudgets",
+      "tokenreviews",
+      "subjectaccessreviews",
+    ];
     const namespacedRules = clusterRole.rules
       .map((r) => ({ ...r, resources: r.resources.filter((x) => !clusterScoped.includes(x)) }))
       .filter((r) => r.resources.length > 0);
@@ -364,6 +370,7 @@ describe("deploy/", () => {
       .containers[0]?.args;
     expect(args).toContain("--metrics-secure=false");
     expect(args).not.toContain("--metrics-secure=true");
+    expect(args).toContain("--disruption-budgets=false");
     expect(
       namespaced.filter((d) => d.kind.startsWith("Cluster") || d.kind === "CustomResourceDefinition"),
     ).toEqual([]);
