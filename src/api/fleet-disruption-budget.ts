@@ -2,7 +2,7 @@
 // number of sets (issue 26): named after PodDisruptionBudget, the Kubernetes object that limits voluntary
 // disruptions across many owners; "Fleet" because it spans sets, kinds and namespaces.
 import { z } from "zod";
-import { durationMs, objectMeta } from "./common.js";
+import { durationMs, objectMeta, objectName, setOf } from "./common.js";
 import { API_VERSION } from "./group.js";
 
 export const FLEET_DISRUPTION_BUDGET_KIND = "FleetDisruptionBudget";
@@ -33,6 +33,12 @@ export const fleetDisruptionBudgetSpec = z
       .default("Fleet")
       .describe(
         "What the limits are counted per: Remote (each DCS project or OceanBase cluster), Namespace (each namespace of sets), or Fleet (everything the operator sees, together).",
+      ),
+    namespaces: setOf(objectName, "namespaces")
+      .min(1)
+      .optional()
+      .describe(
+        "Only sets in these namespaces are limited and counted. Unset: every namespace the operator watches.",
       ),
     maxInstancesDeleted: z
       .int()

@@ -31,6 +31,8 @@ export type BudgetPolicy =
       windowMs: number;
       per: BudgetScope;
       limits: Partial<Record<DisruptionUnit, number>>;
+      /** Only these namespaces are limited and counted; undefined: every one. */
+      namespaces?: readonly string[] | undefined;
       invalid?: undefined;
     }
   | { name: string; invalid: string };
@@ -54,6 +56,7 @@ function policyOf(budget: FleetDisruptionBudget): BudgetPolicy {
     windowMs: durationMs(spec.window),
     per: spec.per,
     limits,
+    namespaces: spec.namespaces,
   };
 }
 
@@ -77,6 +80,11 @@ export function scopeKey(per: BudgetScope, d: { namespace: string; remote: strin
   return "fleet";
 }
 
+/** Whether a budget limits and counts the sets of a namespace. */
+export function applies(policy: { namespaces?: readonly string[] | undefined }, namespace: string): boolean {
+  return policy.namespaces === undefined || policy.namespaces.includes(namespace);
+}
+
 /** Counted while the window since it started has not passed: [startedAt, startedAt + window). */
 export function inWindow(d: Pick<Disruption, "startedAt">, windowMs: number, now: Date): boolean {
   const started = Date.parse(d.startedAt);
@@ -97,6 +105,7 @@ export function usedIn(
     (d) =>
       d.unit === unit &&
       d.count > 0 &&
+      applies(policy, d.namespace) &&
       scopeKey(policy.per, d) === scope &&
       inWindow(d, policy.windowMs, now),
   );
@@ -136,7 +145,7 @@ export function admitOne(
       message: `FleetDisruptionBudget ${policy.name} is invalid (${policy.invalid}): nothing destructive starts until it is fixed or deleted`,
     };
   const limit = policy.limits[request.unit];
-  if (limit === undefined || request.count === 0) return { ok: true };
+  if (limit === undefined || request.count === 0 || !applies(policy, request.namespace)) return { ok: true };
   const scope = scopeKey(policy.per, request);
   const where = `FleetDisruptionBudget ${policy.name} (${limit} ${NOUN[request.unit]} per ${policy.window}${scopeText(policy.per, scope)})`;
   if (request.count > limit)
@@ -211,7 +220,7 @@ export function budgetUsage(
       const used = new Map<string, number>();
       if (policy.per === "Fleet") used.set("fleet", 0);
       for (const d of recorded)
-        if (d.unit === unit && inWindow(d, policy.windowMs, now)) {
+        if (d.unit === unit && applies(policy, d.namespace) && inWindow(d, policy.windowMs, now)) {
           const scope = scopeKey(policy.per, d);
           used.set(scope, (used.get(scope) ?? 0) + d.count);
         }

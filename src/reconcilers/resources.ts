@@ -5,7 +5,10 @@ import {
   DATABASE_CONNECTION_KIND,
   DATABASE_CONNECTION_PLURAL,
 } from "../api/connection.js";
-import { FLEET_DISRUPTION_BUDGET_KIND, FLEET_DISRUPTION_BUDGET_PLURAL } from "../api/fleet-disruption-budget.js";
+import {
+  FLEET_DISRUPTION_BUDGET_KIND,
+  FLEET_DISRUPTION_BUDGET_PLURAL,
+} from "../api/fleet-disruption-budget.js";
 import { GROUP, VERSION } from "../api/group.js";
 import type { ResourceType } from "../controller/resource.js";
 
