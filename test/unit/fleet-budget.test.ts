@@ -249,7 +249,7 @@ describe("status.disruptions: written with the intent, given back on refusal", (
     const old = { startedAt: at(24 * HOUR), unit: "zones" as const, count: 1, remote: R2 };
     const kept = { startedAt: at(HOUR), unit: "zones" as const, count: 1, remote: R2 };
     expect(spendBudget({ disruptions: [kept, old] }, spend, NOW).disruptions).toEqual([
-      { startedAt: "2026-11-23T10:00:00Z", ...spend },
+      { startedAt: "2026-11-23T10:00:00.000Z", ...spend },
       kept,
     ]);
   });
@@ -259,7 +259,7 @@ describe("status.disruptions: written with the intent, given back on refusal", (
     ["none refused", 0, 3],
   ])("%s", (_, refused, left) => {
     const s = spendBudget({}, spend, NOW);
-    const after = refundBudget(s, { unit: "instances", startedAt: "2026-11-23T10:00:00Z" }, refused);
+    const after = refundBudget(s, { unit: "instances", startedAt: "2026-11-23T10:00:00.000Z" }, refused);
     expect(after.disruptions?.[0]?.count).toBe(left);
   });
   it("records that do not parse are not read", () => {

@@ -7,10 +7,15 @@ import {
   disruption as disruptionSchema,
   MAX_BUDGET_WINDOW_MS,
 } from "../../api/fleet-disruption-budget.js";
-import { timestamp } from "./status.js";
 
 /** Recorded disruptions kept per set (newest first); a budget's window is at most 24 h. */
 const KEPT = 200;
+
+/**
+ * When a disruption started: to the millisecond (not metav1.Time's second), so the window never ends up to
+ * a second before the call it counts could have been sent.
+ */
+export const disruptionTime = (now: Date): string => now.toISOString();
 
 export interface WithDisruptions {
   disruptions?: Disruption[] | undefined;
@@ -26,7 +31,7 @@ export function spendBudget<S extends WithDisruptions>(
   spent: { unit: DisruptionUnit; count: number; remote: string },
   now: Date,
 ): S {
-  const entry: Disruption = { startedAt: timestamp(now), ...spent };
+  const entry: Disruption = { startedAt: disruptionTime(now), ...spent };
   return { ...s, disruptions: recent([entry, ...(s.disruptions ?? [])], now) };
 }
 

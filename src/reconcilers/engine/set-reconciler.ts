@@ -20,9 +20,9 @@ import type { BudgetVerdict, DisruptionRequest } from "../budget.js";
 import { budgetRemoteKey } from "../budget.js";
 import type { DisruptionBudgets } from "../fleet-budgets.js";
 import type { CredentialHealth } from "./credential-health.js";
-import { refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
+import { disruptionTime, refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
-import { clean, type SharedStatus, timestamp, withOutcome } from "./status.js";
+import { clean, type SharedStatus, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
 /** Bookkeeping steps (an operation ended, a DAG found) lead to a fresh observation, at most this often per reconcile. */
@@ -238,7 +238,7 @@ export class SetReconciler<
         ? (s: TStatus) =>
             refundBudget(
               s as TStatus & WithDisruptions,
-              { unit: request.unit, startedAt: timestamp(now) },
+              { unit: request.unit, startedAt: disruptionTime(now) },
               refunded,
             )
         : undefined;
