@@ -19,7 +19,12 @@ import {
   type DisruptionRequest,
   type RecordedDisruption,
 } from "../../src/reconcilers/budget.js";
-import { disruptionsOf, refundBudget, spendBudget } from "../../src/reconcilers/engine/disruptions.js";
+import {
+  disruptionsOf,
+  refundBudget,
+  spendBudget,
+  type WithDisruptions,
+} from "../../src/reconcilers/engine/disruptions.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { FleetBudgets } from "../../src/reconcilers/fleet-budgets.js";
@@ -258,7 +263,7 @@ describe("status.disruptions: written with the intent, given back on refusal", (
     ["some refused: the rest stays counted", 2, 1],
     ["none refused", 0, 3],
   ])("%s", (_, refused, left) => {
-    const s = spendBudget({}, spend, NOW);
+    const s = spendBudget<WithDisruptions>({}, spend, NOW);
     const after = refundBudget(s, { unit: "instances", startedAt: "2026-11-23T10:00:00.000Z" }, refused);
     expect(after.disruptions?.[0]?.count).toBe(left);
   });
