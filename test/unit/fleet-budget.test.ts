@@ -7,7 +7,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Reason } from "../../src/api/reasons.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
-import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import {
