@@ -2,6 +2,7 @@
 // Used by `dbfleet-operator run`, the demo, the benchmarks and the e2e tests.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { Reason } from "./api/reasons.js";
 import {
   type ConnectionKind,
   connectionOf,
@@ -24,7 +25,7 @@ import type { CredentialHealth } from "./reconcilers/engine/credential-health.js
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
-import { FLEET_INDEX } from "./reconcilers/fleet-view.js";
+import { FLEET_INDEX, keyOf } from "./reconcilers/fleet-view.js";
 import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import {
@@ -54,6 +55,16 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   clusterConnections?: boolean;
   /** Watch FleetDisruptionBudgets (cluster-scoped: off where the operator has only Roles). */
   disruptionBudgets?: boolean;
+}
+
+const BUDGET_REASONS = new Set<string>([Reason.BudgetExhausted, Reason.BudgetTooSmall, Reason.BudgetInvalid]);
+
+/** A set whose last decision a FleetDisruptionBudget held back. */
+function heldByBudget(set: KubeObject): boolean {
+  const conditions = (set.status as { conditions?: { type?: string; reason?: string }[] } | undefined)
+    ?.conditions;
+  const ready = Array.isArray(conditions) ? conditions.find((c) => c.type === "Ready") : undefined;
+  return BUDGET_REASONS.has(ready?.reason ?? "");
 }
 
 export interface Operator {
@@ -109,6 +120,13 @@ export function createOperator(options: OperatorOptions): Operator {
       })
     : undefined;
   if (budgets) options.metrics.watchBudgets(() => budgets.usage(new Date()));
+  // A budget added, changed or removed: the sets it held back decide again now, not when their window frees.
+  const heldQueues: { cache: NamespacedInformers; queue: { add(key: string): void } }[] = [];
+  budgetObjects?.on((event) => {
+    if (event.type === "resync") return;
+    for (const { cache, queue } of heldQueues)
+      for (const set of cache.list()) if (heldByBudget(set)) queue.add(keyOf(set));
+  });
   const connect = {
     resolve: (set: Parameters<typeof resolveConnection>[0]) =>
       resolveConnection(set, { ...lookups, secrets: secrets() }),
@@ -158,6 +176,7 @@ export function createOperator(options: OperatorOptions): Operator {
       peers: { index: FLEET_INDEX, groupsOf: groups },
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
+        heldQueues.push({ cache: ctx.cache, queue: ctx.queue });
         runtime = module.create({ connect, fleet: ctx.cache, timings });
         runtimes.push(runtime);
         return runtime.reconciler({
