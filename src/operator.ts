@@ -18,7 +18,7 @@ import {
   type NamespacedInformers,
   type ReconcileContext,
 } from "./controller/manager.js";
-import { type KubeObject, splitKey } from "./controller/resource.js";
+import { collectionPath, type KubeObject, splitKey } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
 import { EndpointPolicy } from "./providers/endpoint-policy.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
@@ -90,6 +90,7 @@ export function createOperator(options: OperatorOptions): Operator {
     // Refusals remembered across restarts are read before anything is sent.
     beforeControllers: async () => {
       if (credentials instanceof LeaseCredentialHealth) await credentials.load();
+      await seedBudgets();
     },
   });
   const credentials: CredentialHealth =
@@ -120,6 +121,27 @@ export function createOperator(options: OperatorOptions): Operator {
       })
     : undefined;
   if (budgets) options.metrics.watchBudgets(() => budgets.usage(new Date()));
+  /** On leading: every set's recorded disruptions from a fresh list, not only from the watch cache. */
+  const seedBudgets = async () => {
+    if (!budgets) return;
+    const watched = options.namespaces?.length ? options.namespaces : [undefined];
+    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : "";
+    try {
+      for (const { type } of KINDS)
+        for (const namespace of watched) {
+          const list = await manager.http.json<{ items?: KubeObject[] }>(
+            `${collectionPath(type, namespace)}${query}`,
+          );
+          budgets.seed((list.items ?? []).map((o) => ({ ...o, kind: type.kind })));
+        }
+    } catch (error) {
+      // Counted from the watch cache alone: only work the previous leader wrote in its last moments can be missed.
+      options.logger.warn(
+        { err: error },
+        "could not list the sets for the fleet's budgets; counting from the cache",
+      );
+    }
+  };
   // A budget added, changed or removed: the sets it held back decide again now, not when their window frees.
   const heldQueues: { cache: NamespacedInformers; queue: { add(key: string): void } }[] = [];
   budgetObjects?.on((event) => {

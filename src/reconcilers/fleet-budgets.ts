@@ -86,6 +86,14 @@ export class FleetBudgets implements DisruptionBudgets {
     return run;
   }
 
+  /**
+   * A fresh (quorum) list of the sets, read when this replica starts to lead: what the previous leader wrote
+   * last counts even if this replica's watch has not delivered it yet (a cut watch, a lagging cache).
+   */
+  seed(objects: Iterable<KubeObject>): void {
+    for (const object of objects) this.written(object);
+  }
+
   written(object: KubeObject): void {
     const disruptions = disruptionsOf(object.status);
     const key = `${object.kind}/${keyOf(object)}`;

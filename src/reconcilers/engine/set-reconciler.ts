@@ -219,11 +219,11 @@ export class SetReconciler<
     const remote = remoteOf(connection);
     const request = this.disruptionRequest(intent, id, remote);
     const budgets = this.deps.budgets;
-    const write = () => this.writeIntent(object, set, id, intent, observed, log, request, now);
+    const write = () => this.writeIntent(object, set, id, intent, observed, log, request);
     // Budget spent by one set is seen by the next: the last check and the intent's write run alone.
     const written = budgets && request ? await budgets.exclusive(write) : await write();
     if (!("recorded" in written)) return written;
-    const recorded = written.recorded;
+    const { recorded, startedAt } = written;
     const operation = this.kind.operations.started(intent);
     if (operation) this.deps.metrics?.destructiveOperationStarted(this.kind.kind, operation);
     let result: TStep | CommonStep;
@@ -236,11 +236,7 @@ export class SetReconciler<
     const giveBack =
       request && refunded > 0
         ? (s: TStatus) =>
-            refundBudget(
-              s as TStatus & WithDisruptions,
-              { unit: request.unit, startedAt: disruptionTime(now) },
-              refunded,
-            )
+            refundBudget(s as TStatus & WithDisruptions, { unit: request.unit, startedAt }, refunded)
         : undefined;
     await this.save(recorded, id, result, observed, log, set, undefined, giveBack);
     this.reportResult(intent, result);
@@ -261,8 +257,10 @@ export class SetReconciler<
     observed: TObs | undefined,
     log: Logger,
     request: DisruptionRequest | undefined,
-    now: Date,
-  ): Promise<{ recorded: KubeObject } | ReconcileResult> {
+  ): Promise<{ recorded: KubeObject; startedAt: string } | ReconcileResult> {
+    // Now, not when the decision began: the re-read before it may have taken a while, and the window of
+    // what starts here must not begin before the call can be sent.
+    const now = this.now();
     const refused = this.budgetRefusal(request, now);
     if (refused) {
       await this.save(object, id, refused, observed, log, set);
@@ -277,7 +275,8 @@ export class SetReconciler<
           )
       : undefined;
     try {
-      return { recorded: await this.save(object, id, intent, observed, log, set, 1, spend) };
+      const recorded = await this.save(object, id, intent, observed, log, set, 1, spend);
+      return { recorded, startedAt: disruptionTime(now) };
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 409)) throw error;
       log.debug({ step: intent.kind }, "status changed since the decision; deciding again");
