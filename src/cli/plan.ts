@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
-import type { KubeHttp } from "../controller/kube-http.js";
+import { KubeApiError, type KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
 import type { EndpointPolicy } from "../providers/endpoint-policy.js";
@@ -11,10 +11,15 @@ import type { KindRuntime } from "../reconcilers/engine/kind-module.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
+import { FleetBudgets } from "../reconcilers/fleet-budgets.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
-import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  FLEET_DISRUPTION_BUDGET,
+} from "../reconcilers/resources.js";
 import { endpointPolicyOf } from "./endpoint-flags.js";
 import { UsageError } from "./flags.js";
 import { asApplied, liveSet, openCluster, planResolver } from "./plan-cluster.js";
@@ -52,15 +57,19 @@ async function planFleet(
   sets: Manifest[],
   http: KubeHttp | undefined,
   options: { allowInlineConnections: boolean; operatorNamespace: string },
-): Promise<FleetCache> {
+): Promise<{ fleet: FleetCache; live: KubeObject[] }> {
   const byKey = new Map<string, KubeObject>();
+  const live: KubeObject[] = [];
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
   if (http) {
     for (const { type } of KINDS) {
       const list = await http.json<{ items?: KubeObject[] }>(collectionPath(type));
-      for (const o of list.items ?? [])
-        byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+      for (const o of list.items ?? []) {
+        const object = { ...o, kind: type.kind };
+        byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, object);
+        live.push(object);
+      }
     }
     const named = await http.json<{ items?: KubeObject[] }>(collectionPath(DATABASE_CONNECTION));
     for (const o of named.items ?? []) connections.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -75,7 +84,28 @@ async function planFleet(
     ...options,
   };
   const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  return fleetCacheOf(byKey.values(), groups);
+  return { fleet: fleetCacheOf(byKey.values(), groups), live };
+}
+
+/**
+ * The fleet's budgets as the operator counts them: the FleetDisruptionBudgets and the disruptions every
+ * set in the cluster recorded in its status, read with the caller's kubeconfig. No cluster, or no budget
+ * CRD installed: none.
+ */
+async function planBudgets(
+  http: KubeHttp | undefined,
+  live: KubeObject[],
+): Promise<FleetBudgets | undefined> {
+  if (!http) return undefined;
+  let budgets: KubeObject[];
+  try {
+    budgets =
+      (await http.json<{ items?: KubeObject[] }>(collectionPath(FLEET_DISRUPTION_BUDGET))).items ?? [];
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
+    throw error;
+  }
+  return new FleetBudgets({ budgets: () => budgets, sets: () => live });
 }
 
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
@@ -121,11 +151,15 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
       options.operatorNamespace ?? process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
   };
   const noop = { update: async (_t: unknown, o: KubeObject) => o };
+  const { fleet, live } = await planFleet(sets, http, connectionOptions);
+  // The same budget check as the controller's decision: a set the budgets hold back shows BudgetExhausted.
+  const budgets = await planBudgets(http, live);
   const deps = {
     cache: { get: () => undefined },
     status: noop as never,
     events: { record: () => undefined },
     credentials: new MemoryCredentialHealth(),
+    ...(budgets ? { budgets } : {}),
   };
   const resolve = planResolver({ http, ...connectionOptions });
   // What the resolver answered for the set being assessed: the table shows the connection used.
@@ -137,7 +171,6 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const fleet = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
     KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
   );

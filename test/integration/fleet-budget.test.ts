@@ -4,7 +4,12 @@
 // naming the budget. A new operator (a restart, or a new leader) counts what the old one started from the
 // sets' status and sends nothing more; raising the budget lets the waiting sets go at once. Sets reach DCS
 // through an admin-owned DatabaseConnection; the operator runs as deploy/'s identity.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
@@ -41,6 +46,37 @@ function budget(max: number): RawObject {
     // Only this file's namespace: a budget is cluster-wide and other files' operators share the API server.
     spec: { window: "1h", per: "Remote", maxInstancesDeleted: max, namespaces: [ns] },
   };
+}
+
+function redisSet(name: string): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "RedisInstanceSet",
+    metadata: { name, namespace: ns },
+    spec: {
+      ...connectionRef("dcs"),
+      selector: { namePrefix: `${name}-` },
+      instances: [`${name}-keep`],
+      pollInterval: "1s",
+    },
+  };
+}
+
+/** `dbfleet-operator plan` of these sets with the caller's kubeconfig, as a person or CI runs it. */
+async function planOf(names: string[]): Promise<PlanRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), "dbfleet-budget-plan-"));
+  try {
+    const file = join(dir, "sets.yaml");
+    writeFileSync(file, names.map((n) => dump(redisSet(n))).join("---\n"));
+    let out = "";
+    await plan(
+      ["-f", file, "-o", "json", "--kubeconfig", kubeconfig, "--allowed-endpoints", "127.0.0.1"],
+      (t) => (out += t),
+    );
+    return JSON.parse(out) as PlanRow[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function startOperator(): Operator {
@@ -122,18 +158,7 @@ afterAll(async () => {
 
 describe("a FleetDisruptionBudget of 5 deletions per hour shared by 10 sets", () => {
   it("exactly 5 instances receive a DELETE; the other 5 sets wait, naming the budget and when it frees", async () => {
-    for (const name of SETS)
-      await raw.apply({
-        apiVersion: "dbfleet.io/v1alpha1",
-        kind: "RedisInstanceSet",
-        metadata: { name, namespace: ns },
-        spec: {
-          ...connectionRef("dcs"),
-          selector: { namePrefix: `${name}-` },
-          instances: [`${name}-keep`],
-          pollInterval: "1s",
-        },
-      });
+    for (const name of SETS) await raw.apply(redisSet(name));
     const reasons = await reasonsAre(5, 5);
     const { sent, accepted } = deleted();
     expect(sent).toHaveLength(5);
@@ -150,6 +175,20 @@ describe("a FleetDisruptionBudget of 5 deletions per hour shared by 10 sets", ()
         (await metricValue("dbfleet_budget_used", `budget="${budgetName()}"`)) === 5 &&
         (await metricValue("dbfleet_budget_remaining", `budget="${budgetName()}"`)) === 0,
     );
+  });
+
+  it("plan shows the waiting sets held back by the same budget, and the done ones Ready", async () => {
+    const reasons = await readyReasons();
+    const rows = await planOf(SETS);
+    expect(rows).toHaveLength(SETS.length);
+    for (const row of rows) {
+      const controller = reasons.get(row.name)?.reason;
+      if (controller === "BudgetExhausted") {
+        expect(row).toMatchObject({ step: "Wait", reason: "BudgetExhausted" });
+        expect(row.message).toContain(`FleetDisruptionBudget ${budgetName()}`);
+      } else expect(row).toMatchObject({ step: "Ready", reason: "Converged" });
+    }
+    expect(deleted().sent).toHaveLength(5);
   });
 
   it("a new operator (restart or new leader) counts what the old one started from status and sends nothing", async () => {
