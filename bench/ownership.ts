@@ -80,7 +80,7 @@ for (let s = 0; s < 200; s++) {
     { kind: "RedisInstanceSet", namespace: id.namespace, spec: set.spec },
     lookups,
   );
-  for (const instance of listing) redisPeers(fleet, id, ENDPOINT, remote?.projectId ?? "", instance);
+  for (const instance of listing) redisPeers(fleet, id, remote?.projectId ?? "", instance);
   samples.push(performance.now() - t);
 }
 t = performance.now();
@@ -88,8 +88,9 @@ for (let s = 0; s < 1000; s++)
   tenantPeers(
     fleet,
     { namespace: "ns0", name: "t0", generation: 1, annotations: {} },
-    "https://ob0.example.internal:2886",
+    "obshell|ob0#1",
     "tenant_0",
+    (kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups),
   );
 const tenantUs = ((performance.now() - t) / 1000) * 1000;
 samples.sort((a, b) => a - b);

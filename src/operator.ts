@@ -25,7 +25,7 @@ import type { CredentialHealth } from "./reconcilers/engine/credential-health.js
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
-import { FLEET_INDEX, keyOf } from "./reconcilers/fleet-view.js";
+import { FLEET_INDEX, keyOf, type LocateRemote } from "./reconcilers/fleet-view.js";
 import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import {
@@ -155,7 +155,9 @@ export function createOperator(options: OperatorOptions): Operator {
     endpointPolicy,
     onRequest,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  const groups = fleetGroups(locate);
   const timings = { tenant: options.tenant, redis: options.redis };
   const runtimes: KindRuntime[] = [];
 
@@ -199,7 +201,7 @@ export function createOperator(options: OperatorOptions): Operator {
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
         heldQueues.push({ cache: ctx.cache, queue: ctx.queue });
-        runtime = module.create({ connect, fleet: ctx.cache, timings });
+        runtime = module.create({ connect, fleet: ctx.cache, locate, timings });
         runtimes.push(runtime);
         return runtime.reconciler({
           cache: ctx.cache,

@@ -145,6 +145,27 @@ export const usedApprovals = z
   .max(20)
   .describe("Approval hashes already used (newest first, at most 20).");
 
+/**
+ * The remote a set's connection leads to, as the remote itself said (issue 26): written when first learned
+ * and when it changes, never on every reconcile. Fleet rules (ownership groups, approvals, budgets) key on
+ * `identity`, whatever the URL's spelling.
+ */
+export const recordedRemote = z
+  .object({
+    identity: z
+      .string()
+      .min(1)
+      .describe(
+        "What the remote is: dcs|<project id>, or obshell|<cluster name>#<cluster id> as its agent reports it.",
+      ),
+    endpoint: z.string().describe("The endpoint it was learned through."),
+    observedAt: z.iso
+      .datetime({ offset: true })
+      .describe("When this identity was first seen through that endpoint."),
+  })
+  .describe("The remote the set's connection leads to, as the remote reported it.");
+export type RecordedRemote = z.infer<typeof recordedRemote>;
+
 /** What every reconciled object's metadata carries that the controller reads. */
 export const objectMeta = z.looseObject({
   name: objectName.describe("Object name."),

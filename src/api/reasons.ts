@@ -16,6 +16,8 @@ export const Reason = {
   SecretTypeRefused: "SecretTypeRefused",
   /** The remote refused the credentials; nothing is sent with them until the window passes or the Secret changes. Stalled. */
   AuthenticationFailed: "AuthenticationFailed",
+  /** The remote accepted the credentials but refused the action (HTTP 403: an IAM policy without it); other sets on the credential go on. Stalled. */
+  PermissionDenied: "PermissionDenied",
   /** The remote could not be read (timeout, 5xx, bad reply); nothing is deleted until it answers. Reconciling. */
   ObserveFailed: "ObserveFailed",
   /** The plan removes more than policy.approvalThreshold; it waits for dbfleet.io/approve-plan=<hash>. Stalled. */
@@ -46,7 +48,7 @@ export const Reason = {
   EndpointRefused: "EndpointRefused",
   /** The connection allows plain HTTP or skips TLS verification (Warning event). */
   InsecureConnection: "InsecureConnection",
-  /** An operation's connection now points elsewhere; it is not followed there. Stalled. */
+  /** An operation's connection now leads to another remote (another cluster, even through the same URL); it is not followed there. Stalled. */
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
@@ -56,6 +58,12 @@ export const Reason = {
   BudgetTooSmall: "BudgetTooSmall",
   /** A FleetDisruptionBudget does not parse: nothing destructive starts until it is fixed or deleted. Stalled. */
   BudgetInvalid: "BudgetInvalid",
+  /** The cluster the connection leads to was learned (Normal event) or, as a step, just recorded in status.remote: acted on from the next round, once the other sets can see it there. Reconciling. */
+  RemoteIdentified: "RemoteIdentified",
+  /** The agent reports another cluster than recorded through the same endpoint (Warning event; the record is replaced), or than the plan was made for just before the DELETE (nothing sent; decided again). Reconciling. */
+  RemoteIdentityChanged: "RemoteIdentityChanged",
+  /** Another set names the same tenant and was never identified (not reached since its connection last changed): it may be on this cluster, so nothing is removed or operated until it is identified, repointed or deleted; the message names it. Reconciling. */
+  RemoteUnidentified: "RemoteUnidentified",
 
   // --- TenantReplicaSet ---
   /** obshell does not know spec.tenant. Stalled. */

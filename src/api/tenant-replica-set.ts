@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { conditions, objectMeta, pendingApproval, pollInterval, setOf, usedApprovals } from "./common.js";
+import {
+  conditions,
+  objectMeta,
+  pendingApproval,
+  pollInterval,
+  recordedRemote,
+  setOf,
+  usedApprovals,
+} from "./common.js";
 import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
 import { disruptions } from "./fleet-disruption-budget.js";
 import { API_VERSION } from "./group.js";
@@ -108,6 +116,12 @@ export const tenantOperation = z
       .string()
       .optional()
       .describe("obshell endpoint the operation runs on; it is followed there whatever the spec says now."),
+    remote: z
+      .string()
+      .optional()
+      .describe(
+        "The cluster the operation runs on, as its agent reported it (obshell|<cluster name>#<cluster id>); it is followed only while its connection leads to that cluster.",
+      ),
     tenant: z.string().optional().describe("Tenant the operation runs on."),
     connectionRef: connectionRef
       .optional()
@@ -137,6 +151,7 @@ export const tenantReplicaSetStatus = z
       )
       .optional()
       .describe("Observed replicas, from the tenant's locality."),
+    remote: recordedRemote.optional(),
     operation: tenantOperation.optional(),
     dag: dagStatus.optional(),
     pendingApproval: pendingApproval.optional(),

@@ -1,6 +1,7 @@
 // `dbfleet-operator plan -f <file|dir|-> | -k <dir>`: the Step the controller would take for each set,
 // computed by the same resolve/connect/observe/decide code, read-only. Exit codes: plan-flags.ts PlanExit.
 import { isDeepStrictEqual } from "node:util";
+import { rfc3339 } from "../api/common.js";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
 import { KubeApiError, type KubeHttp } from "../controller/kube-http.js";
@@ -13,7 +14,7 @@ import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/
 import type { CommonStep } from "../reconcilers/engine/step.js";
 import { FleetBudgets } from "../reconcilers/fleet-budgets.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
-import type { FleetCache } from "../reconcilers/fleet-view.js";
+import type { FleetCache, LocateRemote } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
 import {
   CLUSTER_DATABASE_CONNECTION,
@@ -57,7 +58,7 @@ async function planFleet(
   sets: Manifest[],
   http: KubeHttp | undefined,
   options: { allowInlineConnections: boolean; operatorNamespace: string },
-): Promise<{ fleet: FleetCache; live: KubeObject[] }> {
+): Promise<PlanFleet> {
   const byKey = new Map<string, KubeObject>();
   const live: KubeObject[] = [];
   const connections = new Map<string, unknown>();
@@ -76,15 +77,49 @@ async function planFleet(
     const cluster = await http.json<{ items?: KubeObject[] }>(collectionPath(CLUSTER_DATABASE_CONNECTION));
     for (const o of cluster.items ?? []) clusterConnections.set(o.metadata.name, o);
   }
-  for (const m of sets)
-    byKey.set(`${m.kind}/${m.object.metadata.namespace}/${m.object.metadata.name}`, m.object);
+  // A manifest replaces the cluster's copy of the same set but keeps its status: the identity recorded
+  // there, and any operation in flight, are the set's whatever the manifest says.
+  for (const m of sets) {
+    const key = `${m.kind}/${m.object.metadata.namespace}/${m.object.metadata.name}`;
+    const status = byKey.get(key)?.status;
+    byKey.set(key, status === undefined ? m.object : { ...m.object, status });
+  }
   const lookups = {
     connections: { get: (k: string) => connections.get(k) },
     clusterConnections: { get: (k: string) => clusterConnections.get(k) },
     ...options,
   };
-  const groups = fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups));
-  return { fleet: fleetCacheOf(byKey.values(), groups), live };
+  const locate: LocateRemote = (kind, namespace, spec) =>
+    locateConnection({ kind, namespace, spec }, lookups);
+  const groups = fleetGroups(locate);
+  let cache = fleetCacheOf(byKey.values(), groups);
+  return {
+    fleet: { byIndex: (name, value) => cache.byIndex(name, value) },
+    live,
+    locate,
+    identified(kind, object, remote) {
+      const key = `${kind}/${object.metadata.namespace}/${object.metadata.name}`;
+      const current = byKey.get(key);
+      if (!current) return;
+      const status = {
+        ...(current.status ?? {}),
+        remote: { identity: remote.identity, endpoint: remote.endpoint, observedAt: rfc3339(new Date()) },
+      };
+      byKey.set(key, { ...current, status });
+      cache = fleetCacheOf(byKey.values(), groups);
+    },
+  };
+}
+
+/** The fleet `plan` judges against, and how a manifest's own remote, once identified, joins it. */
+interface PlanFleet {
+  fleet: FleetCache;
+  /** The cluster's sets, with their status as stored (what the budgets count). */
+  live: KubeObject[];
+  /** Where a set's connection leads, from the manifests and the cluster's connections. */
+  locate: LocateRemote;
+  /** The manifest's connection leads to `remote`: it stands in the fleet as the controller will record it. */
+  identified(kind: SetKindName, object: KubeObject, remote: { identity: string; endpoint: string }): void;
 }
 
 /**
@@ -151,7 +186,7 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
       options.operatorNamespace ?? process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
   };
   const noop = { update: async (_t: unknown, o: KubeObject) => o };
-  const { fleet, live } = await planFleet(sets, http, connectionOptions);
+  const { fleet, live, locate, identified } = await planFleet(sets, http, connectionOptions);
   // The same budget check as the controller's decision: a set the budgets hold back shows BudgetExhausted.
   const budgets = await planBudgets(http, live);
   const deps = {
@@ -172,13 +207,26 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     endpointPolicy,
   };
   const runtimes = new Map<SetKindName, KindRuntime>(
-    KINDS.map((k) => [k.kind, k.create({ connect, fleet })]),
+    KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
   );
   const reconcilers = new Map<SetKindName, Assessor>(
     [...runtimes].map(([kind, runtime]) => [kind, runtime.reconciler(deps)]),
   );
   const rows: PlanRow[] = [];
   try {
+    // Each manifest's own remote is identified first (its own connection only, as the controller's first
+    // reconcile records it), so ownership is judged on what every manifest reaches; the other sets are
+    // judged by the identity their status records, and their remotes are never contacted.
+    for (const entry of sets) {
+      const live = await liveSet(
+        http,
+        kindModule(entry.kind).type,
+        entry.object.metadata.namespace ?? "",
+        entry.object.metadata.name,
+      );
+      const remote = await reconcilers.get(entry.kind)?.identifyRemote(asApplied(entry.object, live, true));
+      if (remote) identified(entry.kind, entry.object, remote);
+    }
     for (const entry of sets) {
       resolved = undefined;
       const module = kindModule(entry.kind);

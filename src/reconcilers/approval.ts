@@ -21,7 +21,12 @@ export interface ApprovalTarget {
   kind: "RemoveZones" | "DeleteInstances";
   namespace: string;
   name: string;
-  endpoint: string;
+  /**
+   * The remote's identity (remote-identity.ts: `obshell|<cluster>#<id>`, `dcs|<project>`), not its URL: an
+   * approval holds through any spelling of the same remote and never for another. Hashes made over the
+   * endpoint (before issue 26) differ: those approvals are given again.
+   */
+  remote: string;
   /** The tenant, or the DCS project. */
   scope: string;
   /** Zones, or instance ids. */
@@ -34,7 +39,7 @@ export function targetHash(target: ApprovalTarget): string {
     target.kind,
     target.namespace,
     target.name,
-    target.endpoint,
+    target.remote,
     target.scope,
     [...target.targets].sort(),
   ]);

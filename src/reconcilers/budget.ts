@@ -9,18 +9,15 @@ import {
   type FleetDisruptionBudget,
   fleetDisruptionBudget,
 } from "../api/fleet-disruption-budget.js";
-import type { RemoteKind } from "../api/kinds.js";
 import { Reason } from "../api/reasons.js";
 import type { Remote } from "./engine/kind.js";
-import { endpointKey } from "./fleet-view.js";
 
 /**
- * The remote a budget counts "per remote": today the endpoint (and DCS project) as the fleet groups key it.
- * The one place to switch to the remote's identity (issue 26, item 1).
+ * The remote a budget counts "per remote": what the remote is (a DCS project, an OceanBase cluster), not
+ * how its URL is spelled (remote-identity.ts); the one place budgets name a remote.
  */
-export function budgetRemoteKey(remote: RemoteKind, at: Remote): string {
-  const endpoint = `${remote}|${endpointKey(at.endpoint)}`;
-  return at.projectId ? `${endpoint}|${at.projectId}` : endpoint;
+export function budgetRemoteKey(at: Pick<Remote, "identity">): string {
+  return at.identity;
 }
 
 /** A budget as the arithmetic reads it; `invalid` when its object does not parse (it then admits nothing). */

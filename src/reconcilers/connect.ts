@@ -13,6 +13,8 @@ import { ObshellClient } from "../providers/obshell/client.js";
 import type { RequestObservation } from "../providers/transport.js";
 import type { Connection } from "./engine/kind.js";
 import type { StepEvent } from "./engine/step.js";
+import { endpointKey } from "./fleet-view.js";
+import { dcsRemote } from "./remote-identity.js";
 
 /** A digest that changes with every part without holding any of them in clear. */
 export function digest(...parts: string[]): string {
@@ -64,6 +66,8 @@ export async function connectObshell(
   pool: ConnectionClients<ObshellClient>,
   holder: string,
   set: SetConnectionSpec,
+  /** The cluster recorded for an endpoint (remote-identity.ts), when the set has learned it there. */
+  clusterAt: (endpoint: string) => string | undefined = () => undefined,
 ): Promise<Connected<ObshellClient>> {
   const r = await resolveChecked(options, set);
   if (!r.ok) return { ok: false, step: { kind: "Stall", reason: r.reason, message: r.message } };
@@ -82,8 +86,14 @@ export async function connectObshell(
   return {
     ok: true,
     client,
-    // A password is tried against OceanBase on every request: health is per endpoint and password.
-    credential: digest("obshell", connection.endpoint, digest(connection.credentials.password)),
+    // A password is tried against OceanBase on every request: health is per cluster and password. The
+    // cluster is known once the set has reached it; before that (and while a wrong password keeps it from
+    // being learned) the URL stands for it, normalised.
+    credential: digest(
+      "obshell",
+      clusterAt(connection.endpoint) ?? endpointKey(connection.endpoint),
+      digest(connection.credentials.password),
+    ),
     endpoint: connection.endpoint,
     warnings: warningsOf(connection),
   };
@@ -113,10 +123,11 @@ export async function connectDcs(
   return {
     ok: true,
     client,
-    // The exact key pair: a wrong SK never blocks the right one (the AK-wide lockout budget is the
-    // credential health's, keyed by `lockScope`).
-    credential: digest("dcs", connection.endpoint, connection.projectId, accessKey, digest(secretKey)),
-    lockScope: digest("dcs", connection.endpoint, accessKey),
+    // The exact key pair on the project, through whatever endpoint: a wrong SK never blocks the right one.
+    // The lockout budget is the AK's (IAM counts an AK's bad signatures whatever endpoint they came
+    // through), keyed by `lockScope`.
+    credential: digest("dcs", dcsRemote(connection.projectId), accessKey, digest(secretKey)),
+    lockScope: digest("dcs", accessKey),
     endpoint: connection.endpoint,
     projectId: connection.projectId,
     warnings: warningsOf(connection),

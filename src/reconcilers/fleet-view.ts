@@ -1,5 +1,6 @@
-// Ownership across the fleet: which other sets claim the same remote objects. Sets are grouped by where
-// they act (each kind says how: endpoint + tenant, endpoint + project) through an informer index, so a
+// Ownership across the fleet: which other sets claim the same remote objects. Sets are grouped by what they
+// act on (each kind says how: a tenant on a cluster, a DCS project; remote-identity.ts) through an informer
+// index, so a
 // reconcile reads only its own group, never the whole fleet; a change to one set requeues the rest of its
 // group (old and new). What is kind-specific (the group of a set, who of the group is a peer) is in the
 // kind's own folder (tenant/fleet.ts, redis/fleet.ts).
@@ -10,12 +11,19 @@ import type { SetIdentity } from "./engine/kind.js";
 
 export const FLEET_INDEX = "dbfleet.io/fleet-group";
 
-/** The endpoint as a remote is reached: scheme, lower-case host and port (default ports filled in). */
+/**
+ * A URL as the socket it opens: scheme, lower-case host without a trailing dot, port (the scheme's default
+ * filled in); path, query and user info dropped. What still keys on a URL (whether a recorded identity was
+ * learned through the endpoint a connection leads to now, an operation recorded before identities, a
+ * credential not yet identified) uses it; an IP and a DNS name stay two keys, which only a remote's
+ * identity (remote-identity.ts) joins.
+ */
 export function endpointKey(endpoint: string): string {
   try {
     const url = new URL(endpoint);
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
-    return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
+    const host = url.hostname.toLowerCase().replace(/\.+$/, "");
+    return `${url.protocol}//${host}:${port}`;
   } catch {
     return endpoint;
   }
@@ -27,10 +35,6 @@ export type LocateRemote = (
   namespace: string,
   spec: SetConnectionSpec["spec"],
 ) => { endpoint: string; projectId?: string } | undefined;
-
-/** The group of the sets acting on `what` (a tenant, a DCS project) of the remote at `endpoint`. */
-export const groupKey = (remote: string, endpoint: string, what: string) =>
-  `${remote}|${endpointKey(endpoint)}|${what}`;
 
 export interface FleetCache {
   byIndex(name: string, value: string): KubeObject[];

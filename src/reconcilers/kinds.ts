@@ -21,3 +21,12 @@ export function fleetGroups(locate: LocateRemote): (object: KubeObject) => strin
     return module ? module.fleetGroups(object, locate) : [];
   };
 }
+
+/**
+ * The one home of a set's remote key, whatever its kind (remote-identity.ts): the identity of the remote it
+ * acts on, from the object and the connections' cache alone; undefined while never identified. What keys
+ * per remote across the fleet (ownership, the change budget) asks this.
+ */
+export function remoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
+  return KINDS.find((k) => k.kind === object.kind)?.remoteKey(object, locate);
+}

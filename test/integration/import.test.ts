@@ -7,6 +7,7 @@
 // it the set would delete the instance, which is what it declares; --check is the gate). Scopes that
 // overlap each other in one output, or a set in the cluster, are refused, as are a tenant with a DAG
 // running and an instance busy. Imports run under the operator's read-only identity.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +34,6 @@ const raw = new RawApi(server, caPem, adminToken);
 const PASSWORD = "import-root-password";
 const AK = "AKIMPORT0000000000001";
 const SK = "SKimport00000000000000000000000000000000";
-const PROJECT = "1a2b3c4d5e6f70818293a4b5c6d7e8f9";
 const TENANTS = 50;
 const INSTANCES = 500;
 /** Short, so that three poll intervals are seconds. */
@@ -46,6 +46,8 @@ let readerKubeconfig = "";
 
 interface Fleet {
   ns: string;
+  /** The DCS project, of this fleet's own: a project is one remote whatever endpoint reaches it (issue 26). */
+  project: string;
   obshell: ObshellSimulator;
   dcs: DcsSimulator;
 }
@@ -65,17 +67,18 @@ async function fleet(
   const ns = await createTestNamespace(kubeConfigFor(kubeconfig), prefix);
   const obshell = new ObshellSimulator({ password: PASSWORD, stageMs: 20, seed: { zones: ZONES, tenants } });
   await obshell.start();
+  const project = randomBytes(16).toString("hex");
   const dcs = new DcsSimulator({
     credentials: [{ accessKey: AK, secretKey: SK }],
-    projects: { [PROJECT]: instances },
+    projects: { [project]: instances },
     deleteDelayMs: 50,
   });
   await dcs.start();
   await raw.apply(secretOf(ns, "obshell", { password: PASSWORD }));
   await raw.apply(secretOf(ns, "dcs", { accessKey: AK, secretKey: SK }));
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
-  await raw.apply(dcsConnection({ namespace: ns, name: "dcs" }, dcs.url, PROJECT));
-  return { ns, obshell, dcs };
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs" }, dcs.url, project));
+  return { ns, project, obshell, dcs };
 }
 
 /** `dbfleet-operator import ...` under the reader identity, to the simulators on loopback. */
@@ -149,7 +152,7 @@ async function settles(f: Fleet, expected: number, reasons: Record<string, strin
         if (e.method === "GET") reads.set(e.path, (reads.get(e.path) ?? 0) + 1);
       const listings = f.dcs.log
         .slice(dcsFrom)
-        .filter((e) => e.method === "GET" && e.path === `/v2/${PROJECT}/instances`).length;
+        .filter((e) => e.method === "GET" && e.path === `/v2/${f.project}/instances`).length;
       return tenants.every((t) => (reads.get(`/api/v1/tenant/${t}`) ?? 0) >= 3) && listings >= 3;
     },
     120_000,
@@ -387,7 +390,7 @@ describe("the fleet changes between import and apply", () => {
     expect((await runImport(["--check", redisDir])).code).toBe(ImportExit.Complete);
 
     // The fleet moves on: a new instance in scope; zone z3 of t_b removed by a person, outside the operator.
-    f.dcs.addInstance(PROJECT, { name: "cache-new" });
+    f.dcs.addInstance(f.project, { name: "cache-new" });
     const tb = f.obshell.cluster.tenants.get("t_b");
     if (!tb) throw new Error("no t_b");
     tb.replicas = tb.replicas.filter((r) => r.zone !== "z3");
@@ -406,7 +409,7 @@ describe("the fleet changes between import and apply", () => {
     operator = startOperator(f.ns, log);
     await settles(f, 4, { "t-b": "DesiredZoneMissing", cache: "ApprovalRequired" });
     nothingChanged(f);
-    expect(f.dcs.instances(PROJECT).map((i) => i.name)).toContain("cache-new");
+    expect(f.dcs.instances(f.project).map((i) => i.name)).toContain("cache-new");
     expect(log.forbidden()).toEqual([]);
   }, 240_000);
 
@@ -429,8 +432,8 @@ describe("the fleet changes between import and apply", () => {
     expect(tenants.code, tenants.out).toBe(ImportExit.Refused);
     expect(tenants.out).toMatch(/t-c .*refused +- +TenantBusy: DAG .* on tenant t_c/);
     expect(tenants.out).toMatch(/t-a .*written +Ready/);
-    const busy = f.dcs.instances(PROJECT).find((i) => i.name === "cache-05");
-    f.dcs.startOperation(PROJECT, busy?.instance_id ?? "", 600_000);
+    const busy = f.dcs.instances(f.project).find((i) => i.name === "cache-05");
+    f.dcs.startOperation(f.project, busy?.instance_id ?? "", 600_000);
     const redis = await runImport([
       "--connection",
       `DatabaseConnection/${f.ns}/dcs`,

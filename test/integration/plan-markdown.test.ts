@@ -2,6 +2,7 @@
 // hash in the comment is the one the controller asks for in status.pendingApproval, and running the
 // comment's own `kubectl annotate` line (the real kubectl) lets exactly the listed instances go — judged
 // by what the DCS simulator was sent. Admin-owned connection, inline connections refused.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,11 +20,13 @@ import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { kubectlOk } from "../harness/kubectl.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
-import { demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
+import { DEMO_PROJECT, demoDcsSeed } from "../simulators/seed.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
+// A project of this file's own: plan judges ownership against every namespace's sets (issue 26).
+const OTHER_PROJECT = randomBytes(16).toString("hex");
 const AK = "AKPLANMARKDOWN000001";
 const SK = "SKplanmarkdown000000000000000000000000000";
 let ns = "";
@@ -47,7 +50,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "dbfleet-planmd-"));
   dcs = new DcsSimulator({
     credentials: [{ accessKey: AK, secretKey: SK }],
-    projects: demoDcsSeed(),
+    projects: demoDcsSeed({ demo: DEMO_PROJECT, other: OTHER_PROJECT }),
     deleteDelayMs: 50,
   });
   await dcs.start();

@@ -2,6 +2,7 @@
 // approval-pending and an approved set, plan runs first (read-only), then the operator, and both sides are
 // compared — the controller's conditions, and for the approved plan what the simulator was actually sent.
 
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,11 +26,14 @@ import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
-import { DEMO_PROJECT, demoDcsSeed, OTHER_PROJECT } from "../simulators/seed.js";
+import { demoDcsSeed } from "../simulators/seed.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
+// Projects of this file's own: plan judges ownership against every namespace's sets (issue 26).
+const DEMO_PROJECT = randomBytes(16).toString("hex");
+const OTHER_PROJECT = randomBytes(16).toString("hex");
 const PASSWORD = "plan-root-password";
 const AK = "AKPLANMATCH000000001";
 const SK = "SKplanmatch0000000000000000000000000000";
@@ -146,7 +150,7 @@ beforeAll(async () => {
   await obshell.start();
   dcs = new DcsSimulator({
     credentials: [{ accessKey: AK, secretKey: SK }],
-    projects: demoDcsSeed(),
+    projects: demoDcsSeed({ demo: DEMO_PROJECT, other: OTHER_PROJECT }),
     deleteDelayMs: 50,
   });
   await dcs.start();

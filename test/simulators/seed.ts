@@ -19,7 +19,13 @@ export const demoObshellSeed: ClusterSeed = {
 export const DEMO_PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 export const OTHER_PROJECT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 
-export function demoDcsSeed(): Record<string, SimInstanceInput[]> {
+/**
+ * A DCS project is one remote whatever endpoint reaches it (issue 26): tests whose sets may be seen beside
+ * other tests' (`plan` reads every namespace) give the demo projects ids of their own.
+ */
+export function demoDcsSeed(
+  ids: { demo: string; other: string } = { demo: DEMO_PROJECT, other: OTHER_PROJECT },
+): Record<string, SimInstanceInput[]> {
   const checkout = Array.from({ length: 12 }, (_, i) => ({
     name: `cache-eu-${i + 1}`,
     tags: { team: "checkout", env: "prod" },
@@ -36,8 +42,8 @@ export function demoDcsSeed(): Record<string, SimInstanceInput[]> {
     { name: "session-store", tags: { team: "platform" } },
   ];
   return {
-    [DEMO_PROJECT]: [...checkout, ...search, ...odd],
-    [OTHER_PROJECT]: Array.from({ length: 6 }, (_, i) => ({
+    [ids.demo]: [...checkout, ...search, ...odd],
+    [ids.other]: Array.from({ length: 6 }, (_, i) => ({
       name: `analytics-${i + 1}`,
       tags: { team: "analytics" },
     })),

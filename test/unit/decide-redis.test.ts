@@ -32,7 +32,11 @@ function decide(c: Input): RedisStep {
     status: set.status,
     observed: { projectId: set.spec.dcs?.projectId ?? "", instances: c.listed },
     fleet: { peersOf: (i) => c.peers?.[i.name] ?? [] },
-    remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
+    remote: {
+      endpoint: set.spec.dcs?.endpoint ?? "",
+      projectId: set.spec.dcs?.projectId ?? "",
+      identity: `dcs|${set.spec.dcs?.projectId ?? ""}`,
+    },
     id: identity({
       name: set.metadata.name,
       ...(c.namespace ? { namespace: c.namespace } : {}),
@@ -347,7 +351,11 @@ describe("decideRedis", () => {
       status: undefined,
       observed: { projectId: set.spec.dcs?.projectId ?? "", instances: [instance("cache-1")] },
       fleet: { peersOf: () => [] },
-      remote: { endpoint: set.spec.dcs?.endpoint ?? "", projectId: set.spec.dcs?.projectId ?? "" },
+      remote: {
+        endpoint: set.spec.dcs?.endpoint ?? "",
+        projectId: set.spec.dcs?.projectId ?? "",
+        identity: `dcs|${set.spec.dcs?.projectId ?? ""}`,
+      },
       id: identity({ name: "cache" }),
       now: NOW,
     });
@@ -376,7 +384,7 @@ describe("decideRedis", () => {
     expect(step.approval).toBe(hash);
   });
 
-  it("the approval hash changes with the namespace, name, endpoint, project and exact instance ids", () => {
+  it("the approval hash changes with the namespace, name, project and exact instance ids, not the endpoint", () => {
     const sameNamesOtherIds: Input = {
       ...large,
       listed: large.listed.map((i) => (i.name === "cache-1" ? i : { ...i, id: `${i.id}-new` })),
@@ -385,12 +393,13 @@ describe("decideRedis", () => {
       largeHash,
       hashOf({ ...large, namespace: "staging" }),
       hashOf({ ...large, set: { ...large.set, name: "cache-2" } }),
-      hashOf({ ...large, set: { ...large.set, endpoint: "https://dcs.other.test" } }),
       hashOf({ ...large, set: { ...large.set, projectId: "p2" } }),
       hashOf(sameNamesOtherIds),
     ];
     expect(new Set(variants).size).toBe(variants.length);
     expect(hashOf({ ...large, listed: [...large.listed].reverse() })).toBe(largeHash);
+    // The same project through another endpoint is the same remote (issue 26).
+    expect(hashOf({ ...large, set: { ...large.set, endpoint: "https://dcs.other.test" } })).toBe(largeHash);
     // Same names, other ids: an approval of the old instances does not delete the new ones.
     const step = decide({ ...sameNamesOtherIds, annotations: { [APPROVE_PLAN_ANNOTATION]: largeHash } });
     expect(step).toMatchObject({ kind: "AwaitApproval", reason: Reason.ApprovalRequired });

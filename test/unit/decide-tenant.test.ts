@@ -17,11 +17,18 @@ import {
   tenantSet,
 } from "./sets.js";
 
+/** The cluster the agent reports (remote-identity.ts). */
+const CLUSTER = "obshell|ob1#1";
+
 interface Input {
   set?: TenantSetOptions;
   status?: TenantReplicaSetStatus;
   observed: TenantObserved;
   peers?: string[];
+  /** Other sets naming the tenant whose cluster is not yet known. */
+  unidentified?: string[];
+  /** The cluster the agent reports; CLUSTER by default. */
+  cluster?: string;
   annotations?: Record<string, string>;
   generation?: number;
 }
@@ -32,8 +39,8 @@ function decide(c: Input): TenantStep {
     set,
     status: set.status,
     observed: c.observed,
-    fleet: { peers: c.peers ?? [] },
-    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
+    fleet: { peers: c.peers ?? [], ...(c.unidentified ? { unidentified: c.unidentified } : {}) },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "", identity: c.cluster ?? CLUSTER },
     id: identity({
       ...(c.generation === undefined ? {} : { generation: c.generation }),
       ...(c.annotations ? { annotations: c.annotations } : {}),
@@ -172,6 +179,31 @@ const cases: Case[] = [
     peers: ["prod/orders-copy"],
     observed: tenant("FULL@z1,FULL@z2,FULL@z3"),
     want: { kind: "Stall", reason: Reason.OwnershipConflict, message: /prod\/orders-copy/ },
+  },
+  {
+    reason:
+      "another set names the tenant and its cluster is not yet known: nothing removed, waiting for it (issue 26)",
+    unidentified: ["staging/orders"],
+    observed: tenant("FULL@z1,FULL@z2,FULL@z3"),
+    want: {
+      kind: "Wait",
+      reason: Reason.RemoteUnidentified,
+      message: /staging\/orders.*never learned/,
+      requeueAfterMs: 10_000,
+    },
+  },
+  {
+    reason: "a peer on the same cluster outranks one not yet identified: OwnershipConflict",
+    peers: ["prod/orders-copy"],
+    unidentified: ["staging/orders"],
+    observed: tenant("FULL@z1,FULL@z2,FULL@z3"),
+    want: { kind: "Stall", reason: Reason.OwnershipConflict, message: /prod\/orders-copy/ },
+  },
+  {
+    reason: "converged with an unidentified peer: Ready (nothing to do, nothing held)",
+    unidentified: ["staging/orders"],
+    observed: tenant("FULL@z1,FULL@z2"),
+    want: { kind: "Ready", reason: Reason.Converged },
   },
   {
     reason: "a DAG runs on the tenant: a second one is never started",
@@ -334,6 +366,21 @@ const cases: Case[] = [
     status: { operation: operation({ dagId: "11" }) },
     observed: following(failed()),
     want: { kind: "Stall", reason: Reason.DagFailed, message: /not retried/ },
+  },
+  {
+    reason: "a failed DAG, policy Retry, a set naming the tenant not yet identified: no RETRY until it is",
+    set: { policy: { onDagFailure: "Retry" } },
+    status: { operation: operation({ dagId: "11" }) },
+    unidentified: ["staging/orders"],
+    observed: following(failed()),
+    want: { kind: "Wait", reason: Reason.RemoteUnidentified, message: /DAG 11/ },
+  },
+  {
+    reason: "a failed DAG held by policy with an unidentified peer: held as always (no call either way)",
+    status: { operation: operation({ dagId: "11" }) },
+    unidentified: ["staging/orders"],
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.DagFailed },
   },
   {
     reason: "tenant changed mid-operation: RETRY refused",
@@ -553,7 +600,7 @@ describe("decideTenant", () => {
     expect(step.kind).toBe("RemoveZones");
   });
 
-  it("the approval hash changes with the namespace, name, endpoint, tenant and exact zones", () => {
+  it("the approval hash changes with the namespace, name, cluster, tenant and exact zones", () => {
     const variants: { what: string; hash: string }[] = [
       { what: "base", hash: largeHash },
       {
@@ -561,10 +608,7 @@ describe("decideTenant", () => {
         hash: hashOfWith(large, { namespace: "staging" }),
       },
       { what: "name", hash: hashOfWith(large, { name: "orders-2" }) },
-      {
-        what: "endpoint",
-        hash: hashOf({ ...large, set: { ...large.set, endpoint: "http://10.0.0.2:2886" } }),
-      },
+      { what: "cluster", hash: hashOf({ ...large, cluster: "obshell|ob2#2" }) },
       { what: "tenant", hash: hashOf({ ...large, set: { ...large.set, tenant: "payments" } }) },
       {
         what: "same number of zones, other zones",
@@ -572,6 +616,10 @@ describe("decideTenant", () => {
       },
     ];
     expect(new Set(variants.map((v) => v.hash)).size).toBe(variants.length);
+    // The same cluster through another URL (an IP and a DNS name): the same approval (issue 26).
+    expect(hashOf({ ...large, set: { ...large.set, endpoint: "http://ob1.example.test:2886" } })).toBe(
+      largeHash,
+    );
     // Stable: the same plan observed in another order has the same hash.
     expect(hashOf({ ...large, observed: tenant("FULL@z4,FULL@z3,FULL@z2,FULL@z1") })).toBe(largeHash);
   });
@@ -584,7 +632,7 @@ function hashOfWith(c: Input, where: { namespace?: string; name?: string }): str
     status: undefined,
     observed: c.observed,
     fleet: { peers: [] },
-    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "", identity: CLUSTER },
     id: identity(where),
     now: NOW,
   });

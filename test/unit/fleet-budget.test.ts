@@ -238,12 +238,13 @@ describe("budgetUsage: what the metrics and plan show", () => {
   });
 });
 
-describe("budgetRemoteKey: the one place a remote is named for budgets", () => {
+describe("budgetRemoteKey: a remote is what it is, not how its URL is spelled", () => {
   it.each([
-    ["dcs", { endpoint: "https://DCS.a/", projectId: "p1" }, "dcs|https://dcs.a:443|p1"],
-    ["obshell", { endpoint: "http://10.0.0.1:2886" }, "obshell|http://10.0.0.1:2886"],
-  ] as const)("%s %j -> %s", (remote, where, key) => {
-    expect(budgetRemoteKey(remote, where)).toBe(key);
+    [{ endpoint: "https://DCS.a/", projectId: "p1", identity: "dcs|p1" }, "dcs|p1"],
+    [{ endpoint: "https://10.0.0.9", projectId: "p1", identity: "dcs|p1" }, "dcs|p1"],
+    [{ endpoint: "http://10.0.0.1:2886", identity: "obshell|c1#7" }, "obshell|c1#7"],
+  ])("%j -> %s", (where, key) => {
+    expect(budgetRemoteKey(where)).toBe(key);
   });
 });
 
@@ -382,9 +383,7 @@ describe("the engine against the DCS simulator, with a budget of 2 instances per
     const ready = (apis[2]?.status.conditions as { reason: string; message: string }[] | undefined)?.[0];
     expect(ready?.reason).toBe(Reason.BudgetExhausted);
     const message = ready?.message ?? "";
-    expect(message).toContain(
-      "FleetDisruptionBudget two (2 instance deletions per 1h on remote dcs|http://127.0.0.1",
-    );
+    expect(message).toContain("FleetDisruptionBudget two (2 instance deletions per 1h on remote dcs|p1)");
     // Looked at again when the oldest disruption leaves the window, not at the poll interval.
     expect(result.requeueAfterMs).toBeGreaterThan(HOUR - 60_000);
     expect(result.requeueAfterMs).toBeLessThanOrEqual(HOUR);

@@ -42,7 +42,7 @@ describe("targetHash: every part of the target, and the targets as a set", () =>
     kind: "DeleteInstances",
     namespace: "prod",
     name: "cache",
-    endpoint: "https://dcs.example.test",
+    remote: "dcs|p1",
     scope: "p1",
     targets: Array.from({ length: 60 }, (_, i) => `id-${i}`),
   };
@@ -51,7 +51,7 @@ describe("targetHash: every part of the target, and the targets as a set", () =>
     ["kind", { kind: "RemoveZones" }],
     ["namespace", { namespace: "staging" }],
     ["name", { name: "sessions" }],
-    ["endpoint", { endpoint: "https://dcs.other.test" }],
+    ["remote", { remote: "dcs|p2" }],
     ["scope (project or tenant)", { scope: "p2" }],
     ["one target of 60", { targets: target.targets.map((t) => (t === "id-37" ? "id-37b" : t)) }],
     ["one target fewer", { targets: target.targets.slice(1) }],
@@ -118,7 +118,6 @@ describe("the approval of a 60-instance plan of a connectionRef RedisInstanceSet
   const changes: { reason: string; c: RedisCase }[] = [
     { reason: "another namespace", c: { set: { namespace: "staging" } } },
     { reason: "another set name", c: { set: { name: "sessions" } } },
-    { reason: "the connection repointed to another endpoint", c: { endpoint: "https://dcs.other.test" } },
     { reason: "the connection repointed to another project", c: { projectId: "p2" } },
     { reason: "the first instance's id (same name, a new instance)", c: { listed: oneIdChanged(0) } },
     {
@@ -134,6 +133,8 @@ describe("the approval of a 60-instance plan of a connectionRef RedisInstanceSet
   });
 
   const same: { reason: string; c: RedisCase }[] = [
+    // A project is its id, through any endpoint (issue 26): the approval holds through either spelling.
+    { reason: "the same project through another endpoint", c: { endpoint: "https://dcs.other.test" } },
     { reason: "the listing in another order", c: { listed: [...LISTED].reverse() } },
     {
       reason: "instances renamed, same ids (targets are ids)",
@@ -167,11 +168,7 @@ describe("the approval of a 60-instance plan of a connectionRef RedisInstanceSet
   it("approves exactly that plan: the approval of the old project, or of the old 46th instance, runs nothing", () => {
     const approved = { [APPROVE_PLAN_ANNOTATION]: base };
     expect(redisStep({}, approved)).toMatchObject({ kind: "DeleteInstances", approval: base });
-    for (const c of [
-      { projectId: "p2" },
-      { listed: oneIdChanged(45) },
-      { endpoint: "https://dcs.other.test" },
-    ])
+    for (const c of [{ projectId: "p2" }, { listed: oneIdChanged(45) }])
       expect(redisStep(c, approved)).toMatchObject({
         kind: "AwaitApproval",
         reason: Reason.ApprovalRequired,

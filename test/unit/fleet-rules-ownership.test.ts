@@ -31,6 +31,7 @@ import {
   addObshellConnection,
   addSecret,
   groupsOf,
+  locateIn,
   refRedisManifest,
   refTenantManifest,
   remoteOf,
@@ -62,6 +63,21 @@ describe("endpointKey: one remote, however its URL is spelled; two remotes never
       b: "http://[fd00:0:0:0:0:0:0:1]:2886",
     },
     { reason: "an IPv4 address in hex", a: "http://10.0.0.1:2886", b: "http://0x0a.0.0.1:2886" },
+    {
+      reason: "a trailing dot (the DNS root)",
+      a: "https://dcs.example.test",
+      b: "https://dcs.example.test.",
+    },
+    {
+      reason: "a trailing dot and a port",
+      a: "http://ob1.example.test:2886",
+      b: "http://OB1.example.test.:2886/",
+    },
+    {
+      reason: "user info, query and fragment",
+      a: "https://dcs.example.test",
+      b: "https://u@dcs.example.test/?a=1#x",
+    },
   ];
   const different: { reason: string; a: string; b: string }[] = [
     { reason: "http and https", a: "http://dcs.example.test", b: "https://dcs.example.test" },
@@ -70,6 +86,9 @@ describe("endpointKey: one remote, however its URL is spelled; two remotes never
     { reason: "another host", a: "https://dcs.example.test", b: "https://dcs2.example.test" },
     { reason: "a sub-domain", a: "https://example.test", b: "https://dcs.example.test" },
     { reason: "another address", a: "http://10.0.0.1:2886", b: "http://10.0.0.2:2886" },
+    // A URL cannot tell an IP from the name that resolves to it: only the remote's identity joins them
+    // (remote-identity.test.ts, test/integration/remote-identity.test.ts).
+    { reason: "an IP and a DNS name for it", a: "http://127.0.0.1:2886", b: "http://localhost:2886" },
   ];
   it.each(same)("same remote: $reason", ({ a, b }) => {
     expect(endpointKey(b)).toBe(endpointKey(a));
@@ -109,7 +128,6 @@ describe("same-named sets in two namespaces, through connections spelled differe
     return redisPeers(
       fleet,
       identity({ namespace: o.metadata.namespace ?? "", name: o.metadata.name }),
-      at.endpoint,
       at.projectId ?? "",
       instance,
     );
@@ -139,26 +157,44 @@ describe("same-named sets in two namespaces, through connections spelled differe
     expect(rest(qa)).toEqual([]);
   });
 
-  it("two TenantReplicaSets named orders in two namespaces, one tenant at one agent: each names the other", () => {
+  it("two TenantReplicaSets named orders in two namespaces, one tenant on one cluster: each names the other", () => {
     const t = world();
     addObshellConnection(t, "prod", "ob", { endpoint: "http://10.0.0.1:2886" });
+    // The same agent through another spelling, and another agent of the same cluster: one cluster.
     addObshellConnection(t, "staging", "ob", { endpoint: "http://10.0.0.1:2886/" });
+    addObshellConnection(t, "eu", "ob", { endpoint: "http://ob1-eu.example.test:2886" });
     addObshellConnection(t, "qa", "ob", { endpoint: "http://10.0.0.1:2887" });
-    const a = refTenantManifest({ namespace: "prod", connection: { name: "ob" } });
-    const b = refTenantManifest({ namespace: "staging", connection: { name: "ob" } });
-    const c = refTenantManifest({ namespace: "qa", connection: { name: "ob" } });
-    const tenants = fleetOf(t, [a, b, c]);
+    // What each agent reported, as recorded in each set's status: the one on 2887 is another cluster.
+    const clusters: Record<string, string> = {
+      "http://10.0.0.1:2886": "obshell|ob1#1",
+      "http://ob1-eu.example.test:2886": "obshell|ob1#1",
+      "http://10.0.0.1:2887": "obshell|ob2#2",
+    };
+    const recorded = (namespace: string, endpoint: string) =>
+      refTenantManifest({
+        namespace,
+        connection: { name: "ob" },
+        status: {
+          remote: { identity: clusters[endpointKey(endpoint)], endpoint, observedAt: "2026-01-01T00:00:00Z" },
+        },
+      });
+    const a = recorded("prod", "http://10.0.0.1:2886");
+    const b = recorded("staging", "http://10.0.0.1:2886/");
+    const e = recorded("eu", "http://ob1-eu.example.test:2886");
+    const c = recorded("qa", "http://10.0.0.1:2887");
+    const tenants = fleetOf(t, [a, b, c, e]);
     const peers = (o: KubeObject) =>
       tenantPeers(
         tenants,
         identity({ namespace: o.metadata.namespace ?? "", name: o.metadata.name }),
-        remoteOf(t, o).endpoint,
+        clusters[endpointKey(remoteOf(t, o).endpoint)] ?? "",
         "orders",
+        locateIn(t),
       );
-    expect(peers(a)).toEqual(["staging/orders"]);
-    expect(peers(b)).toEqual(["prod/orders"]);
-    // Another agent port is another cluster.
-    expect(peers(c)).toEqual([]);
+    expect(peers(a)).toEqual({ peers: ["eu/orders", "staging/orders"], unidentified: [] });
+    expect(peers(b)).toEqual({ peers: ["eu/orders", "prod/orders"], unidentified: [] });
+    expect(peers(e)).toEqual({ peers: ["prod/orders", "staging/orders"], unidentified: [] });
+    expect(peers(c)).toEqual({ peers: [], unidentified: [] });
   });
 });
 
@@ -183,7 +219,7 @@ describe("ownership over the fleet index (property-based): many spellings, names
   });
   const instanceArb = fc.record({ name: fc.constantFrom(...names), team: fc.constantFrom("a", "b") });
 
-  it("an instance is a target of a set exactly when no other set at that remote and project holds it", () => {
+  it("an instance is a target of a set exactly when no other set of that project (through any endpoint) holds it", () => {
     let contestedAcrossSpellingsOrNamespaces = 0;
     const runs = 300;
     fc.assert(
@@ -219,14 +255,12 @@ describe("ownership over the fleet index (property-based): many spellings, names
             const at = remoteOf(w, objects[i] as KubeObject);
             const id = identity({ namespace: s.namespace, name: s.name });
             const plan = planRedis(set.spec, instances, [], new Date(), (inst) =>
-              redisPeers(fleet, id, at.endpoint, at.projectId ?? "", inst),
+              redisPeers(fleet, id, at.projectId ?? "", inst),
             );
             const holders = (inst: ObservedRedis) =>
               sets.filter(
-                (o, j) =>
-                  o.remote === s.remote &&
-                  o.project === s.project &&
-                  inScope(parsed[j]?.spec.selector ?? {}, inst),
+                // A project is one remote through every endpoint (issue 26).
+                (o, j) => o.project === s.project && inScope(parsed[j]?.spec.selector ?? {}, inst),
               );
             for (const inst of instances.filter((x) => inScope(set.spec.selector, x))) {
               const others = holders(inst).filter((o) => o !== s);
@@ -295,8 +329,7 @@ describe("the re-read just before deleting asks the fleet again", () => {
       endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
       pool,
       listings,
-      peers: (id, remote, instance) =>
-        redisPeers(fleet, id, remote.endpoint, remote.projectId ?? "", instance),
+      peers: (id, remote, instance) => redisPeers(fleet, id, remote.projectId ?? "", instance),
     });
     const calls: Calls = [];
     const api = new FakeApi(ours, calls);
@@ -333,7 +366,7 @@ describe("the re-read just before deleting asks the fleet again", () => {
       },
       identity({ name: "cache" }),
       new Date(),
-      { endpoint: url, projectId: "p1" },
+      { endpoint: url, projectId: "p1", identity: "dcs|p1" },
     );
     expect(step).toMatchObject({ kind: "Wait", reason: Reason.VictimsChanged });
     expect(sim.log.filter((r) => r.method === "DELETE")).toHaveLength(0);

@@ -12,7 +12,10 @@ import {
   type SetConnectionSpec,
 } from "../../src/connections/resolve.js";
 import type { KubeObject } from "../../src/controller/resource.js";
+import type { Remote } from "../../src/reconcilers/engine/kind.js";
+import { endpointKey, type LocateRemote } from "../../src/reconcilers/fleet-view.js";
 import { fleetGroups } from "../../src/reconcilers/kinds.js";
+import { dcsRemote } from "../../src/reconcilers/remote-identity.js";
 
 export const OPERATOR_NAMESPACE = "dbfleet-system";
 
@@ -143,7 +146,12 @@ export function resolverOf(w: World) {
 
 /** The fleet index's grouping, as src/operator.ts builds it. */
 export function groupsOf(w: World) {
-  return fleetGroups((kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups(w)));
+  return fleetGroups(locateIn(w));
+}
+
+/** Where a set's connection leads in `w`, as the operator locates it (no Secret read). */
+export function locateIn(w: World): LocateRemote {
+  return (kind, namespace, spec) => locateConnection({ kind, namespace, spec }, lookups(w));
 }
 
 export interface RefRedisOptions {
@@ -215,10 +223,15 @@ export function refTenantManifest(o: RefTenantOptions): KubeObject {
 }
 
 /** Where a set's connection leads, as the engine hands it to decide: the connection's endpoint as written. */
-export function remoteOf(w: World, object: KubeObject): { endpoint: string; projectId?: string } {
+/**
+ * Where a set's connection leads in `w`, and the remote it is: a DCS project by its id; an agent stands for
+ * a cluster of its own, named after its URL (the tests with two URLs for one cluster are elsewhere).
+ */
+export function remoteOf(w: World, object: KubeObject): Remote {
   const kind = object.kind === "TenantReplicaSet" ? "TenantReplicaSet" : "RedisInstanceSet";
   const spec = (kind === "TenantReplicaSet" ? tenantReplicaSet : redisInstanceSet).parse(object).spec;
   const at = locateConnection({ kind, namespace: object.metadata.namespace ?? "default", spec }, lookups(w));
   if (!at) throw new Error(`no connection for ${object.metadata.name}`);
-  return at;
+  const identity = at.projectId ? dcsRemote(at.projectId) : `obshell|${endpointKey(at.endpoint)}#1`;
+  return { ...at, identity };
 }

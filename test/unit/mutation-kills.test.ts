@@ -42,7 +42,7 @@ describe("approval hashes", () => {
     kind: "DeleteInstances" as const,
     namespace: "prod",
     name: "cache",
-    endpoint: "https://dcs.example",
+    remote: "dcs|project-a",
     scope: "project-a",
     targets: ["id-1", "id-2"],
   };
@@ -54,7 +54,7 @@ describe("approval hashes", () => {
     expect(targetHash({ ...base, kind: "RemoveZones" })).not.toBe(h);
     expect(targetHash({ ...base, namespace: "dev" })).not.toBe(h);
     expect(targetHash({ ...base, name: "cache2" })).not.toBe(h);
-    expect(targetHash({ ...base, endpoint: "https://other" })).not.toBe(h);
+    expect(targetHash({ ...base, remote: "dcs|project-b" })).not.toBe(h);
     expect(targetHash({ ...base, scope: "project-b" })).not.toBe(h);
   });
 

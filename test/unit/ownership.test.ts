@@ -61,7 +61,7 @@ describe("ownership across the fleet (property-based)", () => {
           for (const [i, set] of parsed.entries()) {
             const id = identity({ name: `set-${i}`, namespace: "prod" });
             const plan = planRedis(set.spec, instances, [], new Date(), (inst) =>
-              redisPeers(fleet, id, ENDPOINT, set.spec.dcs?.projectId ?? "", inst),
+              redisPeers(fleet, id, set.spec.dcs?.projectId ?? "", inst),
             );
             for (const target of plan.next) {
               const holders = parsed.filter(
@@ -89,28 +89,44 @@ describe("ownership of a tenant while an operation is in flight", () => {
     const m = tenantManifest({ endpoint: OB, ...o });
     return { ...m, metadata: { ...m.metadata, name } } as unknown as KubeObject;
   };
+  // The agent at OB reported cluster ob1, recorded in each set's status.
+  const CLUSTER = "obshell|ob1#1";
+  const remote = { identity: CLUSTER, endpoint: OB, observedAt: "2026-01-01T00:00:00Z" };
   // "moved" started removing z3 from orders, then its spec was pointed at payments; "other" names orders.
   const moved = named("moved", {
     tenant: "payments",
-    status: { operation: operation({ endpoint: OB, tenant: "orders", dagId: "11" }) },
+    status: {
+      remote,
+      operation: operation({ endpoint: OB, remote: CLUSTER, tenant: "orders", dagId: "11" }),
+    },
   });
-  const other = named("other", { tenant: "orders" });
-  const groups = fleetGroups((_kind, _ns, spec) =>
-    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined,
-  );
+  const other = named("other", { tenant: "orders", status: { remote } });
+  const locate = (_kind: unknown, _ns: unknown, spec: { obshell?: { endpoint: string } | undefined }) =>
+    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined;
+  const groups = fleetGroups(locate);
   const fleet = fleetCacheOf([moved, other], groups);
 
   it("the set in flight claims the operation's tenant too: the other set sees it as a peer", () => {
-    expect(tenantPeers(fleet, identity({ name: "other" }), OB, "orders")).toEqual(["prod/moved"]);
-    expect(groups(moved)).toHaveLength(2);
+    expect(tenantPeers(fleet, identity({ name: "other" }), CLUSTER, "orders", locate)).toEqual({
+      peers: ["prod/moved"],
+      unidentified: [],
+    });
+    // Its spec's tenant and its operation's, each on the cluster.
+    expect(groups(moved).filter((g) => g.startsWith("obshell|"))).toEqual([
+      "obshell|ob1#1|payments",
+      "obshell|ob1#1|orders",
+    ]);
   });
 
   it("the set in flight judges ownership on the tenant its operation runs on, not the spec's", () => {
     const set = tenantReplicaSet.parse(moved);
     expect(actingOn(set).spec.tenant).toBe("orders");
-    expect(tenantPeers(fleet, identity({ name: "moved" }), OB, actingOn(set).spec.tenant)).toEqual([
-      "prod/other",
-    ]);
+    expect(
+      tenantPeers(fleet, identity({ name: "moved" }), CLUSTER, actingOn(set).spec.tenant, locate),
+    ).toEqual({
+      peers: ["prod/other"],
+      unidentified: [],
+    });
     // Without an operation the spec's tenant is the one.
     const idle = tenantReplicaSet.parse(other);
     expect(actingOn(idle)).toBe(idle);

@@ -553,6 +553,17 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
   }
 }
 
+/**
+ * A set's first reconcile learns which cluster its agent is and records it; it acts from the next one
+ * (issue 26: the other sets read the cluster from status). Nothing destructive is sent meanwhile.
+ */
+async function recordIdentity(h: ReturnType<typeof tenantHarness>): Promise<void> {
+  await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+  expect(h.calls.slice(-2)).toEqual(["status Reconciling/RemoteIdentified", "event Normal/RemoteIdentified"]);
+  expect(h.api.status).toMatchObject({ remote: { identity: expect.stringMatching(/^obshell\|/) } });
+  expect(h.api.status).not.toHaveProperty("operation");
+}
+
 const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === "DELETE" && r.executed);
 
 describe("SetReconciler with the tenant kind against the obshell simulator", () => {
@@ -583,6 +594,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const { sim, gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
+    await recordIdentity(h);
     const controller = new AbortController();
     gate.mode = "hang";
     gate.onDelete = () => controller.abort(new Error("leadership lost"));
@@ -611,6 +623,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const { gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
+    await recordIdentity(h);
     gate.mode = "nothing-to-remove";
     await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(gate.deletes).toHaveLength(1);
@@ -647,6 +660,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const { sim, gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
+    await recordIdentity(h);
     gate.mode = reply;
     const result = await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(gate.deletes).toHaveLength(1);
@@ -676,6 +690,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
       tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"], policy: { onDagFailure: c.policy } }),
     );
     pools.push(h.pool);
+    await recordIdentity(h);
     const reason = () => {
       const conditions = (h.api.status.conditions ?? []) as { type: string; reason: string }[];
       return conditions.find((x) => x.type === "Ready")?.reason;
@@ -720,6 +735,11 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     pools.push(h.pool);
     await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(h.calls).toContain("status Reconciling/DagSucceeded");
+    // The fresh agent is another cluster: recorded first, acted on in the next round (issue 26).
+    expect(h.calls).toContain("status Reconciling/RemoteIdentified");
+    expect(h.calls.at(-1)).toBe("event Normal/RemoteIdentified");
+    expect(deletesIn(fresh.sim)).toHaveLength(0);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
     expect(deletesIn(old.sim)).toHaveLength(1); // only the setup's
     expect(deletesIn(fresh.sim)).toHaveLength(1);
     expect(h.api.status).toMatchObject({ operation: { endpoint: fresh.gate.url, zones: ["z3"] } });

@@ -20,6 +20,8 @@ const LIST: ReplyBudget = { bytes: 4 * MiB, depth: 16, values: 200_000, containe
 export const OBSHELL_REPLY_BUDGETS: readonly RouteBudget[] = [
   { method: "GET", path: /^\/api\/v1\/(info|secret)$/, budget: SMALL },
   { method: "GET", path: /^\/api\/v1\/tenant\/[^/]+$/, budget: TENANT },
+  // The agents and the topology (a server per zone, a few dozen at most): no larger than a tenant.
+  { method: "GET", path: /^\/api\/v1\/ob\/info$/, budget: TENANT },
   { method: "GET", path: /^\/api\/v1\/tenants\/overview$/, budget: LIST },
   { method: "GET", path: /^\/api\/v1\/task\/dag\/ob\/unfinish$/, budget: LIST },
   { method: "GET", path: /^\/api\/v1\/task\/dag\/[^/]+$/, budget: DAG },

@@ -27,6 +27,7 @@ import {
   dagDetail,
   envelope,
   listOf,
+  obInfo,
   type TenantInfo,
   type TenantOverview,
   tenantInfo,
@@ -50,6 +51,14 @@ export interface ZoneListItem {
   unit_config_name: string;
   unit_num: number;
   replica_type?: "FULL" | "READONLY";
+}
+
+/** The cluster an agent belongs to, as it reports it. */
+export interface ClusterIdentity {
+  /** The cluster's `cluster` parameter. */
+  name: string;
+  /** The cluster's `cluster_id` parameter. */
+  id: number;
 }
 
 export type DeleteReplicasResult = { kind: "dag"; dag: DagDetail } | { kind: "nothing-to-do" };
@@ -88,6 +97,21 @@ export class ObshellClient {
 
   info(): Promise<AgentInfo> {
     return this.read("/api/v1/info", agentInfo, { auth: false });
+  }
+
+  /**
+   * The cluster this agent belongs to: GET /api/v1/ob/info (authenticated; a FOLLOWER forwards it to its
+   * MASTER, a CLUSTER AGENT reads the `cluster` and `cluster_id` parameters: ob/agent/api/obcluster_handler.go
+   * `obInfoHandler`, ob/agent/executor/ob/info.go `GetObInfo`). No name or id (a SINGLE agent, a cluster
+   * not yet initialised) is a ProtocolError: nothing is decided without knowing which cluster answers.
+   */
+  async clusterIdentity(): Promise<ClusterIdentity> {
+    const info = await this.read("/api/v1/ob/info", obInfo);
+    const name = info.obcluster_info?.name ?? "";
+    const id = info.obcluster_info?.id ?? 0;
+    if (name === "" || id <= 0)
+      throw this.protocolError("GET", "/api/v1/ob/info", "reports no cluster name and id");
+    return { name, id };
   }
 
   async getTenant(name: string): Promise<ObservedTenant> {

@@ -34,6 +34,22 @@ export const agentInfo = z.looseObject({
 });
 export type AgentInfo = z.infer<typeof agentInfo>;
 
+/**
+ * GET /api/v1/ob/info: `param.ObInfoResp` (ob/param/obcluster.go, oceanbase/obshell 4.5.0.0):
+ * `agent_info` (the agents) and `obcluster_info` (`param.ClusterConfig`: `id` = the cluster's `cluster_id`
+ * parameter, `name` = its `cluster` parameter, `version`, `topology`, `is_shared_storage`). A SINGLE agent
+ * (no cluster yet) answers an empty `obcluster_info` (id 0, name "").
+ */
+export const obInfo = z.looseObject({
+  obcluster_info: z
+    .looseObject({
+      id: z.number().int().optional(),
+      name: z.string().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
 export const agentSecret = z.looseObject({
   ip: z.string().optional(),
   port: z.number().optional(),

@@ -16,6 +16,8 @@ export interface KindContext {
   connect: ConnectOptions;
   /** The other sets of the fleet, indexed by group: the informer cache, or `plan`'s manifests and cluster. */
   fleet: FleetCache;
+  /** Where a set's connection leads, read without Secrets or remote calls: the peers' endpoints. */
+  locate: LocateRemote;
   /** Timings by the kind's `timingKey`: poll and retry intervals in ms. */
   timings?: Readonly<Record<string, Readonly<Record<string, number>> | undefined>>;
 }
@@ -99,6 +101,12 @@ export interface KindModule {
   startedSecrets(object: KubeObject): string[];
   /** The fleet groups the set acts in (ownership), through where its connection leads; [] when unknown. */
   fleetGroups(object: KubeObject, locate: LocateRemote): string[];
+  /**
+   * The remote identity the set acts on, read from the object alone (no Secret, no remote call): its
+   * operation's while one is in flight, else the one recorded for the connection it leads through now
+   * (`status.remote`), or what the connection names (a DCS project id). Undefined: never identified.
+   */
+  remoteKey(object: KubeObject, locate: LocateRemote): string | undefined;
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;

@@ -58,7 +58,23 @@ export interface Remote {
   endpoint: string;
   /** The DCS project. */
   projectId?: string;
+  /**
+   * What the remote is, whatever the URL's spelling (remote-identity.ts): `dcs|<project>`,
+   * `obshell|<cluster>#<id>`, learned through this round's connection. Ownership, approvals, operation
+   * binding and budgets key on it.
+   */
+  identity: string;
+  /** The identity came from the remote (Identified.learned): recorded in `status.remote`. */
+  learned?: boolean;
 }
+
+/**
+ * What a connection leads to, or the step that says the set may go no further this round. `learned`: the
+ * identity came from the remote, so the other sets know it only from this set's `status.remote`: the engine
+ * records it there and acts on it only once recorded. Otherwise (a DCS project id) it is known from the
+ * connection alone.
+ */
+export type Identified = { identity: string; learned?: boolean } | { step: CommonStep };
 
 export interface RecordContext<TObs, TSet = unknown> {
   /** The parsed set the step was decided for; undefined when it did not parse. */
@@ -95,6 +111,12 @@ export interface SetKind<
   pollIntervalMs(set: TSet): number;
   /** Endpoint and credentials: for an operation in flight, those it started with. */
   connect(set: TSet, id: SetIdentity): Promise<Connection<TConn>>;
+  /**
+   * What the remote is (Remote.identity), asked before it is observed: it may ask the remote (a RemoteError
+   * means nothing is decided). A step instead: the connection no longer leads where the set's operation
+   * runs. Without it, a remote is its normalised endpoint.
+   */
+  identify?(client: TConn, set: TSet, connection: Connected<TConn>): Promise<Identified>;
   /** Reads the remote; a RemoteError means nothing may be decided from it. */
   observe(client: TConn, set: TSet, id: SetIdentity, now: Date): Promise<TObs>;
   fleet(set: TSet, id: SetIdentity, remote: Remote): TFleet;

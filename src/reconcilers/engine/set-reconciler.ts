@@ -2,9 +2,8 @@
 // act) -> record. Every branch has one shape: log, event, status, return. Backoff for failures is the work
 // queue's (a thrown error); a requeue is only a decision's own "look again in N ms".
 import type { Logger } from "pino";
-import { durationMs } from "../../api/common.js";
+import { durationMs, type RecordedRemote } from "../../api/common.js";
 import { PAUSED_ANNOTATION } from "../../api/group.js";
-import { SET_KINDS } from "../../api/kinds.js";
 import { describeIssues } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
@@ -15,14 +14,16 @@ import type { StatusWriter } from "../../controller/status-writer.js";
 import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { isEndpointRefused } from "../../providers/endpoint-policy.js";
-import { AuthError, RemoteError } from "../../providers/errors.js";
+import { AuthError, PermissionDeniedError, RemoteError } from "../../providers/errors.js";
 import type { BudgetVerdict, DisruptionRequest } from "../budget.js";
 import { budgetRemoteKey } from "../budget.js";
 import type { DisruptionBudgets } from "../fleet-budgets.js";
+import { endpointKey } from "../fleet-view.js";
+import { describeRemote, recordedIdentity } from "../remote-identity.js";
 import type { CredentialHealth } from "./credential-health.js";
 import { disruptionTime, refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
-import { clean, type SharedStatus, withOutcome } from "./status.js";
+import { clean, type SharedStatus, timestamp, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
 
 /** Bookkeeping steps (an operation ended, a DAG found) lead to a fresh observation, at most this often per reconcile. */
@@ -61,11 +62,18 @@ export interface Assessment<TStep, TObs, TSet = unknown, TConn = unknown> {
   set?: TSet;
   /** The connection the step was decided through: an action is sent through the same one. */
   connection?: Connected<TConn>;
+  /** What the connection leads to, as identified this round: recorded in `status.remote`. */
+  remote?: Remote;
 }
 
 /** What a reconciler offers `plan`: the same assessment, no status write and no action. */
 export interface Assessor {
   assess(object: KubeObject, log?: Logger): Promise<Assessment<KindStep, unknown>>;
+  /**
+   * connect -> identify only: what the set's own connection leads to, as the controller records it in
+   * `status.remote`; undefined when it cannot be told (paused, unparsable, no connection, a remote error).
+   */
+  identifyRemote(object: KubeObject): Promise<Remote | undefined>;
 }
 
 export class SetReconciler<
@@ -119,21 +127,34 @@ export class SetReconciler<
     for (let round = 1; ; round++) {
       signal.throwIfAborted();
       const assessment = await this.assess(current, log);
-      const { step, observed, set, connection } = assessment;
+      const { step, observed, set, connection, remote } = assessment;
       // Known only when the connection was resolved; a warning already raised for this set is not raised again.
       if (assessment.warnings)
         for (const w of this.standing.fresh(current, assessment.warnings))
           this.deps.events.record(current, w.type, w.reason, w.message);
       if (set && this.kind.isBookkeeping(step) && round < MAX_ROUNDS) {
-        current = await this.save(current, id, step, observed, log, set);
+        current = await this.save(current, id, step, observed, log, set, undefined, remote);
         saved(current);
         continue;
       }
-      if (!set || !connection || !this.kind.isAction(step)) {
-        await this.save(current, id, step, observed, log, set);
+      if (!set || !connection || !remote || !this.kind.isAction(step)) {
+        await this.save(current, id, step, observed, log, set, undefined, remote);
         return this.requeue(step, set);
       }
-      return this.execute(current, set, id, step as TStep, observed, connection, log);
+      // A set acts only on the remote its status already names, so that the other sets of its group have
+      // seen it there (they read identities from status, never from a remote): a remote first learned, or
+      // changed, this round is recorded first and acted on in the next round.
+      if (remote.learned && !identityRecorded(set.status as SharedStatus | undefined, remote)) {
+        const recordFirst: CommonStep = {
+          kind: "Wait",
+          reason: Reason.RemoteIdentified,
+          message: `${remote.endpoint} leads to ${describeRemote(remote.identity)}: recorded before anything is acted on there`,
+          requeueAfterMs: IDENTITY_RECORD_REQUEUE_MS,
+        };
+        await this.save(current, id, recordFirst, observed, log, set, undefined, remote);
+        return this.requeue(recordFirst, set);
+      }
+      return this.execute(current, set, id, step as TStep, observed, connection, remote, log);
     }
   }
 
@@ -164,13 +185,19 @@ export class SetReconciler<
       };
     const warnings = connection.warnings ?? [];
     let observed: TObs;
+    let remote: Remote;
     try {
+      // What the remote is comes before anything read from it: ownership and approvals key on it.
+      const identified = this.kind.identify
+        ? await this.kind.identify(connection.client, set, connection)
+        : { identity: endpointKey(connection.endpoint) };
+      if ("step" in identified) return { set, step: identified.step, warnings };
+      remote = remoteOf(connection, identified.identity, identified.learned);
       observed = await this.kind.observe(connection.client, set, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
     } catch (error) {
       return { set, step: this.remoteFailed(error, connection, now, log), warnings };
     }
-    const remote = remoteOf(connection);
     const fleet = this.kind.fleet(set, id, remote);
     const decided = this.kind.decide({
       set,
@@ -187,7 +214,28 @@ export class SetReconciler<
       warnings,
       set,
       connection,
+      remote,
     };
+  }
+
+  async identifyRemote(object: KubeObject): Promise<Remote | undefined> {
+    const id = identityOf(object);
+    const parsed = this.kind.schema.safeParse(object);
+    if (!parsed.success || pausedStep(parsed.data, id)) return undefined;
+    const set = this.withStoredStatus(object, parsed.data);
+    const connection = await this.kind.connect(set, id);
+    if (!connection.ok) return undefined;
+    if (!this.deps.credentials.mayAttempt(connection.credential, this.now(), connection.lockScope).ok)
+      return undefined;
+    try {
+      const identified = this.kind.identify
+        ? await this.kind.identify(connection.client, set, connection)
+        : { identity: endpointKey(connection.endpoint) };
+      return "step" in identified ? undefined : remoteOf(connection, identified.identity, identified.learned);
+    } catch (error) {
+      if (error instanceof RemoteError || isEndpointRefused(error)) return undefined;
+      throw error;
+    }
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
@@ -198,6 +246,7 @@ export class SetReconciler<
     planned: TStep,
     observed: TObs | undefined,
     connection: Connected<TConn>,
+    remote: Remote,
     log: Logger,
   ): Promise<ReconcileResult> {
     // The connection of this round's assessment: the status it was made from is the one stored now (a
@@ -206,20 +255,18 @@ export class SetReconciler<
     let step: TStep | CommonStep = planned;
     const now = this.now();
     try {
-      if (this.kind.prepare)
-        step = await this.kind.prepare(client, set, planned, id, now, remoteOf(connection));
+      if (this.kind.prepare) step = await this.kind.prepare(client, set, planned, id, now, remote);
     } catch (error) {
       step = this.remoteFailed(error, connection, now, log);
     }
     if (!this.kind.isAction(step)) {
-      await this.save(object, id, step, observed, log, set);
+      await this.save(object, id, step, observed, log, set, undefined, remote);
       return this.requeue(step, set);
     }
     const intent = step as TStep;
-    const remote = remoteOf(connection);
     const request = this.disruptionRequest(intent, id, remote);
     const budgets = this.deps.budgets;
-    const write = () => this.writeIntent(object, set, id, intent, observed, log, request);
+    const write = () => this.writeIntent(object, set, id, intent, observed, log, request, remote);
     // Budget spent by one set is seen by the next: the last check and the intent's write run alone.
     const written = budgets && request ? await budgets.exclusive(write) : await write();
     if (!("recorded" in written)) return written;
@@ -238,7 +285,7 @@ export class SetReconciler<
         ? (s: TStatus) =>
             refundBudget(s as TStatus & WithDisruptions, { unit: request.unit, startedAt }, refunded)
         : undefined;
-    await this.save(recorded, id, result, observed, log, set, undefined, giveBack);
+    await this.save(recorded, id, result, observed, log, set, undefined, remote, giveBack);
     this.reportResult(intent, result);
     return this.requeue(result, set);
   }
@@ -257,13 +304,14 @@ export class SetReconciler<
     observed: TObs | undefined,
     log: Logger,
     request: DisruptionRequest | undefined,
+    remote: Remote,
   ): Promise<{ recorded: KubeObject; startedAt: string } | ReconcileResult> {
     // Now, not when the decision began: the re-read before it may have taken a while, and the window of
     // what starts here must not begin before the call can be sent.
     const now = this.now();
     const refused = this.budgetRefusal(request, now);
     if (refused) {
-      await this.save(object, id, refused, observed, log, set);
+      await this.save(object, id, refused, observed, log, set, undefined, remote);
       return this.requeue(refused, set);
     }
     const spend = request
@@ -275,7 +323,7 @@ export class SetReconciler<
           )
       : undefined;
     try {
-      const recorded = await this.save(object, id, intent, observed, log, set, 1, spend);
+      const recorded = await this.save(object, id, intent, observed, log, set, 1, remote, spend);
       return { recorded, startedAt: disruptionTime(now) };
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 409)) throw error;
@@ -296,7 +344,7 @@ export class SetReconciler<
     return {
       ...counted,
       namespace: id.namespace,
-      remote: budgetRemoteKey(SET_KINDS[this.kind.kind].remote, remote),
+      remote: budgetRemoteKey(remote),
     };
   }
 
@@ -358,6 +406,9 @@ export class SetReconciler<
         requeueAfterMs: Math.max(1000, gate.retryAt - now.getTime()),
       };
     }
+    // Only a person changing a policy ends it; the credential itself is fine, so nothing else is held.
+    if (error instanceof PermissionDeniedError)
+      return { kind: "Stall", reason: Reason.PermissionDenied, message: error.message };
     log?.debug({ err: error }, "remote failed");
     throw new ObserveFailed(error);
   }
@@ -376,12 +427,14 @@ export class SetReconciler<
     log: Logger,
     set?: TSet,
     attempts?: number,
+    remote?: Remote,
     budget?: (status: TStatus) => TStatus,
   ): Promise<KubeObject> {
     const phase = phaseOf(step);
     const now = this.now();
     let previousReason: string | undefined;
     let previousPhase: string | undefined;
+    let previousRemote: RecordedRemote | undefined;
     const written = await this.deps.status.update(
       this.kind.type,
       object,
@@ -389,12 +442,14 @@ export class SetReconciler<
         const before = current.status as SharedStatus | undefined;
         previousPhase = before?.phase;
         previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
+        previousRemote = before?.remote;
         const stored = this.kind.statusSchema.safeParse(current.status ?? {});
         // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
         const recorded = stored.success
           ? this.kind.record(stored.data, step, { set, observed, id, now })
           : ((current.status ?? {}) as TStatus);
-        const base = stored.success && budget ? budget(recorded) : recorded;
+        const identified = remote?.learned && stored.success ? withRemote(recorded, remote, now) : recorded;
+        const base = stored.success && budget ? budget(identified) : identified;
         return clean(
           withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
         );
@@ -414,6 +469,11 @@ export class SetReconciler<
     if (changed && phase === "Stalled") this.deps.events.record(object, "Warning", step.reason, step.message);
     if (changed && step.event)
       this.deps.events.record(object, step.event.type, step.event.reason, step.event.message);
+    const learned = remote?.learned && remoteEvent(previousRemote, remote);
+    if (learned) {
+      log[learned.type === "Warning" ? "warn" : "info"]({ remote: remote.identity }, learned.message);
+      this.deps.events.record(object, learned.type, learned.reason, learned.message);
+    }
     const metrics = this.deps.metrics;
     if (metrics) {
       // Only for the object the cache still holds (issue 25, L4): a set deleted while this reconcile was in
@@ -450,10 +510,53 @@ export class ObserveFailed extends Error {
   }
 }
 
-function remoteOf(connection: { endpoint: string; projectId?: string }): Remote {
+function remoteOf(
+  connection: { endpoint: string; projectId?: string },
+  identity: string,
+  learned = false,
+): Remote {
   return {
     endpoint: connection.endpoint,
     ...(connection.projectId ? { projectId: connection.projectId } : {}),
+    identity,
+    ...(learned ? { learned } : {}),
+  };
+}
+
+/** A remote first learned or changed is recorded, then acted on in the next round: soon, not at the poll. */
+const IDENTITY_RECORD_REQUEUE_MS = 1000;
+
+/** Whether the status already names `remote`, learned through the same endpoint (normalised). */
+function identityRecorded(status: SharedStatus | undefined, remote: Remote): boolean {
+  return recordedIdentity(status?.remote, remote.endpoint) === remote.identity;
+}
+
+/** `status.remote` naming `remote`: unchanged (its time kept) while the identity and endpoint stay. */
+function withRemote<S extends SharedStatus>(status: S, remote: Remote, now: Date): S {
+  if (identityRecorded(status, remote)) return status;
+  return {
+    ...status,
+    remote: { identity: remote.identity, endpoint: remote.endpoint, observedAt: timestamp(now) },
+  };
+}
+
+/**
+ * The event of a remote learned (Normal: first, or through a connection that now leads elsewhere) or found to
+ * be another through the same endpoint (Warning: a DNS name or an agent address now answering for another
+ * cluster); none while it stays.
+ */
+function remoteEvent(before: RecordedRemote | undefined, now: Remote): StepEvent | undefined {
+  if (before?.identity === now.identity) return undefined;
+  if (!before || endpointKey(before.endpoint) !== endpointKey(now.endpoint))
+    return {
+      type: "Normal",
+      reason: Reason.RemoteIdentified,
+      message: `${now.endpoint} leads to ${describeRemote(now.identity)}`,
+    };
+  return {
+    type: "Warning",
+    reason: Reason.RemoteIdentityChanged,
+    message: `${now.endpoint} now leads to ${describeRemote(now.identity)}, not ${describeRemote(before.identity)} (learned through ${before.endpoint}): ownership and approvals follow ${describeRemote(now.identity)}`,
   };
 }
 

@@ -1,6 +1,6 @@
 // The status every set shares: phase, kstatus conditions and observedGeneration, computed from the step
 // that was decided. Named transitions of each kind's own fields live beside its decide.
-import type { Condition } from "../../api/common.js";
+import type { Condition, RecordedRemote } from "../../api/common.js";
 import type { Reason } from "../../api/reasons.js";
 import { setCondition } from "../../controller/conditions.js";
 import type { Phase } from "./step.js";
@@ -15,6 +15,8 @@ export interface SharedStatus {
   phase?: string | undefined;
   observedGeneration?: number | undefined;
   conditions?: Condition[] | undefined;
+  /** The remote the set's connection leads to, as identified (engine/set-reconciler.ts `withRemote`). */
+  remote?: RecordedRemote | undefined;
 }
 
 /** Ready always present; Reconciling and Stalled only while True (kstatus reads a present False oddly). */

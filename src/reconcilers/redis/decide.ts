@@ -112,7 +112,7 @@ export function decideRedis(input: Input, timing: RedisTiming = DEFAULT_REDIS_TI
       kind: "DeleteInstances",
       namespace: id.namespace,
       name: id.name,
-      endpoint: input.remote.endpoint,
+      remote: input.remote.identity,
       scope: input.remote.projectId ?? "",
       targets: plan.toDelete.map((i) => i.id),
     }),

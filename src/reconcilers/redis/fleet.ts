@@ -1,19 +1,28 @@
-// Ownership for RedisInstanceSets: the sets of one DCS project at one endpoint are a group; a peer of an
-// instance is another member whose scope holds it (the instance is touched by none of them).
+// Ownership for RedisInstanceSets: the sets of one DCS project are a group, whatever endpoint each reaches
+// it through (a project id names one project: remote-identity.ts); a peer of an instance is another member
+// whose scope holds it (the instance is touched by none of them).
 import { type RedisInstanceSet, redisInstanceSet } from "../../api/redis-instance-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
-import { type FleetCache, groupKey, keyOf, type LocateRemote, peersOf } from "../fleet-view.js";
+import { type FleetCache, keyOf, type LocateRemote, peersOf } from "../fleet-view.js";
+import { dcsRemote } from "../remote-identity.js";
 import { inScope, type ObservedRedis } from "./plan.js";
 
-export const redisGroup = (endpoint: string, projectId: string) => groupKey("dcs", endpoint, projectId);
+/** The group of the sets of one DCS project: the project's identity. */
+export const redisGroup = (projectId: string) => dcsRemote(projectId);
 
-/** The DCS project at the endpoint its connection leads to. */
-export function redisGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
+/** The DCS project its connection names (no Secret, no remote call): its remote key. */
+export function redisRemoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
   const ris = redisInstanceSet.safeParse(object);
-  if (!ris.success) return [];
+  if (!ris.success) return undefined;
   const remote = locate(ris.data.kind, object.metadata.namespace ?? "default", ris.data.spec);
-  return remote?.projectId ? [redisGroup(remote.endpoint, remote.projectId)] : [];
+  return remote?.projectId ? dcsRemote(remote.projectId) : undefined;
+}
+
+/** The DCS project its connection names. */
+export function redisGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
+  const key = redisRemoteKey(object, locate);
+  return key ? [key] : [];
 }
 
 /** A cached object is replaced, never changed: its parsed selector is kept as long as the object is. */
@@ -28,16 +37,15 @@ function selectorOf(object: KubeObject): RedisInstanceSet["spec"]["selector"] | 
   return selector ?? undefined;
 }
 
-/** Other RedisInstanceSets at the same endpoint and project whose scope holds `instance`. */
+/** Other RedisInstanceSets of the same project, through any endpoint, whose scope holds `instance`. */
 export function redisPeers(
   cache: FleetCache,
   id: SetIdentity,
-  endpoint: string,
   projectId: string,
   instance: Pick<ObservedRedis, "name" | "tags">,
 ): string[] {
   const out: string[] = [];
-  for (const peer of peersOf(cache, id, redisGroup(endpoint, projectId))) {
+  for (const peer of peersOf(cache, id, redisGroup(projectId))) {
     const selector = selectorOf(peer);
     if (selector && inScope(selector, instance)) out.push(keyOf(peer));
   }

@@ -14,10 +14,11 @@ import {
 import type { ConnectionClients } from "../../connections/client-pool.js";
 import type { ResourceType } from "../../controller/resource.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
-import { AuthError, BadRequestError, NotFoundError } from "../../providers/errors.js";
+import { AuthError, BadRequestError, NotFoundError, PermissionDeniedError } from "../../providers/errors.js";
 import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
+import { dcsRemote } from "../remote-identity.js";
 import {
   DEFAULT_REDIS_TIMING,
   decideRedis,
@@ -77,6 +78,8 @@ export function redisKind(options: RedisKindOptions): RedisKind {
       const inFlight = (set.status?.deletions ?? []).some((d) => !d.goneAt && d.result !== "failed");
       return observeRedisSet(client, options.listings, inFlight ? Math.min(poll, timing.deletePollMs) : poll);
     },
+    // A DCS project is its id, through whatever endpoint (no remote call).
+    identify: async (_client, _set, connection) => ({ identity: dcsRemote(connection.projectId ?? "") }),
     fleet: (_set, id, remote) => ({ peersOf: (i) => options.peers?.(id, remote, i) ?? [] }),
     decide: (input) => decideRedis(input, timing),
     record: recordRedis,
@@ -156,8 +159,9 @@ export function redisKind(options: RedisKindOptions): RedisKind {
               )),
             );
           } catch (error) {
-            // Refused as a whole before anything was deleted: every instance of the batch failed.
-            if (!(error instanceof BadRequestError)) throw error;
+            // Refused as a whole before anything was deleted (a bad request, or a 403: IAM does not allow
+            // the deletion): every instance of the batch failed, a known outcome with nothing to look up.
+            if (!(error instanceof BadRequestError || error instanceof PermissionDeniedError)) throw error;
             for (const t of batch) results.push({ result: "failed", instance: t.id });
             refusal = error.message;
             refusalCode = error.remoteCode;

@@ -5,7 +5,7 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { redisGroupsOf, redisPeers } from "./fleet.js";
+import { redisGroupsOf, redisPeers, redisRemoteKey } from "./fleet.js";
 import { importRedisSets } from "./import.js";
 import { REDIS_INSTANCE_SET, redisKind } from "./kind.js";
 
@@ -27,6 +27,7 @@ export const redisModule: KindModule = {
   },
   startedSecrets: () => [],
   fleetGroups: redisGroupsOf,
+  remoteKey: redisRemoteKey,
   targetOf(object) {
     const ris = redisInstanceSet.safeParse(object);
     const prefix = ris.success ? ris.data.spec.selector.namePrefix : undefined;
@@ -39,8 +40,7 @@ export const redisModule: KindModule = {
       ...context.connect,
       pool,
       listings: new SharedListings(),
-      peers: (id, remote, instance) =>
-        redisPeers(context.fleet, id, remote.endpoint, remote.projectId ?? "", instance),
+      peers: (id, remote, instance) => redisPeers(context.fleet, id, remote.projectId ?? "", instance),
       ...(timing ? { timing } : {}),
     });
     return {

@@ -10,7 +10,7 @@ import type {
 import type { DagDetail } from "../../providers/obshell/schemas.js";
 import { targetHash } from "../approval.js";
 import { approvalGate } from "../engine/approval-gate.js";
-import type { DecideInput } from "../engine/kind.js";
+import type { DecideInput, Remote } from "../engine/kind.js";
 import { type CommonStep, type StepBase, stall, wait } from "../engine/step.js";
 import { dagRunning, LOCALITY_NODE, SCALE_IN_DAG, type TenantObserved } from "./observe.js";
 import { planTenant } from "./plan.js";
@@ -18,6 +18,8 @@ import { planTenant } from "./plan.js";
 /** Where an operation runs and through what: recorded with the intent, followed there until it ends. */
 export interface OperationTarget {
   endpoint: string;
+  /** The cluster (remote-identity.ts); absent in an operation recorded before clusters were identified. */
+  remote?: string;
   tenant: string;
   /** The admin-owned connection it runs through; absent for an inline connection. */
   connectionRef?: ConnectionRef;
@@ -98,18 +100,38 @@ export function dagPollMs(timing: TenantTiming, elapsedMs: number): number {
   return Math.max(timing.dagPollMs, 15_000);
 }
 
-/** Other sets naming the same tenant on the same endpoint (fleet rule: ownership). */
+/** Other sets naming the same tenant on the same cluster (fleet rule: ownership). */
 export interface TenantFleet {
   peers: string[];
+  /** Other sets naming the same tenant whose cluster was never learned: it may be this one (tenant/fleet.ts). */
+  unidentified?: string[];
+}
+
+/** How soon a set held by an unidentified peer looks again (the peer's own first reconcile identifies it). */
+export const UNIDENTIFIED_RETRY_MS = 10_000;
+
+/** The step of a set that may not touch its tenant while another set naming it may be on its cluster. */
+function unidentifiedStep(fleet: TenantFleet, tenant: string, doing: string): CommonStep | undefined {
+  const unknown = fleet.unidentified ?? [];
+  if (unknown.length === 0) return undefined;
+  return wait(
+    Reason.RemoteUnidentified,
+    `tenant ${tenant} is also named by ${unknown.join(", ")}, whose cluster was never learned (not reached since its connection last changed): it may be this one, so ${doing} waits until it is identified, repointed or deleted`,
+    UNIDENTIFIED_RETRY_MS,
+  );
 }
 
 type Input = DecideInput<TenantReplicaSet, TenantReplicaSetStatus, TenantObserved, TenantFleet>;
 
-/** The target the spec names now, at the endpoint its connection resolved to. */
-export function specTarget(set: TenantReplicaSet, endpoint: string): OperationTarget {
+/** The target the spec names now, on the cluster its connection leads to. */
+export function specTarget(
+  set: TenantReplicaSet,
+  remote: Pick<Remote, "endpoint" | "identity">,
+): OperationTarget {
   const { connectionRef, obshell } = set.spec;
   return {
-    endpoint,
+    endpoint: remote.endpoint,
+    remote: remote.identity,
     tenant: set.spec.tenant,
     ...(connectionRef ? { connectionRef } : {}),
     ...(obshell && !connectionRef
@@ -125,11 +147,12 @@ export function specTarget(set: TenantReplicaSet, endpoint: string): OperationTa
 export function operationTarget(
   set: TenantReplicaSet,
   op: TenantOperation,
-  endpoint: string,
+  remote: Pick<Remote, "endpoint" | "identity">,
 ): OperationTarget {
-  const spec = specTarget(set, endpoint);
+  const spec = specTarget(set, remote);
   return {
     endpoint: op.endpoint ?? spec.endpoint,
+    ...(op.remote ? { remote: op.remote } : {}),
     tenant: op.tenant ?? spec.tenant,
     ...(op.connectionRef ? { connectionRef: op.connectionRef } : {}),
     ...(op.credentialsSecretName
@@ -171,7 +194,7 @@ function followOperation(
   timing: TenantTiming,
 ): TenantStep {
   const { set, now } = input;
-  const target = operationTarget(set, op, input.remote.endpoint);
+  const target = operationTarget(set, op, input.remote);
   const zones = op.zones.join(", ");
   const elapsed = now.getTime() - Date.parse(op.startedAt);
   const dag = observed.dag;
@@ -249,6 +272,11 @@ function followOperation(
   const policy = set.spec.policy;
   const stillWanted = stillToRemove(set, target, op.zones);
   const retry = policy.onDagFailure === "Retry" && op.retries < policy.maxDagRetries && stillWanted;
+  // RETRY and ROLLBACK touch the tenant: not while a set naming it may be on this cluster unseen.
+  const unseen = policy.dryRun
+    ? undefined
+    : unidentifiedStep(input.fleet, target.tenant, `operating DAG ${dag.id}`);
+  if (unseen && (retry || policy.onDagFailure === "Rollback")) return unseen;
   // A dry run never operates a DAG either (it may be turned on while one is in flight): it shows the call
   // that would be made, as planning shows the removal; turning it off lets the policy act.
   if (policy.dryRun && (retry || policy.onDagFailure === "Rollback")) {
@@ -323,7 +351,7 @@ function planNext(
   timing: TenantTiming,
 ): TenantStep {
   const { set, id, fleet } = input;
-  const target = specTarget(set, input.remote.endpoint);
+  const target = specTarget(set, input.remote);
   const tenant = target.tenant;
   if (fleet.peers.length > 0)
     return stall(
@@ -360,12 +388,14 @@ function planNext(
         message: `dry run: would remove ${plan.nextOperation.join(", ")}`,
       },
     };
+  const unidentified = unidentifiedStep(fleet, tenant, `removing ${plan.nextOperation.join(", ")}`);
+  if (unidentified) return unidentified;
   const request = {
     hash: targetHash({
       kind: "RemoveZones",
       namespace: id.namespace,
       name: id.name,
-      endpoint: target.endpoint,
+      remote: input.remote.identity,
       scope: tenant,
       targets: plan.zonesToRemove,
     }),

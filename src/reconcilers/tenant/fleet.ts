@@ -1,25 +1,130 @@
-// Ownership for TenantReplicaSets: the sets naming one tenant at one endpoint are a group, and every other
-// member is a peer (the tenant is touched by none of them).
+// Ownership for TenantReplicaSets: the sets naming one tenant on one OceanBase cluster are a group, every
+// other member a peer, and the tenant is touched by none of them. The cluster is the identity its agent
+// reported, as recorded in each set's status (remote-identity.ts), not the URL it is reached through, so
+// two spellings of one agent's URL land in one group, and a set whose agent is down keeps its place.
+//
+// A set whose own cluster was never learned (never reached since its connection last changed: paused from
+// the start, a wrong password, its agent down from the start, not yet reconciled) is taken to be on the
+// cluster other sets recorded through the same endpoint (normalised): what an endpoint leads to is a fact
+// about the endpoint, whoever learned it. When no set has recorded anything there either, it may be on any
+// cluster: a set about to touch a tenant of that name waits for it (`RemoteUnidentified`, naming it). Why
+// hold rather than guess: were it on this cluster through another URL, acting would be the defect of issue
+// 26 again. Why that does not cost availability as "unreachable now" did (the reverted first attempt): it
+// takes a set nobody has ever reached through its endpoint, which is rare and visible (that set is itself
+// Stalled or ObserveFailed, and named in the others' reason); reached once, a set stays identified whatever
+// happens to its remote afterwards.
 import { tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
-import { type FleetCache, groupKey, keyOf, type LocateRemote, peersOf } from "../fleet-view.js";
+import {
+  endpointKey,
+  FLEET_INDEX,
+  type FleetCache,
+  keyOf,
+  type LocateRemote,
+  peersOf,
+} from "../fleet-view.js";
+import { recordedIdentity } from "../remote-identity.js";
 
-export const tenantGroup = (endpoint: string, tenant: string) => groupKey("obshell", endpoint, tenant);
+/** The sets naming `tenant` on the cluster `remote`. */
+export const tenantGroup = (remote: string, tenant: string) => `${remote}|${tenant}`;
+/** The sets naming `tenant` whose cluster is not known: they may be on any cluster. */
+export const unidentifiedTenantGroup = (tenant: string) => `obshell?|${tenant}`;
+/** The sets that recorded a cluster learned through `endpoint`: what it leads to. */
+const learnedAt = (endpoint: string) => `obshell@|${endpointKey(endpoint)}`;
+/**
+ * The sets naming `tenant` through `endpoint`, identified or not: a set repointed onto an endpoint changes
+ * this group, so the sets already there are requeued and see it at once.
+ */
+const namedAt = (endpoint: string, tenant: string) => `obshell@|${endpointKey(endpoint)}|${tenant}`;
 
-/** The tenant at the endpoint its connection leads to; an operation in flight also claims the tenant it runs on. */
-export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
-  const trs = tenantReplicaSet.safeParse(object);
-  if (!trs.success) return [];
-  const remote = locate(trs.data.kind, object.metadata.namespace ?? "default", trs.data.spec);
-  const groups = remote ? [tenantGroup(remote.endpoint, trs.data.spec.tenant)] : [];
-  // An operation in flight claims the tenant it runs on until it ends, wherever the spec now points.
-  const op = trs.data.status?.operation;
-  const running = op?.endpoint && op.tenant ? tenantGroup(op.endpoint, op.tenant) : undefined;
-  return running && !groups.includes(running) ? [...groups, running] : groups;
+interface Claim {
+  /** The cluster, as recorded; undefined: never learned. */
+  remote: string | undefined;
+  tenant: string;
+  /** The endpoint it goes through; undefined when its connection is missing and nothing was recorded. */
+  endpoint: string | undefined;
 }
 
-/** Other TenantReplicaSets naming the same tenant at the same endpoint. */
-export function tenantPeers(cache: FleetCache, id: SetIdentity, endpoint: string, tenant: string): string[] {
-  return peersOf(cache, id, tenantGroup(endpoint, tenant)).map(keyOf).sort();
+/** What a set claims: a tenant on a cluster, for its spec and its operation in flight. */
+function claims(object: KubeObject, locate: LocateRemote): Claim[] {
+  const trs = tenantReplicaSet.safeParse(object);
+  // A set that does not parse acts on nothing.
+  if (!trs.success) return [];
+  const { spec, status } = trs.data;
+  const located = locate(trs.data.kind, object.metadata.namespace ?? "default", spec);
+  const out: Claim[] = [
+    {
+      remote: recordedIdentity(status?.remote, located?.endpoint),
+      tenant: spec.tenant,
+      endpoint: located?.endpoint ?? status?.remote?.endpoint,
+    },
+  ];
+  // An operation in flight claims the tenant on the cluster it runs on until it ends, wherever the spec now
+  // points (one recorded before identities: on the cluster recorded for the set, if any).
+  const op = status?.operation;
+  if (op?.endpoint && op.tenant)
+    out.push({ remote: op.remote ?? status?.remote?.identity, tenant: op.tenant, endpoint: op.endpoint });
+  return out;
+}
+
+/** The index values of a set, from the object and the connections' cache alone. */
+export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
+  const groups: string[] = [];
+  for (const c of claims(object, locate)) {
+    groups.push(c.remote ? tenantGroup(c.remote, c.tenant) : unidentifiedTenantGroup(c.tenant));
+    if (c.endpoint) groups.push(namedAt(c.endpoint, c.tenant));
+  }
+  const recorded = tenantReplicaSet.safeParse(object).data?.status?.remote;
+  if (recorded) groups.push(learnedAt(recorded.endpoint));
+  return [...new Set(groups)];
+}
+
+/** The cluster a set acts on: its operation's while one is in flight, else its connection's, as recorded. */
+export function tenantRemoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
+  const trs = tenantReplicaSet.safeParse(object);
+  if (!trs.success) return undefined;
+  const op = trs.data.status?.operation;
+  if (op?.remote) return op.remote;
+  return claims(object, locate)[0]?.remote;
+}
+
+/** Other sets naming the tenant on this cluster, and those naming it whose cluster cannot be told. */
+export interface TenantPeers {
+  peers: string[];
+  unidentified: string[];
+}
+
+/** The clusters sets recorded through `endpoint` (normalised), whoever they are. */
+function clustersAt(cache: FleetCache, endpoint: string): Set<string> {
+  const key = endpointKey(endpoint);
+  const out = new Set<string>();
+  for (const o of cache.byIndex(FLEET_INDEX, learnedAt(endpoint))) {
+    const recorded = tenantReplicaSet.safeParse(o).data?.status?.remote;
+    if (recorded && endpointKey(recorded.endpoint) === key) out.add(recorded.identity);
+  }
+  return out;
+}
+
+export function tenantPeers(
+  cache: FleetCache,
+  id: SetIdentity,
+  remote: string,
+  tenant: string,
+  locate: LocateRemote,
+): TenantPeers {
+  const peers = new Set(peersOf(cache, id, tenantGroup(remote, tenant)).map(keyOf));
+  const unidentified: string[] = [];
+  for (const peer of peersOf(cache, id, unidentifiedTenantGroup(tenant))) {
+    const key = keyOf(peer);
+    if (peers.has(key)) continue;
+    // Its spec's endpoint, or where its unidentified operation runs (one recorded before identities).
+    const endpoints = claims(peer, locate)
+      .filter((c) => c.tenant === tenant && c.remote === undefined)
+      .map((c) => c.endpoint);
+    const known = endpoints.map((e) => (e === undefined ? new Set<string>() : clustersAt(cache, e)));
+    if (known.some((k) => k.has(remote))) peers.add(key);
+    else if (known.some((k) => k.size === 0)) unidentified.push(key);
+  }
+  return { peers: [...peers].sort(), unidentified: unidentified.sort() };
 }

@@ -19,6 +19,8 @@ import type { ObshellClient } from "../../providers/obshell/client.js";
 import { type ConnectOptions, connectObshell } from "../connect.js";
 import type { DestructiveOutcome, Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
+import { endpointKey } from "../fleet-view.js";
+import { ClusterIdentities, describeRemote, recordedIdentity } from "../remote-identity.js";
 import {
   DEFAULT_TENANT_TIMING,
   decideTenant,
@@ -26,6 +28,7 @@ import {
   type TenantStep,
   type TenantTiming,
 } from "./decide.js";
+import type { TenantPeers } from "./fleet.js";
 import { observeTenantSet, type TenantObserved } from "./observe.js";
 import { recordTenant } from "./transitions.js";
 
@@ -49,8 +52,10 @@ export type TenantKind = SetKind<
 export interface TenantKindOptions extends ConnectOptions {
   pool: ConnectionClients<ObshellClient>;
   timing?: Partial<TenantTiming>;
-  /** Other sets naming the same tenant on the same endpoint; none when the fleet is not indexed. */
-  peers?: (set: TenantReplicaSet, id: SetIdentity, remote: Remote) => string[];
+  /** The clusters agents report, per client (remote-identity.ts); a fresh cache by default. */
+  clusters?: ClusterIdentities;
+  /** Other sets naming the same tenant on the same cluster, or maybe (unidentified); none when the fleet is not indexed. */
+  peers?: (set: TenantReplicaSet, id: SetIdentity, remote: Remote) => TenantPeers;
 }
 
 const ACTIONS = new Set<string>(["RemoveZones", "RetryDag", "RollbackDag"]);
@@ -71,6 +76,7 @@ const BOOKKEEPING = new Set<string>(["AdoptDag", "EndOperation"]);
 
 export function tenantKind(options: TenantKindOptions): TenantKind {
   const timing = { ...DEFAULT_TENANT_TIMING, ...options.timing };
+  const clusters = options.clusters ?? new ClusterIdentities();
   return {
     kind: "TenantReplicaSet",
     short: "trs",
@@ -80,12 +86,16 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     pollIntervalMs: (set) => durationMs(set.spec.pollInterval),
 
     // An operation in flight is followed through the connection it started with, and only while that
-    // still leads to the endpoint it started on.
+    // still leads to the cluster it started on (`identify`; one recorded before clusters were identified:
+    // to the same endpoint, normalised).
     async connect(set, id) {
       const op = set.status?.operation;
       const holder = `${id.namespace}/${id.name}`;
       const base = { kind: "TenantReplicaSet" as const, namespace: id.namespace };
-      if (!op?.endpoint) return connectObshell(options, options.pool, holder, { ...base, spec: set.spec });
+      // The cluster recorded for the endpoint, if any: credential health is per cluster once known.
+      const clusterAt = (endpoint: string) => recordedIdentity(set.status?.remote, endpoint);
+      if (!op?.endpoint)
+        return connectObshell(options, options.pool, holder, { ...base, spec: set.spec }, clusterAt);
       const spec = op.connectionRef
         ? { connectionRef: op.connectionRef }
         : {
@@ -101,8 +111,8 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
               },
             },
           };
-      const connection = await connectObshell(options, options.pool, holder, { ...base, spec });
-      if (connection.ok && connection.endpoint !== op.endpoint)
+      const connection = await connectObshell(options, options.pool, holder, { ...base, spec }, clusterAt);
+      if (connection.ok && !op.remote && endpointKey(connection.endpoint) !== endpointKey(op.endpoint))
         return {
           ok: false,
           step: {
@@ -114,8 +124,37 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       return connection;
     },
 
+    // The cluster the agent belongs to: cached with the client, asked afresh while an operation is in
+    // flight (it is followed only on the cluster it started on, whatever URL leads there now).
+    async identify(client, set, connection) {
+      const op = set.status?.operation;
+      const identity = await clusters.identify(client, op !== undefined);
+      if (op?.remote && identity !== op.remote)
+        return {
+          step: {
+            kind: "Stall",
+            reason: Reason.OperationTargetMoved,
+            message: `the removal of ${op.zones.join(", ")} started on ${describeRemote(op.remote)} (through ${op.endpoint}); ${connection.endpoint} now leads to ${describeRemote(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${describeRemote(op.remote)}, then clear status.operation`,
+          },
+        };
+      return { identity, learned: true };
+    },
+
     observe: (client, set) => observeTenantSet(client, set.spec.tenant, set.status?.operation),
-    fleet: (set, id, remote) => ({ peers: options.peers?.(actingOn(set), id, remote) ?? [] }),
+    fleet: (set, id, remote) => options.peers?.(actingOn(set), id, remote) ?? { peers: [], unidentified: [] },
+
+    // The DELETE goes only to the cluster the plan was made for: the agent is asked again just before.
+    async prepare(client, _set, step, _id, _now, remote) {
+      if (step.kind !== "RemoveZones") return step;
+      const now = await clusters.identify(client, true);
+      if (now === remote.identity) return step;
+      return {
+        kind: "Wait",
+        reason: Reason.RemoteIdentityChanged,
+        message: `${remote.endpoint} reported ${describeRemote(remote.identity)} when the removal of ${step.zones.join(", ")} was planned and now reports ${describeRemote(now)}: nothing was sent; deciding again`,
+        requeueAfterMs: 1000,
+      };
+    },
     decide: (input) => decideTenant(input, timing),
     record: recordTenant,
     isBookkeeping: (step) => BOOKKEEPING.has(step.kind),

@@ -5,7 +5,7 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { tenantGroupsOf, tenantPeers } from "./fleet.js";
+import { tenantGroupsOf, tenantPeers, tenantRemoteKey } from "./fleet.js";
 import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
 
@@ -30,6 +30,7 @@ export const tenantModule: KindModule = {
     return started ? [`${object.metadata.namespace ?? "default"}/${started}`] : [];
   },
   fleetGroups: tenantGroupsOf,
+  remoteKey: tenantRemoteKey,
   targetOf(object) {
     const trs = tenantReplicaSet.safeParse(object);
     return `tenant ${trs.success ? trs.data.spec.tenant : "?"}`;
@@ -40,7 +41,8 @@ export const tenantModule: KindModule = {
     const adapter = tenantKind({
       ...context.connect,
       pool,
-      peers: (set, id, remote) => tenantPeers(context.fleet, id, remote.endpoint, set.spec.tenant),
+      peers: (set, id, remote) =>
+        tenantPeers(context.fleet, id, remote.identity, set.spec.tenant, context.locate),
       ...(timing ? { timing } : {}),
     });
     return {

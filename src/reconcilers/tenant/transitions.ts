@@ -49,6 +49,7 @@ export function startOperation(
       retries: 0,
       ...(generation === undefined ? {} : { generation }),
       endpoint: target.endpoint,
+      ...(target.remote ? { remote: target.remote } : {}),
       tenant: target.tenant,
       ...(target.connectionRef ? { connectionRef: target.connectionRef } : {}),
       ...(target.credentialsSecretName

@@ -1,5 +1,5 @@
 // The obshell agent simulator: the routes of docs/protocols/obshell.md over real HTTP, strict auth v2, fault knobs.
-import { createDecipheriv, randomBytes } from "node:crypto";
+import { createDecipheriv, randomBytes, randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
   type FaultRule,
@@ -21,6 +21,8 @@ export interface ObshellSimOptions {
   version?: string;
   randomSeed?: number;
   now?: () => number;
+  /** The cluster the agent reports (GET /api/v1/ob/info); by default "obcluster" with an id of its own. */
+  cluster?: { name: string; id: number };
 }
 
 /** Without a seed, the demo fleet. */
@@ -81,11 +83,17 @@ export class ObshellSimulator {
   keyPair: AgentKeyPair;
   url = "";
   stageMs: number;
+  /**
+   * The cluster this agent reports: its `cluster` and `cluster_id` parameters. A test changes it to stand
+   * for a URL that now leads to another cluster's agent. Each simulator is its own cluster by default.
+   */
+  clusterIdentity: { name: string; id: number };
   private readonly now: () => number;
 
   constructor(private readonly options: ObshellSimOptions) {
     this.stageMs = options.stageMs ?? 50;
     this.now = options.now ?? Date.now;
+    this.clusterIdentity = options.cluster ?? { name: "obcluster", id: randomInt(1, 2 ** 31 - 1) };
     this.cluster = new SimCluster(structuredClone(options.seed ?? defaultObshellSeed), () => this.stageMs);
     this.keyPair = generateAgentKeyPair(options.keyBits ?? 1024);
     this.http = new SimHttpServer((req, body, url) => this.handle(req, body, url), {
@@ -274,6 +282,44 @@ export class ObshellSimulator {
           port: 2886,
           zone: "z1",
           isObproxyAgent: false,
+        },
+      };
+    // api/obcluster_handler.go obInfoHandler -> executor/ob/info.go GetObInfo: a CLUSTER AGENT answers
+    // param.ObInfoResp (ob/param/obcluster.go) with its agents and the cluster's `cluster`/`cluster_id`.
+    if (method === "GET" && path === "/api/v1/ob/info")
+      return {
+        data: {
+          agent_info: [
+            {
+              ip: "127.0.0.1",
+              port: 2886,
+              zone: "z1",
+              identity: "CLUSTER AGENT",
+              version: this.options.version ?? "4.5.0.0",
+            },
+          ],
+          obcluster_info: {
+            id: this.clusterIdentity.id,
+            name: this.clusterIdentity.name,
+            version: this.options.version ?? "4.5.0.0",
+            topology: Object.fromEntries(
+              [...this.cluster.zones.keys()].map((zone, i) => [
+                zone,
+                [
+                  {
+                    svr_ip: `10.0.0.${i + 1}`,
+                    svr_port: 2882,
+                    sql_port: 2881,
+                    agent_port: 2886,
+                    with_rootserver: i === 0 ? "true" : "false",
+                    status: "ACTIVE",
+                    build_version: "4.5.0.0",
+                  },
+                ],
+              ]),
+            ),
+            is_shared_storage: false,
+          },
         },
       };
     if (method === "GET" && path === "/api/v1/secret")
