@@ -7,8 +7,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Reason } from "../../src/api/reasons.js";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
+import { BUDGET_SCOPES_SHOWN, shownBudgetUse } from "../../src/observability/metrics.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
+import type { ObshellClient } from "../../src/providers/obshell/client.js";
 import {
   admit,
   type BudgetPolicy,
@@ -29,6 +31,7 @@ import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { FleetBudgets } from "../../src/reconcilers/fleet-budgets.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
 import { SharedListings } from "../../src/reconcilers/redis/listings.js";
+import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
 import { addDcsConnection, addSecret, refRedisManifest, resolverOf, world } from "./fleet-world.js";
@@ -404,5 +407,101 @@ describe("the engine against the DCS simulator, with a budget of 2 instances per
     );
     expect(deletes()).toHaveLength(2);
     expect(apis.filter((api) => disruptionsOf(api.status).length > 0)).toHaveLength(2);
+  });
+});
+
+describe("what each kind's actions count", () => {
+  const tenant = tenantKind({
+    resolve: async () => ({
+      ok: false,
+      step: { kind: "Stall", reason: Reason.ConnectionNotFound, message: "" },
+    }),
+    endpointPolicy: new EndpointPolicy(),
+    pool: new ConnectionClients<ObshellClient>(),
+  } as unknown as Parameters<typeof tenantKind>[0]);
+  const remove = {
+    kind: "RemoveZones",
+    reason: Reason.RemovingZones,
+    message: "",
+    zones: ["z4", "z5"],
+  } as unknown as Parameters<typeof tenant.disruptions.of>[0];
+  it.each<[string, unknown, number]>([
+    ["a DAG started: nothing given back", { kind: "DagStarted", reason: Reason.DagRunning }, 0],
+    ["refused before a DAG (busy)", { kind: "DeleteRefused", reason: Reason.TenantBusy }, 2],
+    ["refused before a DAG (bad request)", { kind: "DeleteRefused", reason: Reason.RemoteRefused }, 2],
+    ["204: nothing to remove", { kind: "EndOperation", reason: Reason.NothingToRemove }, 2],
+    ["reply lost: kept", { kind: "OutcomeUnknown", reason: Reason.DeleteOutcomeUnknown }, 0],
+  ])("tenant RemoveZones of 2 zones, %s", (_, result, back) => {
+    expect(tenant.disruptions.of(remove)).toEqual({ unit: "zones", count: 2 });
+    expect(tenant.disruptions.refunded(remove as never, result as never)).toBe(back);
+  });
+  it("a RETRY or ROLLBACK of a DAG already counted counts nothing", () => {
+    expect(tenant.disruptions.of({ kind: "RetryDag" } as never)).toBeUndefined();
+    expect(tenant.disruptions.of({ kind: "RollbackDag" } as never)).toBeUndefined();
+  });
+  const redis = redisKind({
+    endpointPolicy: new EndpointPolicy(),
+    pool: new ConnectionClients<DcsClient>(),
+    listings: new SharedListings(),
+  } as unknown as Parameters<typeof redisKind>[0]);
+  const del = {
+    kind: "DeleteInstances",
+    reason: Reason.Deleting,
+    message: "",
+    targets: [
+      { id: "a", name: "a" },
+      { id: "b", name: "b" },
+      { id: "c", name: "c" },
+    ],
+  } as unknown as Parameters<typeof redis.disruptions.of>[0];
+  it.each<[string, unknown, number]>([
+    [
+      "all accepted",
+      { kind: "DeletionsSent", results: ["a", "b", "c"].map((i) => ({ instance: i, result: "success" })) },
+      0,
+    ],
+    [
+      "one refused",
+      {
+        kind: "DeletionsSent",
+        results: [
+          { instance: "a", result: "success" },
+          { instance: "b", result: "failed" },
+          { instance: "c", result: "success" },
+        ],
+      },
+      1,
+    ],
+    [
+      "the batch refused",
+      { kind: "DeletionsSent", results: ["a", "b", "c"].map((i) => ({ instance: i, result: "failed" })) },
+      3,
+    ],
+    ["reply lost: kept", { kind: "OutcomeUnknown" }, 0],
+  ])("redis DeleteInstances of 3, %s", (_, result, back) => {
+    expect(redis.disruptions.of(del)).toEqual({ unit: "instances", count: 3 });
+    expect(redis.disruptions.refunded(del as never, result as never)).toBe(back);
+  });
+});
+
+describe("budget metrics: bounded cardinality", () => {
+  it(`at most ${BUDGET_SCOPES_SHOWN} scopes per budget and unit, those with the least left`, () => {
+    const usage = Array.from({ length: 50 }, (_, i) => ({
+      budget: "r",
+      unit: "instances",
+      scope: `remote-${i}`,
+      limit: 10,
+      used: i % 11,
+    }));
+    const shown = shownBudgetUse([
+      ...usage,
+      { budget: "f", unit: "zones", scope: "fleet", limit: 2, used: 0 },
+    ]);
+    expect(shown.filter((u) => u.budget === "r")).toHaveLength(BUDGET_SCOPES_SHOWN);
+    // used 0..10, four scopes each: the 20 with the least left are those using 6 to 10.
+    const shownUsed = shown.filter((u) => u.budget === "r").map((u) => u.used);
+    expect(Math.min(...shownUsed)).toBe(6);
+    expect(shownUsed.filter((u) => u === 10)).toHaveLength(4);
+    expect(shown.filter((u) => u.budget === "f")).toHaveLength(1);
   });
 });
