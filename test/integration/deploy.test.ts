@@ -126,7 +126,7 @@ afterAll(async () => {
 });
 
 describe("installing the CRDs", () => {
-  it("kubectl apply -f crds/ applies the four CRDs and nothing else", () => {
+  it("kubectl apply -f crds/ applies the five CRDs and nothing else", () => {
     expect(errorsIn(crdsApply.stderr)).toEqual([]);
     expect(crdsApply.code).toBe(0);
     expect(crdsApply.stdout.trim().split("\n").sort()).toEqual([
@@ -135,6 +135,9 @@ describe("installing the CRDs", () => {
       ),
       expect.stringMatching(
         /^customresourcedefinition.apiextensions.k8s.io\/databaseconnections.dbfleet.io /,
+      ),
+      expect.stringMatching(
+        /^customresourcedefinition.apiextensions.k8s.io\/fleetdisruptionbudgets.dbfleet.io /,
       ),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/redisinstancesets.dbfleet.io /),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/tenantreplicasets.dbfleet.io /),
@@ -153,7 +156,9 @@ describe("installing the CRDs", () => {
         "ClusterRole",
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
         "ClusterRoleBinding",
+        "CustomResourceDefinition",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
