@@ -5,6 +5,7 @@
 import type { KubeObject } from "../controller/resource.js";
 import {
   admit,
+  applies,
   type BudgetPolicy,
   type BudgetUsage,
   type BudgetVerdict,
@@ -27,6 +28,8 @@ export interface BudgetSources {
 export interface DisruptionBudgets {
   /** Whether the plan fits every budget now. */
   admit(request: DisruptionRequest, now: Date): BudgetVerdict;
+  /** Whether any budget limits this request (an invalid one limits all): only then are decisions serialised. */
+  limits(request: DisruptionRequest): boolean;
   /** Runs `decide` (the last check and the intent's write) alone among decisions that spend budget. */
   exclusive<T>(decide: () => Promise<T>): Promise<T>;
   /** A set's status as this process just wrote it: counted until the cache shows that write. */
@@ -73,6 +76,13 @@ export class FleetBudgets implements DisruptionBudgets {
     const policies = this.policies();
     if (policies.length === 0) return { ok: true };
     return admit(policies, request, this.recorded(), now);
+  }
+
+  limits(request: DisruptionRequest): boolean {
+    return this.policies().some(
+      (p) =>
+        p.invalid !== undefined || (p.limits[request.unit] !== undefined && applies(p, request.namespace)),
+    );
   }
 
   usage(now: Date): BudgetUsage[] {
