@@ -104,6 +104,12 @@ export const Reason = {
   DagRollingBack: "DagRollingBack",
   /** The DAG FAILED and is held for a person (policy Hold, retries used up, or the spec changed). Stalled. */
   DagFailed: "DagFailed",
+  /**
+   * obshell refused the policy's RETRY or ROLLBACK for good (Task.Expired: a newer DAG ran on the tenant; or
+   * Task.Dag.Operator.*, e.g. a scale-in that failed at its pool nodes cannot be rolled back). Not asked again;
+   * Stalled until a person operates the DAG.
+   */
+  DagOperationRefused: "DagOperationRefused",
   /** The DAG ended SUCCEED/ROLLBACK: nothing was removed. Stalled until the spec changes. */
   DagRolledBack: "DagRolledBack",
   /** The DAG ended FAILED/CANCEL. Stalled until the spec changes. */

@@ -111,6 +111,15 @@ export const tenantOperation = z
       .optional()
       .describe("Generic id of the DAG obshell answered with; unset until it answered."),
     retries: z.int().min(0).default(0).describe("RETRYs issued on the DAG."),
+    refused: z
+      .object({
+        dagId: z.string().describe("The DAG obshell refused to operate."),
+        operator: z.enum(["RETRY", "ROLLBACK"]).describe("What was asked."),
+        code: z.string().describe("obshell's errCode, e.g. Task.Expired."),
+        at: z.iso.datetime({ offset: true }).describe("When obshell refused."),
+      })
+      .optional()
+      .describe("obshell refused a RETRY or ROLLBACK of the DAG for good: it is not asked again."),
     generation: z.int().min(0).optional().describe("metadata.generation the operation was planned for."),
     endpoint: z
       .string()

@@ -635,7 +635,9 @@ async function chaosRun(seed: number): Promise<Report> {
       const tenant = pick(tenantNames);
       obshell.cluster.failNextDag.set(tenant, 1);
       try {
-        obshell.cluster.addReplicas(tenant, [{ name: "z5", unit_config_name: "u", unit_num: 1 }]);
+        obshell.cluster.addReplicas(tenant, [
+          { name: "z5", unit_config_name: `${tenant}_unit`, unit_num: 1 },
+        ]);
         report.foreign++;
       } catch {
         // The tenant is busy with a DAG of its own, or holds z5 already: nothing started.

@@ -310,7 +310,7 @@ describe("fleet safety", () => {
   it("5. after a lost reply a person's failed scale-out DAG is never taken for ours or operated", async () => {
     obshell.cluster.failNextDag.set("t_foreign", 1);
     const foreign = obshell.cluster.addReplicas("t_foreign", [
-      { name: "z4", unit_config_name: "u", unit_num: 1 },
+      { name: "z4", unit_config_name: "t_foreign_unit", unit_num: 1 },
     ]);
     await eventually("the person's DAG failed", () => foreign.state === "FAILED");
     // The operator's DELETE is lost before the agent sees it: no DAG of ours exists.
@@ -355,7 +355,7 @@ describe("fleet safety", () => {
     for (let i = 0; i < 20 && theirs !== ours; i++) {
       obshellB.cluster.failNextDag.set("t_switch", 1);
       const dag = obshellB.cluster.addReplicas("t_switch", [
-        { name: "z4", unit_config_name: "u", unit_num: 1 },
+        { name: "z4", unit_config_name: "t_switch_unit", unit_num: 1 },
       ]);
       await eventually("their DAG failed", () => dag.state === "FAILED");
       theirs = String(obshellB.cluster.dagDto(dag, false).id);

@@ -353,9 +353,9 @@ describe("obshell simulator answers as the agent's source does", () => {
     expect(res.json?.error?.errCode).toBe("Security.Authentication.IncorrectOceanbasePassword");
   });
 
-  // api/tenant_handler.go tenantRemoveReplicasHandler: c.BindJSON(&param) before ScaleInTenantReplicas, which
-  // looks the tenant up (executor/tenant/scale_in_replicas.go); param/tenant.go: `zones` binding:"required".
-  it("binds the DELETE replicas body before looking the tenant up", async () => {
+  // api/tenant_handler.go InitTenantRoutes wraps DELETE /replicas in tenantStatusHandlerWrapper
+  // (api/tenant_utils.go): the tenant is looked up before tenantRemoveReplicasHandler binds the body.
+  it("looks the tenant up before binding the DELETE replicas body", async () => {
     const res = await call(
       "DELETE",
       "/api/v1/tenant/nobody/replicas",
@@ -365,17 +365,18 @@ describe("obshell simulator answers as the agent's source does", () => {
       },
     );
     expect(res.status).toBe(400);
-    expect(res.json?.error?.errCode).toBe("Common.BindJsonFailed");
+    expect(res.json?.error?.errCode).toBe("OB.Tenant.NotExist");
   });
 
-  // executor/tenant/scale_in_replicas.go ScaleInTenantReplicas has no tenant status check; the maintenance lock is
-  // taken when the DAG is created.
-  it("removes replicas of a tenant that is not NORMAL", async () => {
+  // api/tenant_utils.go tenantStatusHandlerWrapper: a tenant whose status is not NORMAL is refused (400
+  // OB.Tenant.StatusNotNormal) before the handler runs, so no DAG starts.
+  it("refuses to remove replicas of a tenant that is not NORMAL", async () => {
     sim.cluster.addTenant({ name: "locked-t", zones: ["z1", "z2", "z3"], status: "LOCKED" });
     const uri = "/api/v1/tenant/locked-t/replicas";
     const res = await call("DELETE", uri, fresh(uri), { zones: ["z3"] });
-    expect(res.status).toBe(200);
-    expect(res.json?.successful).toBe(true);
+    expect(res.status).toBe(400);
+    expect(res.json?.error?.errCode).toBe("OB.Tenant.StatusNotNormal");
+    expect(sim.cluster.dags.filter((d) => d.tenant === "locked-t")).toEqual([]);
   });
 
   // scale_in_replicas.go filterZones copies param.Zones as listed (duplicates kept) and the DAG template has one

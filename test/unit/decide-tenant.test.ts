@@ -396,6 +396,53 @@ const cases: Case[] = [
     observed: following(failed()),
     want: { kind: "RollbackDag", reason: Reason.DagRollingBack, dagId: "11" },
   },
+  {
+    reason: "obshell refused the RETRY for good (Task.Expired): held for a person, never asked again",
+    set: { policy: { onDagFailure: "Retry", maxDagRetries: 3 } },
+    status: {
+      operation: operation({
+        dagId: "11",
+        retries: 1,
+        refused: { dagId: "11", operator: "RETRY", code: "Task.Expired", at: "2026-01-05T08:00:00Z" },
+      }),
+    },
+    observed: following(failed()),
+    want: { kind: "Stall", reason: Reason.DagOperationRefused, message: /RETRY with Task\.Expired.*PASS/ },
+  },
+  {
+    reason:
+      "obshell refused the ROLLBACK for good (a scale-in failed at its pool nodes): held, never asked again",
+    set: { policy: { onDagFailure: "Rollback" } },
+    status: {
+      operation: operation({
+        dagId: "11",
+        refused: {
+          dagId: "11",
+          operator: "ROLLBACK",
+          code: "Task.Dag.Operator.RollbackNotAllowed",
+          at: "2026-01-05T08:00:00Z",
+        },
+      }),
+    },
+    observed: following(failed()),
+    want: {
+      kind: "Stall",
+      reason: Reason.DagOperationRefused,
+      message: /ROLLBACK with .*RollbackNotAllowed/,
+    },
+  },
+  {
+    reason: "a refusal recorded for another DAG does not hold this one: the policy applies",
+    set: { policy: { onDagFailure: "Rollback" } },
+    status: {
+      operation: operation({
+        dagId: "11",
+        refused: { dagId: "9", operator: "ROLLBACK", code: "Task.Expired", at: "2026-01-05T08:00:00Z" },
+      }),
+    },
+    observed: following(failed()),
+    want: { kind: "RollbackDag", reason: Reason.DagRollingBack, dagId: "11" },
+  },
 
   // --- a contested tenant in flight (issue 22): read, never operated ---
   {

@@ -135,8 +135,14 @@ export class ObshellClient {
     return this.read(`/api/v1/task/dag/${encodeURIComponent(id)}?show_details=${showDetails}`, dagDetail);
   }
 
+  /**
+   * The agent lists failed and cancelled tenant DAGs here too, each with every node and sub-task log unless
+   * `show_details=false` (default true: ob/agent/executor/task/dag.go GetClusterUnfinishDags, param/task.go).
+   */
   async unfinishedDags(): Promise<DagDetail[]> {
-    return (await this.read("/api/v1/task/dag/ob/unfinish", listOf(dagDetail))).contents ?? [];
+    return (
+      (await this.read("/api/v1/task/dag/ob/unfinish?show_details=false", listOf(dagDetail))).contents ?? []
+    );
   }
 
   /** Never retried here: after a failure the caller looks again (tenant, unfinished DAGs) before deciding. */

@@ -23,6 +23,14 @@ const KEY_REJECTED_CODE = "Security.Authentication.Header.DecryptFailed";
 /** The legacy code of DecryptFailed (agent errors/errorcode.go); the official SDK refetches the key on it. */
 const LEGACY_KEY_REJECTED = 1;
 
+/**
+ * The agent refused a DAG operation for good: `Task.Expired` (a newer DAG took the tenant's maintenance lock:
+ * ob/agent/service/task/status_maintainer.go UpdateMaintenanceTask, a 500) or `Task.Dag.Operator.*` (the DAG's state
+ * or a node does not allow it: ob/agent/service/task/dag.go, 400). Asking again changes nothing; a person decides.
+ */
+export class DagOperationRefusedError extends BadRequestError {}
+const TERMINAL_TASK_CODE = /^Task\.(Expired|Dag\.Operator\.\w+)$/;
+
 /** The agent could not decrypt X-OCS-Header: the client's copy of its public key is stale (key rotated). */
 export class AgentKeyRejectedError extends AuthError {}
 
@@ -32,6 +40,8 @@ export function obshellError(
   const full: RemoteErrorDetails = { ...details, provider: "obshell" };
   const code = details.remoteCode;
   if (code && BUSY_CODES.has(code)) return new BusyError("busy", full);
+  if (code && TERMINAL_TASK_CODE.test(code))
+    return new DagOperationRefusedError("DAG operation refused", full);
   if (
     (code && NOT_FOUND_CODES.has(code)) ||
     (details.legacyCode !== undefined && LEGACY_NOT_FOUND.has(details.legacyCode))

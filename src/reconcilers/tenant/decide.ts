@@ -60,6 +60,16 @@ export type TenantStep =
       attempt: number;
     })
   | (StepBase & { kind: "RollbackDag"; reason: typeof Reason.DagRollingBack; message: string; dagId: string })
+  /** obshell refused the RETRY or ROLLBACK for good (DagOperationRefusedError): recorded, never asked again. */
+  | (StepBase & {
+      kind: "DagOperationRefused";
+      reason: typeof Reason.DagOperationRefused;
+      message: string;
+      phase: "Stalled";
+      dagId: string;
+      operator: "RETRY" | "ROLLBACK";
+      code: string;
+    })
   /** What the DELETE answered: the DAG that now runs. */
   | (StepBase & {
       kind: "DagStarted";
@@ -268,6 +278,13 @@ function followOperation(
     return stall(
       Reason.OwnershipConflict,
       `${why}; ${contested}: the failed DAG is held (no RETRY or ROLLBACK) until one set owns the tenant; remove or repoint the other set(s), or operate the DAG yourself`,
+    );
+  // obshell refused the policy's operation for good (Task.Expired, Task.Dag.Operator.*): asking again would
+  // only be refused again, so the DAG is held for a person, who can PASS it (the agent allows that even then).
+  if (op.refused?.dagId === dag.id)
+    return stall(
+      Reason.DagOperationRefused,
+      `${why}; obshell refused ${op.refused.operator} with ${op.refused.code} at ${op.refused.at}, so it is not asked again: operate the DAG yourself (PASS releases it) or change the spec`,
     );
   const policy = set.spec.policy;
   const stillWanted = stillToRemove(set, target, op.zones);

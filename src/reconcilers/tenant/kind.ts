@@ -16,6 +16,7 @@ import type { ConnectionClients } from "../../connections/client-pool.js";
 import type { ResourceType } from "../../controller/resource.js";
 import { AuthError, BadRequestError, BusyError, NotFoundError, RemoteError } from "../../providers/errors.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
+import { DagOperationRefusedError } from "../../providers/obshell/errors.js";
 import { type ConnectOptions, connectObshell } from "../connect.js";
 import type { DestructiveOutcome, Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
@@ -70,6 +71,7 @@ const DAG_ENDS: Partial<Record<string, DestructiveOutcome>> = {
   DagSucceeded: "succeeded",
   DagFailed: "failed",
   DagRolledBack: "failed",
+  DagOperationRefused: "failed",
   DagCancelled: "failed",
 };
 const BOOKKEEPING = new Set<string>(["AdoptDag", "EndOperation"]);
@@ -185,7 +187,12 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
         case "RetryDag":
         case "RollbackDag": {
           // By policy only; the result shows on the next DAG poll.
-          await client.operateDag(step.dagId, step.kind === "RetryDag" ? "RETRY" : "ROLLBACK");
+          const operator = step.kind === "RetryDag" ? "RETRY" : "ROLLBACK";
+          try {
+            await client.operateDag(step.dagId, operator);
+          } catch (error) {
+            return dagOperationFailed(error, step.dagId, operator, timing);
+          }
           const event = { type: "Warning" as const, reason: step.reason, message: step.message };
           return {
             kind: "Wait",
@@ -209,6 +216,36 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
 export function actingOn(set: TenantReplicaSet): TenantReplicaSet {
   const tenant = set.status?.operation?.tenant;
   return tenant === undefined || tenant === set.spec.tenant ? set : { ...set, spec: { ...set.spec, tenant } };
+}
+
+/**
+ * A refused RETRY or ROLLBACK: for good (Task.Expired, Task.Dag.Operator.*) it is recorded and the set Stalls; while
+ * another DAG holds the tenant it waits; anything else (transport, 5xx) goes to the engine, which observes again.
+ */
+function dagOperationFailed(
+  error: unknown,
+  dagId: string,
+  operator: "RETRY" | "ROLLBACK",
+  timing: TenantTiming,
+): TenantStep {
+  if (error instanceof DagOperationRefusedError)
+    return {
+      kind: "DagOperationRefused",
+      reason: Reason.DagOperationRefused,
+      phase: "Stalled",
+      message: `${operator} of DAG ${dagId} refused for good: ${error.message}; it is not asked again: operate the DAG yourself (PASS releases it) or change the spec`,
+      dagId,
+      operator,
+      code: error.remoteCode ?? "unknown",
+    };
+  if (error instanceof BusyError)
+    return {
+      kind: "Wait",
+      reason: Reason.TenantBusy,
+      message: `${operator} of DAG ${dagId} waits: ${error.message}`,
+      requeueAfterMs: timing.busyRetryMs,
+    };
+  throw error;
 }
 
 async function removeZones(

@@ -74,6 +74,17 @@ export function countRetry(s: Status, attempt: number): Status {
   return s.operation ? { ...s, operation: { ...s.operation, retries: attempt } } : s;
 }
 
+/** obshell refused a RETRY or ROLLBACK of the DAG for good: remembered so that it is not asked again. */
+export function refuseDagOperation(
+  s: Status,
+  refusal: { dagId: string; operator: "RETRY" | "ROLLBACK"; code: string },
+  now: Date,
+): Status {
+  return s.operation
+    ? { ...s, operation: { ...s.operation, refused: { ...refusal, at: timestamp(now) } } }
+    : s;
+}
+
 export function clearOperation(s: Status): Status {
   const { operation: _, ...rest } = s;
   return rest;
@@ -99,6 +110,8 @@ export function recordTenant(
       return attachDag(s, step.dag);
     case "RetryDag":
       return countRetry(s, step.attempt);
+    case "DagOperationRefused":
+      return refuseDagOperation(s, { dagId: step.dagId, operator: step.operator, code: step.code }, ctx.now);
     case "EndOperation":
     case "DeleteRefused":
       return clearOperation(s);

@@ -9,7 +9,14 @@ import {
   type SimReply,
 } from "../http-sim.js";
 import { demoObshellSeed } from "../seed.js";
-import { AgentError, type ClusterSeed, legacyCodeOf, SimCluster } from "./cluster.js";
+import {
+  type AddZoneParam,
+  AgentError,
+  type ClusterSeed,
+  legacyCodeOf,
+  type ModifyZoneParam,
+  SimCluster,
+} from "./cluster.js";
 import { type AgentKeyPair, generateAgentKeyPair } from "./rsa.js";
 
 export interface ObshellSimOptions {
@@ -328,38 +335,32 @@ export class ObshellSimulator {
       return { data: { contents: this.cluster.tenantsOverview() } };
     if (method === "GET" && tenant)
       return { data: this.cluster.tenantInfo(decodeURIComponent(tenant[1] ?? "")) };
-    if (method === "DELETE" && tenantReplicas) {
-      // api/tenant_handler.go tenantRemoveReplicasHandler: c.BindJSON first, then ScaleInTenantReplicas
-      // looks the tenant up; no NORMAL check on this path.
-      const zones = lowerKeys(body).zones;
-      if (!Array.isArray(zones) || !zones.every((z) => typeof z === "string"))
-        throw new AgentError(
-          400,
-          "Common.BindJsonFailed",
-          "Key: 'zones' Error:Field validation for 'zones' failed on the 'required' tag",
-        );
+    if (tenantReplicas && (method === "DELETE" || method === "POST" || method === "PATCH")) {
+      // api/tenant_handler.go wraps the three replica routes in tenantStatusHandlerWrapper (api/tenant_utils.go):
+      // name, existence and NORMAL status are checked before the handler binds the body (c.BindJSON).
       const name = decodeURIComponent(tenantReplicas[1] ?? "");
-      const created = this.cluster.removeReplicas(name, zones);
-      return created ? { data: this.cluster.dagDto(created, false) } : undefined;
-    }
-    if (method === "POST" && tenantReplicas) {
-      const name = decodeURIComponent(tenantReplicas[1] ?? "");
-      this.cluster.requireTenant(name);
-      const zoneList = lowerKeys(body).zone_list;
-      if (!Array.isArray(zoneList) || zoneList.length === 0)
-        throw new AgentError(
-          400,
-          "Common.BindJsonFailed",
-          "Key: 'zone_list' Error:Field validation failed on the 'required' tag",
-        );
-      return { data: this.cluster.dagDto(this.cluster.addReplicas(name, zoneList), false) };
+      this.cluster.requireNormalTenant(name);
+      if (method === "DELETE") {
+        const created = this.cluster.removeReplicas(name, bindScaleIn(body));
+        return created ? { data: this.cluster.dagDto(created, false) } : undefined;
+      }
+      if (method === "POST")
+        return { data: this.cluster.dagDto(this.cluster.addReplicas(name, bindScaleOut(body)), false) };
+      const modified = this.cluster.modifyReplicas(name, bindModify(body));
+      return modified ? { data: this.cluster.dagDto(modified, false) } : undefined;
     }
     // api/task_handler.go: /dag/unfinish (all unfinished DAGs: cluster and this agent's local ones; the
-    // simulated agent has no local DAGs) and /dag/ob/unfinish (cluster DAGs).
-    if (method === "GET" && (path === "/api/v1/task/dag/ob/unfinish" || path === "/api/v1/task/dag/unfinish"))
-      return { data: { contents: this.cluster.unfinished().map((d) => this.cluster.dagDto(d, false)) } };
+    // simulated agent has no local DAGs) and /dag/ob/unfinish (cluster DAGs); both read `show_details`
+    // (param/task.go TaskQueryParams, default true) and fill nodes unless it is false.
+    if (
+      method === "GET" &&
+      (path === "/api/v1/task/dag/ob/unfinish" || path === "/api/v1/task/dag/unfinish")
+    ) {
+      const details = showDetails(url);
+      return { data: { contents: this.cluster.unfinished().map((d) => this.cluster.dagDto(d, details)) } };
+    }
     if (method === "GET" && dag) {
-      const details = url.searchParams.get("show_details") !== "false";
+      const details = showDetails(url);
       return { data: this.cluster.dagDto(this.cluster.findDag(decodeURIComponent(dag[1] ?? "")), details) };
     }
     if (method === "POST" && dag) {
@@ -371,6 +372,84 @@ export class ObshellSimulator {
     }
     throw new AgentError(404, "Common.NotFound", `${method} ${path} not found`);
   }
+}
+
+/** `show_details` as gin binds a *bool with default=true (strconv.ParseBool's spellings of false). */
+function showDetails(url: URL): boolean {
+  const value = url.searchParams.get("show_details");
+  return value === null || !["0", "f", "F", "false", "FALSE", "False"].includes(value);
+}
+
+function bindFailed(detail: string): AgentError {
+  return new AgentError(400, "Common.BindJsonFailed", `Bind JSON failed: ${detail}`);
+}
+
+/**
+ * gin's BindJSON of a list of objects: Go's encoding/json (field names matched case-insensitively, absent fields
+ * left at zero values, a wrong JSON type refused) and the validator's `binding:"required"` on the list itself only
+ * (it does not dive into the elements; a null or missing list fails, an empty one passes).
+ */
+function bindList(body: unknown, field: string): Record<string, unknown>[] {
+  if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body)))
+    throw bindFailed("json: cannot unmarshal into Go value of type param");
+  const list = lowerKeys(body)[field];
+  if (list === undefined || list === null)
+    throw bindFailed(`Key: '${field}' Error:Field validation for '${field}' failed on the 'required' tag`);
+  if (!Array.isArray(list)) throw bindFailed(`json: cannot unmarshal into Go struct field .${field}`);
+  return list.map((item) => {
+    if (item === null) return {};
+    if (typeof item !== "object" || Array.isArray(item))
+      throw bindFailed(`json: cannot unmarshal into Go struct field .${field}`);
+    return lowerKeys(item);
+  });
+}
+
+function goString(value: unknown, field: string): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string")
+    throw bindFailed(`json: cannot unmarshal into Go struct field .${field} of type string`);
+  return value;
+}
+
+function goInt(value: unknown, field: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value))
+    throw bindFailed(`json: cannot unmarshal into Go struct field .${field} of type int`);
+  return value;
+}
+
+/** param/tenant.go ScaleInTenantReplicasParam: `zones []string binding:"required"`. */
+function bindScaleIn(body: unknown): string[] {
+  if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body)))
+    throw bindFailed("json: cannot unmarshal into Go value of type param.ScaleInTenantReplicasParam");
+  const zones = lowerKeys(body).zones;
+  if (zones === undefined || zones === null)
+    throw bindFailed(
+      "Key: 'ScaleInTenantReplicasParam.Zones' Error:Field validation for 'Zones' failed on the 'required' tag",
+    );
+  if (!Array.isArray(zones)) throw bindFailed("json: cannot unmarshal into Go struct field .zones");
+  return zones.map((z) => goString(z, "zones"));
+}
+
+/** param/tenant.go ScaleOutTenantReplicasParam: `zone_list []ZoneParam binding:"required"`. */
+function bindScaleOut(body: unknown): AddZoneParam[] {
+  return bindList(body, "zone_list").map((z) => ({
+    name: goString(z.name, "zone_list.name"),
+    replica_type: goString(z.replica_type, "zone_list.replica_type"),
+    unit_config_name: goString(z.unit_config_name, "zone_list.unit_config_name"),
+    unit_num: goInt(z.unit_num, "zone_list.unit_num"),
+  }));
+}
+
+/** param/tenant.go ModifyReplicasParam: `zone_list []ModifyReplicaZoneParam binding:"required"`, optional pointers. */
+function bindModify(body: unknown): ModifyZoneParam[] {
+  return bindList(body, "zone_list").map((z) => ({
+    zone_name: goString(z.zone_name, "zone_list.zone_name"),
+    replica_type: z.replica_type == null ? undefined : goString(z.replica_type, "zone_list.replica_type"),
+    unit_config_name:
+      z.unit_config_name == null ? undefined : goString(z.unit_config_name, "zone_list.unit_config_name"),
+    unit_num: z.unit_num == null ? undefined : goInt(z.unit_num, "zone_list.unit_num"),
+  }));
 }
 
 function isBase64(text: string): boolean {

@@ -1,0 +1,27 @@
+# coding: utf-8
+# Copyright (c) 2024 OceanBase.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+from .service.client_set import ClientSet
+from .service.client_v1 import TaskExecuteFailedError, OBShellHandleError, IllegalOperatorError
+from .service.client_v1 import IllegalOperatorError, ClientV1
+from .ssh import NodeConfig, initialize_nodes, start_obshell, install_obshell, takeover
+from .package import search_package, download_package
+
+__all__ = ('ClientSet', 'TaskExecuteFailedError',
+           'OBShellHandleError', 'IllegalOperatorError', 'ClientV1',
+           'search_package', 'download_package',
+           'NodeConfig', 'initialize_nodes', 'start_obshell',
+           'install_obshell', 'takeover',
+           )
