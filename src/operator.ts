@@ -2,6 +2,7 @@
 // Used by `dbfleet-operator run`, the demo, the benchmarks and the e2e tests.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { Reason } from "./api/reasons.js";
 import {
   type ConnectionKind,
   connectionOf,
@@ -17,16 +18,21 @@ import {
   type NamespacedInformers,
   type ReconcileContext,
 } from "./controller/manager.js";
-import { type KubeObject, splitKey } from "./controller/resource.js";
+import { collectionPath, type KubeObject, splitKey } from "./controller/resource.js";
 import type { OperatorMetrics } from "./observability/metrics.js";
 import { EndpointPolicy } from "./providers/endpoint-policy.js";
 import type { CredentialHealth } from "./reconcilers/engine/credential-health.js";
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
-import { FLEET_INDEX, type LocateRemote } from "./reconcilers/fleet-view.js";
+import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
+import { FLEET_INDEX, keyOf, type LocateRemote } from "./reconcilers/fleet-view.js";
 import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
-import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "./reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  FLEET_DISRUPTION_BUDGET,
+} from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
@@ -47,6 +53,18 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   secretValues?: { add(value: string): void; scrub(text: string): string };
   /** Watch ClusterDatabaseConnections (cluster-scoped: off where the operator has only Roles). */
   clusterConnections?: boolean;
+  /** Watch FleetDisruptionBudgets (cluster-scoped: off where the operator has only Roles). */
+  disruptionBudgets?: boolean;
+}
+
+const BUDGET_REASONS = new Set<string>([Reason.BudgetExhausted, Reason.BudgetTooSmall, Reason.BudgetInvalid]);
+
+/** A set whose last decision a FleetDisruptionBudget held back. */
+function heldByBudget(set: KubeObject): boolean {
+  const conditions = (set.status as { conditions?: { type?: string; reason?: string }[] } | undefined)
+    ?.conditions;
+  const ready = Array.isArray(conditions) ? conditions.find((c) => c.type === "Ready") : undefined;
+  return BUDGET_REASONS.has(ready?.reason ?? "");
 }
 
 export interface Operator {
@@ -72,6 +90,7 @@ export function createOperator(options: OperatorOptions): Operator {
     // Refusals remembered across restarts are read before anything is sent.
     beforeControllers: async () => {
       if (credentials instanceof LeaseCredentialHealth) await credentials.load();
+      await seedBudgets();
     },
   });
   const credentials: CredentialHealth =
@@ -89,6 +108,47 @@ export function createOperator(options: OperatorOptions): Operator {
     allowInlineConnections: options.allowInlineConnections ?? false,
     ...(options.secretValues ? { secretValues: options.secretValues } : {}),
   };
+  // Budgets are the admin's, whatever label selector shards the sets: every shard obeys every budget.
+  const budgetObjects =
+    options.disruptionBudgets === false
+      ? undefined
+      : manager.informersFor(FLEET_DISRUPTION_BUDGET, { allLabels: true });
+  const setCaches: NamespacedInformers[] = [];
+  const budgets = budgetObjects
+    ? new FleetBudgets({
+        budgets: () => budgetObjects.list(),
+        sets: () => setCaches.flatMap((c) => c.list()),
+      })
+    : undefined;
+  if (budgets) options.metrics.watchBudgets(() => budgets.usage(new Date()));
+  /** On leading: every set's recorded disruptions from a fresh list, not only from the watch cache. */
+  const seedBudgets = async () => {
+    if (!budgets) return;
+    const watched = options.namespaces?.length ? options.namespaces : [undefined];
+    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : "";
+    try {
+      for (const { type } of KINDS)
+        for (const namespace of watched) {
+          const list = await manager.http.json<{ items?: KubeObject[] }>(
+            `${collectionPath(type, namespace)}${query}`,
+          );
+          budgets.seed((list.items ?? []).map((o) => ({ ...o, kind: type.kind })));
+        }
+    } catch (error) {
+      // Counted from the watch cache alone: only work the previous leader wrote in its last moments can be missed.
+      options.logger.warn(
+        { err: error },
+        "could not list the sets for the fleet's budgets; counting from the cache",
+      );
+    }
+  };
+  // A budget added, changed or removed: the sets it held back decide again now, not when their window frees.
+  const heldQueues: { cache: NamespacedInformers; queue: { add(key: string): void } }[] = [];
+  budgetObjects?.on((event) => {
+    if (event.type === "resync") return;
+    for (const { cache, queue } of heldQueues)
+      for (const set of cache.list()) if (heldByBudget(set)) queue.add(keyOf(set));
+  });
   const connect = {
     resolve: (set: Parameters<typeof resolveConnection>[0]) =>
       resolveConnection(set, { ...lookups, secrets: secrets() }),
@@ -118,7 +178,7 @@ export function createOperator(options: OperatorOptions): Operator {
 
   const controllerOf = (module: KindModule) => {
     let runtime: KindRuntime | undefined;
-    manager.addController<KubeObject>({
+    const cache = manager.addController<KubeObject>({
       name: module.controller,
       type: module.type,
       workers: options.workers ?? 4,
@@ -140,6 +200,7 @@ export function createOperator(options: OperatorOptions): Operator {
       peers: { index: FLEET_INDEX, groupsOf: groups },
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
+        heldQueues.push({ cache: ctx.cache, queue: ctx.queue });
         runtime = module.create({ connect, fleet: ctx.cache, locate, timings });
         runtimes.push(runtime);
         return runtime.reconciler({
@@ -148,6 +209,7 @@ export function createOperator(options: OperatorOptions): Operator {
           events: ctx.events,
           credentials,
           metrics: options.metrics,
+          ...(budgets ? { budgets } : {}),
         });
       },
       onGone: (key) => {
@@ -156,6 +218,7 @@ export function createOperator(options: OperatorOptions): Operator {
         options.metrics.forgetSet(module.kind, namespace, name);
       },
     });
+    setCaches.push(cache);
   };
   for (const module of KINDS) controllerOf(module);
 

@@ -7,6 +7,11 @@ import {
   DATABASE_CONNECTION_PLURAL,
   databaseConnectionSpec,
 } from "./connection.js";
+import {
+  FLEET_DISRUPTION_BUDGET_KIND,
+  FLEET_DISRUPTION_BUDGET_PLURAL,
+  fleetDisruptionBudgetSpec,
+} from "./fleet-disruption-budget.js";
 import { GROUP, VERSION } from "./group.js";
 import {
   REDIS_INSTANCE_SET_KIND,
@@ -221,6 +226,25 @@ export function clusterDatabaseConnectionCrd() {
   });
 }
 
+export function fleetDisruptionBudgetCrd() {
+  return crd({
+    kind: FLEET_DISRUPTION_BUDGET_KIND,
+    plural: FLEET_DISRUPTION_BUDGET_PLURAL,
+    shortName: "fdb",
+    spec: fleetDisruptionBudgetSpec,
+    columns: [
+      { name: "Window", type: "string", jsonPath: ".spec.window" },
+      { name: "Per", type: "string", jsonPath: ".spec.per" },
+      { name: "Instances", type: "integer", jsonPath: ".spec.maxInstancesDeleted" },
+      { name: "Zones", type: "integer", jsonPath: ".spec.maxZonesRemoved" },
+      ageColumn,
+    ],
+    scope: "Cluster",
+    // An admin's object, as connections are: not in `kubectl get dbfleet`.
+    categories: ["dbfleet-admin"],
+  });
+}
+
 /** Every CRD of the operator, keyed by the file name it is written to under crds/. */
 export function allCrds() {
   return {
@@ -228,5 +252,6 @@ export function allCrds() {
     [`${GROUP}_${REDIS_INSTANCE_SET_PLURAL}.yaml`]: redisInstanceSetCrd(),
     [`${GROUP}_${DATABASE_CONNECTION_PLURAL}.yaml`]: databaseConnectionCrd(),
     [`${GROUP}_${CLUSTER_DATABASE_CONNECTION_PLURAL}.yaml`]: clusterDatabaseConnectionCrd(),
+    [`${GROUP}_${FLEET_DISRUPTION_BUDGET_PLURAL}.yaml`]: fleetDisruptionBudgetCrd(),
   };
 }

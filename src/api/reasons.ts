@@ -54,6 +54,12 @@ export const Reason = {
   OperationTargetMoved: "OperationTargetMoved",
   /** Another set claims the same remote objects; contested objects are never touched. Stalled. */
   OwnershipConflict: "OwnershipConflict",
+  /** A FleetDisruptionBudget has too little left in its window for the whole plan; the message names the budget, its window and when it frees, and the set looks again then. Reconciling. */
+  BudgetExhausted: "BudgetExhausted",
+  /** The plan alone is larger than a FleetDisruptionBudget's limit (or the limit is 0): it can never fit; lower the set's per-operation limit or raise the budget. Stalled. */
+  BudgetTooSmall: "BudgetTooSmall",
+  /** A FleetDisruptionBudget does not parse: nothing destructive starts until it is fixed or deleted. Stalled. */
+  BudgetInvalid: "BudgetInvalid",
   /** The cluster the connection leads to was learned (Normal event) or, as a step, just recorded in status.remote: acted on from the next round, once the other sets can see it there. Reconciling. */
   RemoteIdentified: "RemoteIdentified",
   /** The agent reports another cluster than recorded through the same endpoint (Warning event; the record is replaced), or than the plan was made for just before the DELETE (nothing sent; decided again). Reconciling. */

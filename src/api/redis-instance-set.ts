@@ -10,6 +10,7 @@ import {
   usedApprovals,
 } from "./common.js";
 import { connectionRef, dcsSettings, exactlyOneConnection } from "./connection.js";
+import { disruptions } from "./fleet-disruption-budget.js";
 import { API_VERSION } from "./group.js";
 
 export const REDIS_INSTANCE_SET_KIND = "RedisInstanceSet";
@@ -144,6 +145,7 @@ export const redisInstanceSetStatus = z
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
     pendingPlan: pendingPlan.optional(),
+    disruptions: disruptions.optional(),
     missing: z
       .array(z.string())
       .optional()

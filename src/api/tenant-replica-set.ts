@@ -11,6 +11,7 @@ import {
   usedApprovals,
 } from "./common.js";
 import { connectionRef, exactlyOneConnection, obshellSettings } from "./connection.js";
+import { disruptions } from "./fleet-disruption-budget.js";
 import { API_VERSION } from "./group.js";
 
 export const TENANT_REPLICA_SET_KIND = "TenantReplicaSet";
@@ -236,6 +237,7 @@ export const tenantReplicaSetStatus = z
     pendingApproval: pendingApproval.optional(),
     usedApprovals: usedApprovals.optional(),
     pendingPlan: pendingPlan.optional(),
+    disruptions: disruptions.optional(),
   })
   .describe("Observed state of the tenant and of the operation in flight.");
 

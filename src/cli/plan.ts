@@ -5,7 +5,7 @@ import { rfc3339 } from "../api/common.js";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
 import { Reason } from "../api/reasons.js";
 import { locateConnection, type ResolveResult, type SetConnectionSpec } from "../connections/resolve.js";
-import type { KubeHttp } from "../controller/kube-http.js";
+import { KubeApiError, type KubeHttp } from "../controller/kube-http.js";
 import type { KubeObject } from "../controller/resource.js";
 import { collectionPath } from "../controller/resource.js";
 import type { EndpointPolicy } from "../providers/endpoint-policy.js";
@@ -13,10 +13,15 @@ import type { KindRuntime } from "../reconcilers/engine/kind-module.js";
 import { MemoryCredentialHealth } from "../reconcilers/engine/memory-credential-health.js";
 import { type Assessor, identityOf, ObserveFailed } from "../reconcilers/engine/set-reconciler.js";
 import type { CommonStep } from "../reconcilers/engine/step.js";
+import { FleetBudgets } from "../reconcilers/fleet-budgets.js";
 import { fleetCacheOf } from "../reconcilers/fleet-index.js";
 import type { FleetCache, LocateRemote } from "../reconcilers/fleet-view.js";
 import { fleetGroups, KINDS, kindModule } from "../reconcilers/kinds.js";
-import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "../reconcilers/resources.js";
+import {
+  CLUSTER_DATABASE_CONNECTION,
+  DATABASE_CONNECTION,
+  FLEET_DISRUPTION_BUDGET,
+} from "../reconcilers/resources.js";
 import { endpointPolicyOf } from "./endpoint-flags.js";
 import { UsageError } from "./flags.js";
 import { asApplied, liveSet, openCluster, planResolver } from "./plan-cluster.js";
@@ -58,13 +63,17 @@ async function planFleet(
   options: { allowInlineConnections: boolean; operatorNamespace: string },
 ): Promise<PlanFleet> {
   const byKey = new Map<string, KubeObject>();
+  const live: KubeObject[] = [];
   const connections = new Map<string, unknown>();
   const clusterConnections = new Map<string, unknown>();
   if (http) {
     for (const { type } of KINDS) {
       const list = await http.json<{ items?: KubeObject[] }>(collectionPath(type));
-      for (const o of list.items ?? [])
-        byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+      for (const o of list.items ?? []) {
+        const object = { ...o, kind: type.kind };
+        byKey.set(`${type.kind}/${o.metadata.namespace}/${o.metadata.name}`, object);
+        live.push(object);
+      }
     }
     const named = await http.json<{ items?: KubeObject[] }>(collectionPath(DATABASE_CONNECTION));
     for (const o of named.items ?? []) connections.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -89,6 +98,7 @@ async function planFleet(
   let cache = fleetCacheOf(byKey.values(), groups);
   return {
     fleet: { byIndex: (name, value) => cache.byIndex(name, value) },
+    live,
     locate,
     identified(kind, object, remote) {
       const key = `${kind}/${object.metadata.namespace}/${object.metadata.name}`;
@@ -107,10 +117,33 @@ async function planFleet(
 /** The fleet `plan` judges against, and how a manifest's own remote, once identified, joins it. */
 interface PlanFleet {
   fleet: FleetCache;
+  /** The cluster's sets, with their status as stored (what the budgets count). */
+  live: KubeObject[];
   /** Where a set's connection leads, from the manifests and the cluster's connections. */
   locate: LocateRemote;
   /** The manifest's connection leads to `remote`: it stands in the fleet as the controller will record it. */
   identified(kind: SetKindName, object: KubeObject, remote: { identity: string; endpoint: string }): void;
+}
+
+/**
+ * The fleet's budgets as the operator counts them: the FleetDisruptionBudgets and the disruptions every
+ * set in the cluster recorded in its status, read with the caller's kubeconfig. No cluster, or no budget
+ * CRD installed: none.
+ */
+async function planBudgets(
+  http: KubeHttp | undefined,
+  live: KubeObject[],
+): Promise<FleetBudgets | undefined> {
+  if (!http) return undefined;
+  let budgets: KubeObject[];
+  try {
+    budgets =
+      (await http.json<{ items?: KubeObject[] }>(collectionPath(FLEET_DISRUPTION_BUDGET))).items ?? [];
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
+    throw error;
+  }
+  return new FleetBudgets({ budgets: () => budgets, sets: () => live });
 }
 
 /** Steps that change the remote when the controller takes them, or wait for a person to approve one. */
@@ -161,11 +194,15 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
       options.operatorNamespace ?? process.env.DBFLEET_OPERATOR_NAMESPACE ?? "dbfleet-system",
   };
   const noop = { update: async (_t: unknown, o: KubeObject) => o };
+  const { fleet, live, locate, identified } = await planFleet(sets, http, connectionOptions);
+  // The same budget check as the controller's decision: a set the budgets hold back shows BudgetExhausted.
+  const budgets = await planBudgets(http, live);
   const deps = {
     cache: { get: () => undefined },
     status: noop as never,
     events: { record: () => undefined },
     credentials: new MemoryCredentialHealth(),
+    ...(budgets ? { budgets } : {}),
   };
   const resolve = planResolver({ http, ...connectionOptions });
   // What the resolver answered for the set being assessed: the table shows the connection used.
@@ -177,7 +214,6 @@ export async function planRows(sets: Manifest[], options: PlanOptions): Promise<
     },
     endpointPolicy,
   };
-  const { fleet, locate, identified } = await planFleet(sets, http, connectionOptions);
   const runtimes = new Map<SetKindName, KindRuntime>(
     KINDS.map((k) => [k.kind, k.create({ connect, fleet, locate })]),
   );

@@ -72,6 +72,7 @@ const runFlags = z.object({
     .enum(["true", "false"], { message: "must be true or false" })
     .default("false"),
   "cluster-connections": z.enum(["true", "false"], { message: "must be true or false" }).default("true"),
+  "disruption-budgets": z.enum(["true", "false"], { message: "must be true or false" }).default("true"),
   "allowed-endpoints": z.string().default(""),
   "service-cidrs": z.string().default(""),
   "pod-cidrs": z.string().default(""),
@@ -162,6 +163,11 @@ export const RUN_FLAGS = {
     default: "true",
     help: "watch ClusterDatabaseConnections (false where the operator has only Roles)",
   },
+  "disruption-budgets": {
+    value: "true|false",
+    default: "true",
+    help: "watch FleetDisruptionBudgets and obey them (false where the operator has only Roles: no budget applies)",
+  },
   "allowed-endpoints": {
     value: "HOSTS/CIDRS",
     default: "none: any public address",
@@ -215,6 +221,7 @@ export async function run(argv: string[]): Promise<number> {
     endpointPolicy,
     allowInlineConnections: flags["allow-inline-connections"] === "true",
     clusterConnections: flags["cluster-connections"] === "true",
+    disruptionBudgets: flags["disruption-budgets"] === "true",
     secretValues,
     operatorNamespace: leaseNamespace,
     ...(flags["label-selector"] ? { labelSelector: flags["label-selector"] } : {}),

@@ -176,7 +176,7 @@ export class Manager {
 
   informersFor<T extends KubeObject>(
     type: ResourceType,
-    options: { metadataOnly?: boolean } = {},
+    options: { metadataOnly?: boolean; allLabels?: boolean } = {},
   ): NamespacedInformers<T> {
     const watched = this.options.namespaces?.length ? this.options.namespaces : [""];
     // Cluster-scoped kinds have one list; Secrets are also read in the operator's own namespace
@@ -193,7 +193,7 @@ export class Manager {
         new Informer<T>(this.http, {
           type,
           namespace: ns || undefined,
-          labelSelector: type.kind === "Secret" ? undefined : this.options.labelSelector,
+          labelSelector: type.kind === "Secret" || options.allLabels ? undefined : this.options.labelSelector,
           ...(options.metadataOnly ? { metadataOnly: true } : {}),
           logger: this.options.logger,
           ...(this.options.watchTimeoutSeconds === undefined

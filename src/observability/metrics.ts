@@ -154,6 +154,30 @@ export interface OperatorMetricsOptions {
   perSetMetrics?: boolean;
 }
 
+/** One budget's use in one scope (src/reconcilers/budget.ts BudgetUsage). */
+export interface BudgetUse {
+  budget: string;
+  unit: string;
+  scope: string;
+  limit: number;
+  used: number;
+}
+
+/** Scope series per budget and unit: a remote or namespace label is bounded by this, whatever the fleet. */
+export const BUDGET_SCOPES_SHOWN = 20;
+
+/** The scopes with the least left, per budget and unit, at most BUDGET_SCOPES_SHOWN of each. */
+export function shownBudgetUse(usage: readonly BudgetUse[]): BudgetUse[] {
+  const groups = new Map<string, BudgetUse[]>();
+  for (const u of usage) {
+    const key = `${u.budget}\u0000${u.unit}`;
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  return [...groups.values()].flatMap((g) =>
+    g.sort((a, b) => a.limit - a.used - (b.limit - b.used)).slice(0, BUDGET_SCOPES_SHOWN),
+  );
+}
+
 export class OperatorMetrics {
   readonly registry = new Registry();
 
@@ -329,6 +353,14 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  /** Where the fleet's budget use is read at scrape time (the operator's FleetBudgets); none: no series. */
+  private budgetUsage: () => readonly BudgetUse[] = () => [];
+
+  /** Budget use per scope is computed at scrape time from the cached sets' recorded disruptions. */
+  watchBudgets(usage: () => readonly BudgetUse[]): void {
+    this.budgetUsage = usage;
+  }
+
   constructor(options: OperatorMetricsOptions = {}) {
     this.conditionGauge = options.perSetMetrics
       ? new Gauge({
@@ -358,6 +390,28 @@ export class OperatorMetrics {
       labelNames: ["name", "controller"],
       registers: [this.registry],
       collect: collectUnfinished("longestMs"),
+    });
+    const budgets = () => shownBudgetUse(this.budgetUsage());
+    new Gauge({
+      name: "dbfleet_budget_used",
+      help: `Destructive work counted by a FleetDisruptionBudget in its window now, per unit (instances, zones) and scope (a remote, a namespace, or fleet); at most ${BUDGET_SCOPES_SHOWN} scopes per budget and unit, those with the least left.`,
+      labelNames: ["budget", "unit", "scope"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const u of budgets()) this.set({ budget: u.budget, unit: u.unit, scope: u.scope }, u.used);
+      },
+    });
+    new Gauge({
+      name: "dbfleet_budget_remaining",
+      help: "What a FleetDisruptionBudget still admits in its window now, per unit and scope (as dbfleet_budget_used).",
+      labelNames: ["budget", "unit", "scope"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const u of budgets())
+          this.set({ budget: u.budget, unit: u.unit, scope: u.scope }, Math.max(0, u.limit - u.used));
+      },
     });
     new Gauge({
       name: "dbfleet_build_info",

@@ -5,6 +5,10 @@ import {
   DATABASE_CONNECTION_KIND,
   DATABASE_CONNECTION_PLURAL,
 } from "../api/connection.js";
+import {
+  FLEET_DISRUPTION_BUDGET_KIND,
+  FLEET_DISRUPTION_BUDGET_PLURAL,
+} from "../api/fleet-disruption-budget.js";
 import { GROUP, VERSION } from "../api/group.js";
 import type { ResourceType } from "../controller/resource.js";
 
@@ -26,5 +30,13 @@ export const CLUSTER_DATABASE_CONNECTION: ResourceType = {
   version: VERSION,
   plural: CLUSTER_DATABASE_CONNECTION_PLURAL,
   kind: CLUSTER_DATABASE_CONNECTION_KIND,
+  namespaced: false,
+};
+
+export const FLEET_DISRUPTION_BUDGET: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: FLEET_DISRUPTION_BUDGET_PLURAL,
+  kind: FLEET_DISRUPTION_BUDGET_KIND,
   namespaced: false,
 };

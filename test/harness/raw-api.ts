@@ -16,6 +16,7 @@ const CLUSTER_SCOPED: Record<string, string> = {
   ClusterRole: "clusterroles",
   ClusterRoleBinding: "clusterrolebindings",
   ClusterDatabaseConnection: "clusterdatabaseconnections",
+  FleetDisruptionBudget: "fleetdisruptionbudgets",
 };
 const NAMESPACED: Record<string, string> = {
   Secret: "secrets",

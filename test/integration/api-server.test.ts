@@ -95,6 +95,50 @@ describe("the generated CRDs on a real API server", () => {
     expect(namespaced.spec.obshell.tls.insecureSkipVerify).toBe(false);
   });
 
+  it("accept the FleetDisruptionBudget examples cluster-scoped, default `per` to Fleet, and refuse a window over 24h", async () => {
+    const budgets = loadManifests("examples/fleet-disruption-budget.yaml");
+    expect(budgets.map((b) => b.kind)).toEqual(["FleetDisruptionBudget", "FleetDisruptionBudget"]);
+    for (const budget of budgets) {
+      const name = `${namespace}-${(budget as RawObject).metadata.name}`;
+      // Limited to this file's namespace: a budget is cluster-wide, and other files' operators share the API server.
+      const spec = { ...((budget as RawObject).spec as object), namespaces: [namespace] };
+      const stored = await raw.apply({ ...(budget as RawObject), metadata: { name }, spec });
+      expect(stored.metadata.namespace).toBeUndefined();
+      expect(stored.spec).toEqual(spec);
+    }
+    const defaulted = await raw.apply({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "FleetDisruptionBudget",
+      metadata: { name: `${namespace}-defaulted` },
+      spec: { window: "30m", maxInstancesDeleted: 5, namespaces: [namespace], unknownField: 1 },
+    });
+    // 1.20 prunes what the schema does not know; the operator's strict schema never sees it.
+    expect(defaulted.spec).toEqual({
+      window: "30m",
+      per: "Fleet",
+      maxInstancesDeleted: 5,
+      namespaces: [namespace],
+    });
+    const refused = await api
+      .createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: "fleetdisruptionbudgets",
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: "FleetDisruptionBudget",
+          metadata: { name: `${namespace}-too-long` },
+          spec: { window: "25h", maxInstancesDeleted: 5 },
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; body?: unknown },
+      );
+    expect(refused?.code).toBe(422);
+    expect(String(refused?.body)).toContain("spec.window");
+  });
+
   it.each(badManifests.filter((b) => b.serverRejects).map((b) => [b.title, b] as const))(
     "reject %s with a message naming the field",
     async (_, bad) => {

@@ -126,7 +126,7 @@ afterAll(async () => {
 });
 
 describe("installing the CRDs", () => {
-  it("kubectl apply -f crds/ applies the four CRDs and nothing else", () => {
+  it("kubectl apply -f crds/ applies the five CRDs and nothing else", () => {
     expect(errorsIn(crdsApply.stderr)).toEqual([]);
     expect(crdsApply.code).toBe(0);
     expect(crdsApply.stdout.trim().split("\n").sort()).toEqual([
@@ -135,6 +135,9 @@ describe("installing the CRDs", () => {
       ),
       expect.stringMatching(
         /^customresourcedefinition.apiextensions.k8s.io\/databaseconnections.dbfleet.io /,
+      ),
+      expect.stringMatching(
+        /^customresourcedefinition.apiextensions.k8s.io\/fleetdisruptionbudgets.dbfleet.io /,
       ),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/redisinstancesets.dbfleet.io /),
       expect.stringMatching(/^customresourcedefinition.apiextensions.k8s.io\/tenantreplicasets.dbfleet.io /),
@@ -153,7 +156,9 @@ describe("installing the CRDs", () => {
         "ClusterRole",
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
         "ClusterRoleBinding",
+        "CustomResourceDefinition",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
@@ -348,9 +353,15 @@ describe("deploy/", () => {
     const clusterRole = rendered.find(
       (d) => d.kind === "ClusterRole" && d.metadata.name === "dbfleet-operator",
     ) as RawObject & { rules: { resources: string[] }[] };
-    // ClusterDatabaseConnections are cluster-scoped: a Role cannot grant them (the overlay turns them off);
+    // ClusterDatabaseConnections and FleetDisruptionBudgets are cluster-scoped: a Role cannot grant them (the
+    // overlay turns both off);
     // nor the reviews of secure metrics (the overlay serves plain HTTP metrics).
-    const clusterScoped = ["clusterdatabaseconnections", "tokenreviews", "subjectaccessreviews"];
+    const clusterScoped = [
+      "clusterdatabaseconnections",
+      "fleetdisruptionbudgets",
+      "tokenreviews",
+      "subjectaccessreviews",
+    ];
     const namespacedRules = clusterRole.rules
       .map((r) => ({ ...r, resources: r.resources.filter((x) => !clusterScoped.includes(x)) }))
       .filter((r) => r.resources.length > 0);
@@ -364,6 +375,7 @@ describe("deploy/", () => {
       .containers[0]?.args;
     expect(args).toContain("--metrics-secure=false");
     expect(args).not.toContain("--metrics-secure=true");
+    expect(args).toContain("--disruption-budgets=false");
     expect(
       namespaced.filter((d) => d.kind.startsWith("Cluster") || d.kind === "CustomResourceDefinition"),
     ).toEqual([]);

@@ -107,3 +107,25 @@ export function repeatedTargets(
     .map(([target, count]) => ({ target, count }))
     .sort((a, b) => a.target.localeCompare(b.target));
 }
+
+/**
+ * The most accepted destructive calls whose arrivals fall within any `windowMs` (a sliding window starting
+ * at each call), with the first call of that window: what a FleetDisruptionBudget's limit is judged by.
+ */
+export function mostInWindow(
+  calls: readonly DestructiveCall[],
+  windowMs: number,
+): { count: number; from: number } {
+  const times = calls
+    .filter((c) => c.accepted)
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
+  let best = { count: 0, from: 0 };
+  let end = 0;
+  for (let start = 0; start < times.length; start++) {
+    const from = times[start] ?? 0;
+    while (end < times.length && (times[end] ?? 0) < from + windowMs) end++;
+    if (end - start > best.count) best = { count: end - start, from };
+  }
+  return best;
+}

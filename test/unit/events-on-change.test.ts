@@ -173,6 +173,7 @@ function story() {
     short: "toy",
     type: REDIS_INSTANCE_SET,
     operations: { started: () => undefined },
+    disruptions: { of: () => undefined, refunded: () => 0 },
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,

@@ -103,6 +103,7 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
     short: "toy",
     type: REDIS_INSTANCE_SET,
     operations: { started: () => undefined },
+    disruptions: { of: () => undefined, refunded: () => 0 },
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,

@@ -1,6 +1,7 @@
 // What a kind gives the generic set reconciler: its domain logic only (connect, observe, decide, record,
 // act). Crossplane's ExternalConnecter/ExternalClient split is the model (docs/architecture.md).
 import type { z } from "zod";
+import type { DisruptionUnit } from "../../api/fleet-disruption-budget.js";
 import type { DestructiveOperation, SetKindName } from "../../api/kinds.js";
 import type { Reason } from "../../api/reasons.js";
 import type { ResourceType } from "../../controller/resource.js";
@@ -148,6 +149,8 @@ export interface SetKind<
   ): Promise<TStep | CommonStep>;
   /** How the destructive-operation metrics count this kind's actions. */
   readonly operations: OperationMetrics<TStep>;
+  /** What the fleet's disruption budgets count of this kind's actions. */
+  readonly disruptions: DisruptionCount<TStep>;
   /** Sends the call; returns the step that records what came back (including an unknown outcome). */
   act(client: TConn, set: TSet, step: TStep, id: SetIdentity, now: Date): Promise<TStep | CommonStep>;
 }
@@ -174,4 +177,12 @@ export interface OperationMetrics<TStep extends KindStep> {
   ):
     | { operation: DestructiveOperation; outcome: DestructiveOutcome; targets: ("success" | "failed")[] }
     | undefined;
+}
+
+/** A kind's actions as FleetDisruptionBudgets count them (issue 26). */
+export interface DisruptionCount<TStep extends KindStep> {
+  /** What an action about to be sent starts (zones removed, instances deleted); undefined: nothing (a RETRY). */
+  of(step: TStep | CommonStep): { unit: DisruptionUnit; count: number } | undefined;
+  /** Of the intent's count, how many its reply shows were certainly not acted on (refused): given back. */
+  refunded(intent: TStep, result: TStep | CommonStep): number;
 }

@@ -15,9 +15,13 @@ import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { isEndpointRefused } from "../../providers/endpoint-policy.js";
 import { AuthError, PermissionDeniedError, RemoteError } from "../../providers/errors.js";
+import type { BudgetVerdict, DisruptionRequest } from "../budget.js";
+import { budgetRemoteKey } from "../budget.js";
+import type { DisruptionBudgets } from "../fleet-budgets.js";
 import { endpointKey } from "../fleet-view.js";
 import { describeRemote, recordedIdentity } from "../remote-identity.js";
 import type { CredentialHealth } from "./credential-health.js";
+import { disruptionTime, refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { settled, withPendingPlan } from "./settle-gate.js";
 import { clean, type SharedStatus, timestamp, withOutcome } from "./status.js";
@@ -34,6 +38,8 @@ export interface SetReconcilerDeps {
   events: Pick<EventRecorder, "record">;
   credentials: CredentialHealth;
   metrics?: EngineMetrics;
+  /** The fleet's FleetDisruptionBudgets; absent: no budget applies (a test of one set). */
+  budgets?: DisruptionBudgets;
   now?: () => Date;
 }
 
@@ -203,7 +209,13 @@ export class SetReconciler<
     const decided = this.kind.decide({ set, status, observed, fleet, id, now, remote });
     return {
       // The single decision point before any intent: a plan that removes anything waits until it has settled.
-      step: settled(decided, status?.pendingPlan, this.kind.settleTimeMs(set), now),
+      // Then the fleet's budgets: a settled plan that does not fit waits, whole, for them to free.
+      step: this.withinBudget(
+        settled(decided, status?.pendingPlan, this.kind.settleTimeMs(set), now),
+        id,
+        remote,
+        now,
+      ),
       observed,
       warnings,
       set,
@@ -258,17 +270,15 @@ export class SetReconciler<
       return this.requeue(step, set);
     }
     const intent = step as TStep;
-    // Intent first: a crash or a lost reply after the call still leaves a trace to find the operation by.
-    // The intent is written on the very object the decision was made from, or not at all: a conflict means
-    // the cache was stale (another write, a lagging watch), so the decision is dropped and made again.
-    let recorded: KubeObject;
-    try {
-      recorded = await this.save(object, id, intent, observed, log, set, 1, remote);
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-      log.debug({ step: intent.kind }, "status changed since the decision; deciding again");
-      return { requeueAfterMs: STALE_DECISION_RETRY_MS };
-    }
+    const request = this.disruptionRequest(intent, id, remote);
+    const budgets = this.deps.budgets;
+    const write = () => this.writeIntent(object, set, id, intent, observed, log, request, remote);
+    // Budget spent by one set is seen by the next: the last check and the intent's write run alone.
+    // No budget limits it (none at all: today's behaviour): nothing to serialise.
+    const written =
+      budgets && request && budgets.limits(request) ? await budgets.exclusive(write) : await write();
+    if (!("recorded" in written)) return written;
+    const { recorded, startedAt } = written;
     const operation = this.kind.operations.started(intent);
     if (operation) this.deps.metrics?.destructiveOperationStarted(this.kind.kind, operation);
     let result: TStep | CommonStep;
@@ -277,9 +287,91 @@ export class SetReconciler<
     } catch (error) {
       result = this.remoteFailed(error, connection, this.now(), log);
     }
-    await this.save(recorded, id, result, observed, log, set, undefined, remote);
+    const refunded = request ? this.kind.disruptions.refunded(intent, result) : 0;
+    const giveBack =
+      request && refunded > 0
+        ? (s: TStatus) =>
+            refundBudget(s as TStatus & WithDisruptions, { unit: request.unit, startedAt }, refunded)
+        : undefined;
+    await this.save(recorded, id, result, observed, log, set, undefined, remote, giveBack);
     this.reportResult(intent, result);
     return this.requeue(result, set);
+  }
+
+  /**
+   * Intent first: a crash or a lost reply after the call still leaves a trace to find the operation by.
+   * The intent is written on the very object the decision was made from, or not at all: a conflict means
+   * the cache was stale (another write, a lagging watch), so the decision is dropped and made again. The
+   * disruption it starts is recorded in the same write, after the budgets were asked once more.
+   */
+  private async writeIntent(
+    object: KubeObject,
+    set: TSet,
+    id: SetIdentity,
+    intent: TStep,
+    observed: TObs | undefined,
+    log: Logger,
+    request: DisruptionRequest | undefined,
+    remote: Remote,
+  ): Promise<{ recorded: KubeObject; startedAt: string } | ReconcileResult> {
+    // Now, not when the decision began: the re-read before it may have taken a while, and the window of
+    // what starts here must not begin before the call can be sent.
+    const now = this.now();
+    const refused = this.budgetRefusal(request, now);
+    if (refused) {
+      await this.save(object, id, refused, observed, log, set, undefined, remote);
+      return this.requeue(refused, set);
+    }
+    const spend = request
+      ? (s: TStatus) =>
+          spendBudget(
+            s as TStatus & WithDisruptions,
+            { unit: request.unit, count: request.count, remote: request.remote },
+            now,
+          )
+      : undefined;
+    try {
+      const recorded = await this.save(object, id, intent, observed, log, set, 1, remote, spend);
+      return { recorded, startedAt: disruptionTime(now) };
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      log.debug({ step: intent.kind }, "status changed since the decision; deciding again");
+      return { requeueAfterMs: STALE_DECISION_RETRY_MS };
+    }
+  }
+
+  /** What an action would start, as the fleet's budgets count it; undefined when it starts nothing counted. */
+  private disruptionRequest(
+    step: TStep | CommonStep,
+    id: SetIdentity,
+    remote: Remote,
+  ): DisruptionRequest | undefined {
+    if (!this.kind.isAction(step)) return undefined;
+    const counted = this.kind.disruptions.of(step);
+    if (!counted) return undefined;
+    return {
+      ...counted,
+      namespace: id.namespace,
+      remote: budgetRemoteKey(remote),
+    };
+  }
+
+  /** The step instead of the decided one when the fleet's budgets do not admit it (issue 26). */
+  private budgetRefusal(request: DisruptionRequest | undefined, now: Date): CommonStep | undefined {
+    const budgets = this.deps.budgets;
+    if (!budgets || !request) return undefined;
+    const verdict = budgets.admit(request, now);
+    return verdict.ok ? undefined : budgetStep(verdict, now);
+  }
+
+  /** The decided step, or why the fleet's budgets hold it back: what `plan` shows too. */
+  private withinBudget(
+    step: TStep | CommonStep,
+    id: SetIdentity,
+    remote: Remote,
+    now: Date,
+  ): TStep | CommonStep {
+    return this.budgetRefusal(this.disruptionRequest(step, id, remote), now) ?? step;
   }
 
   /** What an action's reply says of its targets (a DCS batch: per instance, and the batch as a whole). */
@@ -344,6 +436,7 @@ export class SetReconciler<
     set?: TSet,
     attempts?: number,
     remote?: Remote,
+    budget?: (status: TStatus) => TStatus,
   ): Promise<KubeObject> {
     const phase = phaseOf(step);
     const now = this.now();
@@ -365,13 +458,15 @@ export class SetReconciler<
         const recorded = stored.success
           ? withPendingPlan(this.kind.record(stored.data, step, { set, observed, id, now }), step)
           : ((current.status ?? {}) as TStatus);
-        const base = remote?.learned && stored.success ? withRemote(recorded, remote, now) : recorded;
+        const identified = remote?.learned && stored.success ? withRemote(recorded, remote, now) : recorded;
+        const base = stored.success && budget ? budget(identified) : identified;
         return clean(
           withOutcome(base, { phase, reason: step.reason, message: step.message }, id.generation, now),
         );
       },
       attempts,
     );
+    this.deps.budgets?.written(written);
     // On change only (issue 21), measured against the status this write replaced: a repeat of the same
     // Stalled reason logs at debug and raises nothing, so it never spends the budget of a new reason's event.
     const changed = isTransition(
@@ -498,6 +593,20 @@ export function pausedStep(
       message: `annotation ${PAUSED_ANNOTATION}: no remote call is made`,
     };
   return undefined;
+}
+
+/** A plan the budgets hold back: it waits until the window frees enough, or stalls when it never can. */
+export function budgetStep(verdict: Exclude<BudgetVerdict, { ok: true }>, now: Date): CommonStep {
+  if (verdict.reason === Reason.BudgetExhausted && verdict.freesAt)
+    return {
+      kind: "Wait",
+      reason: verdict.reason,
+      message: verdict.message,
+      // Looked at again when the window frees, not polled.
+      requeueAfterMs: Math.max(1000, verdict.freesAt.getTime() - now.getTime()),
+      event: { type: "Normal", reason: verdict.reason, message: verdict.message },
+    };
+  return { kind: "Stall", reason: verdict.reason, message: verdict.message };
 }
 
 function stallStep(reason: CommonStep["reason"], message: string): CommonStep {

@@ -100,6 +100,16 @@ export function redisKind(options: RedisKindOptions): RedisKind {
       },
     },
 
+    disruptions: {
+      of: (step) =>
+        step.kind === "DeleteInstances" ? { unit: "instances", count: step.targets.length } : undefined,
+      // DCS answers per instance: a refused one was not deleted. An unknown outcome gives nothing back.
+      refunded: (intent, result) =>
+        intent.kind === "DeleteInstances" && result.kind === "DeletionsSent"
+          ? result.results.filter((r) => r.result !== "success").length
+          : 0,
+    },
+
     // Re-read each victim by id just before deleting it: still there, still in scope, still not kept,
     // not already going, not busy, not claimed by another set.
     async prepare(client, set, step, id, _now, remote) {

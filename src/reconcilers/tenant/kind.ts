@@ -181,6 +181,17 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       },
     },
 
+    disruptions: {
+      of: (step) => (step.kind === "RemoveZones" ? { unit: "zones", count: step.zones.length } : undefined),
+      // Refused before a DAG started, or obshell had nothing to remove: no zone was touched.
+      refunded: (intent, result) =>
+        intent.kind === "RemoveZones" &&
+        (result.kind === "DeleteRefused" ||
+          (result.kind === "EndOperation" && result.reason === Reason.NothingToRemove))
+          ? intent.zones.length
+          : 0,
+    },
+
     async act(client, set, step): Promise<TenantStep | CommonStep> {
       switch (step.kind) {
         case "RemoveZones":
