@@ -24,7 +24,7 @@ import type { CredentialHealth } from "./reconcilers/engine/credential-health.js
 import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.js";
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { FLEET_INDEX } from "./reconcilers/fleet-view.js";
-import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
+import { fleetGroups, KINDS, sameIndexInputs } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import { CLUSTER_DATABASE_CONNECTION, DATABASE_CONNECTION } from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
@@ -136,6 +136,7 @@ export function createOperator(options: OperatorOptions): Operator {
           : []),
       ],
       peers: { index: FLEET_INDEX, groupsOf: groups },
+      sameIndexInputs,
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
         runtime = module.create({ connect, fleet: ctx.cache, timings });

@@ -1,4 +1,5 @@
 // The kinds this operator runs: the one list the operator, `plan` and the fleet view iterate.
+import { isDeepStrictEqual } from "node:util";
 import type { SetKindName } from "../api/kinds.js";
 import type { KubeObject } from "../controller/resource.js";
 import type { KindModule } from "./engine/kind-module.js";
@@ -20,4 +21,24 @@ export function fleetGroups(locate: LocateRemote): (object: KubeObject) => strin
     const module = KINDS.find((k) => k.kind === object.kind);
     return module ? module.fleetGroups(object, locate) : [];
   };
+}
+
+/**
+ * Whether a set's index values (its connection, its Secrets, its fleet groups) hold for `next` as they did
+ * for `old`: the same spec (generation), deletion mark, and part of the status the kind's index functions
+ * read, and `old` parsed (a set that did not parse was indexed under nothing, so it is indexed again). A
+ * `next` whose status no longer parses keeps `old`'s values: it still claims its groups and Secrets, the
+ * cautious side, and its reconcile stalls it InvalidSpec.
+ */
+export function sameIndexInputs(old: KubeObject, next: KubeObject): boolean {
+  const module = KINDS.find((k) => k.kind === old.kind);
+  return (
+    module !== undefined &&
+    next.kind === old.kind &&
+    old.metadata.generation !== undefined &&
+    old.metadata.generation === next.metadata.generation &&
+    old.metadata.deletionTimestamp === next.metadata.deletionTimestamp &&
+    module.connectionSpec(old) !== undefined &&
+    isDeepStrictEqual(module.indexedStatus(old), module.indexedStatus(next))
+  );
 }

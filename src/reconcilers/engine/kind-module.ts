@@ -99,6 +99,11 @@ export interface KindModule {
   startedSecrets(object: KubeObject): string[];
   /** The fleet groups the set acts in (ownership), through where its connection leads; [] when unknown. */
   fleetGroups(object: KubeObject, locate: LocateRemote): string[];
+  /**
+   * The part of the stored status that connectionSpec, startedSecrets and fleetGroups read (besides the
+   * spec): a status write that leaves it as it was leaves the set's indexes as they were.
+   */
+  indexedStatus(object: KubeObject): unknown;
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import { durationMs } from "../../api/common.js";
 import { PAUSED_ANNOTATION } from "../../api/group.js";
-import { describeIssues } from "../../api/parse.js";
+import { describeIssues, parseCached } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import { type EventRecorder, isTransition, StandingEvents } from "../../controller/events.js";
@@ -133,7 +133,7 @@ export class SetReconciler<
   /** open -> connect -> observe -> decide, for the controller and for `plan`. */
   async assess(object: KubeObject, log?: Logger): Promise<Assessment<TStep, TObs, TSet, TConn>> {
     const id = identityOf(object);
-    const parsed = this.kind.schema.safeParse(object);
+    const parsed = parseCached(this.kind.schema, object);
     if (!parsed.success)
       return {
         step: stallStep(Reason.InvalidSpec, `invalid ${this.kind.kind}: ${describeIssues(parsed.error)}`),
@@ -243,8 +243,13 @@ export class SetReconciler<
 
   /** The set with its status as stored now (a bookkeeping round may just have changed it). */
   private withStoredStatus(object: KubeObject, set: TSet): TSet {
-    const stored = this.kind.statusSchema.safeParse(object.status ?? {});
+    const stored = this.storedStatus(object);
     return { ...set, status: stored.success ? stored.data : undefined } as TSet;
+  }
+
+  /** The status as stored in `object`, parsed once per version of it. */
+  private storedStatus(object: KubeObject) {
+    return parseCached(this.kind.statusSchema, object, (o: KubeObject) => o.status ?? {});
   }
 
   /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */
@@ -302,7 +307,7 @@ export class SetReconciler<
         const before = current.status as SharedStatus | undefined;
         previousPhase = before?.phase;
         previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
-        const stored = this.kind.statusSchema.safeParse(current.status ?? {});
+        const stored = this.storedStatus(current);
         // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
         const base = stored.success
           ? this.kind.record(stored.data, step, { set, observed, id, now })

@@ -1,5 +1,6 @@
 // Ownership for RedisInstanceSets: the sets of one DCS project at one endpoint are a group; a peer of an
 // instance is another member whose scope holds it (the instance is touched by none of them).
+import { parseCached } from "../../api/parse.js";
 import { type RedisInstanceSet, redisInstanceSet } from "../../api/redis-instance-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
@@ -10,22 +11,15 @@ export const redisGroup = (endpoint: string, projectId: string) => groupKey("dcs
 
 /** The DCS project at the endpoint its connection leads to. */
 export function redisGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
-  const ris = redisInstanceSet.safeParse(object);
+  const ris = parseCached(redisInstanceSet, object);
   if (!ris.success) return [];
   const remote = locate(ris.data.kind, object.metadata.namespace ?? "default", ris.data.spec);
   return remote?.projectId ? [redisGroup(remote.endpoint, remote.projectId)] : [];
 }
 
-/** A cached object is replaced, never changed: its parsed selector is kept as long as the object is. */
-const selectors = new WeakMap<KubeObject, RedisInstanceSet["spec"]["selector"] | null>();
 function selectorOf(object: KubeObject): RedisInstanceSet["spec"]["selector"] | undefined {
-  let selector = selectors.get(object);
-  if (selector === undefined) {
-    const parsed = redisInstanceSet.safeParse(object);
-    selector = parsed.success ? parsed.data.spec.selector : null;
-    selectors.set(object, selector);
-  }
-  return selector ?? undefined;
+  const parsed = parseCached(redisInstanceSet, object);
+  return parsed.success ? parsed.data.spec.selector : undefined;
 }
 
 /** Other RedisInstanceSets at the same endpoint and project whose scope holds `instance`. */

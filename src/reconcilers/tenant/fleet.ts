@@ -1,5 +1,6 @@
 // Ownership for TenantReplicaSets: the sets naming one tenant at one endpoint are a group, and every other
 // member is a peer (the tenant is touched by none of them).
+import { parseCached } from "../../api/parse.js";
 import { tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
@@ -9,7 +10,7 @@ export const tenantGroup = (endpoint: string, tenant: string) => groupKey("obshe
 
 /** The tenant at the endpoint its connection leads to; an operation in flight also claims the tenant it runs on. */
 export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string[] {
-  const trs = tenantReplicaSet.safeParse(object);
+  const trs = parseCached(tenantReplicaSet, object);
   if (!trs.success) return [];
   const remote = locate(trs.data.kind, object.metadata.namespace ?? "default", trs.data.spec);
   const groups = remote ? [tenantGroup(remote.endpoint, trs.data.spec.tenant)] : [];

@@ -1,5 +1,6 @@
 // TenantReplicaSet as one module: its resource type, the Secret an operation in flight started with, its
 // fleet groups, its plan text, and its engine with a pool of obshell clients.
+import { parseCached } from "../../api/parse.js";
 import { TENANT_REPLICA_SET_KIND, tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
@@ -18,20 +19,22 @@ export const tenantModule: KindModule = {
   timingKey: "tenant",
   targetsNoun: "replica zones",
   connectionSpec(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     return trs.success
       ? { kind: trs.data.kind, namespace: object.metadata.namespace ?? "default", spec: trs.data.spec }
       : undefined;
   },
   // An operation in flight is followed with the Secret it started with.
   startedSecrets(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     const started = trs.success ? trs.data.status?.operation?.credentialsSecretName : undefined;
     return started ? [`${object.metadata.namespace ?? "default"}/${started}`] : [];
   },
   fleetGroups: tenantGroupsOf,
+  // startedSecrets and tenantGroupsOf read the operation in flight.
+  indexedStatus: (object) => (object.status as { operation?: unknown } | undefined)?.operation,
   targetOf(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     return `tenant ${trs.success ? trs.data.spec.tenant : "?"}`;
   },
   create(context) {
