@@ -7,7 +7,7 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { durationMs } from "../src/api/common.js";
@@ -436,11 +436,24 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   );
   const pid = child.pid ?? 0;
   let url = "";
+  // The operator's log, for a run that goes wrong.
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  const logFile = join(root, "bench", "results", `memory-operator-${n}.log`);
+  writeFileSync(logFile, "");
   child.stdout?.on("data", (d: Buffer) => {
+    appendFileSync(logFile, d);
     const m = /"metrics":"(http:[^"]+)"/.exec(d.toString());
     if (m?.[1]) url = m[1];
   });
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => {
+    exited = `operator exited (${code ?? signal}); its log: ${logFile}`;
+  });
+  const alive = () => {
+    if (exited) throw new Error(exited);
+  };
   const metric = async (name: string, labels = "") => {
+    alive();
     const text = await (await fetch(`${url}/metrics`)).text();
     const escaped = `${name}${labels}`.replace(/[{}"]/g, (c) => `\\${c}`);
     return [...text.matchAll(new RegExp(`^${escaped}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce(
@@ -450,9 +463,13 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   };
   const reconciles = () => metric("controller_runtime_reconcile_total");
   const started = Date.now();
-  await waitFor(async () => url !== "" && (await fetch(`${url}/readyz`)).status === 200, 300_000);
+  await waitFor(async () => {
+    alive();
+    return url !== "" && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+  }, 300_000);
   const deadline = Date.now() + 1_800_000;
   while ((await readyInNamespace(ns)) < n) {
+    alive();
     if (Date.now() > deadline) throw new Error(`memory: fewer than ${n} sets Ready after 30 min`);
     await sleep(3000);
   }
@@ -463,19 +480,29 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   );
   // As many reconciles as MEMORY_POLLS polls of every set (waiting at most 3 intervals per poll).
   const pollDeadline = Date.now() + MEMORY_POLLS * 3 * durationMs(MEMORY_POLL);
-  while ((await reconciles()) < convergedReconciles + MEMORY_POLLS * n && Date.now() < pollDeadline)
+  // Heap used right after a major GC is about what is live: the lowest of samples every 2 s.
+  const mib = 1024 * 1024;
+  let lowestHeap = Number.POSITIVE_INFINITY;
+  while ((await reconciles()) < convergedReconciles + MEMORY_POLLS * n && Date.now() < pollDeadline) {
+    lowestHeap = Math.min(lowestHeap, (await metric("nodejs_heap_size_used_bytes")) / mib);
     await sleep(2000);
+  }
   const polled = (await reconciles()) - convergedReconciles;
   const pollCpu = procCpuSeconds(pid) - convergedCpu;
   const { rss, anon } = procMemory(pid);
-  const mib = 1024 * 1024;
   const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
+  lowestHeap = Math.min(lowestHeap, heap);
+  const old = (await metric("nodejs_heap_space_size_used_bytes", '{space="old"}')) / mib;
+  const external = (await metric("nodejs_external_memory_bytes")) / mib;
   const young = (await metric("nodejs_heap_space_size_total_bytes", '{space="new"}')) / mib;
   const label = `${n} live sets`;
   rows.push(
     { metric: `operator RSS (${label})`, value: rss, unit: "MiB", target: n >= 10_000 ? "< 150 MiB" : "" },
     { metric: `operator anonymous memory (${label})`, value: anon, unit: "MiB" },
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
+    { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
+    { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
+    { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
     { metric: `operator young generation (${label})`, value: young, unit: "MiB" },
     { metric: `operator CPU, start to all Ready (${label})`, value: convergedCpu, unit: "s" },
     {
@@ -485,10 +512,10 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
     },
   );
   console.log(
-    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}), heap used ${heap.toFixed(1)} MiB, young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}), heap used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
   );
   child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
+  if (!exited) await new Promise((r) => child.once("exit", r));
   return rss;
 }
 

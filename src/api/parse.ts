@@ -67,6 +67,16 @@ export function parseCached<S extends z.ZodType>(
   return result;
 }
 
+/** What `parseCached` holds for this version of `object`, without parsing it; undefined when never parsed. */
+export function parsedBefore<S extends z.ZodType>(
+  schema: S,
+  object: unknown,
+): z.ZodSafeParseResult<z.output<S>> | undefined {
+  const version = versionOf(object);
+  const hit = version === undefined ? undefined : parses.get(schema)?.get(object as object);
+  return hit?.version === version ? (hit?.result as z.ZodSafeParseResult<z.output<S>>) : undefined;
+}
+
 function versionOf(object: unknown): string | undefined {
   if (typeof object !== "object" || object === null || !("metadata" in object)) return undefined;
   const metadata = object.metadata;
