@@ -201,8 +201,14 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private store(key: string, obj: T): T | undefined {
     // managedFields are server-side apply bookkeeping, often the largest part of an object: a cache of
-    // thousands of sets does not keep them (controller-runtime's caches strip them the same way).
-    delete (obj.metadata as { managedFields?: unknown }).managedFields;
+    // thousands of sets does not keep them (controller-runtime's caches strip them the same way). A copy
+    // without them rather than `delete`, which would leave V8 a slower and larger dictionary object.
+    if ("managedFields" in obj.metadata) {
+      const { managedFields: _dropped, ...metadata } = obj.metadata as typeof obj.metadata & {
+        managedFields?: unknown;
+      };
+      obj.metadata = metadata;
+    }
     const old = this.cache.get(key);
     this.cache.set(key, obj);
     for (const index of this.indexes.values()) {
