@@ -454,7 +454,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   };
   const metric = async (name: string, labels = "") => {
     alive();
-    const text = await (await fetch(`${url}/metrics`)).text();
+    // A kept-alive socket the server just closed resets the next request: ask again on a fresh one.
+    const scrape = () => fetch(`${url}/metrics`, { headers: { connection: "close" } }).then((r) => r.text());
+    const text = await scrape().catch(() => sleep(500).then(scrape));
     const escaped = `${name}${labels}`.replace(/[{}"]/g, (c) => `\\${c}`);
     return [...text.matchAll(new RegExp(`^${escaped}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce(
       (sum, m) => sum + Number(m[1]),
