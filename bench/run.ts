@@ -512,7 +512,8 @@ if (want("memory")) {
 
 /** Set `i` of the memory size: every fifth a TenantReplicaSet of its own tenant, the others one Redis set each. */
 function memorySet(ns: string, i: number): RawObject {
-  if (i % 5 === 0) return trs(ns, `mt${i}`, `mem${i}`, ["z1", "z2"], { pollInterval: MEMORY_POLL });
+  // Every zone its tenant has: Ready on the first look, no DAG (the size measures a converged fleet).
+  if (i % 5 === 0) return trs(ns, `mt${i}`, `mem${i}`, ["z1", "z2", "z3"], { pollInterval: MEMORY_POLL });
   return {
     apiVersion: "dbfleet.io/v1alpha1",
     kind: "RedisInstanceSet",
