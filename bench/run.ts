@@ -7,10 +7,11 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
+import { durationMs } from "../src/api/common.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { createOperator, type Operator } from "../src/operator.js";
@@ -41,6 +42,12 @@ const LATENCY_SIZES = (process.env.BENCH_LATENCY_SIZES ?? "1,100,1000,10000")
   .filter((n, i, all) => Number.isInteger(n) && n > 0 && all.indexOf(n) === i)
   .sort((a, b) => a - b);
 const LATENCY_MAX = LATENCY_SIZES.at(-1) ?? 0;
+/** The memory size: how often its sets poll, how many polls it waits for, over how many DCS projects. */
+const MEMORY_POLL = "2m";
+const MEMORY_POLLS = 1;
+const MEMORY_PROJECTS = 10;
+/** /proc/PID/stat counts CPU time in these. */
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** Sets the design minimum (bench/design-minimum.ts) takes its samples on. */
 const MINIMUM_SETS = Math.min(LATENCY_MAX, 100);
 /** Fairness: sets polling every second in one namespace, and new sets timed in another. */
@@ -86,6 +93,7 @@ const tenants = [
   ...Array.from({ length: SETS }, (_, i) => `cold${i}`),
   ...Array.from({ length: FAIR_BUSY }, (_, i) => `fair${i}`),
   ...Array.from({ length: FAIR_SAMPLES }, (_, i) => `fairb${i}`),
+  ...(want("memory") ? Array.from({ length: MEMORY_SETS / 5 }, (_, i) => `mem${i * 5}`) : []),
 ];
 const obshell = await SimProcess.start({
   kind: "obshell",
@@ -104,6 +112,11 @@ for (let p = 0; p < 10; p++) {
     { name: `p${p}s${s}-drop`, tags: { set: `p${p}s${s}` } },
   ]).flat();
 }
+if (want("memory"))
+  for (let p = 0; p < MEMORY_PROJECTS; p++)
+    projects[`memproj${p}`] = Array.from({ length: MEMORY_SETS }, (_, i) => i)
+      .filter((i) => i % 5 !== 0 && i % MEMORY_PROJECTS === p)
+      .map((i) => ({ name: `mr${i}-a` }));
 projects.bulk = Array.from({ length: 600 }, (_, i) => ({ name: `bulk-${i}` }));
 const dcs = await SimProcess.start({
   kind: "dcs",
@@ -474,13 +487,83 @@ if (want("bulk")) {
   await meter.end();
 }
 
-// 4. Memory of the operator process with 1,000 and MEMORY_SETS sets cached.
+// 4. Memory of the operator process with 1,000 and MEMORY_SETS live sets: every set polls (none paused) through
+// admin-owned connections, a fifth TenantReplicaSets on their own tenants, the rest RedisInstanceSets in
+// MEMORY_PROJECTS DCS projects. The operator is a process of dist/ with deploy/'s NODE_OPTIONS (or
+// BENCH_MEMORY_NODE_OPTIONS, to weigh another setting), started once the sets exist; it is measured after
+// the fleet is Ready and as many reconciles again as MEMORY_POLLS polls of every set (the figures
+// are the operator's memory with every set live, not its peak at start).
 if (want("memory")) {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   const ns = "bench-memory";
   await namespace(ns);
-  const paused = (i: number) => trs(ns, `m${i}`, `cold${i % SETS}`, ["z1", "z2"], { paused: true });
-  await createAll(Array.from({ length: 1000 }, (_, i) => paused(i)));
+  const nodeOptions = process.env.BENCH_MEMORY_NODE_OPTIONS ?? deploymentNodeOptions();
+  console.log(`memory: operator NODE_OPTIONS="${nodeOptions}", poll interval ${MEMORY_POLL}`);
+  await createAll(Array.from({ length: 1000 }, (_, i) => memorySet(ns, i)));
+  const small = await measureLive(ns, 1000, nodeOptions);
+  await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => memorySet(ns, 1000 + i)));
+  const large = await measureLive(ns, MEMORY_SETS, nodeOptions);
+  rows.push({
+    metric: `RSS growth per 1,000 live sets (1k -> ${MEMORY_SETS / 1000}k)`,
+    value: ((large - small) / (MEMORY_SETS - 1000)) * 1000,
+    unit: "MiB",
+  });
+}
+
+/** Set `i` of the memory size: every fifth a TenantReplicaSet of its own tenant, the others one Redis set each. */
+function memorySet(ns: string, i: number): RawObject {
+  // Every zone its tenant has: Ready on the first look, no DAG (the size measures a converged fleet).
+  if (i % 5 === 0) return trs(ns, `mt${i}`, `mem${i}`, ["z1", "z2", "z3"], { pollInterval: MEMORY_POLL });
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "RedisInstanceSet",
+    metadata: { name: `mr${i}`, namespace: ns },
+    spec: {
+      ...connectionRef(`dcs-memproj${i % MEMORY_PROJECTS}`),
+      selector: { namePrefix: `mr${i}-` },
+      instances: [`mr${i}-a`],
+      pollInterval: MEMORY_POLL,
+    },
+  };
+}
+
+/** /proc/PID/status in MiB, and the process's CPU seconds (user + system) from /proc/PID/stat. */
+function procMemory(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kib("VmRSS") / 1024, anon: kib("RssAnon") / 1024 };
+}
+function procCpuSeconds(pid: number): number {
+  // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Sets of `ns` Ready for their generation, both kinds (LIST pages of 500, every 3 s: cheap for the API server). */
+async function readyInNamespace(ns: string): Promise<number> {
+  let ready = 0;
+  for (const plural of ["tenantreplicasets", "redisinstancesets"]) {
+    let token: string | undefined;
+    do {
+      const query = `?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ""}`;
+      const page = await raw.call<Listed & { metadata: { continue?: string } }>(
+        "GET",
+        `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/${plural}${query}`,
+      );
+      ready += page.items.filter((i) =>
+        i.status?.conditions?.some(
+          (c) => c.type === "Ready" && c.status === "True" && c.observedGeneration === i.metadata.generation,
+        ),
+      ).length;
+      token = page.metadata.continue || undefined;
+    } while (token);
+  }
+  return ready;
+}
+
+/** One operator process on `ns` holding `n` live sets: its memory once they are Ready and polled again. */
+async function measureLive(ns: string, n: number, nodeOptions: string): Promise<number> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -492,49 +575,98 @@ if (want("memory")) {
       "--leader-elect=false",
       "--metrics-port=0",
       "--metrics-host=127.0.0.1",
+      // Plain HTTP, so the bench can read /metrics without a token; the HTTPS server costs about the same memory.
+      "--metrics-secure=false",
       "--log-level=info",
       ...SIMULATOR_FLAGS,
     ],
-    // The same Node options as deploy/operator/manager/deployment.yaml, so the figure is the one a cluster sees.
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() } },
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   );
+  const pid = child.pid ?? 0;
   let url = "";
+  // The operator's log, for a run that goes wrong.
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  const logFile = join(root, "bench", "results", `memory-operator-${n}.log`);
+  writeFileSync(logFile, "");
   child.stdout?.on("data", (d: Buffer) => {
+    appendFileSync(logFile, d);
     const m = /"metrics":"(http:[^"]+)"/.exec(d.toString());
     if (m?.[1]) url = m[1];
   });
-  const sample = async (n: number) => {
-    await waitFor(async () => url !== "" && (await fetch(`${url}/readyz`)).status === 200, 300_000);
-    await waitFor(async () => (await readyOrPaused(ns)) >= n, 600_000);
-    await sleep(3000);
-    const rss =
-      Number(
-        /VmRSS:\s+(\d+)/.exec(
-          execFileSync("cat", [`/proc/${child.pid}/status`], { encoding: "utf8" }),
-        )?.[1] ?? 0,
-      ) / 1024;
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const heap = Number(/^nodejs_heap_size_used_bytes (\d+(\.\d+)?)/m.exec(text)?.[1] ?? 0) / 1024 / 1024;
-    rows.push({
-      metric: `operator RSS (${n} sets cached)`,
-      value: rss,
-      unit: "MiB",
-      target: n >= 10_000 ? "< 150 MiB" : "",
-    });
-    rows.push({ metric: `operator heap used (${n} sets cached)`, value: heap, unit: "MiB" });
-    console.log(`memory with ${n} sets: RSS ${rss.toFixed(0)} MiB, heap ${heap.toFixed(0)} MiB`);
-    return rss;
-  };
-  const small = await sample(1000);
-  await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => paused(1000 + i)));
-  const large = await sample(MEMORY_SETS);
-  rows.push({
-    metric: `RSS growth per 1,000 sets (1k -> ${MEMORY_SETS / 1000}k)`,
-    value: ((large - small) / (MEMORY_SETS - 1000)) * 1000,
-    unit: "MiB",
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => {
+    exited = `operator exited (${code ?? signal}); its log: ${logFile}`;
   });
+  const alive = () => {
+    if (exited) throw new Error(exited);
+  };
+  const metric = async (name: string, labels = "") => {
+    alive();
+    // A kept-alive socket the server just closed resets the next request: ask again on a fresh one.
+    const scrape = () => fetch(`${url}/metrics`, { headers: { connection: "close" } }).then((r) => r.text());
+    const text = await scrape().catch(() => sleep(500).then(scrape));
+    const escaped = `${name}${labels}`.replace(/[{}"]/g, (c) => `\\${c}`);
+    return [...text.matchAll(new RegExp(`^${escaped}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  };
+  const reconciles = () => metric("controller_runtime_reconcile_total");
+  const started = Date.now();
+  await waitFor(async () => {
+    alive();
+    return url !== "" && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+  }, 300_000);
+  const deadline = Date.now() + 1_800_000;
+  while ((await readyInNamespace(ns)) < n) {
+    alive();
+    if (Date.now() > deadline) throw new Error(`memory: fewer than ${n} sets Ready after 30 min`);
+    await sleep(3000);
+  }
+  const convergedCpu = procCpuSeconds(pid);
+  const convergedReconciles = await reconciles();
+  console.log(
+    `memory, ${n} live sets: Ready after ${((Date.now() - started) / 1000).toFixed(0)} s, operator CPU ${convergedCpu.toFixed(1)} s, ${convergedReconciles} reconciles`,
+  );
+  // As many reconciles as MEMORY_POLLS polls of every set (waiting at most 3 intervals per poll).
+  const pollDeadline = Date.now() + MEMORY_POLLS * 3 * durationMs(MEMORY_POLL);
+  // Heap used right after a major GC is about what is live: the lowest of samples every 2 s.
+  const mib = 1024 * 1024;
+  let lowestHeap = Number.POSITIVE_INFINITY;
+  while ((await reconciles()) < convergedReconciles + MEMORY_POLLS * n && Date.now() < pollDeadline) {
+    lowestHeap = Math.min(lowestHeap, (await metric("nodejs_heap_size_used_bytes")) / mib);
+    await sleep(2000);
+  }
+  const polled = (await reconciles()) - convergedReconciles;
+  const pollCpu = procCpuSeconds(pid) - convergedCpu;
+  const { rss, anon } = procMemory(pid);
+  const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
+  lowestHeap = Math.min(lowestHeap, heap);
+  const old = (await metric("nodejs_heap_space_size_used_bytes", '{space="old"}')) / mib;
+  const external = (await metric("nodejs_external_memory_bytes")) / mib;
+  const young = (await metric("nodejs_heap_space_size_total_bytes", '{space="new"}')) / mib;
+  const label = `${n} live sets`;
+  rows.push(
+    { metric: `operator RSS (${label})`, value: rss, unit: "MiB", target: n >= 10_000 ? "< 150 MiB" : "" },
+    { metric: `operator anonymous memory (${label})`, value: anon, unit: "MiB" },
+    { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
+    { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
+    { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
+    { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
+    { metric: `operator young generation (${label})`, value: young, unit: "MiB" },
+    { metric: `operator CPU, start to all Ready (${label})`, value: convergedCpu, unit: "s" },
+    {
+      metric: `operator CPU per polling reconcile (${label})`,
+      value: polled ? (pollCpu / polled) * 1000 : Number.NaN,
+      unit: "ms",
+    },
+  );
+  console.log(
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}), heap used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+  );
   child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
+  if (!exited) await new Promise((r) => child.once("exit", r));
+  return rss;
 }
 
 // 5. Secret memory: the operator's RSS with 200 unrelated 250 KB Secrets in its namespace (Helm release

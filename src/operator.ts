@@ -26,7 +26,7 @@ import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.j
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
 import { FLEET_INDEX, keyOf, type LocateRemote } from "./reconcilers/fleet-view.js";
-import { fleetGroups, KINDS } from "./reconcilers/kinds.js";
+import { fleetGroups, KINDS, sameIndexInputs } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import {
   CLUSTER_DATABASE_CONNECTION,
@@ -198,6 +198,7 @@ export function createOperator(options: OperatorOptions): Operator {
           : []),
       ],
       peers: { index: FLEET_INDEX, groupsOf: groups },
+      sameIndexInputs,
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;
         heldQueues.push({ cache: ctx.cache, queue: ctx.queue });

@@ -24,3 +24,68 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parse
     ? { ok: true, value: result.data }
     : { ok: false, message: describeIssues(result.error) };
 }
+
+/**
+ * Parses of objects the API server sent, kept beside the object (dropped with it). A cached object is
+ * replaced on every change and never changed, so the informer's indexes, the wiring and the reconciler
+ * share one parse per object version instead of parsing it again each (issue 29). Keyed by identity and
+ * checked against metadata.resourceVersion, so an object changed in place is parsed again.
+ */
+const parses = new WeakMap<
+  z.ZodType,
+  WeakMap<object, { version: string; result: z.ZodSafeParseResult<unknown> }>
+>();
+
+/** How many parses `parseCached` ran (not answered from memory): for tests. */
+export const parseCounter = { parsed: 0 };
+
+/**
+ * `schema` applied to `select(object)` (the whole object by default), once per version of `object`. Only
+ * objects with a resourceVersion are remembered (a manifest read from a file is parsed every time). The
+ * result is frozen: it is shared, and a change to it would be seen by every later reader. One `select` per
+ * schema.
+ */
+export function parseCached<S extends z.ZodType>(
+  schema: S,
+  object: unknown,
+  select: (object: never) => unknown = (o) => o,
+): z.ZodSafeParseResult<z.output<S>> {
+  const version = versionOf(object);
+  let byObject = parses.get(schema);
+  const hit = version === undefined ? undefined : byObject?.get(object as object);
+  if (hit && hit.version === version) return hit.result as z.ZodSafeParseResult<z.output<S>>;
+  parseCounter.parsed++;
+  const result = schema.safeParse((select as (o: unknown) => unknown)(object));
+  if (result.success) deepFreeze(result.data);
+  if (version !== undefined) {
+    if (!byObject) {
+      byObject = new WeakMap();
+      parses.set(schema, byObject);
+    }
+    byObject.set(object as object, { version, result });
+  }
+  return result;
+}
+
+/** What `parseCached` holds for this version of `object`, without parsing it; undefined when never parsed. */
+export function parsedBefore<S extends z.ZodType>(
+  schema: S,
+  object: unknown,
+): z.ZodSafeParseResult<z.output<S>> | undefined {
+  const version = versionOf(object);
+  const hit = version === undefined ? undefined : parses.get(schema)?.get(object as object);
+  return hit?.version === version ? (hit?.result as z.ZodSafeParseResult<z.output<S>>) : undefined;
+}
+
+function versionOf(object: unknown): string | undefined {
+  if (typeof object !== "object" || object === null || !("metadata" in object)) return undefined;
+  const metadata = object.metadata;
+  if (typeof metadata !== "object" || metadata === null || !("resourceVersion" in metadata)) return undefined;
+  return typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : undefined;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}

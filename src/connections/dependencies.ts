@@ -12,6 +12,7 @@ import {
   databaseConnection,
 } from "../api/connection.js";
 import { SET_KINDS } from "../api/kinds.js";
+import { parseCached } from "../api/parse.js";
 import type { SetConnectionSpec } from "./resolve.js";
 
 export type ConnectionKind = typeof DATABASE_CONNECTION_KIND | typeof CLUSTER_DATABASE_CONNECTION_KIND;
@@ -59,8 +60,8 @@ export function secretsOfConnectionObject(
 ): string[] {
   const parsed =
     kind === DATABASE_CONNECTION_KIND
-      ? databaseConnection.safeParse(object)
-      : clusterDatabaseConnection.safeParse(object);
+      ? parseCached(databaseConnection, object)
+      : parseCached(clusterDatabaseConnection, object);
   if (!parsed.success) return [];
   const namespace =
     kind === DATABASE_CONNECTION_KIND ? key.slice(0, Math.max(0, key.indexOf("/"))) : operatorNamespace;
@@ -88,7 +89,7 @@ export function secretsOfConnection(set: SetConnectionSpec, lookups: DependencyL
       : lookups.clusterConnections.get(connection.key);
   if (object === undefined) return [];
   // A ClusterDatabaseConnection that does not admit the set's namespace is not read for it.
-  const cluster = clusterDatabaseConnection.safeParse(object);
+  const cluster = parseCached(clusterDatabaseConnection, object);
   if (cluster.success && !admitsNamespace(cluster.data.spec.allowedNamespaces, set.namespace)) return [];
   return secretsOfConnectionObject(connection.kind, connection.key, object, lookups.operatorNamespace);
 }

@@ -18,7 +18,7 @@ import {
   type TlsSettings,
 } from "../api/connection.js";
 import { SET_KINDS, type SetKindName } from "../api/kinds.js";
-import { describeIssues } from "../api/parse.js";
+import { describeIssues, parseCached } from "../api/parse.js";
 
 /** Why a connection could not be resolved: each becomes a Stalled condition's reason. */
 export const ConnectionReason = {
@@ -198,7 +198,7 @@ function findConnection(set: SetConnectionSpec, ctx: ResolveContext): Found {
         ConnectionReason.ConnectionNotFound,
         `DatabaseConnection ${set.namespace}/${ref.name} not found`,
       );
-    const parsed = databaseConnection.safeParse(raw);
+    const parsed = parseCached(databaseConnection, raw);
     if (!parsed.success)
       return refuse(
         ConnectionReason.ConnectionInvalid,
@@ -214,7 +214,7 @@ function findConnection(set: SetConnectionSpec, ctx: ResolveContext): Found {
   const raw = ctx.clusterConnections.get(ref.name);
   if (raw === undefined)
     return refuse(ConnectionReason.ConnectionNotFound, `ClusterDatabaseConnection ${ref.name} not found`);
-  const parsed = clusterDatabaseConnection.safeParse(raw);
+  const parsed = parseCached(clusterDatabaseConnection, raw);
   if (!parsed.success)
     return refuse(
       ConnectionReason.ConnectionInvalid,

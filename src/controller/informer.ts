@@ -44,10 +44,13 @@ class GoneError extends Error {}
 /** An index: value -> keys, and per key the values it was added under. */
 interface Index<T> {
   fn: (o: T) => string[];
+  /** Whether `fn` would answer for `next` what it answered for `old` (then an update keeps the values). */
+  unchanged: ((old: T, next: T) => boolean) | undefined;
   map: Map<string, Set<string>>;
   valuesOf: Map<string, string[]>;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 const METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
@@ -77,9 +80,12 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.handlers.push(handler);
   }
 
-  /** Adding an index under a name already used replaces it. */
-  addIndex(name: string, fn: (object: T) => string[]): void {
-    const index: Index<T> = { fn, map: new Map(), valuesOf: new Map() };
+  /**
+   * Adding an index under a name already used replaces it. With `unchanged`, an update for which it holds
+   * keeps the object's values without calling `fn` (a status write that touches nothing `fn` reads).
+   */
+  addIndex(name: string, fn: (object: T) => string[], unchanged?: (old: T, next: T) => boolean): void {
+    const index: Index<T> = { fn, unchanged, map: new Map(), valuesOf: new Map() };
     for (const [key, obj] of this.cache) this.indexAdd(index, key, obj);
     this.indexes.set(name, index);
   }
@@ -110,6 +116,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   byIndex(name: string, value: string): T[] {
     const keys = this.indexes.get(name)?.map.get(value) ?? new Set<string>();
     return [...keys].map((k) => this.cache.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  /** The keys indexed under `value`, without building a list of objects (the index's own set: do not change it). */
+  keysByIndex(name: string, value: string): ReadonlySet<string> {
+    return this.indexes.get(name)?.map.get(value) ?? EMPTY;
   }
 
   get(key: string): T | undefined {
@@ -190,12 +201,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private store(key: string, obj: T): T | undefined {
     // managedFields are server-side apply bookkeeping, often the largest part of an object: a cache of
-    // thousands of sets does not keep them (controller-runtime's caches strip them the same way).
-    delete (obj.metadata as { managedFields?: unknown }).managedFields;
+    // thousands of sets does not keep them (controller-runtime's caches strip them the same way). A copy
+    // without them rather than `delete`, which would leave V8 a slower and larger dictionary object.
+    if ("managedFields" in obj.metadata) {
+      const { managedFields: _dropped, ...metadata } = obj.metadata as typeof obj.metadata & {
+        managedFields?: unknown;
+      };
+      obj.metadata = metadata;
+    }
     const old = this.cache.get(key);
-    if (old) this.indexRemove(key);
     this.cache.set(key, obj);
-    for (const index of this.indexes.values()) this.indexAdd(index, key, obj);
+    for (const index of this.indexes.values()) {
+      if (old && index.unchanged?.(old, obj)) continue;
+      if (old) this.indexRemoveFrom(index, key);
+      this.indexAdd(index, key, obj);
+    }
     return old;
   }
 

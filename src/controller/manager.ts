@@ -62,12 +62,16 @@ export class NamespacedInformers<T extends KubeObject = KubeObject> {
   byIndex(name: string, value: string): T[] {
     return [...this.byNamespace.values()].flatMap((i) => i.byIndex(name, value));
   }
+  /** The keys indexed under `value`, namespace by namespace, without building a list of objects. */
+  *keysByIndex(name: string, value: string): Iterable<string> {
+    for (const i of this.byNamespace.values()) yield* i.keysByIndex(name, value);
+  }
   hasIndexed(name: string, value: string): boolean {
     for (const i of this.byNamespace.values()) if (i.hasIndexed(name, value)) return true;
     return false;
   }
-  addIndex(name: string, fn: (o: T) => string[]): void {
-    for (const i of this.byNamespace.values()) i.addIndex(name, fn);
+  addIndex(name: string, fn: (o: T) => string[], unchanged?: (old: T, next: T) => boolean): void {
+    for (const i of this.byNamespace.values()) i.addIndex(name, fn, unchanged);
   }
   on(handler: (event: InformerEvent<T>) => void): void {
     for (const i of this.byNamespace.values()) i.on(handler);
@@ -113,6 +117,13 @@ export interface ControllerSpec<T extends KubeObject> {
    * requeued. The index is kept on the controller's cache under `index`.
    */
   peers?: { index: string; groupsOf: (object: T) => string[] };
+  /**
+   * Whether `secretsOf`, every `refsOf` and `groupsOf` would answer for `next` what they answered for `old`
+   * (an update that changed only what they do not read, such as most status writes): the object's index
+   * values are kept and nothing is requeued for its dependencies or peers. Without it, every update
+   * recomputes them.
+   */
+  sameIndexInputs?: (old: T, next: T) => boolean;
   reconciler: (ctx: ReconcileContext<T>) => Reconciler;
   /** The work queue's per-key backoff for failed reconciles (default 5 ms doubling to 1000 s). */
   rateLimit?: { baseDelayMs: number; maxDelayMs: number };

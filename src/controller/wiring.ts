@@ -39,14 +39,15 @@ export class ControllerWiring<T extends KubeObject> {
     private readonly secrets: ReferencedSecrets | undefined,
   ) {
     this.dependencies = spec.dependsOn ?? [];
-    if (spec.secretsOf) cache.addIndex(SECRET_INDEX, spec.secretsOf);
+    const unchanged = spec.sameIndexInputs;
+    if (spec.secretsOf) cache.addIndex(SECRET_INDEX, spec.secretsOf, unchanged);
     this.dependencies.forEach((dep, i) => {
-      cache.addIndex(refIndex(i), (o) => dep.refsOf(o));
+      cache.addIndex(refIndex(i), (o) => dep.refsOf(o), unchanged);
       const secretsOfDependency = dep.secretsOf;
       if (secretsOfDependency)
         dep.cache.addIndex(dependencySecretIndex(spec.name, i), (o) => secretsOfDependency(keyOf(o), o));
     });
-    if (spec.peers) cache.addIndex(spec.peers.index, spec.peers.groupsOf);
+    if (spec.peers) cache.addIndex(spec.peers.index, spec.peers.groupsOf, unchanged);
   }
 
   /** Every Secret an object reads now, directly or through its dependencies. */
@@ -62,10 +63,10 @@ export class ControllerWiring<T extends KubeObject> {
 
   /** Keys of the objects that read Secret `key`, directly or through a dependency. */
   ownersOfSecret(key: string): Set<string> {
-    const owners = new Set(this.cache.byIndex(SECRET_INDEX, key).map(keyOf));
+    const owners = new Set(this.cache.keysByIndex(SECRET_INDEX, key));
     this.dependencies.forEach((dep, i) => {
-      for (const found of dep.cache.byIndex(dependencySecretIndex(this.spec.name, i), key))
-        for (const owner of this.cache.byIndex(refIndex(i), keyOf(found))) owners.add(keyOf(owner));
+      for (const found of dep.cache.keysByIndex(dependencySecretIndex(this.spec.name, i), key))
+        for (const owner of this.cache.keysByIndex(refIndex(i), found)) owners.add(owner);
     });
     return owners;
   }
@@ -74,11 +75,11 @@ export class ControllerWiring<T extends KubeObject> {
   readsSecret(key: string): boolean {
     return (
       this.cache.hasIndexed(SECRET_INDEX, key) ||
-      this.dependencies.some((dep, i) =>
-        dep.cache
-          .byIndex(dependencySecretIndex(this.spec.name, i), key)
-          .some((found) => this.cache.hasIndexed(refIndex(i), keyOf(found))),
-      )
+      this.dependencies.some((dep, i) => {
+        for (const found of dep.cache.keysByIndex(dependencySecretIndex(this.spec.name, i), key))
+          if (this.cache.hasIndexed(refIndex(i), found)) return true;
+        return false;
+      })
     );
   }
 
@@ -99,12 +100,22 @@ export class ControllerWiring<T extends KubeObject> {
       return;
     }
     const old = event.type === "updated" ? event.old : undefined;
+    // Most status writes: the object reads the same Secrets and sits in the same groups as before.
+    if (old && spec.sameIndexInputs?.(old, event.object)) {
+      if (meaningfulChange(old, event.object))
+        this.queueWithSecrets([event.key], this.secretsOfKey(event.key));
+      return;
+    }
     // A change can only release the Secrets the object read before it.
     if (event.type === "deleted") secrets?.prune(this.secretsOf(event.object));
     else if (old) secrets?.prune(this.secretsOf(old));
     if (event.type === "deleted") spec.onGone?.(event.key);
     if (spec.peers) {
-      const now = spec.peers.groupsOf(event.object);
+      // As the store just indexed it; a deleted object's groups are those it leaves.
+      const now =
+        event.type === "deleted"
+          ? spec.peers.groupsOf(event.object)
+          : this.cache.indexValues(spec.peers.index, event.key);
       const before = old ? spec.peers.groupsOf(old) : [];
       // Most status writes change nothing of membership, and requeueing on them would ping-pong the group;
       // one that does (an operation started on a tenant claims it) tells the group.
@@ -125,7 +136,7 @@ export class ControllerWiring<T extends KubeObject> {
     const dep = this.dependencies[i];
     if (!dep || event.type === "resync") return;
     if (event.type === "updated" && !meaningfulChange(event.old, event.object)) return;
-    const users = this.cache.byIndex(refIndex(i), event.key).map(keyOf);
+    const users = [...this.cache.keysByIndex(refIndex(i), event.key)];
     if (users.length === 0) return;
     const peers = this.spec.peers;
     for (const key of users) {
@@ -161,7 +172,6 @@ export class ControllerWiring<T extends KubeObject> {
     const peers = this.spec.peers;
     if (!peers) return;
     for (const group of new Set(groups))
-      for (const peer of this.cache.byIndex(peers.index, group))
-        if (keyOf(peer) !== self) this.queue.add(keyOf(peer));
+      for (const peer of this.cache.keysByIndex(peers.index, group)) if (peer !== self) this.queue.add(peer);
   }
 }

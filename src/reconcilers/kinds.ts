@@ -1,5 +1,7 @@
 // The kinds this operator runs: the one list the operator, `plan` and the fleet view iterate.
-import type { SetKindName } from "../api/kinds.js";
+import { isDeepStrictEqual } from "node:util";
+import { SET_KINDS, type SetKindName } from "../api/kinds.js";
+import { parsedBefore } from "../api/parse.js";
 import type { KubeObject } from "../controller/resource.js";
 import type { KindModule } from "./engine/kind-module.js";
 import type { LocateRemote } from "./fleet-view.js";
@@ -29,4 +31,25 @@ export function fleetGroups(locate: LocateRemote): (object: KubeObject) => strin
  */
 export function remoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
   return KINDS.find((k) => k.kind === object.kind)?.remoteKey(object, locate);
+}
+
+/**
+ * Whether a set's index values (its connection, its Secrets, its fleet groups) hold for `next` as they did
+ * for `old`: the same spec (generation), deletion mark, and part of the status the kind's index functions
+ * read. Not when `old` is known not to parse (it was indexed under nothing, so `next` is indexed again); an
+ * `old` never parsed kept the values of an earlier version that was. A `next` whose status no longer parses
+ * keeps `old`'s values: it still claims its groups and Secrets, the cautious side, and its reconcile stalls
+ * it InvalidSpec. Reads no parse that is not held already, so a status write costs none.
+ */
+export function sameIndexInputs(old: KubeObject, next: KubeObject): boolean {
+  const module = KINDS.find((k) => k.kind === old.kind);
+  return (
+    module !== undefined &&
+    next.kind === old.kind &&
+    old.metadata.generation !== undefined &&
+    old.metadata.generation === next.metadata.generation &&
+    old.metadata.deletionTimestamp === next.metadata.deletionTimestamp &&
+    parsedBefore(SET_KINDS[module.kind].schema, old)?.success !== false &&
+    isDeepStrictEqual(module.indexedStatus(old), module.indexedStatus(next))
+  );
 }

@@ -107,6 +107,11 @@ export interface KindModule {
    * (`status.remote`), or what the connection names (a DCS project id). Undefined: never identified.
    */
   remoteKey(object: KubeObject, locate: LocateRemote): string | undefined;
+  /**
+   * The part of the stored status that connectionSpec, startedSecrets and fleetGroups read (besides the
+   * spec): a status write that leaves it as it was leaves the set's indexes as they were.
+   */
+  indexedStatus(object: KubeObject): unknown;
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;

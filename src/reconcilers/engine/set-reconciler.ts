@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import { durationMs, type RecordedRemote } from "../../api/common.js";
 import { PAUSED_ANNOTATION } from "../../api/group.js";
-import { describeIssues } from "../../api/parse.js";
+import { describeIssues, parseCached } from "../../api/parse.js";
 import { Reason } from "../../api/reasons.js";
 import type { ReconcileRequest, ReconcileResult, Reconciler } from "../../controller/controller.js";
 import { type EventRecorder, isTransition, StandingEvents } from "../../controller/events.js";
@@ -167,7 +167,7 @@ export class SetReconciler<
   /** open -> connect -> observe -> decide, for the controller and for `plan`. */
   async assess(object: KubeObject, log?: Logger): Promise<Assessment<TStep, TObs, TSet, TConn>> {
     const id = identityOf(object);
-    const parsed = this.kind.schema.safeParse(object);
+    const parsed = parseCached(this.kind.schema, object);
     if (!parsed.success)
       return {
         step: stallStep(Reason.InvalidSpec, `invalid ${this.kind.kind}: ${describeIssues(parsed.error)}`),
@@ -385,8 +385,13 @@ export class SetReconciler<
 
   /** The set with its status as stored now (a bookkeeping round may just have changed it). */
   private withStoredStatus(object: KubeObject, set: TSet): TSet {
-    const stored = this.kind.statusSchema.safeParse(object.status ?? {});
+    const stored = this.storedStatus(object);
     return { ...set, status: stored.success ? stored.data : undefined } as TSet;
+  }
+
+  /** The status as stored in `object`, parsed once per version of it. */
+  private storedStatus(object: KubeObject) {
+    return parseCached(this.kind.statusSchema, object, (o: KubeObject) => o.status ?? {});
   }
 
   /** Nothing is decided from a failed read: auth failures are remembered per credential, the rest back off. */
@@ -453,7 +458,7 @@ export class SetReconciler<
         previousPhase = before?.phase;
         previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
         previousRemote = before?.remote;
-        const stored = this.kind.statusSchema.safeParse(current.status ?? {});
+        const stored = this.storedStatus(current);
         // A stored status that does not parse is kept as it is (it may hold an intent); only conditions move.
         const recorded = stored.success
           ? withPendingPlan(this.kind.record(stored.data, step, { set, observed, id, now }), step)

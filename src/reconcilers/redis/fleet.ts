@@ -1,6 +1,7 @@
 // Ownership for RedisInstanceSets: the sets of one DCS project are a group, whatever endpoint each reaches
 // it through (a project id names one project: remote-identity.ts); a peer of an instance is another member
 // whose scope holds it (the instance is touched by none of them).
+import { parseCached } from "../../api/parse.js";
 import { type RedisInstanceSet, redisInstanceSet } from "../../api/redis-instance-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
@@ -13,7 +14,7 @@ export const redisGroup = (projectId: string) => dcsRemote(projectId);
 
 /** The DCS project its connection names (no Secret, no remote call): its remote key. */
 export function redisRemoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
-  const ris = redisInstanceSet.safeParse(object);
+  const ris = parseCached(redisInstanceSet, object);
   if (!ris.success) return undefined;
   const remote = locate(ris.data.kind, object.metadata.namespace ?? "default", ris.data.spec);
   return remote?.projectId ? dcsRemote(remote.projectId) : undefined;
@@ -25,16 +26,9 @@ export function redisGroupsOf(object: KubeObject, locate: LocateRemote): string[
   return key ? [key] : [];
 }
 
-/** A cached object is replaced, never changed: its parsed selector is kept as long as the object is. */
-const selectors = new WeakMap<KubeObject, RedisInstanceSet["spec"]["selector"] | null>();
 function selectorOf(object: KubeObject): RedisInstanceSet["spec"]["selector"] | undefined {
-  let selector = selectors.get(object);
-  if (selector === undefined) {
-    const parsed = redisInstanceSet.safeParse(object);
-    selector = parsed.success ? parsed.data.spec.selector : null;
-    selectors.set(object, selector);
-  }
-  return selector ?? undefined;
+  const parsed = parseCached(redisInstanceSet, object);
+  return parsed.success ? parsed.data.spec.selector : undefined;
 }
 
 /** Other RedisInstanceSets of the same project, through any endpoint, whose scope holds `instance`. */

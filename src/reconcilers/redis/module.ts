@@ -1,5 +1,6 @@
 // RedisInstanceSet as one module: its resource type, its fleet groups, its plan text, and its engine with
 // a pool of DCS clients and the listing they share.
+import { parseCached } from "../../api/parse.js";
 import { REDIS_INSTANCE_SET_KIND, redisInstanceSet } from "../../api/redis-instance-set.js";
 import { ConnectionClients } from "../../connections/client-pool.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
@@ -20,7 +21,7 @@ export const redisModule: KindModule = {
   timingKey: "redis",
   targetsNoun: "instances",
   connectionSpec(object) {
-    const ris = redisInstanceSet.safeParse(object);
+    const ris = parseCached(redisInstanceSet, object);
     return ris.success
       ? { kind: ris.data.kind, namespace: object.metadata.namespace ?? "default", spec: ris.data.spec }
       : undefined;
@@ -28,8 +29,10 @@ export const redisModule: KindModule = {
   startedSecrets: () => [],
   fleetGroups: redisGroupsOf,
   remoteKey: redisRemoteKey,
+  // Its groups come from its connection alone, not from its status.
+  indexedStatus: () => undefined,
   targetOf(object) {
-    const ris = redisInstanceSet.safeParse(object);
+    const ris = parseCached(redisInstanceSet, object);
     const prefix = ris.success ? ris.data.spec.selector.namePrefix : undefined;
     return `instances ${prefix ? `${prefix}*` : "by tags"}`;
   },

@@ -19,6 +19,7 @@
 // every operator's namespaces (seen by `plan`, which reads them all) would otherwise hold its tenant's
 // namesakes for ever. The window this leaves (a set created through an endpoint nobody identified, while
 // a namesake on the same cluster decides) is the one any new set has while the informer has not shown it.
+import { parseCached } from "../../api/parse.js";
 import { tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import type { KubeObject } from "../../controller/resource.js";
 import type { SetIdentity } from "../engine/kind.js";
@@ -54,7 +55,7 @@ interface Claim {
 
 /** What a set claims: a tenant on a cluster, for its spec and its operation in flight. */
 function claims(object: KubeObject, locate: LocateRemote): Claim[] {
-  const trs = tenantReplicaSet.safeParse(object);
+  const trs = parseCached(tenantReplicaSet, object);
   // A set that does not parse acts on nothing.
   if (!trs.success) return [];
   const { spec, status } = trs.data;
@@ -89,7 +90,7 @@ export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string
     if (c.endpoint) groups.push(namedAt(c.endpoint, c.tenant));
     groups.push(namedAnywhere(c.tenant));
   }
-  const trs = tenantReplicaSet.safeParse(object).data;
+  const trs = parseCached(tenantReplicaSet, object).data;
   // Even a set never reconciled is a namesake: the others record their cluster before acting (kind.ts).
   if (trs) groups.push(namedAnywhere(trs.spec.tenant));
   const recorded = trs?.status?.remote;
@@ -99,7 +100,7 @@ export function tenantGroupsOf(object: KubeObject, locate: LocateRemote): string
 
 /** The cluster a set acts on: its operation's while one is in flight, else its connection's, as recorded. */
 export function tenantRemoteKey(object: KubeObject, locate: LocateRemote): string | undefined {
-  const trs = tenantReplicaSet.safeParse(object);
+  const trs = parseCached(tenantReplicaSet, object);
   if (!trs.success) return undefined;
   const op = trs.data.status?.operation;
   if (op?.remote) return op.remote;
@@ -117,7 +118,7 @@ function clustersAt(cache: FleetCache, endpoint: string): Set<string> {
   const key = endpointKey(endpoint);
   const out = new Set<string>();
   for (const o of cache.byIndex(FLEET_INDEX, learnedAt(endpoint))) {
-    const recorded = tenantReplicaSet.safeParse(o).data?.status?.remote;
+    const recorded = parseCached(tenantReplicaSet, o).data?.status?.remote;
     if (recorded && endpointKey(recorded.endpoint) === key) out.add(recorded.identity);
   }
   return out;

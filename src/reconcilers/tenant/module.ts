@@ -1,5 +1,6 @@
 // TenantReplicaSet as one module: its resource type, the Secret an operation in flight started with, its
 // fleet groups, its plan text, and its engine with a pool of obshell clients.
+import { parseCached } from "../../api/parse.js";
 import { TENANT_REPLICA_SET_KIND, tenantReplicaSet } from "../../api/tenant-replica-set.js";
 import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
@@ -18,21 +19,32 @@ export const tenantModule: KindModule = {
   timingKey: "tenant",
   targetsNoun: "replica zones",
   connectionSpec(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     return trs.success
       ? { kind: trs.data.kind, namespace: object.metadata.namespace ?? "default", spec: trs.data.spec }
       : undefined;
   },
   // An operation in flight is followed with the Secret it started with.
   startedSecrets(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     const started = trs.success ? trs.data.status?.operation?.credentialsSecretName : undefined;
     return started ? [`${object.metadata.namespace ?? "default"}/${started}`] : [];
   },
   fleetGroups: tenantGroupsOf,
   remoteKey: tenantRemoteKey,
+  // startedSecrets and tenantGroupsOf read the operation in flight, the recorded cluster, and whether the
+  // set was ever reconciled (a set with no status claims nothing yet: fleet.ts). "Reconciled" is read as a
+  // status with anything in it, so a status that stops parsing keeps the values it had (the cautious side).
+  indexedStatus: (object) => {
+    const status = object.status as { operation?: unknown; remote?: unknown } | undefined;
+    return {
+      operation: status?.operation,
+      remote: status?.remote,
+      reconciled: status !== undefined && status !== null && Object.keys(status).length > 0,
+    };
+  },
   targetOf(object) {
-    const trs = tenantReplicaSet.safeParse(object);
+    const trs = parseCached(tenantReplicaSet, object);
     return `tenant ${trs.success ? trs.data.spec.tenant : "?"}`;
   },
   create(context) {
