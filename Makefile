@@ -58,7 +58,7 @@ test-integration: node24 node_modules envtest-bin ## only the tests against the 
 	npx vitest run --project integration
 
 .PHONY: mutation
-mutation: node_modules ## Stryker over the decision modules with the unit and providers tests (about 47 min on 2 cores, mutation/baseline.json; not in make test)
+mutation: node_modules ## Stryker over mutation/modules.mjs with the unit and providers tests (one worker, incremental; per-file figures in mutation/baseline.json; not in make test)
 	npm run mutation
 
 .PHONY: mutation-file
