@@ -23,6 +23,7 @@ export default {
   concurrency: 1,
   timeoutMS: 60_000,
   timeoutFactor: 3,
+  dryRunTimeoutMinutes: 30,
   incremental: true,
   incrementalFile: `coverage/stryker-incremental${slot}.json`,
   mutate: unit,

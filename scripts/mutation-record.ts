@@ -123,7 +123,9 @@ async function main(): Promise<void> {
       batch.join(","),
       ...(force ? ["--force"] : []),
     ];
-    const command = `npx ${strykerArgs.join(" ")}`;
+    const narrowed = process.env.MUTATION_TESTS ? `MUTATION_TESTS=${process.env.MUTATION_TESTS} ` : "";
+    const slot = process.env.MUTATION_SLOT ? `MUTATION_SLOT=${process.env.MUTATION_SLOT} ` : "";
+    const command = `${slot}${narrowed}npx ${strykerArgs.join(" ")}`;
     let timing: { seconds: number; reused: number } | undefined;
     if (!noRun) {
       const result = await run(["npx", ...strykerArgs]);
