@@ -58,8 +58,16 @@ test-integration: node24 node_modules envtest-bin ## only the tests against the 
 	npx vitest run --project integration
 
 .PHONY: mutation
-mutation: node_modules ## Stryker over the decision modules with the unit and providers tests (about 47 min on 2 cores, mutation/baseline.json; not in make test)
+mutation: node_modules ## Stryker over mutation/modules.mjs with the unit and providers tests (one worker, incremental; per-file figures in mutation/baseline.json; not in make test)
 	npm run mutation
+
+.PHONY: mutation-file
+mutation-file: node_modules ## Stryker on one file, its figures recorded in mutation/baseline.json: make mutation-file FILE=src/reconcilers/tenant/decide.ts
+	npx tsx scripts/mutation-record.ts $(FILE)
+
+.PHONY: mutation-integration
+mutation-integration: node24 node_modules envtest-bin ## Stryker on the modules only the integration tests reach (slow; FILE=... for one)
+	npx tsx scripts/mutation-record.ts --integration $(or $(FILE),src/reconcilers/engine/set-reconciler.ts src/reconcilers/connect.ts)
 
 .PHONY: sim
 sim: node_modules ## run a simulator: make sim ARGS="obshell --port 2886"

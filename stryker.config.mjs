@@ -1,7 +1,16 @@
-// `make mutation`: Stryker mutates the modules that decide what gets deleted and what status says, and
-// runs the fast tests (unit + providers, vitest.mutation.config.ts) against each mutant. The TypeScript
-// checker drops mutants that do not compile before any test runs. Score and the survivors accepted as
-// equivalent: mutation/baseline.json; the README "Mutation testing" section says how long it takes.
+// `make mutation`: Stryker mutates the modules that decide what gets deleted and what status says
+// (mutation/modules.mjs, `unit`), and runs the fast tests (unit + providers, vitest.mutation.config.ts)
+// against each mutant. The TypeScript checker drops mutants that do not compile before any test runs.
+// One file alone: `make mutation-file FILE=src/...` (scripts/mutation-record.ts runs
+// `npx stryker run --mutate FILE` and records the file's figures in mutation/baseline.json).
+// Incremental: results are kept in coverage/stryker-incremental.json, and a re-run only tests the mutants
+// whose code or covering tests changed; files not mutated in a run keep their results there.
+import { unit } from "./mutation/modules.mjs";
+
+// MUTATION_SLOT=b keeps a second run's sandbox, incremental file and report apart from the first's, so two
+// runs on different files can overlap without overwriting each other's results.
+const slot = process.env.MUTATION_SLOT ? `-${process.env.MUTATION_SLOT}` : "";
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: "npm",
@@ -10,26 +19,18 @@ export default {
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   coverageAnalysis: "perTest",
-  // The CI machine has 2 cores; more workers only queue.
-  concurrency: 2,
-  timeoutMS: 10_000,
-  mutate: [
-    "src/reconcilers/tenant/decide.ts",
-    "src/reconcilers/tenant/plan.ts",
-    "src/reconcilers/redis/decide.ts",
-    "src/reconcilers/redis/plan.ts",
-    "src/reconcilers/engine/approval-gate.ts",
-    "src/reconcilers/engine/status.ts",
-    "src/reconcilers/engine/step.ts",
-    "src/reconcilers/approval.ts",
-    "src/providers/dcs/signer.ts",
-    "src/controller/conditions.ts",
-    "src/controller/status-writer.ts",
-  ],
+  // 2 cores, shared with other work: one worker, and a timeout that a loaded machine does not hit.
+  concurrency: 1,
+  timeoutMS: 60_000,
+  timeoutFactor: 3,
+  dryRunTimeoutMinutes: 30,
+  incremental: true,
+  incrementalFile: `coverage/stryker-incremental${slot}.json`,
+  mutate: unit,
   ignorePatterns: ["dist", "coverage", ".cache", "bench/results", ".demo-kubeconfig", ".kind-kubeconfig"],
   reporters: ["clear-text", "progress", "json", "html"],
-  jsonReporter: { fileName: "coverage/mutation/mutation.json" },
-  htmlReporter: { fileName: "coverage/mutation/mutation.html" },
+  jsonReporter: { fileName: `coverage/mutation${slot}/mutation.json` },
+  htmlReporter: { fileName: `coverage/mutation${slot}/mutation.html` },
   thresholds: { high: 90, low: 85, break: null },
-  tempDirName: "coverage/stryker-tmp",
+  tempDirName: `coverage/stryker-tmp${slot}`,
 };

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import * as modules from "../../mutation/modules.mjs";
+import { PerFile, scoreOf } from "../../scripts/mutation-record.js";
 import { IMPORT_FLAGS } from "../../src/cli/import-flags.js";
 import { PLAN_FLAGS } from "../../src/cli/plan-flags.js";
 import { RUN_FLAGS } from "../../src/cli/run.js";
@@ -36,20 +38,10 @@ const bench = z
 const ownership = z
   .object({ sets: z.int(), listing: z.int(), cores: z.int(), rows: z.array(row) })
   .parse(JSON.parse(read("bench/ownership-baseline.json")));
-const score = z.object({ score: z.number() });
 const mutation = z
   .object({
-    firstRun: z.object({
-      mutants: z.int(),
-      compileErrors: z.int(),
-      score: z.number(),
-      durationSeconds: z.number(),
-    }),
-    afterKills: z.object({ score: z.number(), scoreWithoutDecide: z.number() }),
-    files: z.record(
-      z.string(),
-      z.object({ firstRun: score, afterKills: score.extend({ measured: z.boolean() }) }),
-    ),
+    firstRun: z.object({ mutants: z.int(), score: z.number(), durationSeconds: z.number() }),
+    perFile: z.record(z.string(), PerFile),
   })
   .parse(JSON.parse(read("mutation/baseline.json")));
 
@@ -232,33 +224,89 @@ describe("README: the ownership figures are bench/ownership-baseline.json's", ()
 });
 
 describe("README: the mutation figures are mutation/baseline.json's", () => {
-  const minutes = Math.round(mutation.firstRun.durationSeconds / 60);
+  const files = Object.entries(mutation.perFile);
+  /** Every file a Stryker configuration mutates, in the order of mutation/modules.mjs. */
+  const mutated = [...modules.unit, ...modules.integration];
 
-  it("the full run's duration and size, also in make help", () => {
-    expect(prose).toContain(`the full run took ${minutes} min on this 2-core machine`);
-    expect(prose).toContain(
-      `(${count(mutation.firstRun.mutants)} mutants, about a third dropped by the type checker`,
-    );
-    const dropped = mutation.firstRun.compileErrors / mutation.firstRun.mutants;
-    expect(dropped).toBeGreaterThan(0.28);
-    expect(dropped).toBeLessThan(0.38);
-    expect(read("Makefile")).toContain(`(about ${minutes} min on 2 cores, mutation/baseline.json;`);
+  it("records only files a configuration mutates, each with its configuration and decision mark", () => {
+    for (const [file, f] of files) {
+      expect(mutated, file).toContain(file);
+      expect(modules.integration.includes(file), file).toBe(f.config === "stryker.integration.config.mjs");
+      expect(modules.decision.includes(file), file).toBe(f.decision);
+    }
   });
 
-  it("the score table", () => {
+  it("each file's figures add up, and its score is computed from them", () => {
+    for (const [file, f] of files) {
+      const counted = f.killed + f.survived + f.noCoverage + f.timeout + f.compileErrors + f.other;
+      expect(counted, file).toBe(f.mutants);
+      expect(f.score, file).toBe(scoreOf(f));
+      const list = /--mutate (\S+)/.exec(f.command)?.[1]?.split(",") ?? [];
+      expect(list, file).toContain(file);
+      expect(list.length, file).toBe(f.filesInRun);
+    }
+  });
+
+  it("every surviving or uncovered mutant is triaged, with a reason", () => {
+    for (const [file, f] of files) {
+      expect(f.triage.length, file).toBe(f.survived + f.noCoverage);
+      const open = f.triage.filter((t) => t.verdict === "untriaged" || t.why.trim() === "");
+      expect(open, `${file}: kill these with a test or explain them in mutation/baseline.json`).toEqual([]);
+    }
+  });
+
+  it("a decision module scores at least 85 %, survivors proven equivalent not held against it", () => {
+    const low = files
+      .filter(([, f]) => f.decision)
+      .map(([file, f]) => {
+        const equivalent = f.triage.filter((t) => t.verdict === "equivalent").length;
+        return [file, scoreOf({ ...f, killed: f.killed + equivalent, survived: f.survived - equivalent })];
+      })
+      .filter(([, score]) => typeof score === "number" && score < 85);
+    expect(low).toEqual([]);
+  });
+
+  it("the per-file table: every mutated file, its figures as recorded, or not recorded yet", () => {
     const expected = new Map<string, string[]>(
-      Object.entries(mutation.files).map(([file, f]) => [
-        `\`${file.replace(/^src\//, "")}\``,
-        [pct(f.firstRun.score), f.afterKills.measured ? pct(f.afterKills.score) : "not re-run"],
-      ]),
+      mutated.map((file) => {
+        const f = mutation.perFile[file];
+        const name = `\`${file.replace(/^src\//, "")}\`${modules.decision.includes(file) ? " *" : ""}`;
+        if (!f) return [name, ["not recorded yet", "", "", "", "", "", "", ""]];
+        const gaps = f.triage.filter((t) => t.verdict === "gap").length;
+        return [
+          name,
+          [
+            String(f.mutants),
+            String(f.compileErrors),
+            String(f.killed + f.timeout),
+            String(f.survived + f.noCoverage),
+            `${f.triage.length - gaps} / ${gaps}`,
+            f.score === null ? "no code" : pct(f.score),
+            f.filesInRun === 1 ? String(f.durationSeconds) : `${f.durationSeconds} (${f.filesInRun} files)`,
+            f.date,
+          ],
+        ];
+      }),
     );
-    expected.set("all", [
-      pct(mutation.firstRun.score),
-      `${pct(mutation.afterKills.score)} (${pct(mutation.afterKills.scoreWithoutDecide)} without the two \`decide.ts\`)`,
+    const { head, rows } = table("| file | mutants |");
+    expect(head).toEqual([
+      "file",
+      "mutants",
+      "type errors",
+      "killed",
+      "survived",
+      "equivalent / gap",
+      "score %",
+      "run s",
+      "date",
     ]);
-    const { rows } = table("| module | first run % | after % |");
-    // The README orders the rows by reading, not by file name: compare as sets of rows.
-    expectTable(new Map([...rows].sort()), new Map([...expected].sort()));
+    expectTable(rows, expected);
+  });
+
+  it("the first run's figures, kept as history", () => {
+    expect(prose).toContain(
+      `The first run (${count(mutation.firstRun.mutants)} mutants in 11 files, ${Math.round(mutation.firstRun.durationSeconds / 60)} min with two workers) scored ${pct(mutation.firstRun.score)} %`,
+    );
   });
 });
 
