@@ -425,6 +425,14 @@ describe("redis transitions", () => {
     expect(c.from).toEqual(before);
   });
 
+  it("withObservation lists at most 500 instances in status (an object stays small), and counts them all", () => {
+    const listed = Array.from({ length: 501 }, (_, i) => instance(`cache-${String(i).padStart(3, "0")}`));
+    const s = redis.withObservation({}, { projectId: "p1", instances: listed }, set, NOW);
+    expect(s.instances).toHaveLength(500);
+    expect(s.instances?.at(-1)?.name).toBe("cache-499");
+    expect(s.observedCount).toBe(501);
+  });
+
   it("recordRedis: DeleteInstances writes the intent and uses the approval; DeletionsSent records results", () => {
     const ctx = {
       set,
