@@ -9,6 +9,16 @@ export function higherIsBetter(row: Pick<Row, "unit" | "metric">): boolean {
   return row.unit === "1/s";
 }
 
+/**
+ * Whether a figure holds on a loaded machine: CPU seconds, counts, memory and ratios taken within one run
+ * (operator vs design minimum or watch floor, both timed beside each other). Wall times and rates are not:
+ * a busy neighbour moves them, so compare flags them but does not fail on them.
+ */
+export function loadIndependent(row: Pick<Row, "unit" | "metric">): boolean {
+  if (/\bCPU\b/.test(row.metric)) return true;
+  return !["ms", "s", "1/s"].includes(row.unit);
+}
+
 /** "worse" beyond the tolerance, "better", or "same"; undefined when there is nothing to compare against. */
 export function verdict(row: Row, baseline: number | undefined): "worse" | "better" | "same" | undefined {
   if (baseline === undefined || baseline === 0 || !Number.isFinite(baseline) || !Number.isFinite(row.value))

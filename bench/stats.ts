@@ -12,6 +12,8 @@ export interface Row {
   value: number;
   unit: string;
   target?: string;
+  /** Whether the figure meets its target, where the target is a figure the operator owns. */
+  met?: boolean;
 }
 
 export function printTable(rows: readonly Row[]): void {
@@ -25,7 +27,7 @@ export function printTable(rows: readonly Row[]): void {
   );
   for (const r of rows)
     console.log(
-      `${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}`,
+      `${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}${r.met === undefined ? "" : r.met ? "  met" : "  MISSED"}`,
     );
 }
 

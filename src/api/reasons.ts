@@ -16,6 +16,8 @@ export const Reason = {
   SecretTypeRefused: "SecretTypeRefused",
   /** The remote refused the credentials; nothing is sent with them until the window passes or the Secret changes. Stalled. */
   AuthenticationFailed: "AuthenticationFailed",
+  /** The remote accepted the credentials but refused the action (HTTP 403: an IAM policy without it); other sets on the credential go on. Stalled. */
+  PermissionDenied: "PermissionDenied",
   /** The remote could not be read (timeout, 5xx, bad reply); nothing is deleted until it answers. Reconciling. */
   ObserveFailed: "ObserveFailed",
   /** The plan removes more than policy.approvalThreshold; it waits for dbfleet.io/approve-plan=<hash>. Stalled. */

@@ -17,6 +17,7 @@ export type RemoteErrorKind =
   | "not_found"
   | "busy"
   | "auth"
+  | "permission_denied"
   | "bad_request"
   | "throttled"
   | "state_forbids"
@@ -89,6 +90,14 @@ export class BusyError extends RemoteError {
 }
 export class AuthError extends RemoteError {
   readonly kind = "auth";
+}
+/**
+ * The credential was accepted but may not do this (HTTP 403: an IAM policy without the action, a project
+ * the user is not in). Not a bad credential: it must not hold the credential's other sets, nor count
+ * towards DCS's lock of an AK after failed signatures (those answer 401).
+ */
+export class PermissionDeniedError extends RemoteError {
+  readonly kind = "permission_denied";
 }
 export class BadRequestError extends RemoteError {
   readonly kind = "bad_request";

@@ -29,6 +29,8 @@ export interface ControlPlane {
   stop(): Promise<void>;
   /** Restart only the apiserver process (same etcd, same port): cuts every watch. */
   restartApiServer(): Promise<void>;
+  /** The kube-apiserver's process id now (the benchmark reads its CPU time from /proc). */
+  apiServerPid(): number | undefined;
 }
 
 /** The folder holding etcd and kube-apiserver: KUBEBUILDER_ASSETS, or built/found by scripts/envtest-bin.sh. */
@@ -183,6 +185,7 @@ export async function startControlPlane(options: { assets?: string } = {}): Prom
       kubeconfigPath,
       dir,
       stop: cleanup,
+      apiServerPid: () => apiserver.pid,
       async restartApiServer() {
         await stopProcess(apiserver);
         children.splice(children.indexOf(apiserver), 1);

@@ -82,6 +82,17 @@ export class RawApi {
     return JSON.parse(text) as T;
   }
 
+  /** A text reply (e.g. the API server's own /metrics). */
+  async text(path: string): Promise<string> {
+    const res = await request(`${this.server}${path}`, {
+      dispatcher: this.dispatcher,
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new RawApiError(res.statusCode, text);
+    return text;
+  }
+
   /** Create, or replace what is there: the server stores exactly these keys. */
   async apply(obj: RawObject): Promise<RawObject> {
     const collection = collectionPath(obj);

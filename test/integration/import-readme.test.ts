@@ -1,14 +1,13 @@
 // The README's "Adopting an existing fleet" commands, run as written (`bash -eo pipefail`) against the
 // test API server and the simulators: the connections of namespace `shop` that the snippet names, the
 // `dbfleet-operator` of this checkout on the PATH, the real kubectl, ALLOWED as the snippet asks.
-import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { dcsConnection, obshellConnection } from "../harness/connections.js";
-import { repoRoot } from "../harness/kubectl.js";
 import { RawApi, type RawObject } from "../harness/raw-api.js";
+import { installCliShim, readmeBlock, runBash } from "../harness/readme-shell.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { destructiveCalls } from "../simulators/destructive-calls.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -28,29 +27,9 @@ let obshell: ObshellSimulator;
 let dcs: DcsSimulator;
 
 /** The fenced sh block of README.md whose first line is `# <name>`. */
-function snippet(name: string): string {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
-    .map((m) => m[1] ?? "")
-    .find((b) => b.startsWith(`# ${name}\n`));
-  if (!block) throw new Error(`README.md has no sh block starting with "# ${name}"`);
-  return block;
-}
+const snippet = (name: string): string => readmeBlock("sh", name);
 
-function bash(
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` },
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, out })));
-}
+const bash = (script: string, cwd: string, env: Record<string, string>) => runBash(script, { cwd, env, bin });
 
 const secret = (name: string, data: Record<string, string>): RawObject => ({
   apiVersion: "v1",
@@ -82,14 +61,7 @@ beforeAll(async () => {
   await raw.apply(secret("dcs-prod", { accessKey: AK, secretKey: SK }));
   await raw.apply(obshellConnection({ namespace: NS, name: "obshell-prod" }, obshell.url, "obshell-prod"));
   await raw.apply(dcsConnection({ namespace: NS, name: "dcs-prod" }, dcs.url, PROJECT, "dcs-prod"));
-  bin = join(dir, "bin");
-  mkdirSync(bin);
-  const shim = join(bin, "dbfleet-operator");
-  writeFileSync(
-    shim,
-    `#!/bin/sh\nexec "${process.execPath}" --import "${join(repoRoot, "node_modules", "tsx", "dist", "loader.mjs")}" "${join(repoRoot, "src", "cli", "main.ts")}" "$@"\n`,
-  );
-  chmodSync(shim, 0o755);
+  bin = installCliShim(dir);
 }, 60_000);
 
 afterAll(async () => {

@@ -3,8 +3,7 @@
 // shell) with their `env:` expressions filled in; the GitLab job's `script:` lines in one shell with its
 // variables, posting the note with the real curl to a local stand-in for the GitLab API. Install steps
 // and `uses:` actions are not run: `dbfleet-operator` on the PATH is this checkout's.
-import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,8 +14,8 @@ import { z } from "zod";
 import { MARKDOWN_MARKER } from "../../src/cli/plan-markdown.js";
 import { connectionRef, obshellConnection } from "../harness/connections.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
-import { repoRoot } from "../harness/kubectl.js";
 import { RawApi } from "../harness/raw-api.js";
+import { installCliShim, readmeBlock, runBash } from "../harness/readme-shell.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -30,15 +29,8 @@ let bin = "";
 let ciKubeconfig = "";
 let obshell: ObshellSimulator;
 
-/** The fenced yaml block of README.md whose first line is `# <file>`. */
-function snippet(file: string): unknown {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-    .map((m) => m[1] ?? "")
-    .find((b) => b.startsWith(`# ${file}\n`));
-  if (!block) throw new Error(`README.md has no yaml block starting with "# ${file}"`);
-  return load(block);
-}
+/** The fenced yaml block of README.md whose first line is `# <file>`, parsed. */
+const snippet = (file: string): unknown => load(readmeBlock("yaml", file));
 
 const githubWorkflow = z.object({
   jobs: z.object({
@@ -65,20 +57,7 @@ const gitlabJob = z.object({
   }),
 });
 
-function bash(
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` },
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, out })));
-}
+const bash = (script: string, cwd: string, env: Record<string, string>) => runBash(script, { cwd, env, bin });
 
 /** A GitOps repository whose clusters/prod holds one set naming `connection` and keeping `zones`. */
 function repository(zones: string[], connection: string): string {
@@ -245,14 +224,7 @@ beforeAll(async () => {
   ciKubeconfig = join(dir, "ci-kubeconfig");
   writeFileSync(ciKubeconfig, dump({ ...config, "current-context": "operator" }));
   // `dbfleet-operator` as `npm install --global` would put it on the PATH, from this checkout.
-  bin = join(dir, "bin");
-  mkdirSync(bin);
-  const shim = join(bin, "dbfleet-operator");
-  writeFileSync(
-    shim,
-    `#!/bin/sh\nexec "${process.execPath}" --import "${join(repoRoot, "node_modules", "tsx", "dist", "loader.mjs")}" "${join(repoRoot, "src", "cli", "main.ts")}" "$@"\n`,
-  );
-  chmodSync(shim, 0o755);
+  bin = installCliShim(dir);
 }, 60_000);
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import {
   AuthError,
   BadRequestError,
   NotFoundError,
+  PermissionDeniedError,
   type RemoteError,
   type RemoteErrorDetails,
   ServerError,
@@ -40,13 +41,10 @@ export function dcsError(
   const code = details.remoteCode ?? "";
   if (details.status === 429 || code === "APIGW.0308")
     return new ThrottledError("throttled", { ...full, retryAfterMs: details.retryAfterMs });
-  if (
-    details.status === 401 ||
-    details.status === 403 ||
-    TOKEN_CODES.has(code) ||
-    code.startsWith("APIGW.0301")
-  )
+  if (details.status === 401 || TOKEN_CODES.has(code) || code.startsWith("APIGW.0301"))
     return new AuthError("authentication failed", full);
+  // 403: who the caller is was accepted; what it asked is not allowed (IAM). Not a bad credential.
+  if (details.status === 403) return new PermissionDeniedError("permission denied", full);
   if (details.status === 404 || code === "DCS.3022") return new NotFoundError("not found", full);
   if (BUSY_CODES.has(code)) return new StateForbidsError("instance state forbids the operation now", full);
   if (details.status >= 400 && details.status < 500) return new BadRequestError("refused", full);

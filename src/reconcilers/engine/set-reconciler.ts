@@ -14,7 +14,7 @@ import type { StatusWriter } from "../../controller/status-writer.js";
 import type { OperatorMetrics } from "../../observability/metrics.js";
 import { withCallSignal } from "../../providers/call-signal.js";
 import { isEndpointRefused } from "../../providers/endpoint-policy.js";
-import { AuthError, RemoteError } from "../../providers/errors.js";
+import { AuthError, PermissionDeniedError, RemoteError } from "../../providers/errors.js";
 import type { CredentialHealth } from "./credential-health.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { clean, type SharedStatus, withOutcome } from "./status.js";
@@ -272,6 +272,9 @@ export class SetReconciler<
         requeueAfterMs: Math.max(1000, gate.retryAt - now.getTime()),
       };
     }
+    // Only a person changing a policy ends it; the credential itself is fine, so nothing else is held.
+    if (error instanceof PermissionDeniedError)
+      return { kind: "Stall", reason: Reason.PermissionDenied, message: error.message };
     log?.debug({ err: error }, "remote failed");
     throw new ObserveFailed(error);
   }

@@ -14,7 +14,7 @@ import {
 import type { ConnectionClients } from "../../connections/client-pool.js";
 import type { ResourceType } from "../../controller/resource.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
-import { AuthError, BadRequestError, NotFoundError } from "../../providers/errors.js";
+import { AuthError, BadRequestError, NotFoundError, PermissionDeniedError } from "../../providers/errors.js";
 import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
 import type { CommonStep } from "../engine/step.js";
@@ -146,8 +146,9 @@ export function redisKind(options: RedisKindOptions): RedisKind {
               )),
             );
           } catch (error) {
-            // Refused as a whole before anything was deleted: every instance of the batch failed.
-            if (!(error instanceof BadRequestError)) throw error;
+            // Refused as a whole before anything was deleted (a bad request, or a 403: IAM does not allow
+            // the deletion): every instance of the batch failed, a known outcome with nothing to look up.
+            if (!(error instanceof BadRequestError || error instanceof PermissionDeniedError)) throw error;
             for (const t of batch) results.push({ result: "failed", instance: t.id });
             refusal = error.message;
             refusalCode = error.remoteCode;

@@ -1,0 +1,34 @@
+// make bench-compare fails on figures that hold on a loaded machine and only flags wall times: a busy
+// neighbour must not fail it, and a real CPU or count regression must.
+import { describe, expect, it } from "vitest";
+import { loadIndependent, verdict } from "../../bench/regression.js";
+
+describe("which figures bench-compare may fail on", () => {
+  it.each([
+    ["operator CPU per reconcile (cold start)", "ms", true],
+    ["API server CPU per reconcile (cold start)", "ms", true],
+    ["DCS list calls per 10 s poll (1000 RIS, 10 projects; mean of 3)", "calls", true],
+    ["API-server writes per converged set, Events counted (restart, 2000 sets)", "writes", true],
+    ["latency p50 / design minimum p50 (100 sets)", "x", true],
+    ["RSS with 10000 sets", "MiB", true],
+    ["latency p50 (100 sets)", "ms", false],
+    ["cold start to Ready (1000 TRS + 1000 RIS)", "s", false],
+    ["reconciles per second (cold start, 2000 sets)", "1/s", false],
+  ])("%s (%s): %s", (metric, unit, independent) => {
+    expect(loadIndependent({ metric, unit })).toBe(independent);
+  });
+});
+
+describe("verdict against the baseline", () => {
+  it.each([
+    [{ metric: "operator CPU per reconcile", unit: "ms", value: 4.5 }, 4, "worse"],
+    [{ metric: "operator CPU per reconcile", unit: "ms", value: 4.3 }, 4, "same"],
+    [{ metric: "operator CPU per reconcile", unit: "ms", value: 3 }, 4, "better"],
+    [{ metric: "reconciles per second", unit: "1/s", value: 80 }, 100, "worse"],
+    [{ metric: "reconciles per second", unit: "1/s", value: 120 }, 100, "better"],
+    [{ metric: "anything", unit: "x", value: 1 }, undefined, undefined],
+    [{ metric: "anything", unit: "x", value: 1 }, 0, undefined],
+  ] as const)("%o against %s: %s", (row, baseline, want) => {
+    expect(verdict(row, baseline)).toBe(want);
+  });
+});
