@@ -7,6 +7,10 @@
 // whose code or covering tests changed; files not mutated in a run keep their results there.
 import { unit } from "./mutation/modules.mjs";
 
+// MUTATION_SLOT=b keeps a second run's sandbox, incremental file and report apart from the first's, so two
+// runs on different files can overlap without overwriting each other's results.
+const slot = process.env.MUTATION_SLOT ? `-${process.env.MUTATION_SLOT}` : "";
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: "npm",
@@ -20,12 +24,12 @@ export default {
   timeoutMS: 60_000,
   timeoutFactor: 3,
   incremental: true,
-  incrementalFile: "coverage/stryker-incremental.json",
+  incrementalFile: `coverage/stryker-incremental${slot}.json`,
   mutate: unit,
   ignorePatterns: ["dist", "coverage", ".cache", "bench/results", ".demo-kubeconfig", ".kind-kubeconfig"],
   reporters: ["clear-text", "progress", "json", "html"],
-  jsonReporter: { fileName: "coverage/mutation/mutation.json" },
-  htmlReporter: { fileName: "coverage/mutation/mutation.html" },
+  jsonReporter: { fileName: `coverage/mutation${slot}/mutation.json` },
+  htmlReporter: { fileName: `coverage/mutation${slot}/mutation.html` },
   thresholds: { high: 90, low: 85, break: null },
-  tempDirName: "coverage/stryker-tmp",
+  tempDirName: `coverage/stryker-tmp${slot}`,
 };

@@ -1,11 +1,13 @@
 // Runs Stryker on one file at a time and records the file's figures in mutation/baseline.json `perFile`
 // (the shape is `PerFile` below; test/unit/readme-figures.test.ts reads it and checks the README table).
 //
-//   npx tsx scripts/mutation-record.ts [--integration] [--force] [--no-run] FILE...
+//   npx tsx scripts/mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE...
 //
 // --integration: stryker.integration.config.mjs (the slow tests on the real API server) instead of
 // stryker.config.mjs. --force: test every mutant again, ignoring the incremental file. --no-run: record
 // from the last report without running Stryker (the duration and command are kept from before).
+// --together: all the files in one Stryker run (`--mutate a,b,c`): one initial test run instead of one
+// per file; each file records the run's wall time and filesInRun.
 // Each survivor keeps its triage (matched by line, column, mutator and replacement); a new one is added
 // as "untriaged", which the README test refuses: kill it with a test or explain it as "equivalent".
 import { execFileSync, spawn } from "node:child_process";
@@ -43,6 +45,8 @@ export const PerFile = z.object({
   score: z.number().nullable(),
   /** Wall time of the run that produced the figures; `reused` of the mutants came from the incremental file. */
   durationSeconds: z.number(),
+  /** How many files that run mutated (--together): the duration is the whole run's. */
+  filesInRun: z.int().default(1),
   reused: z.int(),
   date: z.iso.date(),
   command: z.string(),
@@ -93,9 +97,10 @@ async function main(): Promise<void> {
   const integration = args.includes("--integration");
   const force = args.includes("--force");
   const noRun = args.includes("--no-run");
+  const together = args.includes("--together");
   const files = args.filter((a) => !a.startsWith("--"));
   if (files.length === 0)
-    throw new Error("usage: mutation-record.ts [--integration] [--force] [--no-run] FILE...");
+    throw new Error("usage: mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE...");
   const modules = (await import(join(root, "mutation/modules.mjs"))) as Record<string, string[]>;
   const config = integration ? "stryker.integration.config.mjs" : "stryker.config.mjs";
   const { default: options } = (await import(join(root, config))) as {
@@ -106,19 +111,38 @@ async function main(): Promise<void> {
       ([name, list]) => !["unit", "decision"].includes(name) && list.includes(file),
     )?.[0];
 
-  for (const file of files) {
-    const groupName = group(file);
-    if (!groupName) throw new Error(`${file} is in no group of mutation/modules.mjs`);
-    const baseline = JSON.parse(readFileSync(baselinePath, "utf8")) as { perFile?: Record<string, unknown> };
-    const before = baseline.perFile?.[file] ? PerFile.parse(baseline.perFile[file]) : undefined;
-    const strykerArgs = ["stryker", "run", config, "--mutate", file, ...(force ? ["--force"] : [])];
+  // --together: one Stryker run for all the files (one initial test run instead of one per file); each
+  // file then records the run's whole wall time, with filesInRun saying how many shared it.
+  const batches = together ? [files] : files.map((f) => [f]);
+  for (const batch of batches) {
+    const strykerArgs = [
+      "stryker",
+      "run",
+      config,
+      "--mutate",
+      batch.join(","),
+      ...(force ? ["--force"] : []),
+    ];
     const command = `npx ${strykerArgs.join(" ")}`;
-    let timing = { seconds: before?.durationSeconds ?? 0, reused: before?.reused ?? 0 };
+    let timing: { seconds: number; reused: number } | undefined;
     if (!noRun) {
       const result = await run(["npx", ...strykerArgs]);
       if (result.code !== 0) throw new Error(`${command} exited ${result.code}`);
       timing = result;
     }
+    for (const file of batch) record(file, command, timing, batch.length);
+  }
+
+  function record(
+    file: string,
+    command: string,
+    timing: { seconds: number; reused: number } | undefined,
+    filesInRun: number,
+  ): void {
+    const groupName = group(file);
+    if (!groupName) throw new Error(`${file} is in no group of mutation/modules.mjs`);
+    const baseline = JSON.parse(readFileSync(baselinePath, "utf8")) as { perFile?: Record<string, unknown> };
+    const before = baseline.perFile?.[file] ? PerFile.parse(baseline.perFile[file]) : undefined;
     const report = Report.parse(JSON.parse(readFileSync(join(root, options.jsonReporter.fileName), "utf8")));
     const mutants = report.files[file]?.mutants ?? [];
     const count = (status: string) => mutants.filter((m) => m.status === status).length;
@@ -157,10 +181,11 @@ async function main(): Promise<void> {
       ...figures,
       other: mutants.length - Object.values(figures).reduce((a, b) => a + b, 0),
       score: scoreOf(figures),
-      durationSeconds: timing.seconds,
-      reused: timing.reused,
-      date: noRun && before ? before.date : new Date().toISOString().slice(0, 10),
-      command: noRun && before ? before.command : command,
+      durationSeconds: timing?.seconds ?? before?.durationSeconds ?? 0,
+      filesInRun: timing ? filesInRun : (before?.filesInRun ?? 1),
+      reused: timing?.reused ?? before?.reused ?? 0,
+      date: !timing && before ? before.date : new Date().toISOString().slice(0, 10),
+      command: !timing && before ? before.command : command,
       triage,
     };
     // Re-read: another file's run may have been recorded meanwhile.
@@ -175,7 +200,7 @@ async function main(): Promise<void> {
     execFileSync("npx", ["biome", "format", "--write", baselinePath], { cwd: root, stdio: "ignore" });
     const open = triage.filter((t) => t.verdict === "untriaged").length;
     console.log(
-      `${file}: ${entry.score ?? "no mutant"} % (${figures.killed} killed, ${figures.survived} survived, ${figures.noCoverage} no coverage, ${open} untriaged), ${timing.seconds} s`,
+      `${file}: ${entry.score ?? "no mutant"} % (${figures.killed} killed, ${figures.survived} survived, ${figures.noCoverage} no coverage, ${open} untriaged), ${entry.durationSeconds} s`,
     );
   }
 }
