@@ -10,6 +10,7 @@ import { type RedisInstanceSet, redisInstanceSet } from "../../src/api/redis-ins
 import { ConnectionClients } from "../../src/connections/client-pool.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
+import { AuthError } from "../../src/providers/errors.js";
 import type { RedisStep } from "../../src/reconcilers/redis/decide.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
 import { SharedListings } from "../../src/reconcilers/redis/listings.js";
@@ -373,6 +374,14 @@ describe("one batch delete, as DCS answers it", () => {
     });
     expect(acted).not.toHaveProperty("refusal");
     expect(acted).not.toHaveProperty("refusalCode");
+  });
+
+  it("DCS refuses the credentials (401): the AuthError goes up (the credential is marked failed), not an unknown outcome", async () => {
+    const h = await on();
+    h.sim.addFault({ method: "DELETE", kind: "status", status: 401 });
+    await expect(h.kind.act(h.client, h.set, deleteStep("cache-2"), h.id, new Date())).rejects.toBeInstanceOf(
+      AuthError,
+    );
   });
 
   it("the reply is lost (a 502 after DCS may have acted): OutcomeUnknown, the listing read again", async () => {
