@@ -376,6 +376,41 @@ const redisCases: RedisCase[] = [
     },
   },
   {
+    reason: "withObservation: an instance kept by id is not missing",
+    from: {},
+    apply: (s) =>
+      redis.withObservation(
+        s,
+        { projectId: "project-a", instances: [instance("cache-1"), instance("cache-2")] },
+        redisSet({ instances: ["cache-1", "id-cache-2"] }),
+        NOW,
+      ),
+    want: {
+      projectId: "project-a",
+      instances: [
+        { id: "id-cache-1", name: "cache-1", status: "RUNNING" },
+        { id: "id-cache-2", name: "cache-2", status: "RUNNING" },
+      ],
+      observedCount: 2,
+      deletions: [],
+      missing: undefined,
+    },
+  },
+  {
+    reason:
+      "recordResults: a pending record of an earlier batch (its reply lost) is not this batch's: it stays pending",
+    from: { deletions: [rec("cache-2", { requestedAt: ago(60_000) }), rec("cache-3")] },
+    apply: (s) =>
+      redis.recordResults(s, [{ result: "failed", instance: "id-cache-3" }], "400 DCS.4800", "DCS.4800"),
+    want: {
+      deletions: [
+        rec("cache-2", { requestedAt: ago(60_000) }),
+        rec("cache-3", { result: "failed", lastError: "400 DCS.4800", lastErrorCode: "DCS.4800" }),
+      ],
+      lastBatch: { requestedAt: ago(10_000), results: [{ result: "failed", instance: "id-cache-3" }] },
+    },
+  },
+  {
     reason: "awaitApproval and clearApproval",
     from: { phase: "Stalled" },
     apply: (s) => redis.clearApproval(redis.awaitApproval(s, request)),
@@ -388,6 +423,14 @@ describe("redis transitions", () => {
     const before = structuredClone(c.from);
     expect(c.apply(c.from)).toEqual(c.want);
     expect(c.from).toEqual(before);
+  });
+
+  it("withObservation lists at most 500 instances in status (an object stays small), and counts them all", () => {
+    const listed = Array.from({ length: 501 }, (_, i) => instance(`cache-${String(i).padStart(3, "0")}`));
+    const s = redis.withObservation({}, { projectId: "p1", instances: listed }, set, NOW);
+    expect(s.instances).toHaveLength(500);
+    expect(s.instances?.at(-1)?.name).toBe("cache-499");
+    expect(s.observedCount).toBe(501);
   });
 
   it("recordRedis: DeleteInstances writes the intent and uses the approval; DeletionsSent records results", () => {
