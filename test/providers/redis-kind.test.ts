@@ -108,6 +108,7 @@ async function reReadAndDelete(h: Harness, step: RedisStep, set: RedisInstanceSe
   const prepared = await h.kind.prepare?.(h.client, set, step, h.id, new Date(), {
     endpoint: h.url,
     projectId: "p1",
+    identity: "dcs|p1",
   });
   if (!prepared) throw new Error("the redis kind re-reads");
   const acted =
@@ -265,7 +266,12 @@ describe("the re-read of each victim just before the batch delete", () => {
       message: "w",
       requeueAfterMs: 5,
     };
-    expect(await h.kind.prepare?.(h.client, h.set, wait, h.id, new Date(), { endpoint: h.url })).toBe(wait);
+    expect(
+      await h.kind.prepare?.(h.client, h.set, wait, h.id, new Date(), {
+        endpoint: h.url,
+        identity: "dcs|p1",
+      }),
+    ).toBe(wait);
     await expect(h.kind.act(h.client, h.set, wait, h.id, new Date())).rejects.toThrow(
       /Wait is not an action/,
     );

@@ -27,7 +27,7 @@ function decide(
     status: set.status,
     observed,
     fleet: { peers: peers ?? [] },
-    remote: { endpoint: set.spec.obshell?.endpoint ?? "" },
+    remote: { endpoint: set.spec.obshell?.endpoint ?? "", identity: "obshell|ob1#1" },
     id: identity(),
     now: NOW,
   });
@@ -115,7 +115,7 @@ describe("after a lost reply, only a DAG provably the operation's is adopted", (
       const step = lost(candidates);
       expect(step).toMatchObject({ kind: "EndOperation", reason: Reason.IntentResolved });
       expect(step.message).toBe(
-        "no DAG of the interrupted removal of z3 is unfinished on tenant orders; observing the tenant again",
+        "no DAG of the interrupted removal of z3 from tenant orders is unfinished; observing the tenant again",
       );
     }
   });
@@ -123,10 +123,11 @@ describe("after a lost reply, only a DAG provably the operation's is adopted", (
 
 describe("an operation an older status recorded runs where the spec pointed", () => {
   const set = tenantSet({ secret: "spec-secret" });
+  const remote = { endpoint: OBSHELL, identity: "obshell|ob1#1" };
   const base: TenantOperation = { kind: "RemoveZones", zones: ["z3"], startedAt: ago(1000), retries: 0 };
 
   it("without endpoint, tenant or credentials: the spec's", () => {
-    expect(operationTarget(set, base, OBSHELL)).toEqual({
+    expect(operationTarget(set, base, remote)).toEqual({
       endpoint: OBSHELL,
       tenant: "orders",
       credentialsSecretName: "spec-secret",
@@ -135,7 +136,7 @@ describe("an operation an older status recorded runs where the spec pointed", ()
   });
 
   it("a recorded Secret without its key: the default key, not the spec's Secret", () => {
-    expect(operationTarget(set, { ...base, credentialsSecretName: "old" }, OBSHELL)).toMatchObject({
+    expect(operationTarget(set, { ...base, credentialsSecretName: "old" }, remote)).toMatchObject({
       credentialsSecretName: "old",
       credentialsSecretKey: "password",
     });
@@ -149,7 +150,7 @@ describe("an operation an older status recorded runs where the spec pointed", ()
         endpoint: "http://10.9.9.9:2886",
         connectionRef: { kind: "DatabaseConnection", name: "ob" },
       },
-      OBSHELL,
+      remote,
     );
     expect(target).toEqual({
       endpoint: "http://10.9.9.9:2886",

@@ -175,6 +175,8 @@ const cases: Case[] = [
         { id: "id-cache-2", name: "cache-2" },
         { id: "id-cache-3", name: "cache-3" },
       ],
+      // The settle gate's key: the approval target hash of exactly these targets.
+      planned: expect.objectContaining({ hash: expect.any(String) }),
     },
   },
   {
@@ -192,6 +194,7 @@ const cases: Case[] = [
       message:
         "deleting cache-2; cache-4 also in scope of staging/cache: never touched; only a person can delete cache-3 (id-cache-3): status FROZEN",
       targets: [{ id: "id-cache-2", name: "cache-2" }],
+      planned: expect.objectContaining({ hash: expect.any(String) }),
     },
   },
   {
