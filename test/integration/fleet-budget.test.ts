@@ -58,6 +58,8 @@ function redisSet(name: string): RawObject {
       selector: { namePrefix: `${name}-` },
       instances: [`${name}-keep`],
       pollInterval: "1s",
+      // This story is about the budget: each plan runs as soon as the budget admits it (settling: settle-time.test.ts).
+      policy: { settleTime: "0s" },
     },
   };
 }

@@ -46,7 +46,7 @@ describe("dist/install.yaml", () => {
   it("is what kubectl kustomize deploy/ renders, in one file that names its version", async () => {
     expect(installText.split("\n")[0]).toContain(`dbfleet-operator ${version}:`);
     expect(install).toEqual(await kustomize("deploy"));
-    expect(install.filter((d) => d.kind === "CustomResourceDefinition")).toHaveLength(4);
+    expect(install.filter((d) => d.kind === "CustomResourceDefinition")).toHaveLength(5);
   });
 
   it("labels every object with the recommended app.kubernetes.io labels, version package.json's", () => {
