@@ -34,6 +34,7 @@ import {
   FLEET_DISRUPTION_BUDGET,
 } from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
+import { isLookupGroup } from "./reconcilers/tenant/fleet.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
   kubeConfig: KubeConfig | KubeAccess;
@@ -197,7 +198,7 @@ export function createOperator(options: OperatorOptions): Operator {
           ? [connectionDependency(module, "ClusterDatabaseConnection", clusterConnections)]
           : []),
       ],
-      peers: { index: FLEET_INDEX, groupsOf: groups },
+      peers: { index: FLEET_INDEX, groupsOf: groups, lookupOnly: isLookupGroup },
       sameIndexInputs,
       reconciler: (ctx: ReconcileContext<KubeObject>) => {
         secrets = () => ctx.secrets;

@@ -116,7 +116,12 @@ export interface ControllerSpec<T extends KubeObject> {
    * leaves a group, by its own change or its dependency's, the rest of the old and the new group are
    * requeued. The index is kept on the controller's cache under `index`.
    */
-  peers?: { index: string; groupsOf: (object: T) => string[] };
+  peers?: {
+    index: string;
+    groupsOf: (object: T) => string[];
+    /** Groups only looked up, whose members are not requeued when one joins or leaves. */
+    lookupOnly?: (group: string) => boolean;
+  };
   /**
    * Whether `secretsOf`, every `refsOf` and `groupsOf` would answer for `next` what they answered for `old`
    * (an update that changed only what they do not read, such as most status writes): the object's index

@@ -172,6 +172,8 @@ export class ControllerWiring<T extends KubeObject> {
     const peers = this.spec.peers;
     if (!peers) return;
     for (const group of new Set(groups))
-      for (const peer of this.cache.keysByIndex(peers.index, group)) if (peer !== self) this.queue.add(peer);
+      if (!peers.lookupOnly?.(group))
+        for (const peer of this.cache.keysByIndex(peers.index, group))
+          if (peer !== self) this.queue.add(peer);
   }
 }

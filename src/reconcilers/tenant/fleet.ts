@@ -38,7 +38,15 @@ export const tenantGroup = (remote: string, tenant: string) => `${remote}|${tena
 /** The sets naming `tenant` whose cluster is not known: they may be on any cluster. */
 export const unidentifiedTenantGroup = (tenant: string) => `obshell?|${tenant}`;
 /** The sets that recorded a cluster learned through `endpoint`: what it leads to. */
-const learnedAt = (endpoint: string) => `obshell@|${endpointKey(endpoint)}`;
+const LEARNED_AT = "obshell@learned|";
+const learnedAt = (endpoint: string) => `${LEARNED_AT}${endpointKey(endpoint)}`;
+/**
+ * A group kept only to be looked up (which clusters an endpoint leads to), not one whose members contest
+ * anything: joining it requeues nobody. Every set that ever recorded a cluster through an endpoint is in its
+ * group, so requeueing it on each join made a fleet's first round O(sets²) reconciles (a takeover's queue
+ * backed up). Decisions read it at reconcile time; never-identified sets look again on their own timer.
+ */
+export const isLookupGroup = (group: string): boolean => group.startsWith(LEARNED_AT);
 /**
  * The sets naming `tenant` through `endpoint`, identified or not: a set repointed onto an endpoint changes
  * this group, so the sets already there are requeued and see it at once.
