@@ -26,7 +26,7 @@ import type { KindModule, KindRuntime } from "./reconcilers/engine/kind-module.j
 import { LeaseCredentialHealth } from "./reconcilers/engine/lease-credential-health.js";
 import { FleetBudgets } from "./reconcilers/fleet-budgets.js";
 import { FLEET_INDEX, keyOf, type LocateRemote } from "./reconcilers/fleet-view.js";
-import { fleetGroups, KINDS, sameIndexInputs } from "./reconcilers/kinds.js";
+import { fleetGroups, isLookupGroup, KINDS, sameIndexInputs } from "./reconcilers/kinds.js";
 import type { RedisTiming } from "./reconcilers/redis/decide.js";
 import {
   CLUSTER_DATABASE_CONNECTION,
@@ -34,7 +34,6 @@ import {
   FLEET_DISRUPTION_BUDGET,
 } from "./reconcilers/resources.js";
 import type { TenantTiming } from "./reconcilers/tenant/decide.js";
-import { isLookupGroup } from "./reconcilers/tenant/fleet.js";
 
 export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "logger" | "metrics"> {
   kubeConfig: KubeConfig | KubeAccess;

@@ -41,6 +41,11 @@ export function remoteKey(object: KubeObject, locate: LocateRemote): string | un
  * keeps `old`'s values: it still claims its groups and Secrets, the cautious side, and its reconcile stalls
  * it InvalidSpec. Reads no parse that is not held already, so a status write costs none.
  */
+/** Whether a fleet group is only looked up (a kind's module says so): its members are not requeued. */
+export function isLookupGroup(group: string): boolean {
+  return KINDS.some((k) => k.isLookupGroup?.(group) ?? false);
+}
+
 export function sameIndexInputs(old: KubeObject, next: KubeObject): boolean {
   const module = KINDS.find((k) => k.kind === old.kind);
   return (

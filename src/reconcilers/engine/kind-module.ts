@@ -112,6 +112,8 @@ export interface KindModule {
    * spec): a status write that leaves it as it was leaves the set's indexes as they were.
    */
   indexedStatus(object: KubeObject): unknown;
+  /** A fleet group of this kind kept only to be looked up: joining it requeues nobody. */
+  isLookupGroup?(group: string): boolean;
   /** `plan`'s target column: what the set acts on. */
   targetOf(object: KubeObject): string;
   create(context: KindContext): KindRuntime;

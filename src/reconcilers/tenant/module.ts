@@ -6,7 +6,7 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { tenantGroupsOf, tenantNamesakes, tenantPeers, tenantRemoteKey } from "./fleet.js";
+import { isLookupGroup, tenantGroupsOf, tenantNamesakes, tenantPeers, tenantRemoteKey } from "./fleet.js";
 import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
 
@@ -31,6 +31,7 @@ export const tenantModule: KindModule = {
     return started ? [`${object.metadata.namespace ?? "default"}/${started}`] : [];
   },
   fleetGroups: tenantGroupsOf,
+  isLookupGroup,
   remoteKey: tenantRemoteKey,
   // startedSecrets and tenantGroupsOf read the operation in flight, the recorded cluster, and whether the
   // set was ever reconciled (a set with no status claims nothing yet: fleet.ts). "Reconciled" is read as a
