@@ -10,6 +10,7 @@ import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
+import type { DisruptionBudgets } from "../../src/reconcilers/fleet-budgets.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { type CommonStep, type StepBase, wait } from "../../src/reconcilers/engine/step.js";
@@ -75,6 +76,8 @@ interface Hooks {
   decide?: ToyKind["decide"];
   /** spec.policy.settleTime of the toy kind, in ms (0: off). */
   settleMs?: number;
+  /** Each removed item counts as one instance deletion against the fleet's budgets. */
+  countsDisruptions?: boolean;
 }
 
 function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]): ToyStep {
@@ -103,7 +106,13 @@ function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}):
     short: "toy",
     type: REDIS_INSTANCE_SET,
     operations: { started: () => undefined },
-    disruptions: { of: () => undefined, refunded: () => 0 },
+    disruptions: {
+      of: (step) =>
+        hooks.countsDisruptions && step.kind === "Remove"
+          ? { unit: "instances", count: step.targets.length }
+          : undefined,
+      refunded: () => 0,
+    },
     schema: toySet,
     statusSchema: toyStatus,
     pollIntervalMs: () => 30_000,
@@ -184,7 +193,7 @@ function harness(
   object: KubeObject,
   remotes: Record<string, string[]>,
   hooks: Hooks = {},
-  options: { now?: () => Date; credentials?: MemoryCredentialHealth } = {},
+  options: { now?: () => Date; credentials?: MemoryCredentialHealth; budgets?: DisruptionBudgets } = {},
 ) {
   const calls: Calls = [];
   const api = new FakeApi(object, calls);
@@ -199,6 +208,7 @@ function harness(
     events,
     credentials,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
   });
   return { calls, api, remotes: remoteMap, events, credentials, reconciler };
 }
@@ -563,9 +573,19 @@ const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === 
 
 describe("SetReconciler: a destructive plan runs only once settled (issue 28)", () => {
   const T0 = Date.parse("2026-11-23T10:00:00.000Z");
-  function clocked(object: KubeObject, remotes: Record<string, string[]>, hooks: Hooks = {}) {
+  function clocked(
+    object: KubeObject,
+    remotes: Record<string, string[]>,
+    hooks: Hooks = {},
+    budgets?: DisruptionBudgets,
+  ) {
     let now = T0;
-    const h = harness(object, remotes, { settleMs: 10_000, ...hooks }, { now: () => new Date(now) });
+    const h = harness(
+      object,
+      remotes,
+      { settleMs: 10_000, ...hooks },
+      { now: () => new Date(now), ...(budgets ? { budgets } : {}) },
+    );
     return { ...h, at: (ms: number) => (now = T0 + ms) };
   }
   const acts = (calls: Calls) => calls.filter((c) => c.startsWith("act"));
@@ -645,6 +665,39 @@ describe("SetReconciler: a destructive plan runs only once settled (issue 28)", 
     await h.reconciler.reconcile(request());
     expect(acts(h.calls)).toEqual([]);
     expect(h.api.status.pendingPlan).toMatchObject({ firstObservedAt: "2026-11-23T10:00:10.000Z" });
+  });
+
+  it("a settled plan the budget holds keeps its clock: it runs when the window frees, not a settle time later", async () => {
+    let freesAt: number | undefined = T0 + 25_000;
+    const budgets: DisruptionBudgets = {
+      admit: (_request, now) =>
+        freesAt !== undefined && now.getTime() < freesAt
+          ? {
+              ok: false,
+              budget: "fleet",
+              reason: Reason.BudgetExhausted,
+              message: "FleetDisruptionBudget fleet is spent",
+              freesAt: new Date(freesAt),
+            }
+          : { ok: true },
+      limits: () => true,
+      exclusive: (decide) => decide(),
+      written: () => undefined,
+    };
+    const h = clocked(toyObject(), { a: ["k", "x"] }, { countsDisruptions: true }, budgets);
+    await h.reconciler.reconcile(request());
+    h.at(10_000);
+    // Settled, but over budget: it waits for the window, and the clock of the settled plan stays.
+    expect(await h.reconciler.reconcile(request())).toEqual({ requeueAfterMs: 15_000 });
+    expect(h.calls).toContain("status Reconciling/BudgetExhausted");
+    expect(h.api.status.pendingPlan).toMatchObject({
+      hash: "a:x",
+      firstObservedAt: "2026-11-23T10:00:00.000Z",
+    });
+    h.at(25_000);
+    freesAt = undefined;
+    await h.reconciler.reconcile(request());
+    expect(acts(h.calls)).toEqual(["act a x"]);
   });
 
   it("settleTime 0: acts on the first observation and keeps no clock, as before the gate", async () => {

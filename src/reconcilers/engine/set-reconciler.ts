@@ -371,7 +371,11 @@ export class SetReconciler<
     remote: Remote,
     now: Date,
   ): TStep | CommonStep {
-    return this.budgetRefusal(this.disruptionRequest(step, id, remote), now) ?? step;
+    const refused = this.budgetRefusal(this.disruptionRequest(step, id, remote), now);
+    if (!refused) return step;
+    // The plan has settled; only the budget holds it. Its clock stays, so it runs when the window frees,
+    // not a settle time after (a change to the plan still restarts the clock).
+    return step.pendingPlan ? { ...refused, pendingPlan: step.pendingPlan } : refused;
   }
 
   /** What an action's reply says of its targets (a DCS batch: per instance, and the batch as a whole). */
