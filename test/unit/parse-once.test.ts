@@ -9,7 +9,7 @@ import type { KubeHttp } from "../../src/controller/kube-http.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { fleetGroups, KINDS, sameIndexInputs } from "../../src/reconcilers/kinds.js";
 import { tenantModule } from "../../src/reconcilers/tenant/module.js";
-import { OBSHELL, tenantManifest } from "./sets.js";
+import { tenantManifest } from "./sets.js";
 
 const TRS_TYPE = {
   group: "dbfleet.io",
@@ -201,7 +201,7 @@ describe("the informer's indexes on status-only events", () => {
   });
 
   it("an operation started recomputes them once, with one parse shared by every index", () => {
-    const { informer, calls, groups } = indexed();
+    const { informer, calls } = indexed();
     store(informer, trs("1", { status: readyStatus("a") }));
     const before = parseCounter.parsed;
     const started = trs("2", { status: { ...readyStatus("a"), operation } });
