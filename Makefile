@@ -65,6 +65,10 @@ mutation: node_modules ## Stryker over mutation/modules.mjs with the unit and pr
 mutation-file: node_modules ## Stryker on one file, its figures recorded in mutation/baseline.json: make mutation-file FILE=src/reconcilers/tenant/decide.ts
 	npx tsx scripts/mutation-record.ts $(FILE)
 
+.PHONY: mutation-tenant
+mutation-tenant: node_modules ## mutation-file against only the tests that reach a tenant/engine file (mutation/narrow-tenant.mjs; a lower bound): make mutation-tenant FILE=src/reconcilers/tenant/decide.ts
+	MUTATION_TESTS=$$(node mutation/narrow-tenant.mjs $(FILE)) npx tsx scripts/mutation-record.ts $(FILE)
+
 .PHONY: mutation-integration
 mutation-integration: node24 node_modules envtest-bin ## Stryker on the modules only the integration tests reach (slow; FILE=... for one)
 	npx tsx scripts/mutation-record.ts --integration $(or $(FILE),src/reconcilers/engine/set-reconciler.ts src/reconcilers/connect.ts)

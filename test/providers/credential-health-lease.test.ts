@@ -5,6 +5,7 @@
 // the DCS simulator. Judged by the simulator's log: refused requests per AK. Wrong versions this is written
 // against: a lock scope keyed by the SK or the project, a gate asked without the lock scope, state not
 // restored after a restart, two writers losing each other's refusals.
+import { scryptSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
@@ -43,6 +44,9 @@ class LeaseApi {
   readonly log: string[] = [];
   /** Runs once, before the next PUT is applied: another replica writing in between. */
   beforePut: (() => Promise<void>) | undefined;
+  /** Answers every GET / PUT with this status instead (an API server in trouble, or always conflicting). */
+  failGet: number | undefined;
+  failPut: number | undefined;
   private server: Server | undefined;
   private version = 0;
   url = "";
@@ -89,6 +93,8 @@ class LeaseApi {
       status: code,
       body: { kind: "Status", apiVersion: "v1", status: "Failure", reason, code },
     });
+    if (req.method === "GET" && req.url === LEASE_PATH && this.failGet) return status(this.failGet, "Failed");
+    if (req.method === "PUT" && req.url === LEASE_PATH && this.failPut) return status(this.failPut, "Failed");
     if (req.method === "GET" && req.url === LEASE_PATH)
       return this.stored ? { status: 200, body: this.stored } : status(404, "NotFound");
     if (req.method === "POST" && req.url === LEASE_PATH.slice(0, LEASE_PATH.lastIndexOf("/"))) {
@@ -289,5 +295,137 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
     expect(health.mayAttempt("credential-a", now).ok).toBe(false);
     await health.load();
     expect(health.mayAttempt("credential-a", now).ok).toBe(true);
+  });
+
+  // What the operator relies on when the Lease is missing, unreadable or contested. Wrong versions: a failed
+  // first read that leaves the gate shut for ever, a conflict retried without end, a refusal kept under the
+  // credential's own digest (readable in the annotation), a success recorded under another key than the
+  // refusals, an annotation of an earlier release not read back.
+  describe("the Lease missing, unreadable or contested", () => {
+    const now = new Date("2026-11-23T10:00:00.000Z");
+    const warnings = () => {
+      const lines: string[] = [];
+      const log = createLogger({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+      return { log, lines };
+    };
+    const idOf = (digest: string) => scryptSync(digest, "dbfleet-credential-health", 16).toString("hex");
+
+    it("a Lease that cannot be read is warned about once, and requests may still be sent (kept in memory)", async () => {
+      api = new LeaseApi();
+      await api.start();
+      api.failGet = 500;
+      const { log, lines } = warnings();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
+      await health.load();
+      expect(lines.join("")).toContain("credential health could not be loaded");
+      expect(health.mayAttempt("credential-a", now, "ak")).toEqual({ ok: true });
+    });
+
+    it("no Lease yet is the normal first start: no warning, and the first refusal creates it", async () => {
+      api = new LeaseApi();
+      await api.start();
+      const { log, lines } = warnings();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
+      const gate = health.mayAttempt("credential-a", now);
+      expect(gate).toEqual({
+        ok: false,
+        retryAt: now.getTime() + 1000,
+        message: "credential health is being loaded",
+      });
+      await health.load();
+      expect(lines).toEqual([]);
+      health.recordFailure("credential-a", now, "ak");
+      await until("the Lease created", () => api?.state !== undefined);
+      expect(api.log.filter((l) => !l.startsWith("GET"))).toEqual([
+        `POST ${LEASE_PATH.slice(0, LEASE_PATH.lastIndexOf("/"))}`,
+      ]);
+      expect(lines).toEqual([]);
+      // Stored under a hash of the digest, never the digest itself, for the credential and its scope.
+      expect(api.state).toEqual({
+        failed: { [idOf("credential-a")]: now.getTime() },
+        scopes: { [idOf("ak")]: [expect.any(Number)] },
+      });
+    });
+
+    it("an annotation written by an earlier run (the same hashing) refuses its credentials after a restart", async () => {
+      api = new LeaseApi();
+      await api.start();
+      api.stored = {
+        metadata: {
+          resourceVersion: "7",
+          annotations: {
+            [CREDENTIAL_HEALTH_ANNOTATION]: JSON.stringify({
+              failed: { [idOf("credential-a")]: now.getTime() },
+              scopes: { [idOf("ak")]: [now.getTime(), now.getTime() + 1] },
+            }),
+          },
+        },
+      };
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, silent, () => now);
+      await health.load();
+      expect(health.mayAttempt("credential-a", now).ok).toBe(false);
+      expect(health.mayAttempt("credential-b", now, "ak").ok).toBe(false);
+      expect(health.mayAttempt("credential-b", now, "ak-2").ok).toBe(true);
+    });
+
+    it("an annotation that is not the stored shape is ignored, not fatal", async () => {
+      api = new LeaseApi();
+      await api.start();
+      api.stored = {
+        metadata: { resourceVersion: "1", annotations: { [CREDENTIAL_HEALTH_ANNOTATION]: '{"failed":"x"}' } },
+      };
+      const { log, lines } = warnings();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
+      await health.load();
+      expect(lines).toEqual([]);
+      expect(health.mayAttempt("credential-a", now).ok).toBe(true);
+      health.recordFailure("credential-a", now);
+      await health.flush();
+      expect(Object.keys(api.state?.failed ?? {})).toEqual([idOf("credential-a")]);
+    });
+
+    it("a credential that worked stays usable while its AK's budget is spent by other SKs", async () => {
+      api = new LeaseApi();
+      await api.start();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, silent, () => now);
+      await health.load();
+      health.recordSuccess("good");
+      health.recordFailure("sk-1", now, "ak");
+      health.recordFailure("sk-2", new Date(now.getTime() + 1), "ak");
+      expect(health.mayAttempt("untested", now, "ak").ok).toBe(false);
+      expect(health.mayAttempt("good", now, "ak").ok).toBe(true);
+      await health.flush();
+    });
+
+    it("a PUT that always conflicts is tried five times, then given up; another failure is warned once, not retried", async () => {
+      api = new LeaseApi();
+      await api.start();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, silent, () => now);
+      api.stored = { metadata: { resourceVersion: "1" } };
+      await health.load();
+      api.failPut = 409;
+      await health.flush();
+      expect(api.log.filter((l) => l.startsWith("PUT"))).toHaveLength(5);
+      api.log.length = 0;
+      api.failPut = 500;
+      const { log, lines } = warnings();
+      const other = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
+      await other.load();
+      await other.flush();
+      expect(api.log.filter((l) => l.startsWith("PUT"))).toHaveLength(1);
+      expect(lines.join("")).toContain("credential health could not be stored");
+    });
+
+    it("a Lease that cannot be read fails the write (nothing is overwritten blind); the refusal still counts", async () => {
+      api = new LeaseApi();
+      await api.start();
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, silent, () => now);
+      await health.load();
+      api.failGet = 500;
+      health.recordFailure("credential-a", now, "ak");
+      await expect(health.flush()).rejects.toThrow(/500/);
+      expect(api.log.filter((l) => !l.startsWith("GET"))).toEqual([]);
+      expect(health.mayAttempt("credential-a", now).ok).toBe(false);
+    });
   });
 });

@@ -2,7 +2,10 @@
 // credential waits out its window; a DCS access key takes at most 2 refusals in 5 minutes from credentials
 // not proven good; a proven-good one is never blocked by another SK's refusals.
 import { describe, expect, it } from "vitest";
-import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
+import {
+  AUTH_RETRY_MS,
+  MemoryCredentialHealth,
+} from "../../src/reconcilers/engine/memory-credential-health.js";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 12, 0, s));
 type Event = ["fail" | "ok", string, number] | ["ask", string, number, boolean];
@@ -73,5 +76,92 @@ describe("credential health", () => {
     after.restore(JSON.parse(JSON.stringify(before.snapshot(at(2)))));
     expect(after.mayAttempt("a", at(3), "ak").ok).toBe(false);
     expect(after.mayAttempt("c", at(3), "ak").ok).toBe(false);
+  });
+});
+
+// What a caller relies on beyond yes/no: when to come back, what the message tells a person, and what a
+// snapshot keeps across a restart. Wrong versions: a window that ends a millisecond early or a window late,
+// a snapshot that keeps expired refusals or drops live ones, a merge that keeps the older refusal time.
+describe("credential health: retry times, messages and snapshots", () => {
+  const ms = (s: number) => at(s).getTime();
+
+  it("a refused credential is told the end of its own window, and the caller gets the same from recordFailure", () => {
+    const health = new MemoryCredentialHealth();
+    expect(health.recordFailure("a", at(10))).toEqual({ retryAt: ms(310) });
+    const gate = health.mayAttempt("a", at(20));
+    expect(gate).toEqual({ ok: false, retryAt: ms(310), message: expect.any(String) });
+    if (gate.ok) throw new Error("unreachable");
+    expect(gate.message).toContain(at(10).toISOString());
+    expect(gate.message).toContain(at(310).toISOString());
+    expect(gate.message).toContain("or the Secret changes");
+  });
+
+  it("a spent lock scope answers with its oldest refusal's window, in whole milliseconds, and says why", () => {
+    // A refusal's fraction of a millisecond keeps it apart from another in the same millisecond; it must
+    // never move the retry time (a wrong sign or no floor makes it a millisecond off).
+    const health = new MemoryCredentialHealth(AUTH_RETRY_MS, () => 0.75);
+    health.recordFailure("sk1", at(0), "ak");
+    health.recordFailure("sk2", at(100), "ak");
+    const gate = health.mayAttempt("sk3", at(150), "ak");
+    expect(gate).toEqual({ ok: false, retryAt: ms(300), message: expect.any(String) });
+    if (gate.ok) throw new Error("unreachable");
+    expect(gate.message).toContain("2 refused requests in the last 5 min");
+    expect(gate.message).toContain(at(300).toISOString());
+    // Still blocked in the window's last millisecond, free at its end.
+    expect(health.mayAttempt("sk3", new Date(ms(300) - 1), "ak").ok).toBe(false);
+    expect(health.mayAttempt("sk3", at(300), "ak").ok).toBe(true);
+  });
+
+  it("a refusal counts against the scope from the millisecond it happened, not one earlier", () => {
+    const health = new MemoryCredentialHealth(AUTH_RETRY_MS, () => 0.999);
+    health.recordFailure("sk1", at(0), "ak");
+    health.recordFailure("sk2", at(0), "ak");
+    // A wrong version that subtracts the fraction dates both refusals a millisecond early.
+    expect(health.mayAttempt("sk3", new Date(ms(300) - 1), "ak").ok).toBe(false);
+  });
+
+  it("a credential refused after it worked is no longer trusted past a spent scope", () => {
+    const health = new MemoryCredentialHealth();
+    health.recordSuccess("a");
+    health.recordFailure("a", at(0), "ak");
+    health.recordFailure("b", at(200), "ak");
+    health.recordFailure("c", at(250), "ak");
+    // a's own window is over at 300; the AK's is not (b and c): a is untested again, so it waits.
+    expect(health.mayAttempt("a", at(301), "ak").ok).toBe(false);
+  });
+
+  it("a snapshot keeps only what is still in its window, per credential and per scope", () => {
+    const health = new MemoryCredentialHealth(AUTH_RETRY_MS, () => 0);
+    health.recordFailure("old", at(0), "ak-old");
+    health.recordFailure("new", at(200), "ak-new");
+    expect(health.snapshot(at(250))).toEqual({
+      failed: { old: ms(0), new: ms(200) },
+      scopes: { "ak-old": [ms(0)], "ak-new": [ms(200)] },
+    });
+    expect(health.snapshot(at(300))).toEqual({ failed: { new: ms(200) }, scopes: { "ak-new": [ms(200)] } });
+    expect(health.snapshot(at(500))).toEqual({ failed: {}, scopes: {} });
+  });
+
+  it("restoring keeps the later refusal of a credential and the union of a scope's refusals, in order", () => {
+    const health = new MemoryCredentialHealth(AUTH_RETRY_MS, () => 0);
+    health.recordFailure("a", at(100), "ak");
+    health.restore({ failed: { a: ms(50), b: ms(60) }, scopes: { ak: [ms(150), ms(100), ms(20)] } });
+    expect(health.snapshot(at(110))).toEqual({
+      failed: { a: ms(100), b: ms(60) },
+      scopes: { ak: [ms(20), ms(100), ms(150)] },
+    });
+    // The later refusal wins: a stays refused until 400, not 350.
+    expect(health.mayAttempt("a", at(360)).ok).toBe(false);
+    const later = new MemoryCredentialHealth();
+    later.restore({ failed: { a: ms(100) }, scopes: {} });
+    later.restore({ failed: { a: ms(0) }, scopes: {} });
+    expect(later.mayAttempt("a", at(350)).ok).toBe(false);
+  });
+
+  it("the default window is five minutes", () => {
+    const health = new MemoryCredentialHealth();
+    health.recordFailure("a", at(0));
+    expect(health.mayAttempt("a", new Date(ms(0) + AUTH_RETRY_MS - 1)).ok).toBe(false);
+    expect(AUTH_RETRY_MS).toBe(300_000);
   });
 });
