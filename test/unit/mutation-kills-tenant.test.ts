@@ -311,6 +311,16 @@ describe("following an operation: what the condition says, and when a failed DAG
     });
   });
 
+  it("a failed DAG with policy Rollback while a peer naming the tenant is unidentified: waits, nothing rolled back", () => {
+    const step = following(
+      removal(),
+      { state: "FAILED" },
+      { policy: { onDagFailure: "Rollback" }, fleet: { peers: [], unidentified: ["team-b/orders"] } },
+    );
+    expect(step).toMatchObject({ kind: "Wait", reason: Reason.RemoteUnidentified });
+    expect(step.message).toContain("so operating DAG 11 waits until");
+  });
+
   it("two running DAGs that cannot be proven the operation's are both named, and neither is operated", () => {
     const step = following(
       removal(),
