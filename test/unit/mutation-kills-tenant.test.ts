@@ -25,6 +25,7 @@ import {
 } from "../../src/reconcilers/tenant/decide.js";
 import type { TenantObserved } from "../../src/reconcilers/tenant/observe.js";
 import { SCALE_OUT_DAG } from "../../src/reconcilers/tenant/observe.js";
+import { recordTenant } from "../../src/reconcilers/tenant/transitions.js";
 import { addObshellConnection, refTenantManifest, remoteOf, world } from "./fleet-world.js";
 import { ago, dag, NOW, tenantSeen, tenantSet } from "./sets.js";
 
@@ -38,7 +39,7 @@ interface Input {
   tenant?: string;
   policy?: Record<string, unknown>;
   annotations?: Record<string, string>;
-  replicaTemplate?: Record<string, unknown>;
+  replicaTemplate?: Record<string, unknown> | undefined;
   status?: TenantReplicaSetStatus;
   observed: TenantObserved;
   fleet?: TenantFleet;
@@ -72,7 +73,10 @@ function decide(i: Input): TenantStep {
   });
 }
 
-const seen = (locality: string, o: Parameters<typeof tenantSeen>[1] = {}): TenantObserved => ({
+const seen = (
+  locality: string,
+  o: Parameters<typeof tenantSeen>[1] = {},
+): Extract<TenantObserved, { kind: "tenant" }> => ({
   kind: "tenant",
   tenant: tenantSeen(locality, o),
   unfinished: [],
@@ -328,6 +332,7 @@ describe("following an operation: what the condition says, and when a failed DAG
       {
         observed: {
           kind: "operation",
+          dag: undefined,
           candidates: [
             dag({ id: "21", name: "Foreign one", start_time: ago(10_000) }),
             dag({ id: "22", name: "Foreign two", start_time: ago(5_000) }),
@@ -421,5 +426,73 @@ describe("following an operation: what the condition says, and when a failed DAG
         identity: IDENTITY,
       }),
     ).toEqual({ endpoint: AGENT, remote: "obshell|10.0.0.1:2886#7", tenant: "orders", connectionRef: REF });
+  });
+});
+
+// The intent recordTenant writes before the destructive call is what the next pass follows: it must carry
+// the connection (or the next pass follows the spec's, possibly repointed, connection), and a refusal of
+// RETRY/ROLLBACK must be remembered (or obshell is asked again on every pass). Survivors of
+// `make mutation-tenant FILE=src/reconcilers/tenant/transitions.ts`.
+describe("recordTenant: the intent and the refusal it records", () => {
+  const ctx = {
+    set: undefined,
+    observed: undefined,
+    id: { namespace: "prod", name: "orders", generation: 4, annotations: {} },
+    now: NOW,
+  };
+  const target = { endpoint: AGENT, remote: IDENTITY, tenant: "orders", connectionRef: REF };
+
+  it("a removal through a connection records the connection, the cluster and the generation it was planned for", () => {
+    const s = recordTenant(
+      {},
+      { kind: "RemoveZones", reason: Reason.RemovingZones, message: "", target, zones: ["z3", "z4", "z5"] },
+      ctx,
+    );
+    expect(s.operation).toEqual({
+      kind: "RemoveZones",
+      zones: ["z3", "z4", "z5"],
+      startedAt: NOW.toISOString().replace(".000Z", "Z"),
+      retries: 0,
+      generation: 4,
+      endpoint: AGENT,
+      remote: IDENTITY,
+      tenant: "orders",
+      connectionRef: REF,
+    });
+  });
+
+  it("obshell refusing a RETRY for good is remembered on the operation, with when", () => {
+    const op: TenantOperation = {
+      kind: "RemoveZones",
+      zones: ["z3"],
+      startedAt: ago(60_000),
+      retries: 1,
+      dagId: "11",
+      endpoint: AGENT,
+      tenant: "orders",
+      connectionRef: REF,
+    };
+    const s = recordTenant(
+      { operation: op },
+      {
+        kind: "DagOperationRefused",
+        reason: Reason.DagOperationRefused,
+        message: "",
+        phase: "Stalled",
+        dagId: "11",
+        operator: "RETRY",
+        code: "Task.Expired",
+      },
+      ctx,
+    );
+    expect(s.operation).toEqual({
+      ...op,
+      refused: {
+        dagId: "11",
+        operator: "RETRY",
+        code: "Task.Expired",
+        at: NOW.toISOString().replace(".000Z", "Z"),
+      },
+    });
   });
 });
