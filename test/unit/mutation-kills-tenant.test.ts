@@ -25,6 +25,7 @@ import {
 } from "../../src/reconcilers/tenant/decide.js";
 import type { TenantObserved } from "../../src/reconcilers/tenant/observe.js";
 import { SCALE_OUT_DAG } from "../../src/reconcilers/tenant/observe.js";
+import { planTenant } from "../../src/reconcilers/tenant/plan.js";
 import { recordTenant } from "../../src/reconcilers/tenant/transitions.js";
 import { addObshellConnection, refTenantManifest, remoteOf, world } from "./fleet-world.js";
 import { ago, dag, NOW, tenantSeen, tenantSet } from "./sets.js";
@@ -494,5 +495,132 @@ describe("recordTenant: the intent and the refusal it records", () => {
         at: NOW.toISOString().replace(".000Z", "Z"),
       },
     });
+  });
+});
+
+// The planner's add side and its messages, with several zones: what `plan` and the condition show, and the
+// blockers a person must act on. Survivors of `make mutation-tenant FILE=src/reconcilers/tenant/plan.ts`.
+// Wrong versions: a zone override applied to every zone, a unit number blocker raised when the template
+// gives the number (or the tenant's is unknown but the template's is given), a FULL replica in a primary zone
+// refused as if READONLY, zones to remove in an add plan unsorted or all of them.
+describe("planTenant: adds, blockers and what the plan says", () => {
+  const spec = (
+    zones: string[],
+    replicaTemplate?: Record<string, unknown>,
+    policy: Record<string, unknown> = {},
+  ) =>
+    tenantSet({
+      zones,
+      ...(replicaTemplate ? { replicaTemplate } : {}),
+      policy: { maxZonesPerOperation: 2, ...policy },
+    }).spec;
+  const ZONES = ["z1", "z2", "z3", "z4"];
+
+  it("a removal plan says remove; a converged one none", () => {
+    expect(planTenant(spec(["z1", "z2"]), tenantSeen("FULL@z1,FULL@z2,FULL@z3")).action).toBe("remove");
+    expect(planTenant(spec(["z1", "z2"]), tenantSeen("FULL@z1,FULL@z2")).action).toBe("none");
+  });
+
+  it("an add plan: each replica from the template, a zone's override only for that zone, the summary naming each", () => {
+    const plan = planTenant(
+      spec(ZONES, {
+        unitConfigName: "uc-8c",
+        overrides: [{ zone: "z4", unitConfigName: "uc-4c", type: "READONLY" }],
+      }),
+      tenantSeen("FULL@z1,FULL@z2,FULL@z9,FULL@z8", { unitNum: 2, unitConfigs: ["uc-8c", "uc-4c"] }),
+    );
+    expect(plan).toEqual({
+      action: "add",
+      zonesToRemove: ["z8", "z9"],
+      nextOperation: [],
+      toAdd: [
+        { zone: "z3", unitConfigName: "uc-8c", unitNum: 2, type: "FULL" },
+        { zone: "z4", unitConfigName: "uc-4c", unitNum: 2, type: "READONLY" },
+      ],
+      nextAdd: [
+        { zone: "z3", unitConfigName: "uc-8c", unitNum: 2, type: "FULL" },
+        { zone: "z4", unitConfigName: "uc-4c", unitNum: 2, type: "READONLY" },
+      ],
+      blockers: [],
+      approval: {
+        required: false,
+        summary:
+          "add 2 replica zone(s) to tenant orders (4 now): z3 (FULL, unit config uc-8c x2), z4 (READONLY, unit config uc-4c x2)",
+      },
+      converged: false,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, number | undefined, boolean]>([
+    [
+      "the template gives the unit number, the tenant's is not shown: no blocker",
+      { unitNum: 2 },
+      undefined,
+      false,
+    ],
+    ["the tenant's is shown, the template gives none: no blocker", {}, 2, false],
+    ["both, equal: no blocker", { unitNum: 2 }, 2, false],
+    ["both, different: blocked", { unitNum: 3 }, 2, true],
+    ["neither: blocked", {}, undefined, true],
+  ])("unit number: %s", (_, template, unitNum, blocked) => {
+    const plan = planTenant(
+      spec(["z1", "z2", "z3"], { unitConfigName: "uc-8c", ...template }),
+      tenantSeen("FULL@z1,FULL@z2", {
+        ...(unitNum === undefined ? {} : { unitNum }),
+        unitConfigs: ["uc-8c"],
+      }),
+    );
+    expect(plan.blockers.some((b) => b.reason === "UnitNumMismatch")).toBe(blocked);
+  });
+
+  it("blockers of an add name every zone and unit config concerned", () => {
+    const plan = planTenant(
+      spec(ZONES, {
+        unitConfigName: "uc-8c",
+        unitNum: 1,
+        type: "READONLY",
+        overrides: [{ zone: "z4", unitConfigName: "uc-4c" }],
+      }),
+      tenantSeen("FULL@z1,FULL@z2", {
+        unitNum: 1,
+        unitConfigs: [],
+        primaryZone: "z3,z4;z1",
+        pools: [
+          { name: "p3", zones: ["z3"] },
+          { name: "p4", zones: ["z4"] },
+        ],
+      }),
+    );
+    expect(plan.blockers.map((b) => b.message)).toEqual([
+      "unit config uc-8c, uc-4c for zone(s) z3, z4 does not exist on the cluster; create it or fix spec.replicaTemplate",
+      "tenant orders already has a resource pool in zone(s) z3, z4 without a replica there (a failed add or removal); obshell refuses to add a replica there until the pool is dropped or the failed DAG is operated",
+      'zone(s) z3, z4 are in the first priority of primary_zone "z3,z4;z1" but would get a READONLY replica, which cannot lead; make them FULL in spec.replicaTemplate or change the primary zone',
+    ]);
+  });
+
+  it("a FULL replica added in a first-priority zone is fine", () => {
+    const plan = planTenant(
+      spec(["z1", "z2", "z3"], { unitConfigName: "uc-8c" }),
+      tenantSeen("FULL@z1,FULL@z2", { unitNum: 1, unitConfigs: ["uc-8c"], primaryZone: "z3;z1" }),
+    );
+    expect(plan.blockers).toEqual([]);
+  });
+
+  it("leftover pools of a failed scale-in are all named", () => {
+    const plan = planTenant(
+      spec(["z1", "z2"]),
+      tenantSeen("FULL@z1,FULL@z2", {
+        pools: [
+          { name: "p3", zones: ["z3"] },
+          { name: "p4", zones: ["z4"] },
+        ],
+      }),
+    );
+    expect(plan.blockers).toMatchObject([
+      {
+        reason: "LeftoverPool",
+        message: expect.stringMatching(/^resource pool\(s\) p3, p4 remain in zones/),
+      },
+    ]);
   });
 });
