@@ -14,11 +14,7 @@ import type { KubeObject } from "../../src/controller/resource.js";
 import { createLogger } from "../../src/observability/logger.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
-import {
-  CREDENTIAL_HEALTH_ANNOTATION,
-  CREDENTIAL_HEALTH_LEASE,
-  LeaseCredentialHealth,
-} from "../../src/reconcilers/engine/lease-credential-health.js";
+import { LeaseCredentialHealth } from "../../src/reconcilers/engine/lease-credential-health.js";
 import { AUTH_RETRY_MS, MAX_SCOPE_FAILURES } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
@@ -35,7 +31,10 @@ import {
 } from "../unit/fleet-world.js";
 
 const NAMESPACE = "dbfleet-system";
-const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${CREDENTIAL_HEALTH_LEASE}`;
+// The literal names, not the constants: an upgraded operator must find the Lease and annotation an earlier
+// release wrote (and the Role that grants the Lease names it).
+const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/dbfleet-operator-credential-health`;
+const ANNOTATION = "dbfleet.io/credential-health";
 const silent = createLogger({ level: "silent" });
 
 /** Just enough of an API server for one Lease: GET, POST (create), PUT with an optimistic resourceVersion. */
@@ -80,7 +79,7 @@ class LeaseApi {
 
   /** The stored state, parsed: digests of refused credentials and refusals per lock scope. */
   get state(): { failed: Record<string, number>; scopes: Record<string, number[]> } | undefined {
-    const text = this.stored?.metadata.annotations?.[CREDENTIAL_HEALTH_ANNOTATION];
+    const text = this.stored?.metadata.annotations?.[ANNOTATION];
     return text ? JSON.parse(text) : undefined;
   }
 
@@ -97,6 +96,12 @@ class LeaseApi {
     if (req.method === "PUT" && req.url === LEASE_PATH && this.failPut) return status(this.failPut, "Failed");
     if (req.method === "GET" && req.url === LEASE_PATH)
       return this.stored ? { status: 200, body: this.stored } : status(404, "NotFound");
+    // As the API server does: a body that is not a coordination.k8s.io/v1 Lease is refused.
+    if (
+      (req.method === "POST" || req.method === "PUT") &&
+      (body?.kind !== "Lease" || body?.apiVersion !== "coordination.k8s.io/v1")
+    )
+      return status(400, "BadRequest");
     if (req.method === "POST" && req.url === LEASE_PATH.slice(0, LEASE_PATH.lastIndexOf("/"))) {
       if (this.stored) return status(409, "AlreadyExists");
       this.stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
@@ -318,6 +323,7 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
       const health = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
       await health.load();
       expect(lines.join("")).toContain("credential health could not be loaded");
+      expect(lines.join("")).toContain("500 Failed");
       expect(health.mayAttempt("credential-a", now, "ak")).toEqual({ ok: true });
     });
 
@@ -354,7 +360,7 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
         metadata: {
           resourceVersion: "7",
           annotations: {
-            [CREDENTIAL_HEALTH_ANNOTATION]: JSON.stringify({
+            [ANNOTATION]: JSON.stringify({
               failed: { [idOf("credential-a")]: now.getTime() },
               scopes: { [idOf("ak")]: [now.getTime(), now.getTime() + 1] },
             }),
@@ -372,7 +378,7 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
       api = new LeaseApi();
       await api.start();
       api.stored = {
-        metadata: { resourceVersion: "1", annotations: { [CREDENTIAL_HEALTH_ANNOTATION]: '{"failed":"x"}' } },
+        metadata: { resourceVersion: "1", annotations: { [ANNOTATION]: '{"failed":"x"}' } },
       };
       const { log, lines } = warnings();
       const health = new LeaseCredentialHealth(api.http(), NAMESPACE, log, () => now);
@@ -414,6 +420,7 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
       await other.flush();
       expect(api.log.filter((l) => l.startsWith("PUT"))).toHaveLength(1);
       expect(lines.join("")).toContain("credential health could not be stored");
+      expect(lines.join("")).toContain("500 Failed");
     });
 
     it("a Lease that cannot be read fails the write (nothing is overwritten blind); the refusal still counts", async () => {
