@@ -1,7 +1,7 @@
 // Runs Stryker on one file at a time and records the file's figures in mutation/baseline.json `perFile`
 // (the shape is `PerFile` below; test/unit/readme-figures.test.ts reads it and checks the README table).
 //
-//   npx tsx scripts/mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE...
+//   npx tsx scripts/mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE... [-- STRYKER-ARGS]
 //
 // --integration: stryker.integration.config.mjs (the slow tests on the real API server) instead of
 // stryker.config.mjs. --force: test every mutant again, ignoring the incremental file. --no-run: record
@@ -11,7 +11,7 @@
 // Each survivor keeps its triage (matched by line, column, mutator and replacement); a new one is added
 // as "untriaged", which the README test refuses: kill it with a test or explain it as "equivalent".
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { z } from "zod";
@@ -93,14 +93,20 @@ async function run(command: string[]): Promise<{ seconds: number; reused: number
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  const all = process.argv.slice(2);
+  // Arguments after a lone `--` go to Stryker as they are (e.g. `-- --allowEmpty` for a file of types only).
+  const dashes = all.indexOf("--");
+  const extra = dashes < 0 ? [] : all.slice(dashes + 1);
+  const args = dashes < 0 ? all : all.slice(0, dashes);
   const integration = args.includes("--integration");
   const force = args.includes("--force");
   const noRun = args.includes("--no-run");
   const together = args.includes("--together");
   const files = args.filter((a) => !a.startsWith("--"));
   if (files.length === 0)
-    throw new Error("usage: mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE...");
+    throw new Error(
+      "usage: mutation-record.ts [--integration] [--force] [--no-run] [--together] FILE... [-- STRYKER-ARGS]",
+    );
   const modules = (await import(join(root, "mutation/modules.mjs"))) as Record<string, string[]>;
   const config = integration ? "stryker.integration.config.mjs" : "stryker.config.mjs";
   const { default: options } = (await import(join(root, config))) as {
@@ -122,12 +128,15 @@ async function main(): Promise<void> {
       "--mutate",
       batch.join(","),
       ...(force ? ["--force"] : []),
+      ...extra,
     ];
     const narrowed = process.env.MUTATION_TESTS ? `MUTATION_TESTS=${process.env.MUTATION_TESTS} ` : "";
     const slot = process.env.MUTATION_SLOT ? `MUTATION_SLOT=${process.env.MUTATION_SLOT} ` : "";
     const command = `${slot}${narrowed}npx ${strykerArgs.join(" ")}`;
     let timing: { seconds: number; reused: number } | undefined;
     if (!noRun) {
+      // A run that mutates nothing (a file of types only) writes no report: no stale one may stand in for it.
+      rmSync(join(root, options.jsonReporter.fileName), { force: true });
       const result = await run(["npx", ...strykerArgs]);
       if (result.code !== 0) throw new Error(`${command} exited ${result.code}`);
       timing = result;
@@ -145,7 +154,10 @@ async function main(): Promise<void> {
     if (!groupName) throw new Error(`${file} is in no group of mutation/modules.mjs`);
     const baseline = JSON.parse(readFileSync(baselinePath, "utf8")) as { perFile?: Record<string, unknown> };
     const before = baseline.perFile?.[file] ? PerFile.parse(baseline.perFile[file]) : undefined;
-    const report = Report.parse(JSON.parse(readFileSync(join(root, options.jsonReporter.fileName), "utf8")));
+    const reportPath = join(root, options.jsonReporter.fileName);
+    const report = existsSync(reportPath)
+      ? Report.parse(JSON.parse(readFileSync(reportPath, "utf8")))
+      : { files: {} };
     const mutants = report.files[file]?.mutants ?? [];
     const count = (status: string) => mutants.filter((m) => m.status === status).length;
     const figures = {
