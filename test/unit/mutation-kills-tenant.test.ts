@@ -624,3 +624,12 @@ describe("planTenant: adds, blockers and what the plan says", () => {
     ]);
   });
 });
+
+// Appended last, so the tests above keep their places for Stryker's incremental run.
+describe("a dry run's event, for a removal of several zones", () => {
+  it("names every zone of the next operation", () => {
+    expect(decide({ observed: seen(SIX), policy: { dryRun: true } })).toMatchObject({
+      event: { type: "Normal", reason: Reason.DryRun, message: "dry run: would remove z3, z4, z5" },
+    });
+  });
+});
