@@ -248,6 +248,29 @@ describe("SetReconciler with a fake kind", () => {
     expect(result).toEqual({ requeueAfterMs: 30_000 });
   });
 
+  it("an intent write that conflicts drops the decision: nothing is sent, and the next reconcile decides from the fresh object", async () => {
+    const h = harness(toyObject(), { a: ["k", "x"] });
+    h.api.beforePut = () => {
+      // Between the read the decision was made from and the intent's write, someone keeps x.
+      h.api.stored = {
+        ...h.api.stored,
+        metadata: { ...h.api.stored.metadata, generation: 3, resourceVersion: "2" },
+        spec: { endpoint: "a", keep: ["k", "x"] },
+      };
+    };
+    const result = await h.reconciler.reconcile(request());
+    expect(h.calls).toEqual(["connect a", "observe a", "decide Remove", "status 409"]);
+    expect(h.remotes.get("a")?.items.has("x")).toBe(true);
+    expect(h.api.status.intent).toBeUndefined();
+    // Decided again soon, not at the next poll.
+    expect(result.requeueAfterMs).toBeLessThan(30_000);
+
+    await h.reconciler.reconcile(request());
+    expect(h.calls.slice(4)).toEqual(["connect a", "observe a", "decide Ready", "status Ready/Converged"]);
+    expect(h.remotes.get("a")?.items.has("x")).toBe(true);
+    expect(h.api.written.map((o) => (o.status as ToyStatus | undefined)?.intent)).toEqual([undefined]);
+  });
+
   it("an act that answers OutcomeUnknown leaves the intent, and the next pass resolves it from the remote", async () => {
     const h = harness(
       toyObject(),
