@@ -815,6 +815,31 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     });
   });
 
+  it("the agent reports another cluster just before the DELETE: nothing is sent, RemoteIdentityChanged, decided again", async () => {
+    const { sim } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"] }), true);
+    pools.push(h.pool);
+    const key = "prod/orders";
+    // A namesake makes the first round record the cluster; the answer is cached with the client.
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    const planned = `obshell|obcluster#${sim.clusterIdentity.id}`;
+    expect(h.api.status).toMatchObject({ remote: { identity: planned } });
+    // Another cluster now answers behind the same URL: the plan is made from the cached answer, and the
+    // agent asked again just before the DELETE says otherwise.
+    sim.clusterIdentity.id += 1;
+    const moved = `obshell|obcluster#${sim.clusterIdentity.id}`;
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    expect(deletesIn(sim)).toHaveLength(0);
+    expect(h.api.status.operation).toBeUndefined();
+
+    // Decided again on the cluster the agent now reports: recorded first (a namesake), then acted on there.
+    for (let round = 0; round < 3 && deletesIn(sim).length === 0; round++)
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(deletesIn(sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({ remote: { identity: moved }, operation: { remote: moved } });
+  });
+
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
     const { gate } = await obshell();
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
