@@ -838,6 +838,8 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
       await h.reconciler.reconcile(request(new AbortController().signal, key));
     expect(deletesIn(sim)).toHaveLength(1);
     expect(h.api.status).toMatchObject({ remote: { identity: moved }, operation: { remote: moved } });
+    // The changed answer came through the same endpoint: a person is told.
+    expect(h.calls).toContain("event Warning/RemoteIdentityChanged");
   });
 
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
