@@ -24,7 +24,12 @@ import {
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
-import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
+import {
+  bindOperatorIdentity,
+  installCrds,
+  kubeConfigFor,
+  OPERATOR_NAMESPACE,
+} from "../test/harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { startDesignMinimum } from "./design-minimum.js";
@@ -624,6 +629,8 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,
+        // As deploy/ sets it: the operator's Leases (credential health) live in its own namespace.
+        POD_NAMESPACE: OPERATOR_NAMESPACE,
         NODE_OPTIONS: HEAP_SNAPSHOT
           ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
           : nodeOptions,
@@ -752,7 +759,7 @@ if (want("secrets")) {
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() },
+        env: { ...process.env, POD_NAMESPACE: OPERATOR_NAMESPACE, NODE_OPTIONS: deploymentNodeOptions() },
       },
     );
     let url = "";
