@@ -7,7 +7,15 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -578,6 +586,19 @@ function mallocHeapMiB(pid: number): number {
   }
   return kib / 1024;
 }
+function openSockets(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
 function procCpuSeconds(pid: number): number {
   // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -668,6 +689,11 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   };
   const reconciles = () => metric("controller_runtime_reconcile_total");
   const started = Date.now();
+  // Open sockets, most at once: each TLS connection to the API server holds tens of KiB of C heap.
+  let mostSockets = 0;
+  const sampler = setInterval(() => {
+    if (!exited) mostSockets = Math.max(mostSockets, openSockets(pid));
+  }, 500);
   await waitFor(async () => {
     alive();
     return url !== "" && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
@@ -694,6 +720,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   }
   const polled = (await reconciles()) - convergedReconciles;
   const pollCpu = procCpuSeconds(pid) - convergedCpu;
+  clearInterval(sampler);
   const { rss, anon, malloc } = procMemory(pid);
   const committed = (await metric("nodejs_heap_size_total_bytes")) / mib;
   const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
@@ -708,6 +735,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
     { metric: `operator heap committed (${label})`, value: committed, unit: "MiB" },
     { metric: `operator C heap, main arena (${label})`, value: malloc, unit: "MiB" },
+    { metric: `operator sockets open at once, most (${label})`, value: mostSockets, unit: "" },
     { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
     { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
     { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
@@ -721,7 +749,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   );
   if (HEAP_SNAPSHOT) await heapSnapshot(child, label);
   console.log(
-    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB, at most ${mostSockets} sockets; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
   );
   child.kill("SIGTERM");
   if (!exited) await new Promise((r) => child.once("exit", r));
