@@ -516,7 +516,9 @@ if (want("memory")) {
   const ns = "bench-memory";
   await namespace(ns);
   const nodeOptions = process.env.BENCH_MEMORY_NODE_OPTIONS ?? deploymentNodeOptions();
-  console.log(`memory: operator NODE_OPTIONS="${nodeOptions}", poll interval ${MEMORY_POLL}`);
+  console.log(
+    `memory: operator NODE_OPTIONS="${nodeOptions}" MALLOC_MMAP_THRESHOLD_=${deploymentEnv().MALLOC_MMAP_THRESHOLD_ ?? "(glibc's)"}, poll interval ${MEMORY_POLL}`,
+  );
   await createAll(Array.from({ length: 1000 }, (_, i) => memorySet(ns, i)));
   const small = await measureLive(ns, 1000, nodeOptions);
   await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => memorySet(ns, 1000 + i)));
@@ -650,6 +652,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,
+        ...deploymentEnv(),
         // As deploy/ sets it: the operator's Leases (credential health) live in its own namespace.
         POD_NAMESPACE: OPERATOR_NAMESPACE,
         NODE_OPTIONS: HEAP_SNAPSHOT
@@ -787,7 +790,7 @@ if (want("secrets")) {
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, POD_NAMESPACE: OPERATOR_NAMESPACE, NODE_OPTIONS: deploymentNodeOptions() },
+        env: { ...process.env, ...deploymentEnv(), POD_NAMESPACE: OPERATOR_NAMESPACE },
       },
     );
     let url = "";
@@ -837,9 +840,15 @@ if (want("secrets")) {
   await meter.end();
 }
 
-function deploymentNodeOptions(): string {
+/** The literal environment deploy/'s operator container sets (NODE_OPTIONS, glibc's malloc settings). */
+function deploymentEnv(): Record<string, string> {
   const text = readFileSync(join(root, "deploy", "operator", "manager", "deployment.yaml"), "utf8");
-  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/- name: (\w+)\s+value: "([^"]*)"/g)) if (m[1]) env[m[1]] = m[2] ?? "";
+  return env;
+}
+function deploymentNodeOptions(): string {
+  return deploymentEnv().NODE_OPTIONS ?? "";
 }
 
 // 6. Fairness across namespaces: FAIR_BUSY converged sets polling every second in one namespace keep the
