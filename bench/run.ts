@@ -7,7 +7,15 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -24,7 +32,12 @@ import {
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
-import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
+import {
+  bindOperatorIdentity,
+  installCrds,
+  kubeConfigFor,
+  OPERATOR_NAMESPACE,
+} from "../test/harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { startDesignMinimum } from "./design-minimum.js";
@@ -46,6 +59,11 @@ const LATENCY_MAX = LATENCY_SIZES.at(-1) ?? 0;
 const MEMORY_POLL = "2m";
 const MEMORY_POLLS = 1;
 const MEMORY_PROJECTS = 10;
+/**
+ * BENCH_HEAP_SNAPSHOT=1: after measuring, the operator writes a V8 heap snapshot (bench/results/, read by
+ * bench/heap-summary.ts) to show where its memory goes.
+ */
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 /** /proc/PID/stat counts CPU time in these. */
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** Sets the design minimum (bench/design-minimum.ts) takes its samples on. */
@@ -498,7 +516,9 @@ if (want("memory")) {
   const ns = "bench-memory";
   await namespace(ns);
   const nodeOptions = process.env.BENCH_MEMORY_NODE_OPTIONS ?? deploymentNodeOptions();
-  console.log(`memory: operator NODE_OPTIONS="${nodeOptions}", poll interval ${MEMORY_POLL}`);
+  console.log(
+    `memory: operator NODE_OPTIONS="${nodeOptions}" MALLOC_MMAP_THRESHOLD_=${deploymentEnv().MALLOC_MMAP_THRESHOLD_ ?? "(glibc's)"}, poll interval ${MEMORY_POLL}`,
+  );
   await createAll(Array.from({ length: 1000 }, (_, i) => memorySet(ns, i)));
   const small = await measureLive(ns, 1000, nodeOptions);
   await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => memorySet(ns, 1000 + i)));
@@ -527,11 +547,59 @@ function memorySet(ns: string, i: number): RawObject {
   };
 }
 
+async function heapSnapshot(child: ChildProcess, label: string): Promise<void> {
+  const dir = join(root, "bench", "results");
+  const before = new Set(readdirSync(dir));
+  child.kill("SIGUSR2");
+  // Node writes Heap.<date>.<pid>...heapsnapshot in its working directory once the snapshot is complete.
+  let written = "";
+  let size = -1;
+  // Complete once its size stops changing between two looks.
+  await waitFor(async () => {
+    const file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    if (!file) return false;
+    await sleep(1000);
+    const now = statSync(join(dir, file)).size;
+    const done = now > 0 && now === size;
+    written = file;
+    size = now;
+    return done;
+  }, 300_000);
+  console.log(`memory, ${label}: heap snapshot bench/results/${written}`);
+}
+
 /** /proc/PID/status in MiB, and the process's CPU seconds (user + system) from /proc/PID/stat. */
-function procMemory(pid: number): { rss: number; anon: number } {
+function procMemory(pid: number): { rss: number; anon: number; malloc: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: kib("VmRSS") / 1024, anon: kib("RssAnon") / 1024 };
+  return { rss: kib("VmRSS") / 1024, anon: kib("RssAnon") / 1024, malloc: mallocHeapMiB(pid) };
+}
+/**
+ * RSS of the C heap's main arena ([heap] in /proc/PID/smaps): native allocations of the main thread (V8's
+ * compiler and parser zones, Node's buffers), apart from V8's own heap pages.
+ */
+function mallocHeapMiB(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  let kib = 0;
+  let inHeap = false;
+  for (const line of smaps.split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.trimEnd().endsWith("[heap]");
+    else if (inHeap && line.startsWith("Rss:")) kib += Number(line.split(/\s+/)[1] ?? 0);
+  }
+  return kib / 1024;
+}
+function openSockets(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
 }
 function procCpuSeconds(pid: number): number {
   // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
@@ -580,7 +648,18 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       "--log-level=info",
       ...SIMULATOR_FLAGS,
     ],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        ...deploymentEnv(),
+        // As deploy/ sets it: the operator's Leases (credential health) live in its own namespace.
+        POD_NAMESPACE: OPERATOR_NAMESPACE,
+        NODE_OPTIONS: HEAP_SNAPSHOT
+          ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
+          : nodeOptions,
+      },
+    },
   );
   const pid = child.pid ?? 0;
   let url = "";
@@ -613,6 +692,11 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   };
   const reconciles = () => metric("controller_runtime_reconcile_total");
   const started = Date.now();
+  // Open sockets, most at once: each TLS connection to the API server holds tens of KiB of C heap.
+  let mostSockets = 0;
+  const sampler = setInterval(() => {
+    if (!exited) mostSockets = Math.max(mostSockets, openSockets(pid));
+  }, 500);
   await waitFor(async () => {
     alive();
     return url !== "" && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
@@ -639,7 +723,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   }
   const polled = (await reconciles()) - convergedReconciles;
   const pollCpu = procCpuSeconds(pid) - convergedCpu;
-  const { rss, anon } = procMemory(pid);
+  clearInterval(sampler);
+  const { rss, anon, malloc } = procMemory(pid);
+  const committed = (await metric("nodejs_heap_size_total_bytes")) / mib;
   const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
   lowestHeap = Math.min(lowestHeap, heap);
   const old = (await metric("nodejs_heap_space_size_used_bytes", '{space="old"}')) / mib;
@@ -650,6 +736,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
     { metric: `operator RSS (${label})`, value: rss, unit: "MiB", target: n >= 10_000 ? "< 150 MiB" : "" },
     { metric: `operator anonymous memory (${label})`, value: anon, unit: "MiB" },
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
+    { metric: `operator heap committed (${label})`, value: committed, unit: "MiB" },
+    { metric: `operator C heap, main arena (${label})`, value: malloc, unit: "MiB" },
+    { metric: `operator sockets open at once, most (${label})`, value: mostSockets, unit: "" },
     { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
     { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
     { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
@@ -661,8 +750,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       unit: "ms",
     },
   );
+  if (HEAP_SNAPSHOT) await heapSnapshot(child, label);
   console.log(
-    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}), heap used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB, at most ${mostSockets} sockets; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
   );
   child.kill("SIGTERM");
   if (!exited) await new Promise((r) => child.once("exit", r));
@@ -700,7 +790,7 @@ if (want("secrets")) {
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() },
+        env: { ...process.env, ...deploymentEnv(), POD_NAMESPACE: OPERATOR_NAMESPACE },
       },
     );
     let url = "";
@@ -750,9 +840,15 @@ if (want("secrets")) {
   await meter.end();
 }
 
-function deploymentNodeOptions(): string {
+/** The literal environment deploy/'s operator container sets (NODE_OPTIONS, glibc's malloc settings). */
+function deploymentEnv(): Record<string, string> {
   const text = readFileSync(join(root, "deploy", "operator", "manager", "deployment.yaml"), "utf8");
-  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/- name: (\w+)\s+value: "([^"]*)"/g)) if (m[1]) env[m[1]] = m[2] ?? "";
+  return env;
+}
+function deploymentNodeOptions(): string {
+  return deploymentEnv().NODE_OPTIONS ?? "";
 }
 
 // 6. Fairness across namespaces: FAIR_BUSY converged sets polling every second in one namespace keep the
