@@ -2,15 +2,16 @@
 // (mutation/baseline.json `perFile`): each is a plausible wrong version a tired developer could write,
 // asserted through what a user relies on, with sets that name a connection (the recommended config).
 import { describe, expect, it } from "vitest";
-import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { redisInstanceSetCrd } from "../../src/api/crd.js";
+import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { Reason } from "../../src/api/reasons.js";
-import { redisInstanceSet } from "../../src/api/redis-instance-set.js";
+import { type DeletionRecord, redisInstanceSet } from "../../src/api/redis-instance-set.js";
+import { HUMAN_ERRORS } from "../../src/providers/dcs/human-errors.js";
 import { identityOf } from "../../src/reconcilers/engine/set-reconciler.js";
 import { decideRedis, type RedisStep } from "../../src/reconcilers/redis/decide.js";
-import type { ObservedRedis } from "../../src/reconcilers/redis/plan.js";
+import { notDeletableNow, type ObservedRedis, planRedis } from "../../src/reconcilers/redis/plan.js";
 import { addDcsConnection, type RefRedisOptions, refRedisManifest, remoteOf, world } from "./fleet-world.js";
-import { instance, NOW } from "./sets.js";
+import { instance, NOW, redisSet } from "./sets.js";
 
 /** n instances named <prefix>000.. in scope of the default selector. */
 const many = (n: number, prefix = "cache-") =>
@@ -79,5 +80,56 @@ describe("decideRedis: the approval hint is a command a person can paste", () =>
     expect(step.message).toContain(
       `kubectl annotate ${short} cache -n prod --overwrite ${APPROVE_PLAN_ANNOTATION}=${hash}`,
     );
+  });
+});
+
+describe("notDeletableNow: the victim re-read's one rule, by the instance's own state", () => {
+  // What the re-read right before the DELETE asks of each victim: a wrong version that lets one of these
+  // through sends a DELETE for an instance DCS must not (or cannot) delete now.
+  const idle = { status: "RUNNING", busy: false, prepaid: false };
+  it.each<[string, Parameters<typeof notDeletableNow>[0], "human" | "wait" | undefined]>([
+    ["running and idle", idle, undefined],
+    ["frozen", { ...idle, status: "FROZEN" }, "human"],
+    ["freezing", { ...idle, status: "FREEZING" }, "human"],
+    ["create failed", { ...idle, status: "CREATEFAILED" }, "human"],
+    ["in error", { ...idle, status: "ERROR" }, "human"],
+    ["prepaid (yearly/monthly)", { ...idle, prepaid: true }, "human"],
+    ["busy-ness not shown by DCS", { ...idle, busy: true, busyUnknown: true }, "human"],
+    ["frozen and busy", { ...idle, status: "FROZEN", busy: true }, "human"],
+    ["prepaid and being deleted", { ...idle, status: "DELETING", prepaid: true }, "human"],
+    ["busy (a task runs)", { ...idle, busy: true }, "wait"],
+    ["being deleted", { ...idle, status: "DELETING" }, "wait"],
+    ["restarting", { ...idle, status: "RESTARTING" }, "wait"],
+    ["paying", { ...idle, status: "PAYING" }, "wait"],
+    ["extending and busy", { ...idle, status: "EXTENDING", busy: true }, "wait"],
+  ])("%s: %s", (_, state, want) => {
+    expect(notDeletableNow(state)).toBe(want);
+  });
+});
+
+describe("planRedis: a refusal only a person can clear names the person's action", () => {
+  const refused = (name: string, code: string): DeletionRecord => ({
+    id: `id-${name}`,
+    name,
+    requestedAt: "2026-11-23T09:59:55.000Z",
+    result: "failed",
+    attempts: 1,
+    lastError: "refused",
+    lastErrorCode: code,
+  });
+  const spec = redisSet({ instances: ["cache-keep"] }).spec;
+  const listed = [instance("cache-keep"), ...many(12)];
+
+  // needsHuman reads a code with stray spaces (as some gateways pad it) as the code: the action shown
+  // must be that code's too, not "see the DCS error code".
+  it.each(["DCS.4107", " DCS.4107", "DCS.4107 ", "CBC.30050010"])("code %o", (code) => {
+    const plan = planRedis(spec, listed, [refused("cache-003", code), refused("cache-010", code)], NOW);
+    const action = HUMAN_ERRORS[code.trim()]?.action ?? "-";
+    expect(plan.needHuman.map((h) => [h.instance.name, h.why])).toEqual([
+      ["cache-003", `refused with ${code}: ${action}`],
+      ["cache-010", `refused with ${code}: ${action}`],
+    ]);
+    expect(plan.next.map((i) => i.name)).not.toContain("cache-003");
+    expect(plan.next).toHaveLength(10);
   });
 });
