@@ -9,7 +9,13 @@ import { type DeletionRecord, redisInstanceSet } from "../../src/api/redis-insta
 import { HUMAN_ERRORS } from "../../src/providers/dcs/human-errors.js";
 import { identityOf } from "../../src/reconcilers/engine/set-reconciler.js";
 import { decideRedis, type RedisStep } from "../../src/reconcilers/redis/decide.js";
-import { notDeletableNow, type ObservedRedis, planRedis } from "../../src/reconcilers/redis/plan.js";
+import { resolveDeletions } from "../../src/reconcilers/redis/observe.js";
+import {
+  notDeletableNow,
+  type ObservedRedis,
+  PENDING_RESOLVE_MS,
+  planRedis,
+} from "../../src/reconcilers/redis/plan.js";
 import { addDcsConnection, type RefRedisOptions, refRedisManifest, remoteOf, world } from "./fleet-world.js";
 import { instance, NOW, redisSet } from "./sets.js";
 
@@ -131,5 +137,53 @@ describe("planRedis: a refusal only a person can clear names the person's action
     ]);
     expect(plan.next.map((i) => i.name)).not.toContain("cache-003");
     expect(plan.next).toHaveLength(10);
+  });
+});
+
+describe("resolveDeletions: the records status keeps", () => {
+  const at = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+  const rec = (name: string, o: Partial<DeletionRecord> = {}): DeletionRecord => ({
+    id: `id-${name}`,
+    name,
+    requestedAt: at(10_000),
+    result: "pending",
+    attempts: 1,
+    ...o,
+  });
+
+  it("a lost reply still listed when PENDING_RESOLVE_MS has just passed: failed, the wait named in seconds", () => {
+    const [resolved] = resolveDeletions(
+      [rec("cache-002", { requestedAt: at(PENDING_RESOLVE_MS) })],
+      [instance("cache-002")],
+      NOW,
+    );
+    expect(resolved).toMatchObject({
+      result: "failed",
+      lastError: `the delete's reply was lost and the instance is still listed (RUNNING) after ${PENDING_RESOLVE_MS / 1000} s`,
+    });
+  });
+
+  it("each record once: live ones first, then the gone ones newest first (fewer than 50 gone)", () => {
+    const listed = many(6);
+    const live = [
+      rec("cache-001"),
+      rec("cache-003", { result: "success" }),
+      rec("cache-005", { result: "failed", attempts: 2 }),
+    ];
+    const gone = [
+      rec("cache-100", { result: "success", goneAt: at(300_000) }),
+      rec("cache-101", { result: "success", goneAt: at(100_000) }),
+      rec("cache-102", { result: "failed", goneAt: at(200_000) }),
+    ];
+    const out = resolveDeletions([...gone, ...live, rec("cache-103", { result: "success" })], listed, NOW);
+    expect(out.map((r) => r.name)).toEqual([
+      "cache-001",
+      "cache-003",
+      "cache-005",
+      "cache-103",
+      "cache-101",
+      "cache-102",
+      "cache-100",
+    ]);
   });
 });
