@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DcsClient } from "../../src/providers/dcs/client.js";
+import { DcsClient, type ListFilters } from "../../src/providers/dcs/client.js";
 import { computeSignature, sdkDate } from "../../src/providers/dcs/signer.js";
 import {
   AuthError,
@@ -106,6 +106,38 @@ describe("DCS client listing", () => {
       "cache-eu-18",
     ]);
     expect(new URLSearchParams(sim.log[0]?.query).get("tags")).toBe("team=checkout");
+  });
+
+  // Each filter under the name DCS documents: a misspelt parameter is ignored by DCS, and the listing
+  // silently widens to instances the caller meant to leave out.
+  it.each<[string, (all: { name: string; instance_id: string; ip?: unknown }[]) => ListFilters, string[]]>([
+    ["name_equal", () => ({ name: "cache-eu-1", nameEqual: true }), ["cache-eu-1"]],
+    ["status", () => ({ status: "FROZEN" }), ["cache-eu-frozen"]],
+    [
+      "instance_id",
+      (all) => ({ instanceId: all.find((i) => i.name === "cache-eu-7")?.instance_id ?? "" }),
+      ["cache-eu-7"],
+    ],
+    ["ip", (all) => ({ ip: String(all.find((i) => i.name === "cache-eu-12")?.ip) }), ["cache-eu-12"]],
+    ["include_failure", () => ({ name: "cache-eu-b", includeFailure: true }), ["cache-eu-broken"]],
+    ["two tags", () => ({ tags: { team: "checkout", missing: "x" } }), []],
+  ])("passes %s under DCS's name", async (_, filters, want) => {
+    const listing = await client().listInstances(filters(sim.instances(PROJECT)));
+    expect(listing.instances.map((i) => i.name).sort()).toEqual(want);
+  });
+
+  it("without include_failure an instance that failed to be created is not listed; include_delete lists the deleted", async () => {
+    const c = client();
+    expect((await c.listInstances({ name: "cache-eu-b" })).instances).toEqual([]);
+    const [gone] = (await c.listInstances({ name: "cache-eu-3", nameEqual: true })).instances;
+    await c.batchDelete([gone?.instance_id ?? ""]);
+    await eventually(
+      "the deleted instance leaves the list",
+      async () => !(await c.listInstances()).instances.some((i) => i.instance_id === gone?.instance_id),
+      5_000,
+    );
+    const withDeleted = await c.listInstances({ name: "cache-eu-3", nameEqual: true, includeDelete: true });
+    expect(withDeleted.instances.map((i) => [i.name, i.status])).toEqual([["cache-eu-3", "DELETED"]]);
   });
 
   it("lists again when a page shifts, and accepts two consecutive listings with the same ids", async () => {
