@@ -322,3 +322,113 @@ describe("DCS client throttling and auth", () => {
     expect(res.status).toBe(200);
   });
 });
+
+/** A one-route HTTP server answering every request with `answer`; the paths it was asked, in order. */
+async function stub(
+  answer: (res: import("node:http").ServerResponse) => void,
+): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? "");
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    paths,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe("DCS client: what a person and the metrics read of each call", () => {
+  it("honours Retry-After given as an HTTP date: the wait until then, none when it is past", async () => {
+    // Whole seconds (an HTTP date has no finer unit), near the real clock (the signature's window).
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const c = client({ now: () => at });
+    sim.addFault({
+      method: "GET",
+      kind: "throttle",
+      times: 1,
+      headers: { "Retry-After": new Date(at.getTime() + 3000).toUTCString() },
+    });
+    sim.addFault({
+      method: "GET",
+      kind: "throttle",
+      times: 1,
+      headers: { "Retry-After": new Date(at.getTime() - 60_000).toUTCString() },
+    });
+    expect((await c.listInstances()).instances.length).toBe(25);
+    expect(sleeps).toEqual([3000, 0]);
+  });
+
+  it("a Retry-After that is neither seconds nor a date is ignored: the usual backoff", async () => {
+    sim.addFault({ method: "GET", kind: "throttle", times: 1, headers: { "Retry-After": "soon" } });
+    expect((await client().listInstances()).instances.length).toBe(25);
+    expect(sleeps).toEqual([100]);
+  });
+
+  it("reports every request to onRequest: provider, operation, HTTP status, or error when none came", async () => {
+    const seen: { provider: string; operation: string; status: number | "error" }[] = [];
+    const c = client({
+      onRequest: ({ provider, operation, status }) => seen.push({ provider, operation, status }),
+    });
+    await c.listInstances();
+    await caught(c.getInstance("no-such-id"));
+    // The connection reset before any reply: no status to report.
+    sim.addFault({ method: "GET", kind: "reset", times: 3 });
+    await caught(c.getInstance("no-such-id"));
+    const list = `GET /v2/${PROJECT}/instances`;
+    const get = `GET /v2/${PROJECT}/instances/no-such-id`;
+    expect(seen).toEqual([
+      { provider: "dcs", operation: list, status: 200 },
+      { provider: "dcs", operation: list, status: 200 },
+      { provider: "dcs", operation: list, status: 200 },
+      { provider: "dcs", operation: get, status: 404 },
+      { provider: "dcs", operation: get, status: "error" },
+      { provider: "dcs", operation: get, status: "error" },
+      { provider: "dcs", operation: get, status: "error" },
+    ]);
+  });
+
+  it.each<[string, string, string]>([
+    ["a JSON body of an unknown shape", JSON.stringify({ oops: true }), "error body of an unknown shape"],
+    ["a body that is not JSON", "<html>bad gateway</html>", "non-JSON error body (24 bytes)"],
+    [
+      "a DCS error body carrying the request id",
+      JSON.stringify({ error_code: "DCS.4800", error_msg: "bad", request_id: "req-77" }),
+      "DCS.4800 refused: bad (request req-77)",
+    ],
+  ])("an error answered with %s says so", async (_, body, said) => {
+    const server = await stub((res) => {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(body);
+    });
+    try {
+      const error = await caught(client({ endpoint: server.url }).batchDelete(["x"]));
+      expect(error).toBeInstanceOf(BadRequestError);
+      expect(error.message).toContain(said);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps the endpoint's path as a prefix (a gateway in front of DCS), once, without a doubled slash", async () => {
+    const server = await stub((res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ instances: [], instance_num: 0 }));
+    });
+    try {
+      await client({ endpoint: `${server.url}/dcs-gw/` }).listInstances();
+      await client({ endpoint: `${server.url}/dcs-gw` }).listInstances();
+      expect(server.paths.map((p) => p.split("?")[0])).toEqual([
+        `/dcs-gw/v2/${PROJECT}/instances`,
+        `/dcs-gw/v2/${PROJECT}/instances`,
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
