@@ -156,6 +156,44 @@ describe("DCS client listing", () => {
     expect(error.retryable).toBe(true);
   });
 
+  it.each<[string, (s: DcsSimulator) => void, string]>([
+    // A new instance pushed onto the first page while later pages are read: the last of a page comes again.
+    [
+      "a page shifts on every listing",
+      (s) => void (s.shiftPages = 1000),
+      "instance(s) appeared on two pages",
+    ],
+    // DCS dropped one item of a full page: the read stops early, short of what instance_num says.
+    ["every first page is one short", (s) => void (s.shortPages = 1000), "instance_num 25 but 9 collected"],
+  ])("a listing that never settles (%s) says why in its error", async (_, fault, why) => {
+    fault(sim);
+    const error = await caught(client().listInstances());
+    expect(error).toBeInstanceOf(InconsistentListingError);
+    expect(error.message).toContain(`did not settle after 4 listings (`);
+    expect(error.message).toContain(why);
+  });
+
+  it("a short page with an unchanged instance_num once, then two agreeing listings: accepted whole", async () => {
+    sim.shortPages = 1;
+    const listing = await client().listInstances();
+    expect(listing.instances.length).toBe(25);
+    expect(sim.log.filter((e) => e.method === "GET" && e.query.includes("offset=0&")).length).toBe(3);
+  });
+
+  it("asks for at most 1000 a page, whatever pageSize it was given", async () => {
+    await client({ pageSize: 5000 }).listInstances();
+    expect(new URLSearchParams(sim.log[0]?.query).get("limit")).toBe("1000");
+  });
+
+  it.each([
+    [19, false],
+    [20, true],
+  ])("maxListItems %i over 25 instances in pages of 10: read whole %s", async (maxListItems, whole) => {
+    const read = client({ maxListItems }).listInstances();
+    if (whole) expect((await read).instances).toHaveLength(25);
+    else expect((await caught(read)).message).toContain(`${maxListItems} instances`);
+  });
+
   it("never reads 'no instances' from a broken reply", async () => {
     sim.addFault({ method: "GET", kind: "malformed" });
     expect(await caught(client().listInstances())).toBeInstanceOf(ProtocolError);
