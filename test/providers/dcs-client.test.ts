@@ -160,11 +160,19 @@ describe("DCS client listing", () => {
     // A new instance pushed onto the first page while later pages are read: the last of a page comes again.
     [
       "a page shifts on every listing",
-      (s) => void (s.shiftPages = 1000),
+      (s) => {
+        s.shiftPages = 1000;
+      },
       "instance(s) appeared on two pages",
     ],
     // DCS dropped one item of a full page: the read stops early, short of what instance_num says.
-    ["every first page is one short", (s) => void (s.shortPages = 1000), "instance_num 25 but 9 collected"],
+    [
+      "every first page is one short",
+      (s) => {
+        s.shortPages = 1000;
+      },
+      "instance_num 25 but 9 collected",
+    ],
   ])("a listing that never settles (%s) says why in its error", async (_, fault, why) => {
     fault(sim);
     const error = await caught(client().listInstances());
