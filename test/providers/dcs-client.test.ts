@@ -478,3 +478,79 @@ describe("DCS client: what a person and the metrics read of each call", () => {
     }
   });
 });
+
+describe("DCS client: what is retried, and what a delete never assumes", () => {
+  it.each<[string, Parameters<DcsSimulator["addFault"]>[0]]>([
+    ["a malformed reply", { method: "GET", kind: "malformed", times: 1 }],
+    ["a gateway's 502 page", { method: "GET", kind: "html", status: 502, times: 1 }],
+    ["a connection reset", { method: "GET", kind: "reset", times: 1 }],
+    ["a throttle", { method: "GET", kind: "throttle", times: 1 }],
+  ])("a listing read again after %s", async (_, fault) => {
+    sim.addFault(fault);
+    expect((await client().listInstances()).instances).toHaveLength(25);
+  });
+
+  it("a batch DELETE whose connection reset is not sent again: the outcome is unknown, not refused", async () => {
+    const [victim] = (await client().listInstances({ name: "cache-eu-2", nameEqual: true })).instances;
+    sim.addFault({ method: "DELETE", kind: "reset", times: 1 });
+    expect((await caught(client().batchDelete([victim?.instance_id ?? ""]))).kind).toBe("transport");
+    expect(sim.log.filter((e) => e.method === "DELETE")).toHaveLength(1);
+  });
+
+  it("a single DELETE throttled by the gateway is sent again", async () => {
+    const [victim] = (await client().listInstances({ name: "cache-eu-4", nameEqual: true })).instances;
+    sim.addFault({ method: "DELETE", kind: "throttle", times: 1 });
+    await client().deleteInstance(victim?.instance_id ?? "");
+    expect(sim.log.filter((e) => e.method === "DELETE")).toHaveLength(2);
+    expect((await client().getInstance(victim?.instance_id ?? "")).status).toBe("DELETING");
+  });
+
+  it("a batch DELETE answered 204 (no results) is a protocol error, never taken as every instance deleted", async () => {
+    const server = await stub((res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    try {
+      const error = await caught(client({ endpoint: server.url }).batchDelete(["a", "b"]));
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect(error.message).toContain("batch delete answered with no body");
+      const read = await caught(client({ endpoint: server.url }).getInstance("a"));
+      expect(read).toBeInstanceOf(ProtocolError);
+      expect(read.message).toContain("answered with no body");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a body is declared JSON; the request id of the reply's header wins over the body's", async () => {
+    await client().batchDelete(["no-such-id"]);
+    const [del] = sim.log.filter((e) => e.method === "DELETE");
+    expect(del?.headers["content-type"]).toBe("application/json");
+    expect(sim.log.find((e) => e.method === "GET")).toBeUndefined();
+    await client().listInstances();
+    expect(sim.log.find((e) => e.method === "GET")?.headers["content-type"]).toBeUndefined();
+    const server = await stub((res) => {
+      res.writeHead(400, { "content-type": "application/json", "x-request-id": "hdr-1" });
+      res.end(JSON.stringify({ error_code: "DCS.4800", error_msg: "bad", request_id: "body-1" }));
+    });
+    try {
+      expect((await caught(client({ endpoint: server.url }).batchDelete(["x"]))).requestId).toBe("hdr-1");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("closing a client that was given a shared pool leaves the pool open for the other clients", async () => {
+    const { Agent } = await import("undici");
+    const shared = new Agent();
+    try {
+      const a = client({ dispatcher: shared });
+      const b = client({ dispatcher: shared });
+      await a.listInstances();
+      await a.close();
+      expect((await b.listInstances()).instances).toHaveLength(25);
+    } finally {
+      await shared.close();
+    }
+  });
+});
