@@ -7,7 +7,7 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -46,6 +46,11 @@ const LATENCY_MAX = LATENCY_SIZES.at(-1) ?? 0;
 const MEMORY_POLL = "2m";
 const MEMORY_POLLS = 1;
 const MEMORY_PROJECTS = 10;
+/**
+ * BENCH_HEAP_SNAPSHOT=1: after measuring, the operator writes a V8 heap snapshot (bench/results/, read by
+ * bench/heap-summary.ts) to show where its memory goes.
+ */
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 /** /proc/PID/stat counts CPU time in these. */
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** Sets the design minimum (bench/design-minimum.ts) takes its samples on. */
@@ -527,11 +532,46 @@ function memorySet(ns: string, i: number): RawObject {
   };
 }
 
+async function heapSnapshot(child: ChildProcess, label: string): Promise<void> {
+  const dir = join(root, "bench", "results");
+  const before = new Set(readdirSync(dir));
+  child.kill("SIGUSR2");
+  // Node writes Heap.<date>.<pid>...heapsnapshot in its working directory once the snapshot is complete.
+  let written = "";
+  let size = -1;
+  // Complete once its size stops changing between two looks.
+  await waitFor(async () => {
+    const file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    if (!file) return false;
+    await sleep(1000);
+    const now = statSync(join(dir, file)).size;
+    const done = now > 0 && now === size;
+    written = file;
+    size = now;
+    return done;
+  }, 300_000);
+  console.log(`memory, ${label}: heap snapshot bench/results/${written}`);
+}
+
 /** /proc/PID/status in MiB, and the process's CPU seconds (user + system) from /proc/PID/stat. */
-function procMemory(pid: number): { rss: number; anon: number } {
+function procMemory(pid: number): { rss: number; anon: number; malloc: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: kib("VmRSS") / 1024, anon: kib("RssAnon") / 1024 };
+  return { rss: kib("VmRSS") / 1024, anon: kib("RssAnon") / 1024, malloc: mallocHeapMiB(pid) };
+}
+/**
+ * RSS of the C heap's main arena ([heap] in /proc/PID/smaps): native allocations of the main thread (V8's
+ * compiler and parser zones, Node's buffers), apart from V8's own heap pages.
+ */
+function mallocHeapMiB(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  let kib = 0;
+  let inHeap = false;
+  for (const line of smaps.split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.trimEnd().endsWith("[heap]");
+    else if (inHeap && line.startsWith("Rss:")) kib += Number(line.split(/\s+/)[1] ?? 0);
+  }
+  return kib / 1024;
 }
 function procCpuSeconds(pid: number): number {
   // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
@@ -580,7 +620,15 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       "--log-level=info",
       ...SIMULATOR_FLAGS,
     ],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: HEAP_SNAPSHOT
+          ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
+          : nodeOptions,
+      },
+    },
   );
   const pid = child.pid ?? 0;
   let url = "";
@@ -639,7 +687,8 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   }
   const polled = (await reconciles()) - convergedReconciles;
   const pollCpu = procCpuSeconds(pid) - convergedCpu;
-  const { rss, anon } = procMemory(pid);
+  const { rss, anon, malloc } = procMemory(pid);
+  const committed = (await metric("nodejs_heap_size_total_bytes")) / mib;
   const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
   lowestHeap = Math.min(lowestHeap, heap);
   const old = (await metric("nodejs_heap_space_size_used_bytes", '{space="old"}')) / mib;
@@ -650,6 +699,8 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
     { metric: `operator RSS (${label})`, value: rss, unit: "MiB", target: n >= 10_000 ? "< 150 MiB" : "" },
     { metric: `operator anonymous memory (${label})`, value: anon, unit: "MiB" },
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
+    { metric: `operator heap committed (${label})`, value: committed, unit: "MiB" },
+    { metric: `operator C heap, main arena (${label})`, value: malloc, unit: "MiB" },
     { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
     { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
     { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
@@ -661,8 +712,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       unit: "ms",
     },
   );
+  if (HEAP_SNAPSHOT) await heapSnapshot(child, label);
   console.log(
-    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}), heap used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
   );
   child.kill("SIGTERM");
   if (!exited) await new Promise((r) => child.once("exit", r));

@@ -248,6 +248,29 @@ describe("SetReconciler with a fake kind", () => {
     expect(result).toEqual({ requeueAfterMs: 30_000 });
   });
 
+  it("an intent write that conflicts drops the decision: nothing is sent, and the next reconcile decides from the fresh object", async () => {
+    const h = harness(toyObject(), { a: ["k", "x"] });
+    h.api.beforePut = () => {
+      // Between the read the decision was made from and the intent's write, someone keeps x.
+      h.api.stored = {
+        ...h.api.stored,
+        metadata: { ...h.api.stored.metadata, generation: 3, resourceVersion: "2" },
+        spec: { endpoint: "a", keep: ["k", "x"] },
+      };
+    };
+    const result = await h.reconciler.reconcile(request());
+    expect(h.calls).toEqual(["connect a", "observe a", "decide Remove", "status 409"]);
+    expect(h.remotes.get("a")?.items.has("x")).toBe(true);
+    expect(h.api.status.intent).toBeUndefined();
+    // Decided again soon, not at the next poll.
+    expect(result.requeueAfterMs).toBeLessThan(30_000);
+
+    await h.reconciler.reconcile(request());
+    expect(h.calls.slice(4)).toEqual(["connect a", "observe a", "decide Ready", "status Ready/Converged"]);
+    expect(h.remotes.get("a")?.items.has("x")).toBe(true);
+    expect(h.api.written.map((o) => (o.status as ToyStatus | undefined)?.intent)).toEqual([undefined]);
+  });
+
   it("an act that answers OutcomeUnknown leaves the intent, and the next pass resolves it from the remote", async () => {
     const h = harness(
       toyObject(),
@@ -790,6 +813,33 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(h.api.status).toMatchObject({
       operation: { remote: `obshell|obcluster#${sim.clusterIdentity.id}` },
     });
+  });
+
+  it("the agent reports another cluster just before the DELETE: nothing is sent, RemoteIdentityChanged, decided again", async () => {
+    const { sim } = await obshell();
+    const h = tenantHarness(tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"] }), true);
+    pools.push(h.pool);
+    const key = "prod/orders";
+    // A namesake makes the first round record the cluster; the answer is cached with the client.
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    const planned = `obshell|obcluster#${sim.clusterIdentity.id}`;
+    expect(h.api.status).toMatchObject({ remote: { identity: planned } });
+    // Another cluster now answers behind the same URL: the plan is made from the cached answer, and the
+    // agent asked again just before the DELETE says otherwise.
+    sim.clusterIdentity.id += 1;
+    const moved = `obshell|obcluster#${sim.clusterIdentity.id}`;
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    expect(deletesIn(sim)).toHaveLength(0);
+    expect(h.api.status.operation).toBeUndefined();
+
+    // Decided again on the cluster the agent now reports: recorded first (a namesake), then acted on there.
+    for (let round = 0; round < 3 && deletesIn(sim).length === 0; round++)
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(deletesIn(sim)).toHaveLength(1);
+    expect(h.api.status).toMatchObject({ remote: { identity: moved }, operation: { remote: moved } });
+    // The changed answer came through the same endpoint: a person is told.
+    expect(h.calls).toContain("event Warning/RemoteIdentityChanged");
   });
 
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
