@@ -40,7 +40,8 @@ for (let i = 0; i < snap.nodes.length; i += width) {
   const type = typeNames[snap.nodes[i + TYPE] ?? 0] ?? "?";
   const bytes = snap.nodes[i + SIZE] ?? 0;
   // Objects and closures by constructor or function name; strings, arrays, code and the rest by type.
-  const name = type === "object" || type === "closure" ? (snap.strings[snap.nodes[i + NAME] ?? 0] ?? "?") : "";
+  const name =
+    type === "object" || type === "closure" ? (snap.strings[snap.nodes[i + NAME] ?? 0] ?? "?") : "";
   const key = name ? `${type} ${name}` : `(${type})`;
   const g = groups.get(key) ?? { count: 0, bytes: 0 };
   g.count += 1;

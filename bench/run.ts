@@ -7,7 +7,15 @@
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -24,7 +32,12 @@ import {
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
-import { bindOperatorIdentity, installCrds, kubeConfigFor } from "../test/harness/kube.js";
+import {
+  bindOperatorIdentity,
+  installCrds,
+  kubeConfigFor,
+  OPERATOR_NAMESPACE,
+} from "../test/harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { startDesignMinimum } from "./design-minimum.js";
@@ -503,7 +516,9 @@ if (want("memory")) {
   const ns = "bench-memory";
   await namespace(ns);
   const nodeOptions = process.env.BENCH_MEMORY_NODE_OPTIONS ?? deploymentNodeOptions();
-  console.log(`memory: operator NODE_OPTIONS="${nodeOptions}", poll interval ${MEMORY_POLL}`);
+  console.log(
+    `memory: operator NODE_OPTIONS="${nodeOptions}" MALLOC_MMAP_THRESHOLD_=${deploymentEnv().MALLOC_MMAP_THRESHOLD_ ?? "(glibc's)"}, poll interval ${MEMORY_POLL}`,
+  );
   await createAll(Array.from({ length: 1000 }, (_, i) => memorySet(ns, i)));
   const small = await measureLive(ns, 1000, nodeOptions);
   await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => memorySet(ns, 1000 + i)));
@@ -573,6 +588,19 @@ function mallocHeapMiB(pid: number): number {
   }
   return kib / 1024;
 }
+function openSockets(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
 function procCpuSeconds(pid: number): number {
   // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -624,6 +652,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
       stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,
+        ...deploymentEnv(),
+        // As deploy/ sets it: the operator's Leases (credential health) live in its own namespace.
+        POD_NAMESPACE: OPERATOR_NAMESPACE,
         NODE_OPTIONS: HEAP_SNAPSHOT
           ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
           : nodeOptions,
@@ -661,6 +692,11 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   };
   const reconciles = () => metric("controller_runtime_reconcile_total");
   const started = Date.now();
+  // Open sockets, most at once: each TLS connection to the API server holds tens of KiB of C heap.
+  let mostSockets = 0;
+  const sampler = setInterval(() => {
+    if (!exited) mostSockets = Math.max(mostSockets, openSockets(pid));
+  }, 500);
   await waitFor(async () => {
     alive();
     return url !== "" && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
@@ -687,6 +723,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   }
   const polled = (await reconciles()) - convergedReconciles;
   const pollCpu = procCpuSeconds(pid) - convergedCpu;
+  clearInterval(sampler);
   const { rss, anon, malloc } = procMemory(pid);
   const committed = (await metric("nodejs_heap_size_total_bytes")) / mib;
   const heap = (await metric("nodejs_heap_size_used_bytes")) / mib;
@@ -701,6 +738,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
     { metric: `operator heap committed (${label})`, value: committed, unit: "MiB" },
     { metric: `operator C heap, main arena (${label})`, value: malloc, unit: "MiB" },
+    { metric: `operator sockets open at once, most (${label})`, value: mostSockets, unit: "" },
     { metric: `operator heap used, lowest while polling (${label})`, value: lowestHeap, unit: "MiB" },
     { metric: `operator old space used (${label})`, value: old, unit: "MiB" },
     { metric: `operator external memory (${label})`, value: external, unit: "MiB" },
@@ -714,7 +752,7 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   );
   if (HEAP_SNAPSHOT) await heapSnapshot(child, label);
   console.log(
-    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
+    `memory, ${label}: RSS ${rss.toFixed(1)} MiB (anonymous ${anon.toFixed(1)}, C heap ${malloc.toFixed(1)}), heap committed ${committed.toFixed(1)} MiB, used ${heap.toFixed(1)} MiB (lowest while polling ${lowestHeap.toFixed(1)}, old space ${old.toFixed(1)}, external ${external.toFixed(1)}), young generation ${young.toFixed(1)} MiB, at most ${mostSockets} sockets; ${polled} polling reconciles took ${pollCpu.toFixed(1)} CPU s`,
   );
   child.kill("SIGTERM");
   if (!exited) await new Promise((r) => child.once("exit", r));
@@ -752,7 +790,7 @@ if (want("secrets")) {
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() },
+        env: { ...process.env, ...deploymentEnv(), POD_NAMESPACE: OPERATOR_NAMESPACE },
       },
     );
     let url = "";
@@ -802,9 +840,15 @@ if (want("secrets")) {
   await meter.end();
 }
 
-function deploymentNodeOptions(): string {
+/** The literal environment deploy/'s operator container sets (NODE_OPTIONS, glibc's malloc settings). */
+function deploymentEnv(): Record<string, string> {
   const text = readFileSync(join(root, "deploy", "operator", "manager", "deployment.yaml"), "utf8");
-  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/- name: (\w+)\s+value: "([^"]*)"/g)) if (m[1]) env[m[1]] = m[2] ?? "";
+  return env;
+}
+function deploymentNodeOptions(): string {
+  return deploymentEnv().NODE_OPTIONS ?? "";
 }
 
 // 6. Fairness across namespaces: FAIR_BUSY converged sets polling every second in one namespace keep the

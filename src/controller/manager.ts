@@ -356,6 +356,15 @@ export class Manager {
     await this.elector?.stop();
     this.secrets?.stop();
     await Promise.all(this.informerSets.flatMap((s) => [...s.byNamespace.values()].map((i) => i.stop())));
+    // The events the last reconciles recorded, for a moment: a stalled API server does not hold up exit.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.events.flushed(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.min(deadlineMs, 2000));
+      }),
+    ]);
+    clearTimeout(timer);
     await this.http.close();
   }
 }

@@ -20,6 +20,14 @@ const TRS_TYPE = {
 };
 
 /** A TenantReplicaSet as the API server sends it: resourceVersion `rv`, optionally with `status`. */
+const pendingPlan = {
+  hash: "h1",
+  targets: ["z3"],
+  firstObservedAt: "2026-12-03T10:00:00.000Z",
+  observations: 1,
+  runsAt: "2026-12-03T10:00:10.000Z",
+};
+
 function trs(rv: string, extra: { generation?: number; status?: Record<string, unknown> } = {}): KubeObject {
   const base = tenantManifest({ generation: extra.generation ?? 2 }) as unknown as KubeObject;
   return {
@@ -132,6 +140,13 @@ describe("sameIndexInputs: which updates keep a set's index values", () => {
       same: false,
     },
     {
+      reason:
+        "a status of other fields only (another writer's, a settle clock) already claims: its first conditions keep the values",
+      old: trs("1", { status: { observedGeneration: 2, pendingPlan } }),
+      next: trs("2", { status: { ...readyStatus("a"), pendingPlan } }),
+      same: true,
+    },
+    {
       reason: "a spec change (generation) is recomputed",
       old: trs("1"),
       next: trs("2", { generation: 3 }),
@@ -150,11 +165,18 @@ describe("sameIndexInputs: which updates keep a set's index values", () => {
       same: true,
     },
   ];
+  // The fleet groups as the operator indexes them (the set's endpoint from its inline connection).
+  const groups = fleetGroups((_kind, _namespace, spec) =>
+    spec.obshell ? { endpoint: spec.obshell.endpoint } : undefined,
+  );
   for (const c of cases)
     it(c.reason, () => {
       // As the indexes parsed it when it was stored.
       parseCached(tenantReplicaSet, c.old);
       expect(sameIndexInputs(c.old, c.next)).toBe(c.same);
+      // Values kept are the values a recomputation gives (when the next version parses at all).
+      if (c.same && parseCached(tenantReplicaSet, c.next).success)
+        expect([...groups(c.next)].sort()).toEqual([...groups(c.old)].sort());
     });
 });
 

@@ -61,6 +61,16 @@ interface Claim {
   endpoint: string | undefined;
 }
 
+/**
+ * Whether the set's status has anything in it: until then it claims nothing. Anything at all (not only our
+ * conditions) is the cautious side: a status another writer touched claims as one we wrote, and one that
+ * stops parsing keeps the answer it had. The one home of this predicate: the index keeps a set's values
+ * only while it is unchanged (module.ts indexedStatus).
+ */
+export function everReconciled(status: unknown): boolean {
+  return typeof status === "object" && status !== null && Object.keys(status).length > 0;
+}
+
 /** What a set claims: a tenant on a cluster, for its spec and its operation in flight. */
 function claims(object: KubeObject, locate: LocateRemote): Claim[] {
   const trs = parseCached(tenantReplicaSet, object);
@@ -70,7 +80,7 @@ function claims(object: KubeObject, locate: LocateRemote): Claim[] {
   const located = locate(trs.data.kind, object.metadata.namespace ?? "default", spec);
   const remote = recordedIdentity(status?.remote, located?.endpoint);
   // Never reconciled (nothing written to its status): no claim yet (see above).
-  if (!status?.conditions?.length && !status?.remote && !status?.operation) return [];
+  if (!everReconciled(object.status)) return [];
   const out: Claim[] = [
     { remote, tenant: spec.tenant, endpoint: located?.endpoint ?? status?.remote?.endpoint },
   ];

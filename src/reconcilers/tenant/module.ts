@@ -6,7 +6,14 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { isLookupGroup, tenantGroupsOf, tenantNamesakes, tenantPeers, tenantRemoteKey } from "./fleet.js";
+import {
+  everReconciled,
+  isLookupGroup,
+  tenantGroupsOf,
+  tenantNamesakes,
+  tenantPeers,
+  tenantRemoteKey,
+} from "./fleet.js";
 import { importTenantSets } from "./import.js";
 import { TENANT_REPLICA_SET, tenantKind } from "./kind.js";
 
@@ -34,14 +41,13 @@ export const tenantModule: KindModule = {
   isLookupGroup,
   remoteKey: tenantRemoteKey,
   // startedSecrets and tenantGroupsOf read the operation in flight, the recorded cluster, and whether the
-  // set was ever reconciled (a set with no status claims nothing yet: fleet.ts). "Reconciled" is read as a
-  // status with anything in it, so a status that stops parsing keeps the values it had (the cautious side).
+  // set was ever reconciled (fleet.ts everReconciled: the same predicate the claims use).
   indexedStatus: (object) => {
     const status = object.status as { operation?: unknown; remote?: unknown } | undefined;
     return {
       operation: status?.operation,
       remote: status?.remote,
-      reconciled: status !== undefined && status !== null && Object.keys(status).length > 0,
+      reconciled: everReconciled(object.status),
     };
   },
   targetOf(object) {
