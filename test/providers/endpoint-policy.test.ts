@@ -139,3 +139,42 @@ describe("the endpoint policy on every connection", () => {
     }
   });
 });
+
+describe("the connector says why it opened no socket", () => {
+  let server: CountingServer;
+  beforeEach(async () => {
+    server = new CountingServer();
+    await server.start();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close();
+    await server.stop();
+  });
+  /** Every message down an error's cause chain. */
+  const messages = (error: unknown): string[] => {
+    const out: string[] = [];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) out.push(e.message);
+    return out;
+  };
+
+  it("plain http:// names the host and the setting", async () => {
+    const policy = new EndpointPolicy({ allowedEndpoints: "127.0.0.1" });
+    const error = await failure(dcs(`http://127.0.0.1:${server.port}`, policy, false).listInstances());
+    expect(messages(error)).toContain(
+      "127.0.0.1: http:// is refused unless the connection sets allowInsecureHTTP",
+    );
+    expect(server.accepted).toBe(0);
+  });
+
+  it("a resolver failure fails the request at once with the resolver's error, no socket opened", async () => {
+    const policy = new EndpointPolicy({
+      allowedEndpoints: "broken-dns.example",
+      lookup: async () => {
+        throw new Error("SERVFAIL from the resolver");
+      },
+    });
+    const error = await failure(dcs(`http://broken-dns.example:${server.port}`, policy).listInstances());
+    expect(messages(error).some((m) => m.includes("SERVFAIL from the resolver"))).toBe(true);
+    expect(server.accepted).toBe(0);
+  });
+});

@@ -250,3 +250,113 @@ describe("EndpointPolicy.check (the early check before a client is made)", () =>
     expect((await policy.check("https://nowhere.example")).ok).toBe(false);
   });
 });
+
+// Cases written against the mutants Stryker left alive (mutation/baseline.json): each a plausible wrong
+// version of the policy, asserted through what the operator then reaches or refuses, or what it says.
+describe("EndpointPolicy: IPv6 is unwrapped only in the forms that deliver to the IPv4 inside", () => {
+  const open = new EndpointPolicy();
+  // Each look-alike differs from a real form (mapped, NAT64, local NAT64, 6to4) by one byte: it is the
+  // IPv6 address it is, and refusing it would refuse a real endpoint for a metadata address it never reaches.
+  it.each([
+    ["2001:db8::ffff:a9fe:a9fe", "::ffff:0:0/96 marker without the zero prefix"],
+    ["::ff:a9fe:a9fe", "half the ::ffff marker"],
+    ["164:ff9b::a9fe:a9fe", "NAT64 prefix, first byte wrong"],
+    ["0:ff9b::a9fe:a9fe", "NAT64 prefix, second byte wrong"],
+    ["64:9b::a9fe:a9fe", "NAT64 prefix, third byte wrong"],
+    ["64:ff00::a9fe:a9fe", "NAT64 prefix, fourth byte wrong"],
+    ["2001:db8::a9fe:a9fe", "zeros in the middle, no NAT64 prefix"],
+    ["64:ff9b:2::a9fe:a9fe", "local NAT64 64:ff9b:1::/48 off by one"],
+    ["2001:a9fe:a9fe::1", "Teredo (2001::/32), not 6to4 (2002::/16)"],
+  ])("%s (%s) is not the metadata address", (address) => {
+    expect(open.checkAddress(address, address)).toEqual({ ok: true });
+  });
+  it.each([
+    "::ffff:169.254.169.254",
+    "::a9fe:a9fe",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::a9fe:a9fe",
+    "2002:a9fe:a9fe::1",
+  ])("%s carries 169.254.169.254 and is refused", (address) => {
+    expect(open.checkAddress(address, address)).toMatchObject({ ok: false });
+  });
+  it("an allowlisted IPv4 range admits that range's addresses reached as mapped or NAT64 IPv6 too", () => {
+    const policy = new EndpointPolicy({ allowedEndpoints: "203.0.113.0/24" });
+    expect(policy.checkAddress("dcs.example", "::ffff:203.0.113.5")).toEqual({ ok: true });
+    // Through NAT64 the packets reach 203.0.113.5: the IPv6 form itself is in no allowlisted range.
+    expect(policy.checkAddress("dcs.example", "64:ff9b::203.0.113.5")).toEqual({ ok: true });
+    expect(policy.checkAddress("dcs.example", "::ffff:198.51.100.5")).toMatchObject({ ok: false });
+  });
+});
+
+describe("EndpointPolicy: what an allowlist entry lifts", () => {
+  it("an IPv6 address named exactly lifts its strict refusal; a /32 around the metadata address does not", () => {
+    expect(new EndpointPolicy({ allowedEndpoints: "::1" }).checkAddress("::1", "::1")).toEqual({ ok: true });
+    expect(
+      new EndpointPolicy({ allowedEndpoints: "fd00:ec2::/32" }).checkAddress(
+        "fd00:ec2::254",
+        "fd00:ec2::254",
+      ),
+    ).toMatchObject({ ok: false, message: expect.stringContaining("a cloud metadata service") });
+  });
+  it("an exact host name admits that host only, not a longer name ending in it", () => {
+    const policy = new EndpointPolicy({ allowedEndpoints: "dcs.example.test" });
+    expect(policy.checkAddress("dcs.example.test", "203.0.113.7")).toEqual({ ok: true });
+    expect(policy.checkAddress("mydcs.example.test", "203.0.113.7")).toMatchObject({ ok: false });
+  });
+  it("single-letter labels are host names; entries may be spaced after their commas", () => {
+    const policy = new EndpointPolicy({ allowedEndpoints: "x.example.test, a.b.c ,  10.9.0.0/16" });
+    expect(policy.checkAddress("x.example.test", "203.0.113.7")).toEqual({ ok: true });
+    expect(policy.checkAddress("a.b.c", "203.0.113.8")).toEqual({ ok: true });
+    expect(policy.checkAddress("db.internal", "10.9.1.1")).toEqual({ ok: true });
+  });
+  it("a flag with two bad entries names both", () => {
+    expect(() => new EndpointPolicy({ allowedEndpoints: "a b,c/d/e" })).toThrow(
+      '--allowed-endpoints: "a b" is not a host name, *.domain, address or CIDR; "c/d/e" is not a host name, *.domain, address or CIDR',
+    );
+  });
+  it("every API server address is refused; one that does not parse is named as such", () => {
+    const policy = new EndpointPolicy({ apiServerAddresses: ["172.18.0.2", "172.18.0.3"] });
+    expect(policy.checkAddress("k8s", "172.18.0.2")).toMatchObject({ ok: false });
+    expect(policy.checkAddress("k8s", "172.18.0.3")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("the Kubernetes API server"),
+    });
+    expect(() => new EndpointPolicy({ apiServerAddresses: ["kube.local"] })).toThrow(
+      'API server address: "kube.local" is not an address or CIDR',
+    );
+  });
+});
+
+describe("EndpointPolicy.check: what the set's status says", () => {
+  it("plain http:// names the host and the setting that allows it", async () => {
+    expect(await new EndpointPolicy().check("http://dcs.example.test:8080/v2")).toEqual({
+      ok: false,
+      message: "dcs.example.test:8080: http:// is refused unless the connection sets allowInsecureHTTP",
+    });
+  });
+  it("a name that does not resolve says so, with the resolver's reason or that it had no address", async () => {
+    const failing = new EndpointPolicy({
+      lookup: async () => {
+        throw new Error("ENOTFOUND");
+      },
+    });
+    expect(await failing.check("https://gone.example.test")).toEqual({
+      ok: false,
+      message: "gone.example.test does not resolve (ENOTFOUND)",
+    });
+    const empty = new EndpointPolicy({ lookup: async () => [] });
+    expect(await empty.check("https://none.example.test")).toEqual({
+      ok: false,
+      message: "none.example.test does not resolve (no address)",
+    });
+  });
+  it("an IP literal is checked as it is, without asking DNS", async () => {
+    const policy = new EndpointPolicy({
+      lookup: async () => {
+        throw new Error("DNS asked");
+      },
+    });
+    expect(await policy.check("https://203.0.113.9:8443")).toEqual({ ok: true });
+    expect(await policy.check("https://[2001:db8::9]:8443")).toEqual({ ok: true });
+  });
+});

@@ -155,7 +155,8 @@ export function planRedis(
     else if (r?.result === "failed" && needsHuman(r.lastErrorCode))
       needHuman.push({
         instance: i,
-        why: `refused with ${r.lastErrorCode}: ${HUMAN_ERRORS[r.lastErrorCode ?? ""]?.action ?? "see the DCS error code"}`,
+        // Looked up as needsHuman matched it (trimmed): a padded code still names what a person must do.
+        why: `refused with ${r.lastErrorCode}: ${HUMAN_ERRORS[(r.lastErrorCode ?? "").trim()]?.action ?? "see the DCS error code"}`,
       });
     else if (r?.result === "failed" && r.attempts >= MAX_DELETE_ATTEMPTS)
       needHuman.push({
