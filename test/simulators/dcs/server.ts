@@ -142,6 +142,11 @@ export class DcsSimulator {
    * says nothing about an operation); the instance itself is idle and a delete of it is accepted.
    */
   readonly hideBusyFields = new Set<string>();
+  /**
+   * A change the next GET of an instance by id applies before it answers, once: the instance changed after the
+   * listing a plan was made from and before the re-read just ahead of the delete (a story's exact timing).
+   */
+  readonly changeOnGet = new Map<string, (instance: SimInstance) => void>();
   url = "";
   /** Ids returned by a listing and not yet drifted. */
   private readonly listed = new Set<string>();
@@ -357,6 +362,9 @@ export class DcsSimulator {
     if (method === "GET" && instanceId !== undefined) {
       const instance = project.get(instanceId);
       if (!instance) throw new DcsError(404, "DCS.3022", "The instance does not exist.");
+      const change = this.changeOnGet.get(instanceId);
+      this.changeOnGet.delete(instanceId);
+      change?.(instance);
       this.maybeDrift(projectId, instance);
       return { status: 200, body: this.served(instance) };
     }
