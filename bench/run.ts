@@ -635,6 +635,8 @@ async function measureLive(ns: string, n: number, nodeOptions: string): Promise<
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // V8 flags Node refuses in NODE_OPTIONS (e.g. --heap-growing-percent), to weigh them.
+      ...(process.env.BENCH_MEMORY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
       join(root, "dist", "src", "cli", "main.js"),
       "run",
       `--kubeconfig=${plane.kubeconfigPath}`,

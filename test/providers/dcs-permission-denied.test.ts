@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClients } from "../../src/connections/client-pool.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { dcsError } from "../../src/providers/dcs/errors.js";
+import { FORBIDDEN_DELETION } from "../../src/providers/dcs/human-errors.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { AuthError, PermissionDeniedError } from "../../src/providers/errors.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
@@ -110,6 +111,27 @@ describe("a 403 holds the set that asked, not the access key", () => {
     ).toEqual([["/v2/p2/instances", ["b2"]]]);
     expect(conditionReason(h.b.api.status, "Stalled")).toBeUndefined();
   });
+
+  it.each([
+    ["APIGW.0302", "an API gateway's code"],
+    [undefined, "no code"],
+  ])(
+    "a DELETE refused with 403 under %s (%s): the set asks a person at once, the batch is not sent again",
+    async (code, _what) => {
+      const h = await twoProjectsOneKey();
+      h.sim.addFault({ method: "DELETE", kind: "status", status: 403, ...(code ? { code } : {}) });
+      await h.a.reconcile();
+      const records = h.a.api.status.deletions as { id: string; result: string; lastErrorCode?: string }[];
+      expect(records).toEqual([
+        expect.objectContaining({ id: "a2", result: "failed", lastErrorCode: FORBIDDEN_DELETION }),
+      ]);
+      // Reconciled again (the refusal backoff past): Stalled naming the instance, nothing sent a second time.
+      await h.a.reconcile();
+      await h.a.reconcile();
+      expect(conditionReason(h.a.api.status, "Stalled")).toBe("DeletionNeedsHuman");
+      expect(h.sim.log.filter((r) => r.method === "DELETE" && r.path === "/v2/p1/instances")).toHaveLength(1);
+    },
+  );
 
   it("a DELETE refused with 403: a known refusal recorded on the instance, not a lost reply to look up", async () => {
     const h = await twoProjectsOneKey();

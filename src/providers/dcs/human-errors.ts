@@ -22,6 +22,9 @@ export interface HumanError {
   action: string;
 }
 
+/** The code a 403 refusal of a deletion is recorded under when DCS's own code is not one of the below. */
+export const FORBIDDEN_DELETION = "HTTP.403";
+
 export const HUMAN_ERRORS: Readonly<Record<string, HumanError>> = {
   "DCS.4107": {
     why: "the instance has unpaid scale-up orders",
@@ -46,6 +49,12 @@ export const HUMAN_ERRORS: Readonly<Record<string, HumanError>> = {
   "CBC.30050010": {
     why: "the instance is part of an unpaid order",
     action: "pay or cancel the order in the Billing Center",
+  },
+  // Not a DCS code: a deletion refused with HTTP 403 under a code not listed here (an API gateway's
+  // APIGW.*, or none) is recorded under this one. IAM does not change by asking again.
+  [FORBIDDEN_DELETION]: {
+    why: "the deletion was refused with HTTP 403 (an IAM policy does not allow it)",
+    action: "grant the access key's user dcs:instance:delete, or change the policy that denies it",
   },
 };
 

@@ -14,6 +14,7 @@ import {
 import type { ConnectionClients } from "../../connections/client-pool.js";
 import type { ResourceType } from "../../controller/resource.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
+import { FORBIDDEN_DELETION, needsHuman } from "../../providers/dcs/human-errors.js";
 import { AuthError, BadRequestError, NotFoundError, PermissionDeniedError } from "../../providers/errors.js";
 import { type ConnectOptions, connectDcs } from "../connect.js";
 import type { Remote, SetIdentity, SetKind } from "../engine/kind.js";
@@ -165,7 +166,11 @@ export function redisKind(options: RedisKindOptions): RedisKind {
             if (!(error instanceof BadRequestError || error instanceof PermissionDeniedError)) throw error;
             for (const t of batch) results.push({ result: "failed", instance: t.id });
             refusal = error.message;
-            refusalCode = error.remoteCode;
+            // A 403 needs a person whatever its code: sending the batch again cannot change an IAM policy.
+            refusalCode =
+              error instanceof PermissionDeniedError && !needsHuman(error.remoteCode)
+                ? FORBIDDEN_DELETION
+                : error.remoteCode;
           }
         }
       } catch (error) {
