@@ -18,6 +18,9 @@ import { RawApi } from "../harness/raw-api.js";
 import { installCliShim, readmeBlock, runBash } from "../harness/readme-shell.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
+// Its own tenant name: `plan` reads the whole cluster, and a set of another test file naming the same
+// tenant on a cluster never learned would hold this plan (RemoteUnidentified), as it should.
+const TENANT = "gitops_orders";
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
 const raw = new RawApi(server, caPem, adminToken);
@@ -71,7 +74,7 @@ function repository(zones: string[], connection: string): string {
       apiVersion: "dbfleet.io/v1alpha1",
       kind: "TenantReplicaSet",
       metadata: { name: "orders" },
-      spec: { ...connectionRef(connection), tenant: "orders", zones },
+      spec: { ...connectionRef(connection), tenant: TENANT, zones },
     }),
   );
   return repo;
@@ -209,7 +212,7 @@ beforeAll(async () => {
     password: PASSWORD,
     seed: {
       zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })),
-      tenants: [{ name: "orders", zones: ["z1", "z2", "z3"] }],
+      tenants: [{ name: TENANT, zones: ["z1", "z2", "z3"] }],
     },
   });
   await obshell.start();
