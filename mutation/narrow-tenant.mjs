@@ -20,6 +20,22 @@ const tenant = [
   "test/unit/tenant-lookup-groups.test.ts",
   "test/providers/scale-out-refusals.test.ts",
 ];
+/** The tenant kind's remote half (kind.ts) is also judged alone against the obshell simulator. */
+const tenantKind = [...tenant, "test/providers/tenant-kind.test.ts"];
+/** The add refusals: the table of obshell's codes, the decision, and the kind against the simulator. */
+const addRefusals = [
+  "test/unit/add-refusals.test.ts",
+  "test/unit/decide-tenant-scaleout.test.ts",
+  "test/providers/scale-out-refusals.test.ts",
+  "test/providers/tenant-kind.test.ts",
+];
+/** The settle clock and the fleet budget: their tables and the engine that consults them. */
+const settleGate = [
+  "test/unit/settle-gate.test.ts",
+  "test/unit/set-reconciler.test.ts",
+  "test/unit/fleet-budget.test.ts",
+];
+const budget = ["test/unit/fleet-budget.test.ts", "test/unit/set-reconciler.test.ts"];
 const credentials = [
   "test/unit/credential-health.test.ts",
   "test/unit/fleet-rules-*.test.ts",
@@ -37,12 +53,12 @@ export const TENANT_TESTS = {
   "src/reconcilers/tenant/decide.ts": tenant,
   "src/reconcilers/tenant/transitions.ts": tenant,
   "src/reconcilers/tenant/plan.ts": tenant,
-  "src/reconcilers/tenant/kind.ts": tenant,
-  "src/reconcilers/tenant/add-refusals.ts": tenant,
+  "src/reconcilers/tenant/kind.ts": tenantKind,
+  "src/reconcilers/tenant/add-refusals.ts": addRefusals,
   "src/reconcilers/tenant/fleet.ts": tenant,
   "src/reconcilers/engine/approval-gate.ts": tenant,
-  "src/reconcilers/engine/settle-gate.ts": tenant,
-  "src/reconcilers/budget.ts": tenant,
+  "src/reconcilers/engine/settle-gate.ts": settleGate,
+  "src/reconcilers/budget.ts": budget,
   "src/reconcilers/engine/credential-health.ts": credentials,
   "src/reconcilers/engine/memory-credential-health.ts": credentials,
   "src/reconcilers/engine/lease-credential-health.ts": credentials,
