@@ -1,5 +1,6 @@
 // The settle gate (issue 28) as a table: whether a destructive plan may run now, given the clock stored in
 // status from earlier observations. The engine wiring (status, restart, requeue) is in set-reconciler.test.ts.
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Reason } from "../../src/api/reasons.js";
 import {
@@ -72,6 +73,12 @@ describe("settleGate: whether a destructive plan may run now", () => {
       stored: stored({ firstObservedAt: iso(3_600_000), runsAt: iso(3_600_000 + SETTLE), observations: 2 }),
       now: 5_000,
       want: { run: false, remainingMs: SETTLE, first: 5_000, observations: 1, runsAt: 5_000 + SETTLE },
+    },
+    {
+      reason: "a second observation in the very millisecond of the first counts as the second",
+      stored: stored(),
+      now: 0,
+      want: { run: false, remainingMs: SETTLE, first: 0, observations: 2, runsAt: SETTLE },
     },
     {
       reason: "a stored runsAt is not trusted: the settle time counts from the first observation",
@@ -148,6 +155,27 @@ describe("settled: the step a decision leads to", () => {
     expect(settled(ask, stored(), SETTLE, at(SETTLE))).toMatchObject({ kind: "AwaitApproval" });
   });
 
+  it("the event names the plan, its targets and when it runs; a settle time not in whole seconds in ms", () => {
+    const removeTwo = { ...remove, planned: OTHER };
+    const held = settled(removeTwo, undefined, 1_500, at(0));
+    expect(held.message).toContain("runs after settle time 1500ms");
+    expect("event" in held ? held.event : undefined).toEqual({
+      type: "Normal",
+      reason: Reason.PlanSettling,
+      message: `plan ${OTHER.hash} (z2, z3) runs at ${iso(1_500)} if still the same`,
+    });
+  });
+
+  it("a removal carrying the approval it uses up is held as a run, not as a new approval request", () => {
+    const approved = { ...remove, approval: PLAN.hash };
+    const held = settled(approved, undefined, SETTLE, at(0));
+    expect(held.message).toMatch(/^removing z3 from tenant orders; runs after settle time 10s/);
+    // The approval it names is a hash, not a request: without a plan it plans nothing.
+    const { planned: _, ...unplanned } = approved;
+    expect(plannedBy(unplanned)).toBeUndefined();
+    expect(settled(unplanned, undefined, SETTLE, at(0))).toBe(unplanned);
+  });
+
   it.each([
     ["a RETRY of a failed DAG (an operation in flight, no new plan)", { kind: "RetryDag" }],
     ["a ROLLBACK", { kind: "RollbackDag" }],
@@ -165,5 +193,11 @@ describe("withPendingPlan: the clock in status", () => {
     const bare: { phase: string; pendingPlan?: PendingPlan } = { phase: "Ready" };
     expect(withPendingPlan(bare, { pendingPlan: clock })).toEqual({ phase: "Ready", pendingPlan: clock });
     expect(withPendingPlan({ ...bare, pendingPlan: clock }, {})).toEqual({ phase: "Ready" });
+  });
+
+  it("a status with no clock is the same status as before (no key left behind): a set at rest is not written again", () => {
+    // status-writer.ts skips the PUT when the computed status is deep-strictly equal to the stored one.
+    const bare: { phase: string; pendingPlan?: PendingPlan } = { phase: "Ready" };
+    expect(isDeepStrictEqual(withPendingPlan(bare, {}), bare)).toBe(true);
   });
 });
