@@ -80,6 +80,9 @@ class FairQueue {
   }
 }
 
+/** The longest delay setTimeout holds (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class WorkQueue {
   private readonly queue: FairQueue;
   private readonly dirty = new Set<string>();
@@ -141,14 +144,17 @@ export class WorkQueue {
       return;
     }
     this.options.observer?.onRetry?.(key);
-    const at = this.now() + delayMs;
+    // Node fires a longer timer after 1 ms: a far-off requeue (a budget freeing in a month) comes back
+    // after the longest a timer holds instead, and is decided again then.
+    const delay = Math.min(delayMs, MAX_TIMER_MS);
+    const at = this.now() + delay;
     const pending = this.waiting.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.waiting.delete(key);
       this.add(key);
-    }, delayMs);
+    }, delay);
     timer.unref();
     this.waiting.set(key, { at, timer });
   }
