@@ -119,6 +119,12 @@ export type BudgetVerdict =
       freesAt?: Date;
     };
 
+/**
+ * The latest time a Date holds (ECMAScript's +275760-09-13): when a disruption whose time does not parse frees
+ * its budget. Number.MAX_SAFE_INTEGER is past it: an Invalid Date, whose toISOString threw from admit.
+ */
+const LATEST_DATE_MS = 8.64e15;
+
 const NOUN: Record<DisruptionUnit, string> = { instances: "instance deletions", zones: "zone removals" };
 
 function scopeText(per: BudgetScope, scope: string): string {
@@ -163,7 +169,7 @@ export function admitOne(
   for (const d of used) {
     total -= d.count;
     const started = Date.parse(d.startedAt);
-    freesAt = new Date(Number.isNaN(started) ? Number.MAX_SAFE_INTEGER : started + policy.windowMs);
+    freesAt = new Date(Number.isNaN(started) ? LATEST_DATE_MS : started + policy.windowMs);
     if (total + request.count <= limit) break;
   }
   return {

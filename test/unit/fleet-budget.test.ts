@@ -186,6 +186,53 @@ describe("admit: every budget must admit the whole plan, counted over a sliding 
       Reason.BudgetExhausted,
       24 * HOUR - 30 * 60_000,
     ],
+    // Several must leave before the plan fits: it frees when the last of them has.
+    [
+      "frees once enough have left: 2+2+1 used, 4 asked, the first two records leave at +20 min",
+      [five],
+      [spent(50 * 60_000, 2), spent(40 * 60_000, 2), spent(10 * 60_000, 1)],
+      ask(4),
+      Reason.BudgetExhausted,
+      20 * 60_000,
+    ],
+    [
+      "the oldest leave first, in whatever order status keeps them (newest first)",
+      [five],
+      [spent(10 * 60_000, 1), spent(40 * 60_000, 2), spent(50 * 60_000, 2)],
+      ask(2),
+      Reason.BudgetExhausted,
+      10 * 60_000,
+    ],
+    [
+      "a disruption whose time does not parse counts, and frees only at the latest time a Date holds",
+      [five],
+      [spent(0, 5, { startedAt: "not a time" })],
+      ask(1),
+      Reason.BudgetExhausted,
+      8.64e15 - NOW.getTime(),
+    ],
+    [
+      "a plan that starts nothing passes, even a budget overspent since it was lowered",
+      [budget("lowered", { per: "Fleet", maxInstancesDeleted: 2 })],
+      [spent(0, 5)],
+      ask(0),
+      true,
+    ],
+    [
+      "a budget that can never admit the plan is the answer, whatever another one would wait for",
+      [budget("one", { per: "Fleet", maxInstancesDeleted: 1 }), five],
+      [spent(0, 5)],
+      ask(2),
+      Reason.BudgetTooSmall,
+    ],
+    [
+      "two budgets refusing, the one freeing last listed first: still the answer",
+      [budget("day", { window: "24h", maxInstancesDeleted: 5 }), five],
+      [spent(30 * 60_000, 5)],
+      ask(1),
+      Reason.BudgetExhausted,
+      24 * HOUR - 30 * 60_000,
+    ],
     [
       "a budget that does not parse stops every plan",
       [
@@ -226,7 +273,82 @@ describe("admit: every budget must admit the whole plan, counted over a sliding 
   });
 });
 
+describe("what a refusal says: the budget, its limit, window and scope, what is left", () => {
+  const waiting = `waiting until ${new Date(NOW.getTime() + HOUR).toISOString()}`;
+  it.each<[string, BudgetPolicy[], RecordedDisruption[], DisruptionRequest, string]>([
+    [
+      "per Namespace",
+      [budget("per-ns", { per: "Namespace", maxInstancesDeleted: 5 })],
+      [spent(0, 3)],
+      ask(3),
+      `FleetDisruptionBudget per-ns (5 instance deletions per 1h in namespace a) has 2 left of 5 and the plan starts 3: ${waiting}`,
+    ],
+    [
+      "per Fleet, zones",
+      [budget("zones", { per: "Fleet", maxZonesRemoved: 2 })],
+      [spent(0, 2, { unit: "zones" })],
+      ask(1, { unit: "zones" }),
+      `FleetDisruptionBudget zones (2 zone removals per 1h) has 0 left of 2 and the plan starts 1: ${waiting}`,
+    ],
+    [
+      "a budget lowered below what was spent: none left, not a negative number",
+      [budget("lowered", { per: "Fleet", maxInstancesDeleted: 2 })],
+      [spent(0, 5)],
+      ask(1),
+      `FleetDisruptionBudget lowered (2 instance deletions per 1h) has 0 left of 2 and the plan starts 1: ${waiting}`,
+    ],
+    [
+      "a plan larger than the budget ever allows",
+      [five],
+      [],
+      ask(8),
+      "the plan starts 8 instance deletions, more than FleetDisruptionBudget five (5 instance deletions per 1h) ever allows: lower the set's per-operation limit or raise the budget",
+    ],
+    [
+      "two budgets refusing until the same time: the first listed, every time",
+      [
+        budget("first", { per: "Fleet", maxInstancesDeleted: 5 }),
+        budget("second", { per: "Fleet", maxInstancesDeleted: 5 }),
+      ],
+      [spent(0, 5)],
+      ask(1),
+      `FleetDisruptionBudget first (5 instance deletions per 1h) has 0 left of 5 and the plan starts 1: ${waiting}`,
+    ],
+  ])("%s", (_, policies, recorded, req, message) => {
+    const verdict = admit(policies, req, recorded, NOW);
+    expect(verdict.ok ? "admitted" : verdict.message).toBe(message);
+  });
+
+  it("an invalid budget: named (or called unnamed), with every problem its object has", () => {
+    const verdict = admit(
+      [
+        budgetPolicyOf({
+          apiVersion: "dbfleet.io/v1alpha1",
+          kind: "FleetDisruptionBudget",
+          metadata: {},
+          spec: { window: "0s", maxZonesRemoved: -1 },
+        }),
+      ],
+      ask(1),
+      [],
+      NOW,
+    );
+    expect(verdict.ok ? "admitted" : verdict.message).toMatch(
+      /^FleetDisruptionBudget \(unnamed\) is invalid \(\w.*; \w.*\): nothing destructive starts until it is fixed or deleted$/,
+    );
+  });
+});
+
 describe("budgetUsage: what the metrics and plan show", () => {
+  it("a per-Fleet budget's use is one fleet scope, whatever the namespace or remote", () => {
+    const usage = budgetUsage(
+      [budget("f", { per: "Fleet", maxInstancesDeleted: 5 })],
+      [spent(0, 2), spent(0, 1, { namespace: "b", remote: R2 })],
+      NOW,
+    );
+    expect(usage).toEqual([{ budget: "f", unit: "instances", scope: "fleet", limit: 5, used: 3 }]);
+  });
+
   it("per scope with any use, and the fleet scope always; other namespaces and old work left out", () => {
     const usage = budgetUsage(
       [budget("r", { per: "Remote", maxInstancesDeleted: 5 }), budget("f", { maxZonesRemoved: 2 })],
