@@ -179,7 +179,8 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private indexAdd(index: Index<T>, key: string, obj: T): void {
     const values = [...new Set(index.fn(obj))];
-    index.valuesOf.set(key, values);
+    // Most sets are under no value of most indexes (no Secret of their own): nothing is kept for them.
+    if (values.length > 0) index.valuesOf.set(key, values);
     for (const value of values) {
       let keys = index.map.get(value);
       if (!keys) {

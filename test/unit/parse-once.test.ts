@@ -322,7 +322,7 @@ describe("the set informers keep the parse, not the object sent (issue 29)", () 
   it("an object that does not parse is kept as sent, so the reconciler can say what is wrong", () => {
     const informer = keeping();
     const sent = trs("1");
-    (sent as { spec: unknown }).spec = { tenant: 7 };
+    (sent as unknown as { spec: unknown }).spec = { tenant: 7 };
     store(informer, sent);
     expect(kept(informer)).toBe(sent);
     expect(parseCached(tenantReplicaSet, kept(informer)).success).toBe(false);
