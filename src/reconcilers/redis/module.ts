@@ -10,7 +10,7 @@ import { ConnectionClients } from "../../connections/client-pool.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { redisGroupsOf, redisPeers, redisRemoteKey } from "./fleet.js";
+import { isRedisScopeGroup, redisGroupsOf, redisPeers, redisRemoteKey } from "./fleet.js";
 import { importRedisSets } from "./import.js";
 import { REDIS_INSTANCE_SET, redisKind } from "./kind.js";
 
@@ -34,6 +34,7 @@ export const redisModule: KindModule = {
   },
   startedSecrets: () => [],
   fleetGroups: redisGroupsOf,
+  isLookupGroup: isRedisScopeGroup,
   remoteKey: redisRemoteKey,
   // Its groups come from its connection alone, not from its status.
   indexedStatus: () => undefined,
