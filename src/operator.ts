@@ -186,6 +186,7 @@ export function createOperator(options: OperatorOptions): Operator {
     const cache = manager.addController<KubeObject>({
       name: module.controller,
       type: module.type,
+      transform: (object) => module.cacheForm(object),
       workers: options.workers ?? 4,
       reconcileTimeoutMs: options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS,
       rateLimit: REMOTE_BACKOFF,
