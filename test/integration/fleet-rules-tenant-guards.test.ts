@@ -355,6 +355,18 @@ describe("remote identity", () => {
       expect(replanned).toBe(true);
       expect(deletesOf("t_moving", obshellMoving)).toEqual([["z3"]]);
       expect(ready.status?.remote?.identity).toBe(`obshell|obcluster#${second}`);
+      // The other answer came through the same endpoint: a person is told.
+      await eventually(
+        "a Warning RemoteIdentityChanged about t-moving",
+        async () =>
+          (
+            await raw.call<{ items: { type: string; reason: string }[] }>(
+              "GET",
+              `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=t-moving`,
+            )
+          ).items.some((e) => e.type === "Warning" && e.reason === "RemoteIdentityChanged"),
+        WAIT_MS,
+      );
     } finally {
       obshellMoving.http.onComplete.delete(moveAfterPlanRead);
     }
