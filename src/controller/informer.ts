@@ -277,10 +277,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     return { labelSelector: this.options.labelSelector };
   }
 
-  /** A full paged list; replaces the cache and emits only what changed. */
+  /**
+   * A full paged list; replaces the cache and emits only what changed. Each page is stored as it arrives,
+   * not gathered first: a first list of 10,000 sets held every object as sent at once, and the heap V8
+   * grew for that peak stayed committed (issue 29). Objects of later pages are still cached at their old
+   * version meanwhile, and only a complete list removes what it did not see.
+   */
   private async relist(): Promise<void> {
     const path = collectionPath(this.options.type, this.options.namespace);
-    const items: T[] = [];
+    const apiVersion = this.options.type.group
+      ? `${this.options.type.group}/${this.options.type.version}`
+      : this.options.type.version;
+    const seen = new Set<string>();
     let continueToken: string | undefined;
     let resourceVersion = "";
     do {
@@ -292,25 +300,21 @@ export class Informer<T extends KubeObject = KubeObject> {
         ...(this.options.metadataOnly ? { accept: METADATA_LIST } : {}),
       });
       // A metadata-only list of nothing has `items: null`.
-      items.push(...(page.items ?? []));
+      for (const item of page.items ?? []) {
+        item.apiVersion ??= apiVersion;
+        item.kind ??= this.options.type.kind;
+        const key = objectKey(item.metadata);
+        seen.add(key);
+        // The version cached already: nothing changed, nothing to transform again.
+        if (this.cache.get(key)?.metadata.resourceVersion === item.metadata.resourceVersion) continue;
+        const { stored, old } = this.store(key, item);
+        if (!old) this.emit({ type: "added", key, object: stored });
+        else this.emit({ type: "updated", key, object: stored, old });
+      }
       resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
     this.stats.lists++;
-    const apiVersion = this.options.type.group
-      ? `${this.options.type.group}/${this.options.type.version}`
-      : this.options.type.version;
-    const seen = new Set<string>();
-    for (const item of items) {
-      item.apiVersion ??= apiVersion;
-      item.kind ??= this.options.type.kind;
-      const key = objectKey(item.metadata);
-      seen.add(key);
-      const { stored, old } = this.store(key, item);
-      if (!old) this.emit({ type: "added", key, object: stored });
-      else if (old.metadata.resourceVersion !== stored.metadata.resourceVersion)
-        this.emit({ type: "updated", key, object: stored, old });
-    }
     for (const key of [...this.cache.keys()]) {
       if (seen.has(key)) continue;
       const old = this.remove(key);
