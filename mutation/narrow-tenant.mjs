@@ -35,6 +35,8 @@ const settleGate = [
   "test/unit/set-reconciler.test.ts",
   "test/unit/fleet-budget.test.ts",
 ];
+/** Tenant ownership: the engine's and fleet rules' tests, and the table of peers with two claims. */
+const tenantFleet = [...tenant, "test/unit/tenant-peers.test.ts"];
 const budget = ["test/unit/fleet-budget.test.ts", "test/unit/set-reconciler.test.ts"];
 const credentials = [
   "test/unit/credential-health.test.ts",
@@ -55,7 +57,7 @@ export const TENANT_TESTS = {
   "src/reconcilers/tenant/plan.ts": tenant,
   "src/reconcilers/tenant/kind.ts": tenantKind,
   "src/reconcilers/tenant/add-refusals.ts": addRefusals,
-  "src/reconcilers/tenant/fleet.ts": tenant,
+  "src/reconcilers/tenant/fleet.ts": tenantFleet,
   "src/reconcilers/engine/approval-gate.ts": tenant,
   "src/reconcilers/engine/settle-gate.ts": settleGate,
   "src/reconcilers/budget.ts": budget,
