@@ -51,7 +51,11 @@ interface Index<T> {
   fn: (o: T) => string[];
   /** Whether `fn` would answer for `next` what it answered for `old` (then an update keeps the values). */
   unchanged: ((old: T, next: T) => boolean) | undefined;
-  map: Map<string, Set<string>>;
+  /**
+   * Value -> the keys under it: one key as itself, more as a Set. Most values have one object (a set's own
+   * scope or tenant group): a Set each was ~250 bytes per set at 10,000 sets (issue 29).
+   */
+  map: Map<string, string | Set<string>>;
   valuesOf: Map<string, string[]>;
 }
 
@@ -97,7 +101,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Whether some object is indexed under `value`, without building the list. */
   hasIndexed(name: string, value: string): boolean {
-    return (this.indexes.get(name)?.map.get(value)?.size ?? 0) > 0;
+    return this.indexes.get(name)?.map.has(value) ?? false;
   }
 
   /** The values `key` is indexed under in index `name`, as computed when it was last (re)indexed. */
@@ -119,13 +123,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   byIndex(name: string, value: string): T[] {
-    const keys = this.indexes.get(name)?.map.get(value) ?? new Set<string>();
-    return [...keys].map((k) => this.cache.get(k)).filter((o): o is T => o !== undefined);
+    return [...this.keysByIndex(name, value)]
+      .map((k) => this.cache.get(k))
+      .filter((o): o is T => o !== undefined);
   }
 
   /** The keys indexed under `value`, without building a list of objects (the index's own set: do not change it). */
-  keysByIndex(name: string, value: string): ReadonlySet<string> {
-    return this.indexes.get(name)?.map.get(value) ?? EMPTY;
+  keysByIndex(name: string, value: string): Iterable<string> {
+    const keys = this.indexes.get(name)?.map.get(value);
+    return keys === undefined ? EMPTY : typeof keys === "string" ? [keys] : keys;
   }
 
   get(key: string): T | undefined {
@@ -182,12 +188,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     // Most sets are under no value of most indexes (no Secret of their own): nothing is kept for them.
     if (values.length > 0) index.valuesOf.set(key, values);
     for (const value of values) {
-      let keys = index.map.get(value);
-      if (!keys) {
-        keys = new Set();
-        index.map.set(value, keys);
-      }
-      keys.add(key);
+      const keys = index.map.get(value);
+      if (keys === undefined) index.map.set(value, key);
+      else if (typeof keys === "string") {
+        if (keys !== key) index.map.set(value, new Set([keys, key]));
+      } else keys.add(key);
     }
   }
 
@@ -195,8 +200,13 @@ export class Informer<T extends KubeObject = KubeObject> {
   private indexRemoveFrom(index: Index<T>, key: string): void {
     for (const value of index.valuesOf.get(key) ?? []) {
       const keys = index.map.get(value);
-      keys?.delete(key);
-      if (keys?.size === 0) index.map.delete(value);
+      if (keys === key) index.map.delete(value);
+      else if (typeof keys === "object") {
+        keys.delete(key);
+        // Back to one key: kept as itself again.
+        if (keys.size === 1) index.map.set(value, keys.values().next().value as string);
+        else if (keys.size === 0) index.map.delete(value);
+      }
     }
     index.valuesOf.delete(key);
   }

@@ -66,3 +66,42 @@ describe("informer indexes over state outside the object", () => {
     ).toEqual(["a", "b"]);
   });
 });
+
+describe("an index value with one, several, then no objects (one key kept as itself)", () => {
+  it("answers the same keys as the objects' groups say, through every step", () => {
+    const groupOf = new Map([
+      ["a", "g"],
+      ["b", "g"],
+      ["c", "h"],
+    ]);
+    const informer = cached([obj("a")]);
+    informer.addIndex("group", (o) => [groupOf.get(o.metadata.name) ?? "none"]);
+    const keys = (g: string) => [...informer.keysByIndex("group", g)].sort();
+    const store = (o: KubeObject) =>
+      (informer as unknown as { store(key: string, o: KubeObject): void }).store(`ns/${o.metadata.name}`, o);
+    const remove = (name: string) =>
+      (informer as unknown as { remove(key: string): void }).remove(`ns/${name}`);
+    expect(keys("g")).toEqual(["ns/a"]);
+    expect(informer.hasIndexed("group", "g")).toBe(true);
+    // The same object stored again stays one key.
+    store(obj("a", "2"));
+    expect(keys("g")).toEqual(["ns/a"]);
+    store(obj("b"));
+    store(obj("c"));
+    expect(keys("g")).toEqual(["ns/a", "ns/b"]);
+    expect(keys("h")).toEqual(["ns/c"]);
+    remove("a");
+    expect(keys("g")).toEqual(["ns/b"]);
+    expect(informer.byIndex("group", "g").map((o) => o.metadata.name)).toEqual(["b"]);
+    // b moves to h: g is empty and gone, h holds both.
+    groupOf.set("b", "h");
+    informer.reindex("ns/b");
+    expect(keys("g")).toEqual([]);
+    expect(informer.hasIndexed("group", "g")).toBe(false);
+    expect(keys("h")).toEqual(["ns/b", "ns/c"]);
+    remove("c");
+    remove("b");
+    expect(keys("h")).toEqual([]);
+    expect(informer.hasIndexed("group", "h")).toBe(false);
+  });
+});
