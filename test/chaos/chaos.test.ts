@@ -333,7 +333,7 @@ async function pauseMidDag(ns: string, obshell: ObshellSimulator, window: PauseW
   );
 }
 
-/** The approval a person gave the bulk set's plan: its hash, the instance names it lists, and when. */
+/** An approval a person gave the bulk set's plan: its hash, the instance names it lists, and when. */
 interface Approval {
   hash: string;
   targets: string[];
@@ -341,29 +341,60 @@ interface Approval {
 }
 
 /**
- * The bulk set's plan (120 deletions, more than its approvalThreshold) waits for a person; the schedule
- * approves the plan status shows, once, as a person would (issue 22).
+ * A person watching the bulk set (issue 22), until it is Ready or `done`: its plan (120 deletions, above its
+ * approvalThreshold) waits for an approval, given once for the hash status shows. Should status say the
+ * approval was already used with the plan still to run (its intent was written, then its status write's
+ * reply lost: nothing was sent), the person does what the message says: removes the annotation, and
+ * approves again once asked.
  */
-async function approveBulk(ns: string, approvals: Approval[]): Promise<void> {
+async function approveBulk(ns: string, approvals: Approval[], done: () => boolean): Promise<void> {
   const path = `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/bulk`;
-  type Pending = { status?: { pendingApproval?: { hash: string; targets: string[] } } };
-  let pending: { hash: string; targets: string[] } | undefined;
-  await eventually(
-    "the bulk plan awaiting approval",
-    async () => {
-      pending = (await raw.call<Pending>("GET", path)).status?.pendingApproval;
-      return pending !== undefined;
-    },
-    HOLD_MS,
-  );
-  if (!pending) return;
-  approvals.push({ hash: pending.hash, targets: pending.targets, at: Date.now() });
-  await raw.call(
-    "PATCH",
-    path,
-    { metadata: { annotations: { [APPROVE_PLAN_ANNOTATION]: pending.hash } } },
-    "application/merge-patch+json",
-  );
+  type Bulk = {
+    metadata: { annotations?: Record<string, string> };
+    status?: {
+      pendingApproval?: { hash: string; targets: string[] };
+      conditions?: { type: string; status: string; reason: string }[];
+    };
+  };
+  const annotate = (value: string | null) =>
+    raw.call(
+      "PATCH",
+      path,
+      { metadata: { annotations: { [APPROVE_PLAN_ANNOTATION]: value } } },
+      "application/merge-patch+json",
+    );
+  while (!done()) {
+    const o = await raw.call<Bulk>("GET", path).catch(() => undefined);
+    const reasons = (o?.status?.conditions ?? []).filter((c) => c.status === "True").map((c) => c.reason);
+    if (reasons.includes("Converged")) return;
+    const given = o?.metadata.annotations?.[APPROVE_PLAN_ANNOTATION];
+    const pending = o?.status?.pendingApproval;
+    if (given !== undefined && reasons.includes("ApprovalAlreadyUsed")) await annotate(null);
+    else if (pending && given !== pending.hash && reasons.includes("ApprovalRequired")) {
+      approvals.push({ hash: pending.hash, targets: pending.targets, at: Date.now() });
+      await annotate(pending.hash);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * When the denied set's status first showed each refusal with its code, sampled until `done`: from then on
+ * the operator knew a person is needed. (A refusal it never recorded, its process killed or its status write
+ * cut first, is an unknown outcome: settled after PENDING_RESOLVE_MS and sent again, by design.)
+ */
+async function watchRefusals(ns: string, recorded: Map<string, number>, done: () => boolean): Promise<void> {
+  type Records = {
+    status?: { deletions?: { id: string; result: string; lastErrorCode?: string }[] };
+  };
+  const path = `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/denied`;
+  while (!done()) {
+    const o = await raw.call<Records>("GET", path).catch(() => undefined);
+    const at = Date.now();
+    for (const d of o?.status?.deletions ?? [])
+      if (d.result === "failed" && d.lastErrorCode && !recorded.has(d.id)) recorded.set(d.id, at);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Whether t-fixed's wrong plan was replaced before its runsAt (the schedule's premise). */
@@ -396,26 +427,54 @@ async function replacePlan(ns: string, replaced: Replaced): Promise<void> {
   replaced.inTime = Date.now() < runsAt;
 }
 
-/** One operation's DELETEs in a project: those sent between two listings of it (each act lists afresh). */
-function dcsOperations(
-  log: readonly LoggedRequest[],
-): { project: string; ids: Set<string>; batches: number[] }[] {
-  const open = new Map<string, { project: string; ids: Set<string>; batches: number[] }>();
-  const all: { project: string; ids: Set<string>; batches: number[] }[] = [];
+/** The ids a DCS DELETE named: from its raw body too, which a fault before the handler leaves unparsed. */
+function instancesIn(e: LoggedRequest): string[] {
+  let body = e.body;
+  if (body === undefined)
+    try {
+      body = JSON.parse(e.rawBody);
+    } catch {
+      return [];
+    }
+  const ids = (body as { instances?: unknown } | undefined)?.instances;
+  return Array.isArray(ids) ? ids.map(String) : [];
+}
+
+/** One operation's DELETEs in a project: those sent after one listing of it (each act lists afresh). */
+interface DcsOperation {
+  project: string;
+  /** When its first DELETE arrived. */
+  at: number;
+  ids: Set<string>;
+  batches: number[];
+  /** The names the listing just before it returned. */
+  listed: string[];
+}
+
+function dcsOperations(log: readonly LoggedRequest[]): DcsOperation[] {
+  const listed = new Map<string, string[]>();
+  const open = new Map<string, DcsOperation>();
+  const all: DcsOperation[] = [];
   for (const e of log) {
     const project = /^\/v2\/([^/]+)\/instances\/?$/.exec(e.path)?.[1];
     if (!project) continue;
-    if (e.method === "GET") open.delete(project);
+    if (e.method === "GET") {
+      open.delete(project);
+      const page = (e.handled?.body as { instances?: { name?: unknown }[] } | undefined)?.instances ?? [];
+      listed.set(
+        project,
+        page.map((i) => String(i.name)),
+      );
+    }
     if (e.method !== "DELETE") continue;
-    const ids = (e.body as { instances?: unknown } | undefined)?.instances;
-    if (!Array.isArray(ids)) continue;
+    const ids = instancesIn(e);
     let op = open.get(project);
     if (!op) {
-      op = { project, ids: new Set(), batches: [] };
+      op = { project, at: e.at, ids: new Set(), batches: [], listed: listed.get(project) ?? [] };
       open.set(project, op);
       all.push(op);
     }
-    for (const id of ids) op.ids.add(String(id));
+    for (const id of ids) op.ids.add(id);
     op.batches.push(ids.length);
   }
   return all;
@@ -492,8 +551,8 @@ async function chaosRun(seed: number): Promise<Report> {
       ],
       // IAM refuses every DELETE here (403 DCS.2007): a person's work, never sent again.
       ph: Array.from({ length: 4 }, (_, i) => ({ name: `deny-${i}`, tags: { team: "chaos" } })),
-      // A set in dry run from the start, its plan above its approval threshold.
-      pg: Array.from({ length: 12 }, (_, i) => ({ name: `dry-${i}`, tags: { team: "chaos" } })),
+      // A set in dry run from the start.
+      pg: Array.from({ length: 6 }, (_, i) => ({ name: `dry-${i}`, tags: { team: "chaos" } })),
     },
   });
   // Where t-repoint's connection is pointed mid-DAG: the tenant there is as declared, so any DELETE or
@@ -730,7 +789,8 @@ async function chaosRun(seed: number): Promise<Report> {
     ["t-locked", "t_locked", ["z1", "z2", "z3"], {}],
     ["t-paused", "t_paused", ["z1", "z2", "z3"], { onDagFailure: "Retry", maxDagRetries: 50 }],
     ["t-dryplan", "t_dryplan", ["z1", "z2", "z3"], { dryRun: true }],
-    ["t-minority", "t_minority", ["z1"], {}],
+    // An approval would hold it too: the threshold lets the majority rule alone hold it.
+    ["t-minority", "t_minority", ["z1"], { approvalThreshold: 4 }],
   ] as const)
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
@@ -748,8 +808,8 @@ async function chaosRun(seed: number): Promise<Report> {
   desiredZones.t_paused = ["z1", "z2", "z3"];
   desiredZones.t_dryplan = ["z1", "z2", "z3", "z4"];
   desiredZones.t_minority = ["z1", "z2", "z3"];
-  // IAM refuses the deletions of one project (rows 34, 40 of docs/safety-matrix.md); a set in dry run whose
-  // plan is above its approval threshold.
+  // IAM refuses the deletions of one project (rows 34, 40 of docs/safety-matrix.md); a set in dry run (its
+  // plan within its approval threshold, so that only the dry run holds it).
   for (const [name, prefix, connection, dryRun] of [
     ["denied", "deny-", "dcs-ph", false],
     ["dry", "dry-", "dcs-pg", true],
@@ -762,7 +822,7 @@ async function chaosRun(seed: number): Promise<Report> {
         ...connectionRef(connection),
         selector: { namePrefix: prefix, tags: { team: "chaos" } },
         instances: [`${prefix}0`],
-        policy: { approvalThreshold: 5, maxDeletionsPerOperation: 20, dryRun, settleTime: SETTLE },
+        policy: { approvalThreshold: 20, maxDeletionsPerOperation: 20, dryRun, settleTime: SETTLE },
         pollInterval: "2s",
       },
     });
@@ -885,21 +945,39 @@ async function chaosRun(seed: number): Promise<Report> {
   const replaced: Replaced = { inTime: false };
   const paused: PauseWindow = { from: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
   const approvals: Approval[] = [];
-  // t_locked turns NORMAL two thirds into the faults; until then nothing may be sent to operate it.
+  // t_locked turns NORMAL once the operator decided under its status and read it twice more (or, wrongly,
+  // sent it something); until then nothing may be sent to operate it.
   let unlockedAt = Number.POSITIVE_INFINITY;
   const unlock = async () => {
-    await sleepUntil(scheduleStart + (2 * FAULT_MS) / 3);
+    const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_locked");
+    await eventually(
+      "t-locked Stalled TenantNotNormal",
+      async () =>
+        obshell.log.some((e) => e.method !== "GET" && e.path.startsWith("/api/v1/tenant/t_locked/")) ||
+        ((await raw.call<Observed>("GET", trsPath(ns, "t-locked"))).status?.conditions ?? []).some(
+          (c) => c.type === "Stalled" && c.status === "True" && c.reason === "TenantNotNormal",
+        ),
+      HOLD_MS,
+    );
+    const before = reads().length;
+    await eventually("two more reads of t_locked", () => reads().length >= before + 2, HOLD_MS);
     const t = obshell.cluster.tenants.get("t_locked");
     if (t) t.status = "NORMAL";
     unlockedAt = Date.now();
   };
+  const refusals = new Map<string, number>();
+  let stopWatching = false;
+  const watchingRefusals = watchRefusals(ns, refusals, () => stopWatching);
+  const approving = schedule(
+    "approval",
+    approveBulk(nsBulk, approvals, () => stopWatching),
+  );
   const schedules = Promise.all([
     schedule("unlock", unlock()),
     schedule(
       "pause",
       pauseMidDag(ns, obshell, paused).finally(() => obshell.cluster.holdDags.delete("t_paused")),
     ),
-    schedule("approval", approveBulk(nsBulk, approvals)),
     schedule("late connection", lateConnection(ns, obshell.url, scheduleStart)),
     schedule("scale-out edits", scaleOutEdits(ns, scheduleStart + FAULT_MS / 3)),
     schedule("replaced plan", replacePlan(ns, replaced)),
@@ -1085,6 +1163,10 @@ async function chaosRun(seed: number): Promise<Report> {
     );
   }
 
+  stopWatching = true;
+  await watchingRefusals;
+  await approving;
+
   // Invariants from the request logs and the final state.
   report.faults =
     obshell.log.filter((e) => e.fault).length +
@@ -1200,7 +1282,7 @@ async function chaosRun(seed: number): Promise<Report> {
     report.violations.push(`obshell: t_dryplan, in dry run, was sent ${e.method} ${e.path}`);
   for (const e of dcs.log.filter((x) => x.method === "DELETE" && x.path.startsWith("/v2/pg/")))
     report.violations.push(
-      `dcs: a DELETE sent in project pg, whose set is in dry run: ${JSON.stringify(e.body)}`,
+      `dcs: a DELETE sent in project pg, whose set is in dry run: ${instancesIn(e).join(", ")}`,
     );
   // Blast radius: no obshell call changes more zones than maxZonesPerOperation.
   for (const e of replicaCalls) {
@@ -1238,18 +1320,27 @@ async function chaosRun(seed: number): Promise<Report> {
   const approvedAt = approvals[0]?.at ?? Number.POSITIVE_INFINITY;
   for (const e of dcsBulk.log.filter((x) => x.method === "DELETE")) {
     if (e.at < approvedAt) report.violations.push("dcs: bulk sent a DELETE before its plan was approved");
-    for (const id of (e.body as { instances?: string[] } | undefined)?.instances ?? [])
+    for (const id of instancesIn(e))
       if (!approved.has(bulkNames.get(id) ?? id))
         report.violations.push(`dcs: bulk sent ${bulkNames.get(id) ?? id}, outside the plan approved`);
   }
-  // A deletion refused with a person's code (here IAM's 403 DCS.2007) is never sent again.
-  const refusedForPerson = new Map<string, number>();
+  // An approval runs its plan once: an operation begun while the plan (what the listing just before it left
+  // to delete) was above the threshold follows an approval given after the last such operation.
+  const keptBulk = new Set(Array.from({ length: BULK.kept }, (_, i) => `bulk-${i}`));
+  let lastApproved = 0;
+  for (const op of bulkOperations) {
+    const planned = op.listed.filter((n) => n.startsWith("bulk-") && !keptBulk.has(n)).length;
+    if (planned <= BULK.approvalThreshold) continue;
+    if (!approvals.some((a) => a.at > lastApproved && a.at < op.at))
+      report.violations.push(`dcs: bulk ran a plan of ${planned} deletions under an approval already used`);
+    lastApproved = op.at;
+  }
+  // A deletion refused with a person's code (here IAM's 403 DCS.2007) is never sent again once recorded.
   for (const e of dcs.log.filter((x) => x.method === "DELETE" && x.path.startsWith("/v2/ph/")))
-    for (const id of (e.body as { instances?: string[] } | undefined)?.instances ?? []) {
-      if (refusedForPerson.has(id))
-        report.violations.push(`dcs: ${id}, refused with 403 DCS.2007, sent again`);
-      if (e.status === 403) refusedForPerson.set(id, e.at);
-    }
+    for (const id of instancesIn(e))
+      if (e.at > (refusals.get(id) ?? Number.POSITIVE_INFINITY))
+        report.violations.push(`dcs: ${id}, its refusal with 403 DCS.2007 recorded, sent again`);
+  if (refusals.size === 0) report.violations.push("denied schedule: no refusal of project ph was recorded");
   report.budgetWaits = logs.join("").split('"reason":"BudgetExhausted"').length - 1;
   // Never more destructive calls in a window than the budget allows, counted from what the remotes accepted
   // (a refused call gives its count back; a lost reply's, if the remote acted, is in `handled`).
