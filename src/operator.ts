@@ -55,6 +55,11 @@ export interface OperatorOptions extends Omit<ManagerOptions, "kubeConfig" | "lo
   clusterConnections?: boolean;
   /** Watch FleetDisruptionBudgets (cluster-scoped: off where the operator has only Roles). */
   disruptionBudgets?: boolean;
+  /**
+   * The clock the sets decide by (backoffs, the 15 min of an accepted deletion), so a test can move it; the
+   * work queue, leases and request signing keep real time.
+   */
+  now?: () => Date;
 }
 
 const BUDGET_REASONS = new Set<string>([Reason.BudgetExhausted, Reason.BudgetTooSmall, Reason.BudgetInvalid]);
@@ -181,6 +186,7 @@ export function createOperator(options: OperatorOptions): Operator {
     const cache = manager.addController<KubeObject>({
       name: module.controller,
       type: module.type,
+      transform: (object) => module.cacheForm(object),
       workers: options.workers ?? 4,
       reconcileTimeoutMs: options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS,
       rateLimit: REMOTE_BACKOFF,
@@ -211,6 +217,7 @@ export function createOperator(options: OperatorOptions): Operator {
           credentials,
           metrics: options.metrics,
           ...(budgets ? { budgets } : {}),
+          ...(options.now ? { now: options.now } : {}),
         });
       },
       onGone: (key) => {

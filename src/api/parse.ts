@@ -51,19 +51,12 @@ export function parseCached<S extends z.ZodType>(
   select: (object: never) => unknown = (o) => o,
 ): z.ZodSafeParseResult<z.output<S>> {
   const version = versionOf(object);
-  let byObject = parses.get(schema);
-  const hit = version === undefined ? undefined : byObject?.get(object as object);
+  const hit = version === undefined ? undefined : parses.get(schema)?.get(object as object);
   if (hit && hit.version === version) return hit.result as z.ZodSafeParseResult<z.output<S>>;
   parseCounter.parsed++;
   const result = schema.safeParse((select as (o: unknown) => unknown)(object));
   if (result.success) deepFreeze(result.data);
-  if (version !== undefined) {
-    if (!byObject) {
-      byObject = new WeakMap();
-      parses.set(schema, byObject);
-    }
-    byObject.set(object as object, { version, result });
-  }
+  if (version !== undefined) remember(schema, object as object, version, result);
   return result;
 }
 
@@ -88,4 +81,43 @@ function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const child of Object.values(value)) deepFreeze(child);
+}
+
+/**
+ * An informer transform (InformerOptions.transform) for objects of `schema`: the cache keeps the frozen
+ * parse in place of the object the API server sent, so a set is held once rather than raw and parsed, and
+ * its status once rather than three times (issue 29: at 10,000 sets the copies were most of the heap). The
+ * parse is remembered for itself, so `parseCached(schema, kept)` answers without parsing, and its status
+ * for `statusSchema` (which must be the schema `schema` parses `status` with, applied to `o.status ?? {}`).
+ * An object that does not parse is kept as sent: the reconciler reports what is wrong with it.
+ */
+export function keepParsed<S extends z.ZodType>(
+  schema: S,
+  statusSchema?: z.ZodType,
+): <T extends object>(object: T) => T {
+  return <T extends object>(object: T): T => {
+    const result = parseCached(schema, object);
+    const version = versionOf(object);
+    if (!result.success || version === undefined) return object;
+    const kept = result.data as T;
+    remember(schema, kept, version, result);
+    const status = (kept as { status?: unknown }).status;
+    if (statusSchema && status !== undefined)
+      remember(statusSchema, kept, version, { success: true, data: status } as z.ZodSafeParseResult<unknown>);
+    return kept;
+  };
+}
+
+function remember(
+  schema: z.ZodType,
+  object: object,
+  version: string,
+  result: z.ZodSafeParseResult<unknown>,
+): void {
+  let byObject = parses.get(schema);
+  if (!byObject) {
+    byObject = new WeakMap();
+    parses.set(schema, byObject);
+  }
+  byObject.set(object, { version, result });
 }

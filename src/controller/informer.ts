@@ -14,7 +14,7 @@ export type InformerEvent<T extends KubeObject> =
   | { type: "deleted"; key: string; object: T }
   | { type: "resync"; key: string; object: T };
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   type: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;
@@ -30,6 +30,11 @@ export interface InformerOptions {
    * metadata-only informers. For Secrets, whose data can be large and is mostly not ours.
    */
   metadataOnly?: boolean;
+  /**
+   * The form kept in the cache and handed to handlers, made once per object version (controller-runtime's
+   * cache TransformFunc): the set kinds keep their parse instead of the raw object (issue 29).
+   */
+  transform?: (object: T) => T;
   logger?: Logger;
   onWatchRestart?: (reason: "timeout" | "idle" | "error" | "gone") => void;
 }
@@ -73,7 +78,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(
     private readonly http: KubeHttp,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
   ) {}
 
   on(handler: (event: InformerEvent<T>) => void): void {
@@ -174,7 +179,8 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private indexAdd(index: Index<T>, key: string, obj: T): void {
     const values = [...new Set(index.fn(obj))];
-    index.valuesOf.set(key, values);
+    // Most sets are under no value of most indexes (no Secret of their own): nothing is kept for them.
+    if (values.length > 0) index.valuesOf.set(key, values);
     for (const value of values) {
       let keys = index.map.get(value);
       if (!keys) {
@@ -199,7 +205,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const index of this.indexes.values()) this.indexRemoveFrom(index, key);
   }
 
-  private store(key: string, obj: T): T | undefined {
+  /** Caches `obj` (in its transformed form): the form kept, and the one it replaced. */
+  private store(key: string, received: T): { stored: T; old: T | undefined } {
+    let obj = received;
     // managedFields are server-side apply bookkeeping, often the largest part of an object: a cache of
     // thousands of sets does not keep them (controller-runtime's caches strip them the same way). A copy
     // without them rather than `delete`, which would leave V8 a slower and larger dictionary object.
@@ -209,6 +217,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       };
       obj.metadata = metadata;
     }
+    if (this.options.transform) obj = this.options.transform(obj);
     const old = this.cache.get(key);
     this.cache.set(key, obj);
     for (const index of this.indexes.values()) {
@@ -216,7 +225,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (old) this.indexRemoveFrom(index, key);
       this.indexAdd(index, key, obj);
     }
-    return old;
+    return { stored: obj, old };
   }
 
   private remove(key: string): T | undefined {
@@ -268,10 +277,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     return { labelSelector: this.options.labelSelector };
   }
 
-  /** A full paged list; replaces the cache and emits only what changed. */
+  /**
+   * A full paged list; replaces the cache and emits only what changed. Each page is stored as it arrives,
+   * not gathered first: a first list of 10,000 sets held every object as sent at once, and the heap V8
+   * grew for that peak stayed committed (issue 29). Objects of later pages are still cached at their old
+   * version meanwhile, and only a complete list removes what it did not see.
+   */
   private async relist(): Promise<void> {
     const path = collectionPath(this.options.type, this.options.namespace);
-    const items: T[] = [];
+    const apiVersion = this.options.type.group
+      ? `${this.options.type.group}/${this.options.type.version}`
+      : this.options.type.version;
+    const seen = new Set<string>();
     let continueToken: string | undefined;
     let resourceVersion = "";
     do {
@@ -283,25 +300,21 @@ export class Informer<T extends KubeObject = KubeObject> {
         ...(this.options.metadataOnly ? { accept: METADATA_LIST } : {}),
       });
       // A metadata-only list of nothing has `items: null`.
-      items.push(...(page.items ?? []));
+      for (const item of page.items ?? []) {
+        item.apiVersion ??= apiVersion;
+        item.kind ??= this.options.type.kind;
+        const key = objectKey(item.metadata);
+        seen.add(key);
+        // The version cached already: nothing changed, nothing to transform again.
+        if (this.cache.get(key)?.metadata.resourceVersion === item.metadata.resourceVersion) continue;
+        const { stored, old } = this.store(key, item);
+        if (!old) this.emit({ type: "added", key, object: stored });
+        else this.emit({ type: "updated", key, object: stored, old });
+      }
       resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
     this.stats.lists++;
-    const apiVersion = this.options.type.group
-      ? `${this.options.type.group}/${this.options.type.version}`
-      : this.options.type.version;
-    const seen = new Set<string>();
-    for (const item of items) {
-      item.apiVersion ??= apiVersion;
-      item.kind ??= this.options.type.kind;
-      const key = objectKey(item.metadata);
-      seen.add(key);
-      const old = this.store(key, item);
-      if (!old) this.emit({ type: "added", key, object: item });
-      else if (old.metadata.resourceVersion !== item.metadata.resourceVersion)
-        this.emit({ type: "updated", key, object: item, old });
-    }
     for (const key of [...this.cache.keys()]) {
       if (seen.has(key)) continue;
       const old = this.remove(key);
@@ -406,8 +419,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.emit({ type: "deleted", key, object: old });
       return;
     }
-    const old = this.store(key, typed);
-    if (old) this.emit({ type: "updated", key, object: typed, old });
-    else this.emit({ type: "added", key, object: typed });
+    const { stored, old } = this.store(key, typed);
+    if (old) this.emit({ type: "updated", key, object: stored, old });
+    else this.emit({ type: "added", key, object: stored });
   }
 }

@@ -130,6 +130,8 @@ export interface ControllerSpec<T extends KubeObject> {
    */
   sameIndexInputs?: (old: T, next: T) => boolean;
   reconciler: (ctx: ReconcileContext<T>) => Reconciler;
+  /** The form the cache keeps of an object (InformerOptions.transform). */
+  transform?: (object: T) => T;
   /** The work queue's per-key backoff for failed reconciles (default 5 ms doubling to 1000 s). */
   rateLimit?: { baseDelayMs: number; maxDelayMs: number };
   /** Called when an object leaves the cache (to release what it held). */
@@ -192,7 +194,7 @@ export class Manager {
 
   informersFor<T extends KubeObject>(
     type: ResourceType,
-    options: { metadataOnly?: boolean; allLabels?: boolean } = {},
+    options: { metadataOnly?: boolean; allLabels?: boolean; transform?: (object: T) => T } = {},
   ): NamespacedInformers<T> {
     const watched = this.options.namespaces?.length ? this.options.namespaces : [""];
     // Cluster-scoped kinds have one list; Secrets are also read in the operator's own namespace
@@ -211,6 +213,7 @@ export class Manager {
           namespace: ns || undefined,
           labelSelector: type.kind === "Secret" || options.allLabels ? undefined : this.options.labelSelector,
           ...(options.metadataOnly ? { metadataOnly: true } : {}),
+          ...(options.transform ? { transform: options.transform } : {}),
           logger: this.options.logger,
           ...(this.options.watchTimeoutSeconds === undefined
             ? {}
@@ -230,7 +233,7 @@ export class Manager {
   }
 
   addController<T extends KubeObject>(spec: ControllerSpec<T>): NamespacedInformers<T> {
-    const cache = this.informersFor<T>(spec.type);
+    const cache = this.informersFor<T>(spec.type, spec.transform ? { transform: spec.transform } : {});
     const queue = new WorkQueue({
       observer: this.options.metrics.queueObserver(spec.name),
       ...spec.rateLimit,

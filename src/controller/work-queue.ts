@@ -86,7 +86,14 @@ export class WorkQueue {
   /** Keys held by a worker, with when they were handed out. */
   private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
-  private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /**
+   * Keys waiting for their time (addAfter), with when: one timer for the earliest, as client-go's delaying
+   * queue, rather than one per key (10,000 polling sets held 10,000 timers; issue 29).
+   */
+  private readonly waiting = new Map<string, number>();
+  private readonly due = new DueHeap();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly backoff: ExponentialBackoff;
   private readonly now: () => number;
@@ -143,14 +150,46 @@ export class WorkQueue {
     this.options.observer?.onRetry?.(key);
     const at = this.now() + delayMs;
     const pending = this.waiting.get(key);
-    if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.waiting.delete(key);
-      this.add(key);
-    }, delayMs);
-    timer.unref();
-    this.waiting.set(key, { at, timer });
+    if (pending !== undefined && pending <= at) return;
+    // The later entry of the key stays in the heap, ignored when it comes up (it no longer matches).
+    this.waiting.set(key, at);
+    this.due.push(key, at);
+    this.arm();
+  }
+
+  /** The one timer, set for the earliest key still waiting. */
+  private arm(): void {
+    let head = this.due.peek();
+    while (head && this.waiting.get(head.key) !== head.at) {
+      this.due.pop();
+      head = this.due.peek();
+    }
+    if (!head) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.timer && this.timerAt <= head.at) return;
+    clearTimeout(this.timer);
+    const armedFor = head.at;
+    this.timerAt = armedFor;
+    this.timer = setTimeout(() => this.release(armedFor), Math.max(0, armedFor - this.now()));
+    this.timer.unref();
+  }
+
+  /** Adds every key whose time has come; the key the timer was set for has come whatever the clock says. */
+  private release(armedFor: number): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const until = Math.max(this.now(), armedFor);
+    for (let head = this.due.peek(); head && head.at <= until; head = this.due.peek()) {
+      this.due.pop();
+      if (this.waiting.get(head.key) !== head.at) continue;
+      this.waiting.delete(head.key);
+      this.add(head.key);
+    }
+    if (!this.shuttingDown) this.arm();
   }
 
   /** Re-add after a failure: the larger of the key's backoff and the overall bucket's wait. */
@@ -201,8 +240,10 @@ export class WorkQueue {
 
   shutdown(): void {
     this.shuttingDown = true;
-    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.waiting.clear();
+    this.due.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }
 
@@ -212,6 +253,8 @@ export class WorkQueue {
     this.processing.set(key, now);
     this.options.observer?.onDepth?.(this.dirty.size);
     const added = this.addedAt.get(key);
+    // Forgotten once handed out: a deleted set's key must not stay here for the life of the process.
+    this.addedAt.delete(key);
     if (added !== undefined) this.options.observer?.onLatency?.(now - added);
     to(key);
   }
@@ -224,5 +267,52 @@ export class WorkQueue {
     this.tokensAt = now;
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / qps) * 1000);
+  }
+}
+
+/** A binary min-heap of (key, time), earliest first. */
+class DueHeap {
+  private readonly items: { key: string; at: number }[] = [];
+
+  push(key: string, at: number): void {
+    const items = this.items;
+    items.push({ key, at });
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const [p, c] = [items[parent], items[i]] as [{ key: string; at: number }, { key: string; at: number }];
+      if (p.at <= c.at) break;
+      items[parent] = c;
+      items[i] = p;
+      i = parent;
+    }
+  }
+
+  peek(): { key: string; at: number } | undefined {
+    return this.items[0];
+  }
+
+  pop(): void {
+    const items = this.items;
+    const last = items.pop();
+    if (last === undefined || items.length === 0) return;
+    items[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < items.length && (items[l]?.at ?? 0) < (items[least]?.at ?? 0)) least = l;
+      if (r < items.length && (items[r]?.at ?? 0) < (items[least]?.at ?? 0)) least = r;
+      if (least === i) return;
+      const [a, b] = [items[i], items[least]] as [{ key: string; at: number }, { key: string; at: number }];
+      items[i] = b;
+      items[least] = a;
+      i = least;
+    }
+  }
+
+  clear(): void {
+    this.items.length = 0;
   }
 }

@@ -44,8 +44,16 @@ export const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? "default"}/${
 
 /** The other sets of a set's group. A set being deleted claims nothing. */
 export function peersOf(cache: FleetCache, self: KubeObject | SetIdentity, group: string): KubeObject[] {
-  const selfKey = "metadata" in self ? keyOf(self) : `${self.namespace}/${self.name}`;
+  const [namespace, name] =
+    "metadata" in self
+      ? [self.metadata.namespace ?? "default", self.metadata.name]
+      : [self.namespace, self.name];
+  // Compared by parts: a key built per peer was a string per member of the group on every reconcile.
   return cache
     .byIndex(FLEET_INDEX, group)
-    .filter((o) => keyOf(o) !== selfKey && !o.metadata.deletionTimestamp);
+    .filter(
+      (o) =>
+        !(o.metadata.name === name && (o.metadata.namespace ?? "default") === namespace) &&
+        !o.metadata.deletionTimestamp,
+    );
 }

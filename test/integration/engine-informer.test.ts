@@ -60,7 +60,15 @@ describe("informer on a real API server", () => {
     const { inf, events } = informer();
     inf.start();
     await inf.waitForSync();
-    await eventually("an open watch", () => inf.stats.watches >= 1);
+    // The watch counts itself before its request is out: only a change it delivered shows it open, so the
+    // cut below reaches it and not just the list's idle connection (on a loaded machine it did not).
+    await setZones("beta", ["z9"]);
+    await eventually(
+      "a change through the open watch",
+      () =>
+        (inf.get(`${namespace}/beta`) as { spec?: { zones?: string[] } } | undefined)?.spec?.zones?.[0] ===
+        "z9",
+    );
     expect(proxy.cutAll()).toBeGreaterThan(0);
     // Changes made while the informer is reconnecting arrive all the same.
     await setZones("beta", ["z3"]);
@@ -80,7 +88,14 @@ describe("informer on a real API server", () => {
     const { inf } = informer({ idleTimeoutMs: 1500 });
     inf.start();
     await inf.waitForSync();
-    await eventually("an open watch", () => inf.stats.watches >= 1);
+    // As above: frozen only once a change through the watch shows it open.
+    await setZones("alpha", ["z8"]);
+    await eventually(
+      "a change through the open watch",
+      () =>
+        (inf.get(`${namespace}/alpha`) as { spec?: { zones?: string[] } } | undefined)?.spec?.zones?.[0] ===
+        "z8",
+    );
     proxy.freezeOpenConnections();
     await setZones("alpha", ["z2", "z3"]);
     await eventually(

@@ -83,6 +83,60 @@ describe("ownership across the fleet (property-based)", () => {
   });
 });
 
+describe("the peers of an instance, read from scope sub-groups (issue 29)", () => {
+  const scopeArb = fc.oneof(
+    fc.record({ namePrefix: fc.constantFrom(...prefixes, "cache-eu-1", "x") }),
+    fc.record({ tags: fc.constantFrom({ team: "a" }, { team: "b" }, { team: "a", env: "prod" }) }),
+    fc.record({
+      namePrefix: fc.constantFrom(...prefixes),
+      tags: fc.constantFrom({ team: "a" }, { team: "b" }),
+    }),
+  );
+  const memberArb = fc.record({
+    scope: scopeArb,
+    project: fc.constantFrom("p1", "p1", "p2"),
+    namespace: fc.constantFrom("prod", "staging"),
+  });
+  const instanceOf = fc.record({
+    name: fc.constantFrom(...names, "x", "cache-eu-10", "zz"),
+    tags: fc.constantFrom({}, { team: "a" }, { team: "b" }, { team: "a", env: "prod" }),
+  });
+
+  it("are exactly the other sets of the project whose scope holds it, as a scan of the whole project finds", () => {
+    fc.assert(
+      fc.property(fc.array(memberArb, { minLength: 1, maxLength: 12 }), instanceOf, (members, instance) => {
+        const objects = members.map((m, i) => {
+          const o = redisManifest({
+            name: `set-${i}`,
+            endpoint: ENDPOINT,
+            projectId: m.project,
+            selector: m.scope,
+            instances: [],
+          }) as unknown as KubeObject;
+          o.metadata.namespace = m.namespace;
+          return o;
+        });
+        const groups = fleetGroups((_kind, _ns, spec) =>
+          spec.dcs ? { endpoint: spec.dcs.endpoint, projectId: spec.dcs.projectId } : undefined,
+        );
+        const fleet = fleetCacheOf(objects, groups);
+        const observed = { ...instance, id: "i-1", status: "RUNNING", busy: false, prepaid: false };
+        for (const [i, self] of objects.entries()) {
+          const project = members[i]?.project ?? "";
+          const id = identity({ name: self.metadata.name, namespace: self.metadata.namespace ?? "" });
+          const scanned = objects
+            .filter((_, j) => j !== i && members[j]?.project === project)
+            .filter((o) => inScope(redisInstanceSet.parse(o).spec.selector, observed))
+            .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+            .sort();
+          expect(redisPeers(fleet, id, project, observed)).toEqual(scanned);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("ownership of a tenant while an operation is in flight", () => {
   const OB = "http://10.0.0.1:2886";
   const named = (name: string, o: Parameters<typeof tenantManifest>[0]) => {

@@ -2,8 +2,8 @@
 // one object version; a status write that touches nothing the indexes read recomputes none of them; and the
 // informer's cache holds no managedFields.
 import { describe, expect, it } from "vitest";
-import { parseCached, parseCounter } from "../../src/api/parse.js";
-import { tenantReplicaSet } from "../../src/api/tenant-replica-set.js";
+import { keepParsed, parseCached, parseCounter } from "../../src/api/parse.js";
+import { tenantReplicaSet, tenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { Informer } from "../../src/controller/informer.js";
 import type { KubeHttp } from "../../src/controller/kube-http.js";
 import type { KubeObject } from "../../src/controller/resource.js";
@@ -266,5 +266,81 @@ describe("the informer's cache holds no managedFields", () => {
     });
     expect(informer.get("prod/orders")?.metadata.resourceVersion).toBe("6");
     expect(informer.get("prod/orders")?.metadata).not.toHaveProperty("managedFields");
+  });
+});
+
+describe("the set informers keep the parse, not the object sent (issue 29)", () => {
+  /** An informer as the operator builds one for a set kind: its module's cache form. */
+  const keeping = () =>
+    new Informer(undefined as unknown as KubeHttp, { type: TRS_TYPE, transform: tenantModule.cacheForm });
+  const kept = (informer: Informer) => informer.get("prod/orders");
+
+  it("caches the frozen parse, whose set and status parses are answered without parsing again", () => {
+    const informer = keeping();
+    const sent = trs("1", { status: { ...readyStatus("a"), operation } });
+    store(informer, sent);
+    const object = kept(informer);
+    expect(object).not.toBe(sent);
+    expect(object).toEqual(tenantReplicaSet.parse(sent));
+    expect(Object.isFrozen(object)).toBe(true);
+    expect(Object.isFrozen(object?.status)).toBe(true);
+    const before = parseCounter.parsed;
+    const set = parseCached(tenantReplicaSet, object);
+    const status = parseCached(tenantReplicaSetStatus, object, (o: KubeObject) => o.status ?? {});
+    expect(parseCounter.parsed - before).toBe(0);
+    // One copy of the status: the set's and the status schema's parse are the object kept.
+    expect(set.data).toBe(object);
+    expect(status.data).toBe(object?.status);
+    expect(status.data).toEqual(tenantReplicaSetStatus.parse(sent.status));
+  });
+
+  it("keeps what the engine and the indexes read: identity, version and unknown metadata", () => {
+    const informer = keeping();
+    const sent = trs("7");
+    sent.metadata = {
+      ...sent.metadata,
+      uid: "u-1",
+      ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "x", uid: "u-0" }],
+    } as KubeObject["metadata"];
+    store(informer, sent);
+    expect(kept(informer)?.metadata).toMatchObject({
+      name: "orders",
+      namespace: "prod",
+      uid: "u-1",
+      resourceVersion: "7",
+      ownerReferences: [{ name: "x" }],
+    });
+  });
+
+  it("a set without status: its status is parsed when asked, from {} as before", () => {
+    const informer = keeping();
+    store(informer, trs("1"));
+    const status = parseCached(tenantReplicaSetStatus, kept(informer), (o: KubeObject) => o.status ?? {});
+    expect(status).toEqual(tenantReplicaSetStatus.safeParse({}));
+  });
+
+  it("an object that does not parse is kept as sent, so the reconciler can say what is wrong", () => {
+    const informer = keeping();
+    const sent = trs("1");
+    (sent as unknown as { spec: unknown }).spec = { tenant: 7 };
+    store(informer, sent);
+    expect(kept(informer)).toBe(sent);
+    expect(parseCached(tenantReplicaSet, kept(informer)).success).toBe(false);
+  });
+
+  it("a new version is parsed again; the old kept form is not answered for it", () => {
+    const informer = keeping();
+    store(informer, trs("1", { status: readyStatus("a") }));
+    const first = kept(informer);
+    store(informer, trs("2", { status: readyStatus("b") }));
+    const second = kept(informer);
+    expect(second).not.toBe(first);
+    expect(second?.status).toMatchObject({ conditions: [{ message: "b" }] });
+  });
+
+  it("keepParsed alone: an object without resourceVersion (a manifest from a file) is returned as it is", () => {
+    const manifest = tenantManifest() as unknown as KubeObject;
+    delete manifest.metadata.resourceVersion;
+    expect(keepParsed(tenantReplicaSet, tenantReplicaSetStatus)(manifest)).toBe(manifest);
   });
 });

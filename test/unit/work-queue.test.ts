@@ -60,6 +60,80 @@ describe("work queue", () => {
     q.shutdown();
   });
 
+  it("hands delayed keys out in the order of their times, however they were added (one timer for all)", async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const q = new WorkQueue({ now: () => now });
+    const order: string[] = [];
+    try {
+      const delays: [string, number][] = [
+        ["e", 500],
+        ["a", 100],
+        ["d", 400],
+        ["b", 200],
+        ["c", 300],
+        ["f", 600],
+      ];
+      for (const [key, ms] of delays) q.addAfter(key, ms);
+      // A key brought forward goes at its new time; one pushed back keeps its earlier one.
+      q.addAfter("f", 50);
+      q.addAfter("a", 5_000);
+      for (let t = 0; t <= 700; t += 25) {
+        now = t;
+        vi.advanceTimersByTime(25);
+        while (q.length > 0) {
+          const key = (await q.get()) ?? "";
+          order.push(key);
+          q.done(key);
+        }
+      }
+      expect(order).toEqual(["f", "a", "b", "c", "d", "e"]);
+      // Each went out once: the stale later entry of "f" and "a" was not handed out again.
+      now = 10_000;
+      vi.advanceTimersByTime(10_000);
+      expect(q.length).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      q.shutdown();
+      vi.useRealTimers();
+    }
+  });
+
+  it("a key brought forward goes out once: its later time, due together with another key, is passed over", async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const q = new WorkQueue({ now: () => now });
+    try {
+      q.addAfter("c", 300);
+      q.addAfter("g", 310);
+      q.addAfter("g", 100);
+      vi.advanceTimersByTime(100);
+      expect(await q.get()).toBe("g");
+      q.done("g");
+      // The timer set for c fires late: c and g's passed-over time are both due now.
+      now = 400;
+      vi.advanceTimersByTime(300);
+      expect(q.length).toBe(1);
+      expect(await q.get()).toBe("c");
+    } finally {
+      q.shutdown();
+      vi.useRealTimers();
+    }
+  });
+
+  it("holds one timer for thousands of delayed keys, and none after shutdown", () => {
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue();
+      for (let i = 0; i < 5_000; i++) q.addAfter(`k${i}`, 60_000 + i);
+      expect(vi.getTimerCount()).toBe(1);
+      q.shutdown();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("wakes waiting workers with undefined on shutdown", async () => {
     const q = new WorkQueue();
     const waiting = q.get();

@@ -95,6 +95,11 @@ export interface KindModule {
   readonly timingKey: string;
   /** What `plan` calls its targets. */
   readonly targetsNoun: string;
+  /**
+   * The form the operator's cache keeps of a set (`keepParsed` of the kind's schema): its parse, so that
+   * 10,000 sets are held once, not raw and parsed (issue 29).
+   */
+  cacheForm(object: KubeObject): KubeObject;
   /** The set as the connection resolver reads it; undefined when it does not parse. */
   connectionSpec(object: KubeObject): SetConnectionSpec | undefined;
   /** Secrets ("namespace/name") the set names beyond its connection (an operation in flight started with one). */

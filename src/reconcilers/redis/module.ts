@@ -1,12 +1,16 @@
 // RedisInstanceSet as one module: its resource type, its fleet groups, its plan text, and its engine with
 // a pool of DCS clients and the listing they share.
-import { parseCached } from "../../api/parse.js";
-import { REDIS_INSTANCE_SET_KIND, redisInstanceSet } from "../../api/redis-instance-set.js";
+import { keepParsed, parseCached } from "../../api/parse.js";
+import {
+  REDIS_INSTANCE_SET_KIND,
+  redisInstanceSet,
+  redisInstanceSetStatus,
+} from "../../api/redis-instance-set.js";
 import { ConnectionClients } from "../../connections/client-pool.js";
 import type { DcsClient } from "../../providers/dcs/client.js";
 import type { KindModule } from "../engine/kind-module.js";
 import { SetReconciler } from "../engine/set-reconciler.js";
-import { redisGroupsOf, redisPeers, redisRemoteKey } from "./fleet.js";
+import { isRedisScopeGroup, redisGroupsOf, redisPeers, redisRemoteKey } from "./fleet.js";
 import { importRedisSets } from "./import.js";
 import { REDIS_INSTANCE_SET, redisKind } from "./kind.js";
 
@@ -19,6 +23,8 @@ export const redisModule: KindModule = {
   type: REDIS_INSTANCE_SET,
   controller: "redisinstanceset",
   timingKey: "redis",
+  // The status schema is the one the set schema parses `status` with.
+  cacheForm: keepParsed(redisInstanceSet, redisInstanceSetStatus),
   targetsNoun: "instances",
   connectionSpec(object) {
     const ris = parseCached(redisInstanceSet, object);
@@ -28,6 +34,7 @@ export const redisModule: KindModule = {
   },
   startedSecrets: () => [],
   fleetGroups: redisGroupsOf,
+  isLookupGroup: isRedisScopeGroup,
   remoteKey: redisRemoteKey,
   // Its groups come from its connection alone, not from its status.
   indexedStatus: () => undefined,

@@ -1,7 +1,11 @@
 // TenantReplicaSet as one module: its resource type, the Secret an operation in flight started with, its
 // fleet groups, its plan text, and its engine with a pool of obshell clients.
-import { parseCached } from "../../api/parse.js";
-import { TENANT_REPLICA_SET_KIND, tenantReplicaSet } from "../../api/tenant-replica-set.js";
+import { keepParsed, parseCached } from "../../api/parse.js";
+import {
+  TENANT_REPLICA_SET_KIND,
+  tenantReplicaSet,
+  tenantReplicaSetStatus,
+} from "../../api/tenant-replica-set.js";
 import { ConnectionClients } from "../../connections/client-pool.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { KindModule } from "../engine/kind-module.js";
@@ -24,6 +28,8 @@ export const tenantModule: KindModule = {
   type: TENANT_REPLICA_SET,
   controller: "tenantreplicaset",
   timingKey: "tenant",
+  // The status schema is the one the set schema parses `status` with.
+  cacheForm: keepParsed(tenantReplicaSet, tenantReplicaSetStatus),
   targetsNoun: "replica zones",
   connectionSpec(object) {
     const trs = parseCached(tenantReplicaSet, object);
