@@ -540,7 +540,7 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_repoint", zones: ["z1", "z2", "z3", "z4"] },
         // Applied with a wrong list, corrected while its plan settles (issue 28).
         { name: "t_fixed", zones: ["z1", "z2", "z3", "z4"] },
-        // Not NORMAL until two thirds into the faults; paused mid-DAG; in dry run from the start (issue 22).
+        // Not NORMAL until the operator showed it held; paused mid-DAG; in dry run from the start (issue 22).
         { name: "t_locked", zones: ["z1", "z2", "z3", "z4"], status: "RESTORE" },
         { name: "t_paused", zones: ["z1", "z2", "z3", "z4"] },
         { name: "t_dryplan", zones: ["z1", "z2", "z3", "z4"] },
@@ -809,8 +809,8 @@ async function chaosRun(seed: number): Promise<Report> {
     },
   });
 
-  // Issue 22: a tenant not NORMAL until a schedule makes it so, a set paused mid-DAG, a set in dry run from
-  // the start, a spec that would leave no Paxos majority.
+  // Issue 22: a tenant not NORMAL until a schedule makes it so, a set paused mid-DAG, a spec that keeps again
+  // the zone its DAG removes, a set in dry run from the start, a spec that would leave no Paxos majority.
   for (const held of ["t_paused", "t_regret"]) {
     obshell.cluster.holdDags.add(held);
     obshell.cluster.failNextDag.set(held, 1);
@@ -837,6 +837,7 @@ async function chaosRun(seed: number): Promise<Report> {
     });
   desiredZones.t_locked = ["z1", "z2", "z3"];
   desiredZones.t_paused = ["z1", "z2", "z3"];
+  // In dry run: none of its zones may go.
   desiredZones.t_dryplan = ["z1", "z2", "z3", "z4"];
   // Its first spec removes z4 (the DAG), so the desired-zone invariants judge it by z1-z3; z4 is judged below.
   desiredZones.t_regret = ["z1", "z2", "z3"];
