@@ -548,6 +548,8 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_regret", zones: ["z1", "z2", "z3", "z4"] },
         // Its spec keeps one FULL replica of three: never a Paxos majority removed.
         { name: "t_minority", zones: ["z1", "z2", "z3"] },
+        // Its first DAG fails under policy Hold: held for a person, never operated (row 37).
+        { name: "t_hold", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -815,6 +817,7 @@ async function chaosRun(seed: number): Promise<Report> {
     obshell.cluster.holdDags.add(held);
     obshell.cluster.failNextDag.set(held, 1);
   }
+  obshell.cluster.failNextDag.set("t_hold", 1);
   for (const [name, tenant, zones, policy] of [
     ["t-locked", "t_locked", ["z1", "z2", "z3"], {}],
     ["t-paused", "t_paused", ["z1", "z2", "z3"], { onDagFailure: "Retry", maxDagRetries: 50 }],
@@ -822,6 +825,7 @@ async function chaosRun(seed: number): Promise<Report> {
     ["t-dryplan", "t_dryplan", ["z1", "z2", "z3"], { dryRun: true }],
     // An approval would hold it too: the threshold lets the majority rule alone hold it.
     ["t-minority", "t_minority", ["z1"], { approvalThreshold: 4 }],
+    ["t-hold", "t_hold", ["z1", "z2", "z3"], { onDagFailure: "Hold" }],
   ] as const)
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",
@@ -842,6 +846,7 @@ async function chaosRun(seed: number): Promise<Report> {
   // Its first spec removes z4 (the DAG), so the desired-zone invariants judge it by z1-z3; z4 is judged below.
   desiredZones.t_regret = ["z1", "z2", "z3"];
   desiredZones.t_minority = ["z1", "z2", "z3"];
+  desiredZones.t_hold = ["z1", "z2", "z3"];
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
   const applyRedisSet = (name: string, prefix: string, connection: string, dryRun: boolean) =>
@@ -1152,6 +1157,7 @@ async function chaosRun(seed: number): Promise<Report> {
           return false;
         if ((await condition("tenantreplicasets", "t-regret", "Stalled"))?.reason !== "DagFailed")
           return false;
+        if ((await condition("tenantreplicasets", "t-hold", "Stalled"))?.reason !== "DagFailed") return false;
         if ((await condition("redisinstancesets", "denied", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
         for (const [plural, name] of [
@@ -1330,6 +1336,13 @@ async function chaosRun(seed: number): Promise<Report> {
   ))
     report.violations.push(
       `obshell: ${JSON.stringify(e.body)} sent for ${e.path} after t-regret's spec kept z4 again`,
+    );
+  // A failed DAG held for a person (onDagFailure: Hold) is never operated: no RETRY, ROLLBACK or PASS.
+  for (const e of obshell.log.filter(
+    (x) => x.method === "POST" && x.path.startsWith("/api/v1/task/dag/") && naming("t_hold")(x),
+  ))
+    report.violations.push(
+      `obshell: ${JSON.stringify(e.body)} sent for ${e.path}, a DAG of t_hold held under onDagFailure Hold`,
     );
   if (!obshell.cluster.tenants.get("t_regret")?.replicas.some((r) => r.zone === "z4"))
     report.violations.push("obshell: t_regret lost z4, which its spec kept again mid-DAG");
