@@ -357,6 +357,29 @@ async function regretMidDag(ns: string, obshell: ObshellSimulator, kept: { at: n
   obshell.cluster.holdDags.delete("t_regret");
 }
 
+/** A finalizer of another controller's, holding t-gone once deleted (as Argo CD's or Flux's would). */
+const GONE_FINALIZER = "chaos.dbfleet.io/hold";
+
+/**
+ * t-gone is deleted once the operator showed it read t_gone (RESTORE, so nothing could be sent); once the
+ * operator stopped polling it (a deleted set is not reconciled; a wrong build keeps polling and is let go after
+ * HOLD_MS), t_gone turns NORMAL: from then only a set still reconciled would remove z4. The finalizer stays
+ * (the run's API server goes with the run).
+ */
+async function deleteMidRun(ns: string, obshell: ObshellSimulator): Promise<void> {
+  const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_gone");
+  await eventually("t_gone read by its set", () => reads().length >= 2, HOLD_MS);
+  await raw.call("DELETE", trsPath(ns, "t-gone"));
+  const quiet = 5_000;
+  await eventually(
+    "t-gone no longer polled",
+    () => Date.now() - (reads().at(-1)?.at ?? 0) > quiet,
+    HOLD_MS,
+  ).catch(() => undefined);
+  const t = obshell.cluster.tenants.get("t_gone");
+  if (t) t.status = "NORMAL";
+}
+
 /** An approval a person gave the bulk set's plan: its hash, the instance names it lists, and when. */
 interface Approval {
   hash: string;
@@ -550,6 +573,9 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_minority", zones: ["z1", "z2", "z3"] },
         // Its first DAG fails under policy Hold: held for a person, never operated (row 37).
         { name: "t_hold", zones: ["z1", "z2", "z3", "z4"] },
+        // Not NORMAL until its set is deleted (a finalizer keeps it, as a GitOps tool's would): a deleted set
+        // deletes nothing, so z4 stays although the deleted spec drops it (row 22).
+        { name: "t_gone", zones: ["z1", "z2", "z3", "z4"], status: "RESTORE" },
       ],
     },
   });
@@ -847,6 +873,20 @@ async function chaosRun(seed: number): Promise<Report> {
   desiredZones.t_regret = ["z1", "z2", "z3"];
   desiredZones.t_minority = ["z1", "z2", "z3"];
   desiredZones.t_hold = ["z1", "z2", "z3"];
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-gone", namespace: ns, finalizers: [GONE_FINALIZER] },
+    spec: {
+      ...connectionRef("obshell"),
+      tenant: "t_gone",
+      zones: ["z1", "z2", "z3"],
+      policy: { settleTime: SETTLE },
+      pollInterval: "2s",
+    },
+  });
+  // Deleted mid-run: none of its zones may go.
+  desiredZones.t_gone = ["z1", "z2", "z3", "z4"];
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
   const applyRedisSet = (name: string, prefix: string, connection: string, dryRun: boolean) =>
@@ -1009,6 +1049,7 @@ async function chaosRun(seed: number): Promise<Report> {
   const watchingRefusals = watchRefusals(ns, refusals, () => stopWatching);
   const schedules = Promise.all([
     schedule("unlock", unlock()),
+    schedule("gone", deleteMidRun(ns, obshell)),
     schedule(
       "regret",
       regretMidDag(ns, obshell, regret).finally(() => obshell.cluster.holdDags.delete("t_regret")),
@@ -1337,6 +1378,9 @@ async function chaosRun(seed: number): Promise<Report> {
     report.violations.push(
       `obshell: ${JSON.stringify(e.body)} sent for ${e.path} after t-regret's spec kept z4 again`,
     );
+  // A deleted set deletes nothing: t_gone, NORMAL only after t-gone was deleted, is never sent anything.
+  for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_gone")(x)))
+    report.violations.push(`obshell: ${e.method} ${e.path} sent for t_gone, whose set was deleted`);
   // A failed DAG held for a person (onDagFailure: Hold) is never operated: no RETRY, ROLLBACK or PASS.
   for (const e of obshell.log.filter(
     (x) => x.method === "POST" && x.path.startsWith("/api/v1/task/dag/") && naming("t_hold")(x),
