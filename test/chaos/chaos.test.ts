@@ -576,6 +576,8 @@ async function chaosRun(seed: number): Promise<Report> {
         // Not NORMAL until its set is deleted (a finalizer keeps it, as a GitOps tool's would): a deleted set
         // deletes nothing, so z4 stays although the deleted spec drops it (row 22).
         { name: "t_gone", zones: ["z1", "z2", "z3", "z4"], status: "RESTORE" },
+        // A pool left in z3 without a replica (a failed scale-in): never removed, the set Stalled (row 9).
+        { name: "t_pool", zones: ["z1", "z2"] },
       ],
     },
   });
@@ -887,6 +889,27 @@ async function chaosRun(seed: number): Promise<Report> {
   });
   // Deleted mid-run: none of its zones may go.
   desiredZones.t_gone = ["z1", "z2", "z3", "z4"];
+  // What a scale-in DAG leaves when it fails after its locality change: z3's pool, no replica in z3.
+  obshell.cluster.tenants.get("t_pool")?.pools.push({
+    name: "t_pool_pool_z3",
+    id: 9001,
+    zones: ["z3"],
+    unitConfig: "t_pool_unit",
+    unitNum: 1,
+  });
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-pool", namespace: ns },
+    spec: {
+      ...connectionRef("obshell"),
+      tenant: "t_pool",
+      zones: ["z1", "z2"],
+      policy: { settleTime: SETTLE },
+      pollInterval: "2s",
+    },
+  });
+  desiredZones.t_pool = ["z1", "z2"];
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
   const applyRedisSet = (name: string, prefix: string, connection: string, dryRun: boolean) =>
@@ -1199,6 +1222,8 @@ async function chaosRun(seed: number): Promise<Report> {
         if ((await condition("tenantreplicasets", "t-regret", "Stalled"))?.reason !== "DagFailed")
           return false;
         if ((await condition("tenantreplicasets", "t-hold", "Stalled"))?.reason !== "DagFailed") return false;
+        if ((await condition("tenantreplicasets", "t-pool", "Stalled"))?.reason !== "LeftoverPool")
+          return false;
         if ((await condition("redisinstancesets", "denied", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
         for (const [plural, name] of [
@@ -1377,6 +1402,11 @@ async function chaosRun(seed: number): Promise<Report> {
   ))
     report.violations.push(
       `obshell: ${JSON.stringify(e.body)} sent for ${e.path} after t-regret's spec kept z4 again`,
+    );
+  // A leftover pool is never removed, and holds nothing else to do here: t_pool is never sent anything.
+  for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_pool")(x)))
+    report.violations.push(
+      `obshell: ${e.method} ${e.path} sent for t_pool, whose only change is a leftover pool`,
     );
   // A deleted set deletes nothing: t_gone, NORMAL only after t-gone was deleted, is never sent anything.
   for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_gone")(x)))
