@@ -578,6 +578,8 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_gone", zones: ["z1", "z2", "z3", "z4"], status: "RESTORE" },
         // A pool left in z3 without a replica (a failed scale-in): never removed, the set Stalled (row 9).
         { name: "t_pool", zones: ["z1", "z2"] },
+        // Its set adds z4 made of a unit config the cluster lacks: refused before sending (row 11).
+        { name: "t_nounit", zones: ["z1", "z2", "z3"] },
       ],
     },
   });
@@ -910,6 +912,20 @@ async function chaosRun(seed: number): Promise<Report> {
     },
   });
   desiredZones.t_pool = ["z1", "z2"];
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-nounit", namespace: ns },
+    spec: {
+      ...connectionRef("obshell"),
+      tenant: "t_nounit",
+      zones: ["z1", "z2", "z3", "z4"],
+      replicaTemplate: { unitConfigName: "no_such_unit" },
+      policy: { settleTime: SETTLE },
+      pollInterval: "2s",
+    },
+  });
+  desiredZones.t_nounit = ["z1", "z2", "z3"];
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
   const applyRedisSet = (name: string, prefix: string, connection: string, dryRun: boolean) =>
@@ -1224,6 +1240,8 @@ async function chaosRun(seed: number): Promise<Report> {
         if ((await condition("tenantreplicasets", "t-hold", "Stalled"))?.reason !== "DagFailed") return false;
         if ((await condition("tenantreplicasets", "t-pool", "Stalled"))?.reason !== "LeftoverPool")
           return false;
+        if ((await condition("tenantreplicasets", "t-nounit", "Stalled"))?.reason !== "UnitConfigNotFound")
+          return false;
         if ((await condition("redisinstancesets", "denied", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
         for (const [plural, name] of [
@@ -1407,6 +1425,11 @@ async function chaosRun(seed: number): Promise<Report> {
   for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_pool")(x)))
     report.violations.push(
       `obshell: ${e.method} ${e.path} sent for t_pool, whose only change is a leftover pool`,
+    );
+  // The agent's add preconditions are checked before sending: an add of a unit config it lacks is never sent.
+  for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_nounit")(x)))
+    report.violations.push(
+      `obshell: ${e.method} ${e.path} sent for t_nounit, whose add names a unit config the cluster lacks`,
     );
   // A deleted set deletes nothing: t_gone, NORMAL only after t-gone was deleted, is never sent anything.
   for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_gone")(x)))
