@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
+import { conditionTrue } from "../harness/conditions.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
@@ -66,23 +67,7 @@ async function condition(
   reason: string,
   unless: () => boolean = () => false,
 ): Promise<SetObject> {
-  let last: SetObject | undefined;
-  const has = () =>
-    (last?.status?.conditions ?? []).some(
-      (c) => c.type === type && c.status === "True" && c.reason === reason,
-    );
-  await eventually(
-    `${name} ${type}=True (${reason})`,
-    async () => {
-      last = await raw.call<SetObject>("GET", risPath(name));
-      return unless() || has();
-    },
-    WAIT_MS,
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; its conditions: ${JSON.stringify(last?.status?.conditions)}`);
-  });
-  if (!last) throw new Error("unreachable");
-  return last;
+  return conditionTrue<SetObject>(raw, risPath(name), { reason, type }, WAIT_MS, unless);
 }
 
 const messageOf = (o: SetObject, type: string) =>

@@ -10,6 +10,7 @@ import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
+import { conditionTrue } from "../harness/conditions.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
@@ -77,23 +78,7 @@ async function condition(
   reason: string,
   unless: () => boolean = () => false,
 ): Promise<SetObject> {
-  let last: SetObject | undefined;
-  const has = () =>
-    (last?.status?.conditions ?? []).some(
-      (c) => c.type === type && c.status === "True" && c.reason === reason,
-    );
-  await eventually(
-    `${name} ${type}=True (${reason})`,
-    async () => {
-      last = await raw.call<SetObject>("GET", risPath(name));
-      return unless() || has();
-    },
-    WAIT_MS,
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; its conditions: ${JSON.stringify(last?.status?.conditions)}`);
-  });
-  if (!last) throw new Error("unreachable");
-  return last;
+  return conditionTrue<SetObject>(raw, risPath(name), { reason, type }, WAIT_MS, unless);
 }
 
 const messageOf = (o: SetObject, type: string) =>

@@ -9,6 +9,7 @@ import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
+import { conditionTrue } from "../harness/conditions.js";
 import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
@@ -63,23 +64,7 @@ async function condition(
   type?: string,
   unless: () => boolean = () => false,
 ): Promise<SetObject> {
-  let last: SetObject | undefined;
-  const has = () =>
-    (last?.status?.conditions ?? []).some(
-      (c) => (type === undefined || c.type === type) && c.status === "True" && c.reason === reason,
-    );
-  await eventually(
-    `${name} ${type ?? "a condition"}=True (${reason})`,
-    async () => {
-      last = await raw.call<SetObject>("GET", trsPath(name));
-      return unless() || has();
-    },
-    WAIT_MS,
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; its conditions: ${JSON.stringify(last?.status?.conditions)}`);
-  });
-  if (!last) throw new Error("unreachable");
-  return last;
+  return conditionTrue<SetObject>(raw, trsPath(name), { reason, type }, WAIT_MS, unless);
 }
 
 async function mergePatch(name: string, body: unknown): Promise<void> {
