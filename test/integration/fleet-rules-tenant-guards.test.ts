@@ -112,7 +112,13 @@ beforeAll(async () => {
   obshellMoving = new ObshellSimulator({
     password: PASSWORD,
     stageMs: 40,
-    seed: { zones, tenants: [{ name: "t_moving", zones: ["z1", "z2", "z3"] }] },
+    seed: {
+      zones,
+      tenants: [
+        { name: "t_moving", zones: ["z1", "z2", "z3"] },
+        { name: "t_growing", zones: ["z1", "z2", "z3"] },
+      ],
+    },
   });
   await obshellMoving.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
@@ -297,65 +303,89 @@ describe("approvals", () => {
 });
 
 describe("remote identity", () => {
-  it("the agent reports another cluster just before the DELETE: nothing is sent for the plan made on the first; decided again there", async () => {
-    const first = obshellMoving.clusterIdentity.id;
-    const second = first + 1;
-    let changed = false;
-    // The tenant read of the plan is answered by the first cluster; every answer after it comes from the second.
-    const moveAfterPlanRead = (e: LoggedRequest) => {
-      if (changed || e.method !== "GET" || e.path !== "/api/v1/tenant/t_moving") return;
-      changed = true;
-      obshellMoving.clusterIdentity = { ...obshellMoving.clusterIdentity, id: second };
-    };
-    obshellMoving.http.onComplete.add(moveAfterPlanRead);
-    try {
-      const clusterIn = (e: LoggedRequest) =>
-        (e.handled?.body as { data?: { obcluster_info?: { id?: number } } } | undefined)?.data?.obcluster_info
-          ?.id;
-      /** Where the first DELETE stands against the answer that named the second cluster. */
-      const judged = () => {
-        const sent = obshellMoving.log;
-        const firstDelete = sent.findIndex((e) => e.method === "DELETE");
-        const secondAnswered = sent.findIndex((e) => e.path === "/api/v1/ob/info" && clusterIn(e) === second);
-        const between =
-          secondAnswered >= 0 && firstDelete > secondAnswered ? sent.slice(secondAnswered, firstDelete) : [];
-        return {
-          firstDelete,
-          secondAnswered,
-          // The tenant read again after the agent said "another cluster": a new plan, made there.
-          replanned: between.some((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_moving"),
-        };
+  it.each([
+    {
+      call: "DELETE",
+      set: "t-moving",
+      tenant: "t_moving",
+      spec: { zones: ["z1", "z2"] },
+      sent: [{ zones: ["z3"] }],
+    },
+    {
+      call: "add's POST",
+      set: "t-growing",
+      tenant: "t_growing",
+      spec: { zones: ["z1", "z2", "z3", "z4"], replicaTemplate: { unitConfigName: "t_growing_unit" } },
+      sent: [{ zone_list: [{ name: "z4", unit_config_name: "t_growing_unit" }] }],
+    },
+  ])(
+    "the agent reports another cluster just before the $call: nothing is sent for the plan made on the first; decided again there",
+    async ({ set, tenant, spec, sent }) => {
+      const second = obshellMoving.clusterIdentity.id + 1;
+      let changed = false;
+      const tenantPath = `/api/v1/tenant/${tenant}`;
+      // The tenant read of the plan is answered by the first cluster; every answer after it comes from the second.
+      const moveAfterPlanRead = (e: LoggedRequest) => {
+        if (changed || e.method !== "GET" || e.path !== tenantPath) return;
+        changed = true;
+        obshellMoving.clusterIdentity = { ...obshellMoving.clusterIdentity, id: second };
       };
-      await raw.apply(tenantSet("t-moving", "t_moving", ["z1", "z2"], {}, "obshell-moving"));
-      const ready = await condition("t-moving", "Converged", "Ready", () => {
-        const j = judged();
-        return j.firstDelete >= 0 && !j.replanned;
-      });
-      expect(changed).toBe(true);
-      // The agent was asked again before the DELETE and said "another cluster"; the tenant was read again
-      // there (a new plan) before anything was sent.
-      const { firstDelete, secondAnswered, replanned } = judged();
-      expect(secondAnswered).toBeGreaterThanOrEqual(0);
-      expect(firstDelete).toBeGreaterThan(secondAnswered);
-      expect(replanned).toBe(true);
-      expect(deletesOf("t_moving", obshellMoving)).toEqual([["z3"]]);
-      expect(ready.status?.remote?.identity).toBe(`obshell|obcluster#${second}`);
-      // The other answer came through the same endpoint: a person is told.
-      await eventually(
-        "a Warning RemoteIdentityChanged about t-moving",
-        async () =>
-          (
-            await raw.call<{ items: { type: string; reason: string }[] }>(
-              "GET",
-              `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=t-moving`,
-            )
-          ).items.some((e) => e.type === "Warning" && e.reason === "RemoteIdentityChanged"),
-        WAIT_MS,
-      );
-    } finally {
-      obshellMoving.http.onComplete.delete(moveAfterPlanRead);
-    }
-  });
+      obshellMoving.http.onComplete.add(moveAfterPlanRead);
+      try {
+        const clusterIn = (e: LoggedRequest) =>
+          (e.handled?.body as { data?: { obcluster_info?: { id?: number } } } | undefined)?.data
+            ?.obcluster_info?.id;
+        const calls = () =>
+          obshellMoving.log.filter((e) => e.method !== "GET" && e.path === `${tenantPath}/replicas`);
+        /** Where the first call stands against the answer that named the second cluster. */
+        const judged = () => {
+          const log = obshellMoving.log;
+          const first = log.findIndex((e) => e.method !== "GET" && e.path === `${tenantPath}/replicas`);
+          const secondAnswered = log.findIndex(
+            (e) => e.path === "/api/v1/ob/info" && clusterIn(e) === second,
+          );
+          const between =
+            secondAnswered >= 0 && first > secondAnswered ? log.slice(secondAnswered, first) : [];
+          return {
+            first,
+            secondAnswered,
+            // The tenant read again after the agent said "another cluster": a new plan, made there.
+            replanned: between.some((e) => e.method === "GET" && e.path === tenantPath),
+          };
+        };
+        const manifest = tenantSet(set, tenant, spec.zones, {}, "obshell-moving");
+        await raw.apply({ ...manifest, spec: { ...(manifest.spec as object), ...spec } });
+        const ready = await condition(set, "Converged", "Ready", () => {
+          const j = judged();
+          return j.first >= 0 && !j.replanned;
+        });
+        expect(changed).toBe(true);
+        // The agent was asked again before the call and said "another cluster"; the tenant was read again
+        // there (a new plan) before anything was sent.
+        const { first, secondAnswered, replanned } = judged();
+        expect(secondAnswered).toBeGreaterThanOrEqual(0);
+        expect(first).toBeGreaterThan(secondAnswered);
+        expect(replanned).toBe(true);
+        expect(calls().map((e) => e.body)).toMatchObject(sent);
+        expect(calls()).toHaveLength(sent.length);
+        expect(ready.status?.remote?.identity).toBe(`obshell|obcluster#${second}`);
+        // The other answer came through the same endpoint: a person is told.
+        await eventually(
+          `a Warning RemoteIdentityChanged about ${set}`,
+          async () =>
+            (
+              await raw.call<{ items: { type: string; reason: string }[] }>(
+                "GET",
+                `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=${set}`,
+              )
+            ).items.some((e) => e.type === "Warning" && e.reason === "RemoteIdentityChanged"),
+          WAIT_MS,
+        );
+      } finally {
+        obshellMoving.http.onComplete.delete(moveAfterPlanRead);
+      }
+    },
+  );
 });
 
 describe("the operator's identity", () => {

@@ -19,6 +19,7 @@ import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { REDIS_INSTANCE_SET } from "../../src/reconcilers/redis/module.js";
 import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
+import type { LoggedRequest } from "../simulators/http-sim.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
 import {
@@ -840,6 +841,83 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(h.api.status).toMatchObject({ remote: { identity: moved }, operation: { remote: moved } });
     // The changed answer came through the same endpoint: a person is told.
     expect(h.calls).toContain("event Warning/RemoteIdentityChanged");
+  });
+
+  it("the agent reports another cluster just before an add's POST: nothing is sent, RemoteIdentityChanged, decided again", async () => {
+    const sim = new ObshellSimulator({
+      password: PASSWORD,
+      stageMs: 5,
+      keyBits: 512,
+      seed: {
+        zones: ["z1", "z2", "z3", "z4"].map((name) => ({ name, region: "hangzhou" })),
+        tenants: [{ name: "orders", zones: ["z1", "z2", "z3"] }],
+      },
+    });
+    await sim.start();
+    sims.push(sim);
+    const adds = () =>
+      sim.log.filter((r) => r.method === "POST" && r.path === "/api/v1/tenant/orders/replicas");
+    const h = tenantHarness(
+      tenantManifest({
+        endpoint: sim.url,
+        zones: ["z1", "z2", "z3", "z4"],
+        replicaTemplate: { unitConfigName: "orders_unit" },
+      }),
+      true,
+    );
+    pools.push(h.pool);
+    const key = "prod/orders";
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.api.status).toMatchObject({
+      remote: { identity: `obshell|obcluster#${sim.clusterIdentity.id}` },
+    });
+    sim.clusterIdentity.id += 1;
+    const moved = `obshell|obcluster#${sim.clusterIdentity.id}`;
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    expect(adds()).toHaveLength(0);
+    expect(h.api.status.operation).toBeUndefined();
+
+    for (let round = 0; round < 3 && adds().length === 0; round++)
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(adds()).toHaveLength(1);
+    expect(h.api.status).toMatchObject({
+      remote: { identity: moved },
+      operation: { kind: "AddZones", remote: moved },
+    });
+  });
+
+  it("the agent reports another cluster just before a RETRY: nothing is sent, and the DAG is not followed there", async () => {
+    const { sim } = await obshell();
+    sim.cluster.failNextDag.set("orders", 1);
+    const h = tenantHarness(
+      tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"], policy: { onDagFailure: "Retry" } }),
+    );
+    pools.push(h.pool);
+    const key = "prod/orders";
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(deletesIn(sim)).toHaveLength(1);
+    await until(() => sim.cluster.dags.at(-1)?.state === "FAILED");
+    // The round's first look at the agent still names the operation's cluster; the next request (the
+    // observation) is answered by another one, so the RETRY decided from it is checked just before.
+    let changed = false;
+    const moveAfterFirstRead = (e: LoggedRequest) => {
+      if (changed || e.path === "/api/v1/ob/info" || e.path === "/api/v1/secret") return;
+      changed = true;
+      sim.clusterIdentity = { ...sim.clusterIdentity, id: sim.clusterIdentity.id + 1 };
+    };
+    sim.http.onComplete.add(moveAfterFirstRead);
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(changed).toBe(true);
+    expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    const operated = () =>
+      sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
+    expect(operated()).toHaveLength(0);
+    // Followed only on the cluster it started on: the next round stalls, still sending nothing.
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.calls).toContain("status Stalled/OperationTargetMoved");
+    expect(operated()).toHaveLength(0);
+    expect(deletesIn(sim)).toHaveLength(1);
   });
 
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {

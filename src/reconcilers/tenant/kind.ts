@@ -141,7 +141,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
           step: {
             kind: "Stall",
             reason: Reason.OperationTargetMoved,
-            message: `the removal of ${op.zones.join(", ")} started on ${describeRemote(op.remote)} (through ${op.endpoint}); ${connection.endpoint} now leads to ${describeRemote(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${describeRemote(op.remote)}, then clear status.operation`,
+            message: `the ${op.kind === "AddZones" ? "addition" : "removal"} of ${op.zones.join(", ")} started on ${describeRemote(op.remote)} (through ${op.endpoint}); ${connection.endpoint} now leads to ${describeRemote(identity)}, where it is not followed: finish or operate the DAG${op.dagId ? ` ${op.dagId}` : ""} on ${describeRemote(op.remote)}, then clear status.operation`,
           },
         };
       return { identity, learned: true };
@@ -153,15 +153,17 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     observe: (client, set) => observeTenantSet(client, set.spec, set.status?.operation),
     fleet: (set, id, remote) => options.peers?.(actingOn(set), id, remote) ?? { peers: [], unidentified: [] },
 
-    // The DELETE goes only to the cluster the plan was made for: the agent is asked again just before.
+    // Every call that changes the tenant (a DELETE, an add's POST, a RETRY or ROLLBACK) goes only to the
+    // cluster it was decided for: the agent is asked again just before.
     async prepare(client, _set, step, _id, _now, remote) {
-      if (step.kind !== "RemoveZones") return step;
+      const what = actionDescription(step);
+      if (what === undefined) return step;
       const now = await clusters.identify(client, true);
       if (now === remote.identity) return step;
       return {
         kind: "Wait",
         reason: Reason.RemoteIdentityChanged,
-        message: `${remote.endpoint} reported ${describeRemote(remote.identity)} when the removal of ${step.zones.join(", ")} was planned and now reports ${describeRemote(now)}: nothing was sent; deciding again`,
+        message: `${remote.endpoint} reported ${describeRemote(remote.identity)} when ${what} was planned and now reports ${describeRemote(now)}: nothing was sent; deciding again`,
         requeueAfterMs: 1000,
       };
     },
@@ -221,6 +223,22 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
       }
     },
   };
+}
+
+/** What an action would do to the tenant, for the message that says it was not sent; none for other steps. */
+function actionDescription(step: TenantStep): string | undefined {
+  switch (step.kind) {
+    case "RemoveZones":
+      return `the removal of ${step.zones.join(", ")}`;
+    case "AddZones":
+      return `the addition of ${step.zones.join(", ")}`;
+    case "RetryDag":
+      return `the RETRY of DAG ${step.dagId}`;
+    case "RollbackDag":
+      return `the ROLLBACK of DAG ${step.dagId}`;
+    default:
+      return undefined;
+  }
 }
 
 /**
