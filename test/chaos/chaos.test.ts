@@ -200,7 +200,7 @@ type Observed = {
   metadata: { generation: number };
   status?: {
     observedGeneration?: number;
-    operation?: { dagId?: string };
+    operation?: { dagId?: string; remote?: string };
     conditions?: { type: string; status: string; reason: string }[];
   };
 };
@@ -378,6 +378,82 @@ async function deleteMidRun(ns: string, obshell: ObshellSimulator): Promise<void
   ).catch(() => undefined);
   const t = obshell.cluster.tenants.get("t_gone");
   if (t) t.status = "NORMAL";
+}
+
+/** When an agent changed the cluster it reports, and to which (its id). */
+interface ClusterChange {
+  at: number;
+  id: number;
+}
+interface ClusterFlips {
+  on: boolean;
+  changes: ClusterChange[];
+}
+const hrNow = () => performance.timeOrigin + performance.now();
+/** The cluster id an `ob/info` answer of the agent named, if it answered one. */
+const clusterIn = (e: LoggedRequest) =>
+  (e.handled?.body as { data?: { obcluster_info?: { id?: number } } } | undefined)?.data?.obcluster_info?.id;
+
+/**
+ * t-ident's agent reports the other of two clusters right after answering a read of t_ident (the read a plan
+ * is made from): always the first time, then at random, while `flips.on`. A call planned on one cluster must
+ * not be sent once the agent reports another (row 25 of docs/safety-matrix.md).
+ */
+function flipClusterOnReads(
+  agent: ObshellSimulator,
+  tenant: string,
+  ids: readonly [number, number],
+  random: () => number,
+  flips: ClusterFlips,
+): void {
+  agent.http.onComplete.add((e) => {
+    if (!flips.on || e.method !== "GET" || e.path !== `/api/v1/tenant/${tenant}`) return;
+    if (flips.changes.length > 0 && random() < 0.5) return;
+    const id = agent.clusterIdentity.id === ids[0] ? ids[1] : ids[0];
+    agent.clusterIdentity = { ...agent.clusterIdentity, id };
+    flips.changes.push({ at: hrNow(), id });
+  });
+}
+
+/**
+ * Once the faults stop, t-ident's agent stops changing cluster and settles on the one t-ident's operation
+ * started on, if one is in flight: it is followed only there (Stalled OperationTargetMoved elsewhere).
+ */
+async function settleCluster(
+  ns: string,
+  agent: ObshellSimulator,
+  ids: readonly [number, number],
+  flips: ClusterFlips,
+): Promise<void> {
+  flips.on = false;
+  const remote = (await raw.call<Observed>("GET", trsPath(ns, "t-ident"))).status?.operation?.remote;
+  const id = ids.find((x) => remote === `obshell|${agent.clusterIdentity.name}#${x}`);
+  if (id === undefined || id === agent.clusterIdentity.id) return;
+  agent.clusterIdentity = { ...agent.clusterIdentity, id };
+  flips.changes.push({ at: hrNow(), id });
+}
+
+/**
+ * t-unid names t_namesake through a connection to an agent down from the start: never identified, it may be
+ * on t-namesake's cluster, so t-namesake's removal waits (RemoteUnidentified, row 24). Once t-namesake shows
+ * it (or, wrongly, sent something) and read t_namesake twice more, t-unid is deleted: from then on t-namesake
+ * may remove z4.
+ */
+async function unidentifiedPeer(ns: string, obshell: ObshellSimulator, gone: { at: number }): Promise<void> {
+  const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_namesake");
+  await eventually(
+    "t-namesake Reconciling RemoteUnidentified",
+    async () =>
+      obshell.log.some((e) => e.method !== "GET" && e.path.startsWith("/api/v1/tenant/t_namesake/")) ||
+      ((await raw.call<Observed>("GET", trsPath(ns, "t-namesake"))).status?.conditions ?? []).some(
+        (c) => c.type === "Reconciling" && c.status === "True" && c.reason === "RemoteUnidentified",
+      ),
+    HOLD_MS,
+  );
+  const before = reads().length;
+  await eventually("two more reads of t_namesake", () => reads().length >= before + 2, HOLD_MS);
+  gone.at = hrNow();
+  await raw.call("DELETE", trsPath(ns, "t-unid"));
 }
 
 /** An approval a person gave the bulk set's plan: its hash, the instance names it lists, and when. */
@@ -580,6 +656,8 @@ async function chaosRun(seed: number): Promise<Report> {
         { name: "t_pool", zones: ["z1", "z2"] },
         // Its set adds z4 made of a unit config the cluster lacks: refused before sending (row 11).
         { name: "t_nounit", zones: ["z1", "z2", "z3"] },
+        // Also named by a set never identified: its removal waits until that set is deleted (row 24).
+        { name: "t_namesake", zones: ["z1", "z2", "z3", "z4"] },
       ],
     },
   });
@@ -637,8 +715,38 @@ async function chaosRun(seed: number): Promise<Report> {
       pg: Array.from({ length: 6 }, (_, i) => ({ name: `dry-${i}`, tags: { team: "chaos" } })),
     },
   });
+  // t-ident's agent, which reports another cluster at random right after a plan's read (row 25); no HTTP
+  // faults here, so that its log tells each call's cluster from the agent's answers.
+  const identIds = [70_000 + seed, 80_000 + seed] as const;
+  const obshellIdent = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 60,
+    cluster: { name: "obcluster", id: identIds[0] },
+    seed: {
+      zones: ["z1", "z2", "z3", "z4", "z5"].map((name) => ({ name, region: "hz" })),
+      tenants: [{ name: "t_ident", zones: ["z1", "z2", "z3", "z4"] }],
+    },
+  });
+  const identFlips: ClusterFlips = { on: true, changes: [] };
+  flipClusterOnReads(obshellIdent, "t_ident", identIds, seededRandom(seed + 7919), identFlips);
+  // An agent on 127.0.0.2, outside the operator's --allowed-endpoints (127.0.0.1, localhost): t-fenced's
+  // connection leads there, and it must never receive a request (row 39).
+  const obshellFenced = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 60,
+    seed: {
+      zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })),
+      tenants: [{ name: "t_fenced", zones: ["z1", "z2", "z3"] }],
+    },
+  });
+  await obshellFenced.start(0, "127.0.0.2");
+  // Where t-unid's connection leads: nothing listens there.
+  const obshellDead = new ObshellSimulator({ password: PASSWORD });
+  await obshellDead.start();
+  await obshellDead.stop();
   await obshell.start();
   await obshellB.start();
+  await obshellIdent.start();
   await dcs.start();
   await dcsBulk.start();
   const desiredZones: Record<string, string[]> = Object.fromEntries(
@@ -926,6 +1034,54 @@ async function chaosRun(seed: number): Promise<Report> {
     },
   });
   desiredZones.t_nounit = ["z1", "z2", "z3"];
+  // Row 24: t-namesake removes z4 of t_namesake, which t-unid names too through an agent never reached.
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-dead" }, obshellDead.url));
+  for (const [name, connection, zones] of [
+    ["t-unid", "obshell-dead", ["z1", "z2", "z3", "z4"]],
+    ["t-namesake", "obshell", ["z1", "z2", "z3"]],
+  ] as const)
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name, namespace: ns },
+      spec: {
+        ...connectionRef(connection),
+        tenant: "t_namesake",
+        zones: [...zones],
+        policy: { settleTime: SETTLE },
+        pollInterval: "2s",
+      },
+    });
+  desiredZones.t_namesake = ["z1", "z2", "z3"];
+  // Row 39: t-fenced removes z3 through a connection outside the endpoint allowlist.
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-fenced" }, obshellFenced.url));
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-fenced", namespace: ns },
+    spec: {
+      ...connectionRef("obshell-fenced"),
+      tenant: "t_fenced",
+      zones: ["z1", "z2"],
+      policy: { settleTime: SETTLE },
+      pollInterval: "2s",
+    },
+  });
+  // Row 25: t-ident adds z5, then removes z3 and z4 (one zone per operation), on an agent that changes cluster.
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-ident" }, obshellIdent.url));
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: "t-ident", namespace: ns },
+    spec: {
+      ...connectionRef("obshell-ident"),
+      tenant: "t_ident",
+      zones: ["z1", "z2", "z5"],
+      replicaTemplate: { unitConfigName: "t_ident_unit" },
+      policy: { approvalThreshold: 4, settleTime: SETTLE },
+      pollInterval: "2s",
+    },
+  });
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
   const applyRedisSet = (name: string, prefix: string, connection: string, dryRun: boolean) =>
@@ -1083,12 +1239,14 @@ async function chaosRun(seed: number): Promise<Report> {
     if (t) t.status = "NORMAL";
     unlockedAt = Date.now();
   };
+  const unidentifiedGone = { at: Number.POSITIVE_INFINITY };
   const refusals = new Map<string, number>();
   let stopWatching = false;
   const watchingRefusals = watchRefusals(ns, refusals, () => stopWatching);
   const schedules = Promise.all([
     schedule("unlock", unlock()),
     schedule("gone", deleteMidRun(ns, obshell)),
+    schedule("unidentified", unidentifiedPeer(ns, obshell, unidentifiedGone)),
     schedule(
       "regret",
       regretMidDag(ns, obshell, regret).finally(() => obshell.cluster.holdDags.delete("t_regret")),
@@ -1189,6 +1347,7 @@ async function chaosRun(seed: number): Promise<Report> {
   }
   obshell.http.clearFaults();
   dcs.http.clearFaults();
+  await schedule("settle cluster", settleCluster(ns, obshellIdent, identIds, identFlips));
   // Only now do the refused and the approved set act: should a kill or a cut lose the status write around
   // their DELETEs, the record would wait PENDING_RESOLVE_MS (2 min, by design: the outcome is unknown), which
   // stretched one run in three by two minutes. IAM's policy refuses every DELETE in ph.
@@ -1230,6 +1389,8 @@ async function chaosRun(seed: number): Promise<Report> {
           "t-fixed",
           "t-locked",
           "t-paused",
+          "t-namesake",
+          "t-ident",
         ])
           if (!(await condition("tenantreplicasets", t, "Ready"))) return false;
         if (!(await condition("redisinstancesets", "bulk", "Ready", "True", nsBulk))) return false;
@@ -1241,6 +1402,8 @@ async function chaosRun(seed: number): Promise<Report> {
         if ((await condition("tenantreplicasets", "t-pool", "Stalled"))?.reason !== "LeftoverPool")
           return false;
         if ((await condition("tenantreplicasets", "t-nounit", "Stalled"))?.reason !== "UnitConfigNotFound")
+          return false;
+        if ((await condition("tenantreplicasets", "t-fenced", "Stalled"))?.reason !== "EndpointRefused")
           return false;
         if ((await condition("redisinstancesets", "denied", "Stalled"))?.reason !== "DeletionNeedsHuman")
           return false;
@@ -1431,6 +1594,29 @@ async function chaosRun(seed: number): Promise<Report> {
     report.violations.push(
       `obshell: ${e.method} ${e.path} sent for t_nounit, whose add names a unit config the cluster lacks`,
     );
+  // A set never identified holds removals of same-named tenants: nothing changes t_namesake before t-unid goes.
+  for (const e of obshell.log.filter(
+    (x) => x.method !== "GET" && x.at < unidentifiedGone.at && naming("t_namesake")(x),
+  ))
+    report.violations.push(
+      `obshell: ${e.method} ${e.path} sent for t_namesake while t-unid, which names it, was never identified`,
+    );
+  // A call planned on one cluster is not sent once the agent reports another: each call that changes t_ident
+  // follows an answer of its agent, given since the agent last changed cluster, naming the cluster it reports.
+  const answers = obshellIdent.log.filter((e) => e.path === "/api/v1/ob/info" && clusterIn(e) !== undefined);
+  for (const e of obshellIdent.log.filter((x) => x.method !== "GET")) {
+    const last = identFlips.changes.filter((c) => c.at < e.at).at(-1) ?? { at: 0, id: identIds[0] };
+    if (!answers.some((a) => a.at > last.at && a.at < e.at && clusterIn(a) === last.id))
+      report.violations.push(
+        `obshell: ${e.method} ${e.path} sent to t_ident's agent, not asked since it changed cluster (#${last.id})`,
+      );
+  }
+  const identZones = obshellIdent.cluster.tenants
+    .get("t_ident")
+    ?.replicas.map((r) => r.zone)
+    .sort()
+    .join();
+  if (identZones !== "z1,z2,z5") report.violations.push(`obshell: t_ident has ${identZones}, not z1, z2, z5`);
   // A deleted set deletes nothing: t_gone, NORMAL only after t-gone was deleted, is never sent anything.
   for (const e of obshell.log.filter((x) => x.method !== "GET" && naming("t_gone")(x)))
     report.violations.push(`obshell: ${e.method} ${e.path} sent for t_gone, whose set was deleted`);
@@ -1512,7 +1698,11 @@ async function chaosRun(seed: number): Promise<Report> {
   // Never more destructive calls in a window than the budget allows, counted from what the remotes accepted
   // (a refused call gives its count back; a lost reply's, if the remote acted, is in `handled`).
   for (const [unit, calls, limit] of [
-    ["zones", destructiveCalls({ obshell: [...obshell.log, ...obshellB.log] }), BUDGET.zones],
+    [
+      "zones",
+      destructiveCalls({ obshell: [...obshell.log, ...obshellB.log, ...obshellIdent.log] }),
+      BUDGET.zones,
+    ],
     ["instances", destructiveCalls({ dcs: dcs.log }), BUDGET.instances],
   ] as const) {
     const most = mostInWindow(calls, BUDGET.windowMs - BUDGET_SLACK_MS);
@@ -1523,7 +1713,7 @@ async function chaosRun(seed: number): Promise<Report> {
   }
   // At most one accepted destructive call per target (the unkind listing lag tempts a re-send).
   for (const r of repeatedTargets(
-    destructiveCalls({ obshell: obshell.log, dcs: [...dcs.log, ...dcsBulk.log] }),
+    destructiveCalls({ obshell: [...obshell.log, ...obshellIdent.log], dcs: [...dcs.log, ...dcsBulk.log] }),
   ))
     report.violations.push(`${r.target} accepted ${r.count} times`);
   // DCS locks an AK after 5 bad signatures: the operator alone sends at most 2 in any 5 minutes.
@@ -1564,6 +1754,11 @@ async function chaosRun(seed: number): Promise<Report> {
   for (const entry of dcs.log.filter((e) => e.method === "DELETE" && e.path.includes("/pe/")))
     for (const id of (entry.body as { instances?: string[] } | undefined)?.instances ?? [])
       if (human.has(id)) report.violations.push(`dcs: ${id} (frozen or prepaid) sent for deletion`);
+  // The endpoint policy refuses an endpoint outside --allowed-endpoints on every socket: not one request.
+  for (const e of obshellFenced.log)
+    report.violations.push(
+      `obshell on 127.0.0.2, outside --allowed-endpoints: ${e.method} ${e.path} received`,
+    );
   // The cluster t-repoint's connection pointed at mid-DAG was sent nothing that changes it.
   for (const e of obshellB.log.filter((x) => x.method !== "GET"))
     report.violations.push(`obshell B: ${e.method} ${e.path} sent while the operation was bound elsewhere`);
@@ -1625,6 +1820,8 @@ async function chaosRun(seed: number): Promise<Report> {
   await raw.call("DELETE", budgetPath).catch(() => undefined);
   await obshell.stop();
   await obshellB.stop();
+  await obshellIdent.stop();
+  await obshellFenced.stop();
   await dcs.stop();
   await dcsBulk.stop();
   return report;

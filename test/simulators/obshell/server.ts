@@ -135,8 +135,9 @@ export class ObshellSimulator {
     this.keyPair = generateAgentKeyPair(this.options.keyBits ?? 1024);
   }
 
-  async start(port = 0): Promise<string> {
-    this.url = await this.http.listen(port);
+  /** `host`: another loopback address (127.0.0.2) stands for an endpoint outside an allowlist. */
+  async start(port = 0, host = "127.0.0.1"): Promise<string> {
+    this.url = await this.http.listen(port, host);
     return this.url;
   }
 
