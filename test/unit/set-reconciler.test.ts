@@ -593,6 +593,11 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
   }
 }
 
+/** The message of the status's condition of `type`. */
+const messageOf = (status: Record<string, unknown>, type: string) =>
+  (status.conditions as { type: string; message: string }[] | undefined)?.find((c) => c.type === type)
+    ?.message;
+
 const deletesIn = (sim: ObshellSimulator) => sim.log.filter((r) => r.method === "DELETE" && r.executed);
 
 describe("SetReconciler: a destructive plan runs only once settled (issue 28)", () => {
@@ -875,6 +880,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const moved = `obshell|obcluster#${sim.clusterIdentity.id}`;
     await h.reconciler.reconcile(request(new AbortController().signal, key));
     expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    expect(messageOf(h.api.status, "Reconciling")).toContain("when the addition of z4 was planned");
     expect(adds()).toHaveLength(0);
     expect(h.api.status.operation).toBeUndefined();
 
@@ -910,12 +916,15 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     await h.reconciler.reconcile(request(new AbortController().signal, key));
     expect(changed).toBe(true);
     expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+    const dagId = String((h.api.status.operation as { dagId?: string } | undefined)?.dagId);
+    expect(messageOf(h.api.status, "Reconciling")).toContain(`when the RETRY of DAG ${dagId} was planned`);
     const operated = () =>
       sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
     expect(operated()).toHaveLength(0);
     // Followed only on the cluster it started on: the next round stalls, still sending nothing.
     await h.reconciler.reconcile(request(new AbortController().signal, key));
     expect(h.calls).toContain("status Stalled/OperationTargetMoved");
+    expect(messageOf(h.api.status, "Stalled")).toContain("the removal of z3 started on");
     expect(operated()).toHaveLength(0);
     expect(deletesIn(sim)).toHaveLength(1);
   });
