@@ -170,7 +170,6 @@ function story() {
   };
   const kind: SetKind<ToySet, ToyStatus, object, object, undefined, CommonStep> = {
     kind: "RedisInstanceSet",
-    short: "toy",
     type: REDIS_INSTANCE_SET,
     operations: { started: () => undefined },
     disruptions: { of: () => undefined, refunded: () => 0 },

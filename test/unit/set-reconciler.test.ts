@@ -104,7 +104,6 @@ function toyDecide({ set, status, observed }: Parameters<ToyKind["decide"]>[0]):
 function toyKind(remotes: Map<string, Remote>, calls: Calls, hooks: Hooks = {}): ToyKind {
   return {
     kind: "RedisInstanceSet",
-    short: "toy",
     type: REDIS_INSTANCE_SET,
     operations: { started: () => undefined },
     disruptions: {

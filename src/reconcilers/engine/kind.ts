@@ -105,8 +105,6 @@ export interface SetKind<
   TStep extends KindStep,
 > {
   readonly kind: SetKindName;
-  /** kubectl short name, for the hints in messages. */
-  readonly short: string;
   readonly type: ResourceType;
   readonly schema: z.ZodType<TSet>;
   readonly statusSchema: z.ZodType<TStatus>;

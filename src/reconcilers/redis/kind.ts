@@ -61,7 +61,6 @@ export function redisKind(options: RedisKindOptions): RedisKind {
   const timing = { ...DEFAULT_REDIS_TIMING, ...options.timing };
   return {
     kind: "RedisInstanceSet",
-    short: "ris",
     type: REDIS_INSTANCE_SET,
     schema: redisInstanceSet,
     statusSchema: redisInstanceSetStatus,

@@ -85,7 +85,6 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
   const clusters = options.clusters ?? new ClusterIdentities();
   return {
     kind: "TenantReplicaSet",
-    short: "trs",
     type: TENANT_REPLICA_SET,
     schema: tenantReplicaSet,
     statusSchema: tenantReplicaSetStatus,
