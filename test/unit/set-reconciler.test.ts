@@ -890,43 +890,57 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
       remote: { identity: moved },
       operation: { kind: "AddZones", remote: moved },
     });
+    // The add in flight is followed only on the cluster it started on.
+    sim.clusterIdentity.id += 1;
+    await h.reconciler.reconcile(request(new AbortController().signal, key));
+    expect(h.calls.at(-2)).toBe("status Stalled/OperationTargetMoved");
+    expect(messageOf(h.api.status, "Stalled")).toContain("the addition of z4 started on");
+    expect(adds()).toHaveLength(1);
   });
 
-  it("the agent reports another cluster just before a RETRY: nothing is sent, and the DAG is not followed there", async () => {
-    const { sim } = await obshell();
-    sim.cluster.failNextDag.set("orders", 1);
-    const h = tenantHarness(
-      tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"], policy: { onDagFailure: "Retry" } }),
-    );
-    pools.push(h.pool);
-    const key = "prod/orders";
-    await h.reconciler.reconcile(request(new AbortController().signal, key));
-    expect(deletesIn(sim)).toHaveLength(1);
-    await until(() => sim.cluster.dags.at(-1)?.state === "FAILED");
-    // The round's first look at the agent still names the operation's cluster; the next request (the
-    // observation) is answered by another one, so the RETRY decided from it is checked just before.
-    let changed = false;
-    const moveAfterFirstRead = (e: LoggedRequest) => {
-      if (changed || e.path === "/api/v1/ob/info" || e.path === "/api/v1/secret") return;
-      changed = true;
-      sim.clusterIdentity = { ...sim.clusterIdentity, id: sim.clusterIdentity.id + 1 };
-    };
-    sim.http.onComplete.add(moveAfterFirstRead);
-    await h.reconciler.reconcile(request(new AbortController().signal, key));
-    expect(changed).toBe(true);
-    expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
-    const dagId = String((h.api.status.operation as { dagId?: string } | undefined)?.dagId);
-    expect(messageOf(h.api.status, "Reconciling")).toContain(`when the RETRY of DAG ${dagId} was planned`);
-    const operated = () =>
-      sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
-    expect(operated()).toHaveLength(0);
-    // Followed only on the cluster it started on: the next round stalls, still sending nothing.
-    await h.reconciler.reconcile(request(new AbortController().signal, key));
-    expect(h.calls).toContain("status Stalled/OperationTargetMoved");
-    expect(messageOf(h.api.status, "Stalled")).toContain("the removal of z3 started on");
-    expect(operated()).toHaveLength(0);
-    expect(deletesIn(sim)).toHaveLength(1);
-  });
+  it.each([
+    { operator: "RETRY", policy: "Retry" },
+    { operator: "ROLLBACK", policy: "Rollback" },
+  ])(
+    "the agent reports another cluster just before a $operator: nothing is sent, and the DAG is not followed there",
+    async ({ operator, policy }) => {
+      const { sim } = await obshell();
+      sim.cluster.failNextDag.set("orders", 1);
+      const h = tenantHarness(
+        tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"], policy: { onDagFailure: policy } }),
+      );
+      pools.push(h.pool);
+      const key = "prod/orders";
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+      expect(deletesIn(sim)).toHaveLength(1);
+      await until(() => sim.cluster.dags.at(-1)?.state === "FAILED");
+      // The round's first look at the agent still names the operation's cluster; the next request (the
+      // observation) is answered by another one, so the RETRY decided from it is checked just before.
+      let changed = false;
+      const moveAfterFirstRead = (e: LoggedRequest) => {
+        if (changed || e.path === "/api/v1/ob/info" || e.path === "/api/v1/secret") return;
+        changed = true;
+        sim.clusterIdentity = { ...sim.clusterIdentity, id: sim.clusterIdentity.id + 1 };
+      };
+      sim.http.onComplete.add(moveAfterFirstRead);
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+      expect(changed).toBe(true);
+      expect(h.calls.at(-1)).toBe("status Reconciling/RemoteIdentityChanged");
+      const dagId = String((h.api.status.operation as { dagId?: string } | undefined)?.dagId);
+      expect(messageOf(h.api.status, "Reconciling")).toContain(
+        `when the ${operator} of DAG ${dagId} was planned`,
+      );
+      const operated = () =>
+        sim.log.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/task/dag/"));
+      expect(operated()).toHaveLength(0);
+      // Followed only on the cluster it started on: the next round stalls, still sending nothing.
+      await h.reconciler.reconcile(request(new AbortController().signal, key));
+      expect(h.calls).toContain("status Stalled/OperationTargetMoved");
+      expect(messageOf(h.api.status, "Stalled")).toContain("the removal of z3 started on");
+      expect(operated()).toHaveLength(0);
+      expect(deletesIn(sim)).toHaveLength(1);
+    },
+  );
 
   it("obshell answers 204 to the DELETE: nothing to remove, the operation is dropped", async () => {
     const { gate } = await obshell();
