@@ -19,7 +19,6 @@ import {
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
-import { z } from "zod";
 import { durationMs } from "../src/api/common.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
@@ -33,6 +32,7 @@ import {
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
+import { deploymentEnv, imageNodeFlags } from "../test/harness/image-runtime.js";
 import {
   bindOperatorIdentity,
   installCrds,
@@ -798,6 +798,8 @@ if (want("secrets")) {
         "--leader-elect=false",
         "--metrics-port=0",
         "--metrics-host=127.0.0.1",
+        // Plain HTTP: the readiness wait below reads the metrics address the start line prints as http:.
+        "--metrics-secure=false",
         ...SIMULATOR_FLAGS,
       ],
       {
@@ -852,28 +854,6 @@ if (want("secrets")) {
   await meter.end();
 }
 
-/**
- * The V8 flags the image's ENTRYPOINT gives Node before the script (those Node refuses in NODE_OPTIONS,
- * e.g. --optimize-for-size): read from the Dockerfile, so the bench runs the operator as the image does.
- */
-function imageNodeFlags(): string[] {
-  const text = readFileSync(join(root, "Dockerfile"), "utf8");
-  const line = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
-  if (!line) throw new Error("Dockerfile: no ENTRYPOINT [...] line");
-  const entrypoint = z.array(z.string()).parse(JSON.parse(line));
-  return entrypoint.slice(
-    1,
-    entrypoint.findIndex((a) => a.endsWith("main.js")),
-  );
-}
-
-/** The literal environment deploy/'s operator container sets (NODE_OPTIONS, glibc's malloc settings). */
-function deploymentEnv(): Record<string, string> {
-  const text = readFileSync(join(root, "deploy", "operator", "manager", "deployment.yaml"), "utf8");
-  const env: Record<string, string> = {};
-  for (const m of text.matchAll(/- name: (\w+)\s+value: "([^"]*)"/g)) if (m[1]) env[m[1]] = m[2] ?? "";
-  return env;
-}
 function deploymentNodeOptions(): string {
   return deploymentEnv().NODE_OPTIONS ?? "";
 }

@@ -190,9 +190,14 @@ export interface OperatorProcess {
  * Starts `dbfleet-operator` with `args` (a Deployment's, then overrides: later flags win) on the Node
  * running the tests. `entry` is src/cli/main.ts (through tsx) unless a compiled main.js is given.
  */
-export function startOperator(args: string[], env: Record<string, string>, entry?: string): OperatorProcess {
+export function startOperator(
+  args: string[],
+  env: Record<string, string>,
+  entry?: string,
+  nodeFlags: string[] = [],
+): OperatorProcess {
   const argv = entry
-    ? [entry, ...args]
+    ? [...nodeFlags, entry, ...args]
     : ["--import", "tsx", join(repoRoot, "src", "cli", "main.ts"), ...args];
   const child = spawn(process.execPath, argv, {
     cwd: entry ? join(entry, "..") : repoRoot,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eventually } from "../harness/engine.js";
+import { deploymentEnv, imageNodeFlags } from "../harness/image-runtime.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { pausedTenantSet, phaseOf, repoRoot, startOperator } from "../harness/kubectl.js";
 import { get, scrape, serviceAccountToken } from "../harness/metrics-scrape.js";
@@ -65,7 +66,7 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
     expect(stdout.trim()).toBe(`dbfleet-operator ${version}`);
   });
 
-  it("runs against the API server: ready, reconciles a set, metrics apart from probes, exits 0 on SIGTERM", async () => {
+  it("runs as the image runs it against the API server: ready, reconciles a set, metrics apart from probes, exits 0 on SIGTERM", async () => {
     await raw.apply(pausedTenantSet(ns, "prod-tree"));
     const token = await serviceAccountToken(raw, ns, "prometheus", true);
     const operator = startOperator(
@@ -80,8 +81,11 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
         "--health-probe-bind-address=127.0.0.1:0",
         "--retry-period=200ms",
       ],
-      { NODE_ENV: "production" },
+      // As the image runs it: the ENTRYPOINT's Node flags and deploy/'s environment (NODE_OPTIONS): a flag
+      // Node refuses would keep the Pod from starting.
+      { ...deploymentEnv(), NODE_ENV: "production" },
       main,
+      imageNodeFlags(),
     );
     try {
       const { metrics, probes } = await operator.urls();
