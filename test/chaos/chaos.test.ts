@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { PENDING_RESOLVE_MS } from "../../src/reconcilers/redis/plan.js";
-import { connectionRef, dcsConnection, obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
+import {
+  connectionRef,
+  dcsConnection,
+  obshellConnection,
+  SIMULATOR_FLAGS,
+  tenantSetManifest,
+} from "../harness/connections.js";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { forbiddenIn } from "../harness/log-capture.js";
@@ -380,6 +386,24 @@ async function deleteMidRun(ns: string, obshell: ObshellSimulator): Promise<void
   if (t) t.status = "NORMAL";
 }
 
+/** A TenantReplicaSet of the run: polling every 2 s, its plans settling for SETTLE; `spec` adds to its spec. */
+function applyTenantSet(
+  ns: string,
+  name: string,
+  connection: string,
+  tenant: string,
+  zones: string[],
+  spec: { replicaTemplate?: Record<string, unknown>; policy?: Record<string, unknown> } = {},
+): Promise<unknown> {
+  return raw.apply(
+    tenantSetManifest({ namespace: ns, name }, connection, tenant, zones, {
+      pollInterval: "2s",
+      ...spec,
+      policy: { ...spec.policy, settleTime: SETTLE },
+    }),
+  );
+}
+
 /** When an agent changed the cluster it reports, and to which (its id). */
 interface ClusterChange {
   at: number;
@@ -434,24 +458,39 @@ async function settleCluster(
 }
 
 /**
+ * Waits until `set` shows the hold `type`/`reason` (or, wrongly, something that changes `tenant` was sent),
+ * then until the agent read `tenant` twice more: the operator has decided under the hold since.
+ */
+async function heldThenReadTwice(
+  ns: string,
+  obshell: ObshellSimulator,
+  set: string,
+  tenant: string,
+  type: string,
+  reason: string,
+): Promise<void> {
+  const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === `/api/v1/tenant/${tenant}`);
+  await eventually(
+    `${set} ${type} ${reason}`,
+    async () =>
+      obshell.log.some((e) => e.method !== "GET" && e.path.startsWith(`/api/v1/tenant/${tenant}/`)) ||
+      ((await raw.call<Observed>("GET", trsPath(ns, set))).status?.conditions ?? []).some(
+        (c) => c.type === type && c.status === "True" && c.reason === reason,
+      ),
+    HOLD_MS,
+  );
+  const before = reads().length;
+  await eventually(`two more reads of ${tenant}`, () => reads().length >= before + 2, HOLD_MS);
+}
+
+/**
  * t-unid names t_namesake through a connection to an agent down from the start: never identified, it may be
  * on t-namesake's cluster, so t-namesake's removal waits (RemoteUnidentified, row 24). Once t-namesake shows
  * it (or, wrongly, sent something) and read t_namesake twice more, t-unid is deleted: from then on t-namesake
  * may remove z4.
  */
 async function unidentifiedPeer(ns: string, obshell: ObshellSimulator, gone: { at: number }): Promise<void> {
-  const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_namesake");
-  await eventually(
-    "t-namesake Reconciling RemoteUnidentified",
-    async () =>
-      obshell.log.some((e) => e.method !== "GET" && e.path.startsWith("/api/v1/tenant/t_namesake/")) ||
-      ((await raw.call<Observed>("GET", trsPath(ns, "t-namesake"))).status?.conditions ?? []).some(
-        (c) => c.type === "Reconciling" && c.status === "True" && c.reason === "RemoteUnidentified",
-      ),
-    HOLD_MS,
-  );
-  const before = reads().length;
-  await eventually("two more reads of t_namesake", () => reads().length >= before + 2, HOLD_MS);
+  await heldThenReadTwice(ns, obshell, "t-namesake", "t_namesake", "Reconciling", "RemoteUnidentified");
   gone.at = hrNow();
   await raw.call("DELETE", trsPath(ns, "t-unid"));
 }
@@ -900,22 +939,8 @@ async function chaosRun(seed: number): Promise<Report> {
 
   // Fleet schedules: two sets on one tenant, two overlapping scopes (each pair reaching its remote through
   // two spellings of its URL), one wrong Secret on the shared AK.
-  for (const [name, zones, connection] of [
-    ["shared-a", ["z1", "z2"], "obshell"],
-    ["shared-b", ["z1", "z3"], "obshell-byname"],
-  ] as const)
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name, namespace: ns },
-      spec: {
-        ...connectionRef(connection),
-        tenant: "shared",
-        zones: [...zones],
-        policy: { settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+  await applyTenantSet(ns, "shared-a", "obshell", "shared", ["z1", "z2"]);
+  await applyTenantSet(ns, "shared-b", "obshell-byname", "shared", ["z1", "z3"]);
   for (const [name, prefix, connection] of [
     ["ov-wide", "ov-", "dcs-pc"],
     ["ov-eu", "ov-eu-", "dcs-pc-byname"],
@@ -1036,51 +1061,17 @@ async function chaosRun(seed: number): Promise<Report> {
   desiredZones.t_nounit = ["z1", "z2", "z3"];
   // Row 24: t-namesake removes z4 of t_namesake, which t-unid names too through an agent never reached.
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-dead" }, obshellDead.url));
-  for (const [name, connection, zones] of [
-    ["t-unid", "obshell-dead", ["z1", "z2", "z3", "z4"]],
-    ["t-namesake", "obshell", ["z1", "z2", "z3"]],
-  ] as const)
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name, namespace: ns },
-      spec: {
-        ...connectionRef(connection),
-        tenant: "t_namesake",
-        zones: [...zones],
-        policy: { settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+  await applyTenantSet(ns, "t-unid", "obshell-dead", "t_namesake", ["z1", "z2", "z3", "z4"]);
+  await applyTenantSet(ns, "t-namesake", "obshell", "t_namesake", ["z1", "z2", "z3"]);
   desiredZones.t_namesake = ["z1", "z2", "z3"];
   // Row 39: t-fenced removes z3 through a connection outside the endpoint allowlist.
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-fenced" }, obshellFenced.url));
-  await raw.apply({
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name: "t-fenced", namespace: ns },
-    spec: {
-      ...connectionRef("obshell-fenced"),
-      tenant: "t_fenced",
-      zones: ["z1", "z2"],
-      policy: { settleTime: SETTLE },
-      pollInterval: "2s",
-    },
-  });
+  await applyTenantSet(ns, "t-fenced", "obshell-fenced", "t_fenced", ["z1", "z2"]);
   // Row 25: t-ident adds z5, then removes z3 and z4 (one zone per operation), on an agent that changes cluster.
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-ident" }, obshellIdent.url));
-  await raw.apply({
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name: "t-ident", namespace: ns },
-    spec: {
-      ...connectionRef("obshell-ident"),
-      tenant: "t_ident",
-      zones: ["z1", "z2", "z5"],
-      replicaTemplate: { unitConfigName: "t_ident_unit" },
-      policy: { approvalThreshold: 4, settleTime: SETTLE },
-      pollInterval: "2s",
-    },
+  await applyTenantSet(ns, "t-ident", "obshell-ident", "t_ident", ["z1", "z2", "z5"], {
+    replicaTemplate: { unitConfigName: "t_ident_unit" },
+    policy: { approvalThreshold: 4 },
   });
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
@@ -1223,18 +1214,7 @@ async function chaosRun(seed: number): Promise<Report> {
   // sent it something); until then nothing may be sent to operate it.
   let unlockedAt = Number.POSITIVE_INFINITY;
   const unlock = async () => {
-    const reads = () => obshell.log.filter((e) => e.method === "GET" && e.path === "/api/v1/tenant/t_locked");
-    await eventually(
-      "t-locked Stalled TenantNotNormal",
-      async () =>
-        obshell.log.some((e) => e.method !== "GET" && e.path.startsWith("/api/v1/tenant/t_locked/")) ||
-        ((await raw.call<Observed>("GET", trsPath(ns, "t-locked"))).status?.conditions ?? []).some(
-          (c) => c.type === "Stalled" && c.status === "True" && c.reason === "TenantNotNormal",
-        ),
-      HOLD_MS,
-    );
-    const before = reads().length;
-    await eventually("two more reads of t_locked", () => reads().length >= before + 2, HOLD_MS);
+    await heldThenReadTwice(ns, obshell, "t-locked", "t_locked", "Stalled", "TenantNotNormal");
     const t = obshell.cluster.tenants.get("t_locked");
     if (t) t.status = "NORMAL";
     unlockedAt = Date.now();

@@ -59,4 +59,23 @@ export function connectionRef(
 }
 
 /** The Secret a ClusterDatabaseConnection reads lives in the operator's namespace. */
+/**
+ * A TenantReplicaSet as the recommended configuration writes it: through an admin-owned connection.
+ * `spec` adds to (and overrides) the spec's fields; the tests name their own poll interval and policy.
+ */
+export function tenantSetManifest(
+  where: { namespace: string; name: string },
+  connection: string,
+  tenant: string,
+  zones: string[],
+  spec: Record<string, unknown> = {},
+): RawObject {
+  return {
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name: where.name, namespace: where.namespace },
+    spec: { ...connectionRef(connection), tenant, zones, ...spec },
+  };
+}
+
 export const CLUSTER_SECRET_NAMESPACE = OPERATOR_NAMESPACE;

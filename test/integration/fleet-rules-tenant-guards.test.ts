@@ -10,7 +10,7 @@ import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
-import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
+import { obshellConnection, simulatorEndpoints, tenantSetManifest } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
@@ -42,19 +42,11 @@ function tenantSet(
   policy: Record<string, unknown> = {},
   connection = "obshell",
 ): RawObject {
-  return {
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name, namespace: ns },
-    spec: {
-      ...connectionRef(connection),
-      tenant,
-      zones,
-      pollInterval: "1s",
-      // These stories are about what is sent: each plan runs as soon as it is made (settling: settle-time.test.ts).
-      policy: { settleTime: "0s", ...policy },
-    },
-  };
+  return tenantSetManifest({ namespace: ns, name }, connection, tenant, zones, {
+    pollInterval: "1s",
+    // These stories are about what is sent: each plan runs as soon as it is made (settling: settle-time.test.ts).
+    policy: { settleTime: "0s", ...policy },
+  });
 }
 
 /** Waits until the set has a True condition for `reason` of `type` (any type when absent), or `unless` says the wrong call was sent. */
