@@ -29,6 +29,7 @@ import {
   obshellConnection,
   SIMULATOR_FLAGS,
   simulatorEndpoints,
+  tenantSetManifest,
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
@@ -166,19 +167,11 @@ function trs(
   zones: string[],
   extra: Record<string, unknown> = {},
 ): RawObject {
-  return {
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name, namespace: ns },
-    spec: {
-      ...connectionRef("obshell"),
-      tenant,
-      zones,
-      pollInterval: "5m",
-      policy: RUN_AT_ONCE,
-      ...extra,
-    },
-  };
+  return tenantSetManifest({ namespace: ns, name }, "obshell", tenant, zones, {
+    pollInterval: "5m",
+    policy: RUN_AT_ONCE,
+    ...extra,
+  });
 }
 
 async function createAll(docs: RawObject[], concurrency = 16): Promise<void> {
@@ -525,13 +518,15 @@ if (want("memory")) {
   const ns = "bench-memory";
   await namespace(ns);
   const nodeOptions = process.env.BENCH_MEMORY_NODE_OPTIONS ?? deploymentNodeOptions();
+  // The image's V8 flags (those Node refuses in NODE_OPTIONS), or BENCH_MEMORY_NODE_ARGS to weigh others.
+  const nodeArgs = process.env.BENCH_MEMORY_NODE_ARGS?.split(" ").filter(Boolean) ?? imageNodeFlags();
   console.log(
-    `memory: operator node ${(process.env.BENCH_MEMORY_NODE_ARGS?.split(" ").filter(Boolean) ?? imageNodeFlags()).join(" ")}, NODE_OPTIONS="${nodeOptions}" MALLOC_MMAP_THRESHOLD_=${deploymentEnv().MALLOC_MMAP_THRESHOLD_ ?? "(glibc's)"}, poll interval ${MEMORY_POLL}`,
+    `memory: operator node ${nodeArgs.join(" ")}, NODE_OPTIONS="${nodeOptions}" MALLOC_MMAP_THRESHOLD_=${deploymentEnv().MALLOC_MMAP_THRESHOLD_ ?? "(glibc's)"}, poll interval ${MEMORY_POLL}`,
   );
   await createAll(Array.from({ length: 1000 }, (_, i) => memorySet(ns, i)));
-  const small = await measureLive(ns, 1000, nodeOptions);
+  const small = await measureLive(ns, 1000, nodeOptions, nodeArgs);
   await createAll(Array.from({ length: MEMORY_SETS - 1000 }, (_, i) => memorySet(ns, 1000 + i)));
-  const large = await measureLive(ns, MEMORY_SETS, nodeOptions);
+  const large = await measureLive(ns, MEMORY_SETS, nodeOptions, nodeArgs);
   rows.push({
     metric: `RSS growth per 1,000 live sets (1k -> ${MEMORY_SETS / 1000}k)`,
     value: ((large - small) / (MEMORY_SETS - 1000)) * 1000,
@@ -640,12 +635,11 @@ async function readyInNamespace(ns: string): Promise<number> {
 }
 
 /** One operator process on `ns` holding `n` live sets: its memory once they are Ready and polled again. */
-async function measureLive(ns: string, n: number, nodeOptions: string): Promise<number> {
+async function measureLive(ns: string, n: number, nodeOptions: string, nodeArgs: string[]): Promise<number> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      // The image's V8 flags (those Node refuses in NODE_OPTIONS), or BENCH_MEMORY_NODE_ARGS to weigh others.
-      ...(process.env.BENCH_MEMORY_NODE_ARGS?.split(" ").filter(Boolean) ?? imageNodeFlags()),
+      ...nodeArgs,
       join(root, "dist", "src", "cli", "main.js"),
       "run",
       `--kubeconfig=${plane.kubeconfigPath}`,

@@ -386,6 +386,9 @@ async function deleteMidRun(ns: string, obshell: ObshellSimulator): Promise<void
   if (t) t.status = "NORMAL";
 }
 
+/** The policy of the sets whose failed DAGs are retried (the faults fail them at random). */
+const RETRYING = { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 };
+
 /** A TenantReplicaSet of the run: polling every 2 s, its plans settling for SETTLE; `spec` adds to its spec. */
 function applyTenantSet(
   ns: string,
@@ -873,31 +876,9 @@ async function chaosRun(seed: number): Promise<Report> {
     ["t-late", "t_late", "obshell-late"],
     ["t-repoint", "t_repoint", "obshell-repoint"],
   ] as const)
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name, namespace: ns },
-      spec: {
-        ...connectionRef(connection),
-        tenant,
-        zones: ["z1", "z2", "z3"],
-        policy: { settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+    await applyTenantSet(ns, name, connection, tenant, ["z1", "z2", "z3"]);
   for (const [tenant, zones] of Object.entries(desiredZones))
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name: tenant, namespace: ns },
-      spec: {
-        ...connectionRef("obshell"),
-        tenant,
-        zones,
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+    await applyTenantSet(ns, tenant, "obshell", tenant, zones, { policy: RETRYING });
   for (const [project, prefix] of [
     ["pa", "cache-"],
     ["pb", "kv-"],
@@ -925,7 +906,7 @@ async function chaosRun(seed: number): Promise<Report> {
         tenant: s.tenant,
         zones: s.first,
         replicaTemplate: { unitConfigName: `${s.tenant}_unit` },
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4 },
+        policy: RETRYING,
         pollInterval: "2s",
       },
     });
@@ -990,18 +971,7 @@ async function chaosRun(seed: number): Promise<Report> {
     ["t-minority", "t_minority", ["z1"], { approvalThreshold: 4 }],
     ["t-hold", "t_hold", ["z1", "z2", "z3"], { onDagFailure: "Hold" }],
   ] as const)
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name, namespace: ns },
-      spec: {
-        ...connectionRef("obshell"),
-        tenant,
-        zones: [...zones],
-        policy: { ...policy, settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+    await applyTenantSet(ns, name, "obshell", tenant, [...zones], { policy });
   desiredZones.t_locked = ["z1", "z2", "z3"];
   desiredZones.t_paused = ["z1", "z2", "z3"];
   // In dry run: none of its zones may go.
@@ -1032,31 +1002,10 @@ async function chaosRun(seed: number): Promise<Report> {
     unitConfig: "t_pool_unit",
     unitNum: 1,
   });
-  await raw.apply({
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name: "t-pool", namespace: ns },
-    spec: {
-      ...connectionRef("obshell"),
-      tenant: "t_pool",
-      zones: ["z1", "z2"],
-      policy: { settleTime: SETTLE },
-      pollInterval: "2s",
-    },
-  });
+  await applyTenantSet(ns, "t-pool", "obshell", "t_pool", ["z1", "z2"]);
   desiredZones.t_pool = ["z1", "z2"];
-  await raw.apply({
-    apiVersion: "dbfleet.io/v1alpha1",
-    kind: "TenantReplicaSet",
-    metadata: { name: "t-nounit", namespace: ns },
-    spec: {
-      ...connectionRef("obshell"),
-      tenant: "t_nounit",
-      zones: ["z1", "z2", "z3", "z4"],
-      replicaTemplate: { unitConfigName: "no_such_unit" },
-      policy: { settleTime: SETTLE },
-      pollInterval: "2s",
-    },
+  await applyTenantSet(ns, "t-nounit", "obshell", "t_nounit", ["z1", "z2", "z3", "z4"], {
+    replicaTemplate: { unitConfigName: "no_such_unit" },
   });
   desiredZones.t_nounit = ["z1", "z2", "z3"];
   // Row 24: t-namesake removes z4 of t_namesake, which t-unid names too through an agent never reached.
@@ -1114,21 +1063,11 @@ async function chaosRun(seed: number): Promise<Report> {
 
   // Holds while a DAG is in flight: each set's first DAG stands still until the hold is in place, then fails.
   for (const h of IN_FLIGHT) {
-    desiredZones[h.tenant] = ["z1", "z2", "z3"];
+    const zones = ["z1", "z2", "z3"];
+    desiredZones[h.tenant] = zones;
     obshell.cluster.failNextDag.set(h.tenant, 1);
     obshell.cluster.holdDags.add(h.tenant);
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name: h.set, namespace: ns },
-      spec: {
-        ...connectionRef("obshell"),
-        tenant: h.tenant,
-        zones: desiredZones[h.tenant],
-        policy: { onDagFailure: "Retry", maxDagRetries: 50, approvalThreshold: 4, settleTime: SETTLE },
-        pollInterval: "2s",
-      },
-    });
+    await applyTenantSet(ns, h.set, "obshell", h.tenant, zones, { policy: RETRYING });
   }
 
   // The operator reaches the API server through a proxy whose connections we cut.

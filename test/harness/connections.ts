@@ -58,7 +58,6 @@ export function connectionRef(
   return { connectionRef: { kind, name } };
 }
 
-/** The Secret a ClusterDatabaseConnection reads lives in the operator's namespace. */
 /**
  * A TenantReplicaSet as the recommended configuration writes it: through an admin-owned connection.
  * `spec` adds to (and overrides) the spec's fields; the tests name their own poll interval and policy.
@@ -78,4 +77,5 @@ export function tenantSetManifest(
   };
 }
 
+/** The Secret a ClusterDatabaseConnection reads lives in the operator's namespace. */
 export const CLUSTER_SECRET_NAMESPACE = OPERATOR_NAMESPACE;

@@ -62,6 +62,7 @@ export interface TenantKindOptions extends ConnectOptions {
   namesakes?: (set: TenantReplicaSet, id: SetIdentity) => boolean;
 }
 
+/** The steps that change the tenant: the engine records their intent, `prepare` checks their cluster. */
 const ACTIONS = new Set<string>(["RemoveZones", "AddZones", "RetryDag", "RollbackDag"]);
 /** The actions, as the operation metrics name them. */
 const OPERATIONS: Partial<Record<string, DestructiveOperation>> = {
@@ -155,14 +156,13 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     // Every call that changes the tenant (a DELETE, an add's POST, a RETRY or ROLLBACK) goes only to the
     // cluster it was decided for: the agent is asked again just before.
     async prepare(client, _set, step, _id, _now, remote) {
-      const what = actionDescription(step);
-      if (what === undefined) return step;
+      if (!ACTIONS.has(step.kind)) return step;
       const now = await clusters.identify(client, true);
       if (now === remote.identity) return step;
       return {
         kind: "Wait",
         reason: Reason.RemoteIdentityChanged,
-        message: `${remote.endpoint} reported ${describeRemote(remote.identity)} when ${what} was planned and now reports ${describeRemote(now)}: nothing was sent; deciding again`,
+        message: `${remote.endpoint} reported ${describeRemote(remote.identity)} when ${actionDescription(step)} was planned and now reports ${describeRemote(now)}: nothing was sent; deciding again`,
         requeueAfterMs: 1000,
       };
     },
@@ -224,8 +224,8 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
   };
 }
 
-/** What an action would do to the tenant, for the message that says it was not sent; none for other steps. */
-function actionDescription(step: TenantStep): string | undefined {
+/** What an action would do to the tenant, for the message that says it was not sent. */
+function actionDescription(step: TenantStep): string {
   switch (step.kind) {
     case "RemoveZones":
       return `the removal of ${step.zones.join(", ")}`;
@@ -236,7 +236,7 @@ function actionDescription(step: TenantStep): string | undefined {
     case "RollbackDag":
       return `the ROLLBACK of DAG ${step.dagId}`;
     default:
-      return undefined;
+      return `the ${step.kind}`;
   }
 }
 
