@@ -1018,9 +1018,11 @@ async function chaosRun(seed: number): Promise<Report> {
   await applyTenantSet(ns, "t-fenced", "obshell-fenced", "t_fenced", ["z1", "z2"]);
   // Row 25: t-ident adds z5, then removes z3 and z4 (one zone per operation), on an agent that changes cluster.
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-ident" }, obshellIdent.url));
+  // Its first DAG fails: the RETRY is a call that changes the tenant too, checked like the others.
+  obshellIdent.cluster.failNextDag.set("t_ident", 1);
   await applyTenantSet(ns, "t-ident", "obshell-ident", "t_ident", ["z1", "z2", "z5"], {
     replicaTemplate: { unitConfigName: "t_ident_unit" },
-    policy: { approvalThreshold: 4 },
+    policy: RETRYING,
   });
   // A set in dry run (its plan within its approval threshold, so that only the dry run holds it); and, once
   // the faults stop, a set whose deletions IAM refuses (rows 34, 40 of docs/safety-matrix.md).
@@ -1530,6 +1532,8 @@ async function chaosRun(seed: number): Promise<Report> {
         `obshell: ${e.method} ${e.path} sent to t_ident's agent, not asked since it changed cluster (#${last.id})`,
       );
   }
+  if (!obshellIdent.log.some((e) => e.method === "POST" && e.path.startsWith("/api/v1/task/dag/")))
+    report.violations.push("ident schedule: t_ident's failed DAG was never retried: the RETRY went untested");
   const identZones = obshellIdent.cluster.tenants
     .get("t_ident")
     ?.replicas.map((r) => r.zone)

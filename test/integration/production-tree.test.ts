@@ -61,6 +61,20 @@ describe("the production tree (dist/ + npm ci --omit=dev)", () => {
       expect(existsSync(join(app, "node_modules", dev)), dev).toBe(false);
   });
 
+  it("the image's Node flags are ones Node refuses in NODE_OPTIONS (so the ENTRYPOINT gives them)", async () => {
+    const flags = imageNodeFlags();
+    expect(flags.length).toBeGreaterThan(0);
+    for (const flag of flags) {
+      const refused = await run(process.execPath, ["-e", "0"], {
+        env: { ...process.env, NODE_OPTIONS: flag },
+      }).then(
+        () => "",
+        (error: { stderr?: string }) => error.stderr ?? "",
+      );
+      expect(refused, flag).toContain(`${flag} is not allowed in NODE_OPTIONS`);
+    }
+  });
+
   it("prints package.json's version with --version", async () => {
     const { stdout } = await run(process.execPath, [main, "--version"], { cwd: app });
     expect(stdout.trim()).toBe(`dbfleet-operator ${version}`);
