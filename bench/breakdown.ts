@@ -11,7 +11,7 @@ export interface SampleTimes {
   specSeen?: number | undefined;
   /** The bare watch saw the next write of the same generation: the intent status write. */
   statusSeen?: number | undefined;
-  /** obshell requests of this tenant after t0, up to and including the DELETE. */
+  /** obshell requests of this tenant and of the agent's cluster after t0, up to and including the DELETE. */
   requests: readonly ControlLogEntry[];
 }
 
@@ -19,7 +19,7 @@ export interface Breakdown {
   watchDelivery: number;
   /** Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> first remote read arrives. */
   queueAndPrologue: number;
-  /** First remote read arrives -> last read answered. */
+  /** First remote read arrives -> last read answered (the agent's cluster, asked again after the reads). */
   remoteReads: number;
   /** Last read answered -> the bare watch sees the intent status (an upper bound: includes watch delivery). */
   intentWrite: number;
@@ -49,7 +49,7 @@ export function breakdown(sample: SampleTimes): Breakdown | undefined {
 export const PHASES: { key: keyof Breakdown; label: string }[] = [
   { key: "watchDelivery", label: "watch delivery (PATCH -> bare watch sees it)" },
   { key: "queueAndPrologue", label: "informer + queue wait + prologue (-> first obshell read arrives)" },
-  { key: "remoteReads", label: "remote reads (first read arrives -> last read answered)" },
+  { key: "remoteReads", label: "remote reads, then the cluster re-check (-> its answer)" },
   { key: "intentWrite", label: "intent status write (-> bare watch sees it; includes watch delivery)" },
   { key: "deleteSend", label: "DELETE (-> arrives at the agent)" },
 ];

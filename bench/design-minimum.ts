@@ -1,12 +1,17 @@
 // The design minimum (issue 29): the least any controller can do between a spec change and the DELETE while
 // keeping the safety model's serial steps: see the change on a watch, read the tenant and its unfinished DAGs
-// (in parallel, through the same obshell client), write the intent to status (one API-server write), then send
-// the DELETE. No informer cache, queue, fleet view, approvals, events or metrics. The latency bench times it
+// (in parallel, through the same obshell client), ask the agent again which cluster it belongs to (a call is
+// sent only to the cluster it was planned for, and the plan is only known to come from that cluster once the
+// agent still names it after the reads: docs/safety-matrix.md row 25), write the intent bound to that cluster
+// and endpoint to status (one API-server write), then send the DELETE. No informer cache, queue, fleet view, approvals, events or metrics. The latency bench times it
 // against the same API server and simulator as the operator, sample for sample, so a ratio of the two says what
 // the operator's own machinery costs, whatever the machine's load.
 import { createInterface } from "node:readline";
+import type { Disruption } from "../src/api/fleet-disruption-budget.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { ObshellClient } from "../src/providers/obshell/client.js";
+import { spendBudget } from "../src/reconcilers/engine/disruptions.js";
+import { obshellRemote } from "../src/reconcilers/remote-identity.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
 
 const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
@@ -14,11 +19,17 @@ const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
 interface MinimalSet {
   metadata: { name: string; generation: number; resourceVersion: string };
   spec: { tenant: string; zones: string[] };
+  status?: { disruptions?: Disruption[] };
 }
 
 export interface DesignMinimum {
   /** Spec changes it acted on (a DELETE sent). */
   readonly deletes: number;
+  /**
+   * Resolves once the set's `generation` (or a later one) was handled: acted on, or found nothing to do. A
+   * sample waits for it after putting a zone back, so its reaction does not overlap the next sample.
+   */
+  settled(name: string, generation: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,12 +44,21 @@ export async function startDesignMinimum(options: {
   const client = new ObshellClient({ endpoint: options.obshellUrl, password: () => options.password });
   const abort = new AbortController();
   const handled = new Map<string, number>();
+  /** Per set, the generation last acted on (or found nothing to do for) and who waits for one. */
+  const done = new Map<string, number>();
+  const waiting = new Map<string, { generation: number; resolve: () => void }[]>();
+  const finished = (name: string, generation: number) => {
+    done.set(name, Math.max(done.get(name) ?? 0, generation));
+    const left = (waiting.get(name) ?? []).filter((w) => {
+      if (w.generation > generation) return true;
+      w.resolve();
+      return false;
+    });
+    waiting.set(name, left);
+  };
   let deletes = 0;
-
-  const list = await http.json<{ metadata: { resourceVersion: string }; items: MinimalSet[] }>(
-    `${TRS}/${options.ns}/tenantreplicasets`,
-  );
-  for (const item of list.items) handled.set(item.metadata.name, item.metadata.generation);
+  // The cluster this agent belongs to, as the operator learns it once and records with each intent.
+  const cluster = await client.clusterIdentity();
 
   const act = async (set: MinimalSet): Promise<void> => {
     const [tenant, unfinished] = await Promise.all([
@@ -48,7 +68,19 @@ export async function startDesignMinimum(options: {
     if (unfinished.some((d) => d.maintenance_key === set.spec.tenant)) return;
     const victims = tenant.replicas.map((r) => r.zone).filter((z) => !set.spec.zones.includes(z));
     if (victims.length === 0) return;
-    // The intent, written before the destructive call as the safety model requires.
+    // After the reads: they came from the cluster the plan is for only if the agent still names it.
+    const asked = await client.clusterIdentity();
+    if (asked.id !== cluster.id || asked.name !== cluster.name) return;
+    const remote = obshellRemote(cluster);
+    const now = new Date();
+    // The intent, written before the destructive call as the safety model requires: bound to the cluster
+    // and endpoint it goes to, with the disruption the fleet's budgets count added to those of the last
+    // day (the history a budget created now counts, kept as the operator keeps it).
+    const { disruptions } = spendBudget(
+      { disruptions: set.status?.disruptions ?? [] },
+      { unit: "zones", count: victims.length, remote },
+      now,
+    );
     await http.json(`${TRS}/${options.ns}/tenantreplicasets/${set.metadata.name}/status`, {
       method: "PATCH",
       contentType: "application/merge-patch+json",
@@ -58,8 +90,12 @@ export async function startDesignMinimum(options: {
             kind: "RemoveZones",
             zones: victims,
             tenant: set.spec.tenant,
-            startedAt: new Date().toISOString(),
+            endpoint: options.obshellUrl,
+            remote,
+            generation: set.metadata.generation,
+            startedAt: now.toISOString(),
           },
+          disruptions,
         },
       },
     });
@@ -67,28 +103,55 @@ export async function startDesignMinimum(options: {
     deletes++;
   };
 
-  const res = await http.raw(`${TRS}/${options.ns}/tenantreplicasets`, {
-    query: { watch: 1, resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: false },
-    signal: abort.signal,
-    watch: { idleMs: 10 * 60_000 },
-  });
-  res.body.on("error", () => {});
-  const lines = createInterface({ input: res.body });
-  lines.on("error", () => {});
-  lines.on("line", (line) => {
-    const event = JSON.parse(line) as { type: string; object: MinimalSet };
-    if (event.type !== "ADDED" && event.type !== "MODIFIED") return;
-    const set = event.object;
+  const handle = (set: MinimalSet): void => {
     // Its own status write comes back as an event of the same generation: nothing new to do.
     if ((handled.get(set.metadata.name) ?? 0) >= set.metadata.generation) return;
     handled.set(set.metadata.name, set.metadata.generation);
-    void act(set).catch((error: unknown) =>
-      console.error(`design minimum: ${set.metadata.name}: ${String(error)}`),
+    void act(set)
+      .catch((error: unknown) => console.error(`design minimum: ${set.metadata.name}: ${String(error)}`))
+      .finally(() => finished(set.metadata.name, set.metadata.generation));
+  };
+
+  /**
+   * Lists, then watches from the list. The API server may end the watch (a watcher it finds slow while the
+   * bench creates thousands of sets): then it lists again, acts on what changed meanwhile, and watches on.
+   */
+  const listAndWatch = async (first: boolean): Promise<void> => {
+    const list = await http.json<{ metadata: { resourceVersion: string }; items: MinimalSet[] }>(
+      `${TRS}/${options.ns}/tenantreplicasets`,
     );
-  });
+    for (const item of list.items)
+      if (first || !handled.has(item.metadata.name))
+        handled.set(item.metadata.name, item.metadata.generation);
+      else handle(item);
+    const res = await http.raw(`${TRS}/${options.ns}/tenantreplicasets`, {
+      query: { watch: 1, resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: false },
+      signal: abort.signal,
+      watch: { idleMs: 10 * 60_000 },
+    });
+    if (res.statusCode !== 200) throw new Error(`design minimum: watch answered ${res.statusCode}`);
+    res.body.on("error", () => {});
+    res.body.once("close", () => {
+      if (abort.signal.aborted) return;
+      listAndWatch(false).catch((error: unknown) => console.error(`design minimum: ${String(error)}`));
+    });
+    const lines = createInterface({ input: res.body });
+    lines.on("error", () => {});
+    lines.on("line", (line) => {
+      const event = JSON.parse(line) as { type: string; object: MinimalSet };
+      if (event.type === "ADDED" || event.type === "MODIFIED") handle(event.object);
+    });
+  };
+  await listAndWatch(true);
   return {
     get deletes() {
       return deletes;
+    },
+    settled(name, generation) {
+      if ((done.get(name) ?? 0) >= generation) return Promise.resolve();
+      return new Promise((resolve) => {
+        waiting.set(name, [...(waiting.get(name) ?? []), { generation, resolve }]);
+      });
     },
     async stop() {
       abort.abort();

@@ -299,7 +299,11 @@ if (want("latency")) {
   const operator = startOperator([ns], metrics);
   rows.push(
     ...(await measureLatency({
-      minimum: { ns: minimumNs, sets: MINIMUM_SETS },
+      minimum: {
+        ns: minimumNs,
+        sets: MINIMUM_SETS,
+        settled: (name, generation) => minimum.settled(name, generation),
+      },
       raw,
       obshell,
       kubeconfigPath: plane.kubeconfigPath,

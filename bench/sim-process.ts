@@ -1,11 +1,12 @@
 // The simulators for the benchmark, each in its own process (test/simulators/main.ts, as `npm run sim`), so the
 // simulated agent's RSA decryption and the simulated DCS never share the operator's event loop. The benchmark
 // reads their request logs and restores replicas through each one's control port.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { removeOnExit, startOwned, stopProcess } from "../test/harness/processes.js";
 import type { ControlLogEntry } from "../test/simulators/control.js";
 
 const root = join(import.meta.dirname, "..");
@@ -32,9 +33,11 @@ export class SimProcess {
 
   static async start(options: SimProcessOptions): Promise<SimProcess> {
     const dir = mkdtempSync(join(tmpdir(), `bench-${options.kind}-`));
+    removeOnExit(dir);
     const seedFile = join(dir, "seed.json");
     writeFileSync(seedFile, JSON.stringify(options.seed));
-    const child = spawn(
+    // Owned by the harness: a benchmark that throws part-way does not leave simulators running.
+    const child = startOwned(
       process.execPath,
       [
         "--import",
@@ -89,11 +92,7 @@ export class SimProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once("exit", r));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await stopProcess(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 // Child processes the harness starts: each in its own process group, killed with the group
 // on stop, on our exit and (through setpriv's parent-death signal) if we die without cleaning up.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 
@@ -45,12 +45,20 @@ const hasSetpriv = existsSync("/usr/bin/setpriv");
 
 /** Starts `command` detached in its own group, stdout and stderr appended to `logFile`. */
 export function startProcess(command: string, args: string[], logFile: string): ChildProcess {
-  installExitHook();
   const log = openSync(logFile, "a");
+  return startOwned(command, args, { stdio: ["ignore", log, log] });
+}
+
+/**
+ * Starts `command` detached in its own group, killed with it on our exit or death (whatever throws in
+ * between), with the caller's stdio, cwd and env.
+ */
+export function startOwned(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  installExitHook();
   const [cmd, argv] = hasSetpriv
     ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", "--", command, ...args]]
     : [command, args];
-  const child = spawn(cmd, argv, { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn(cmd, argv, { ...options, detached: true });
   live.add(child);
   child.once("exit", () => live.delete(child));
   return child;
