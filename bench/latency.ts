@@ -22,6 +22,8 @@ export interface LatencyContext {
   createSets(from: number, to: number): Promise<void>;
   /** Resolves once `n` sets are Ready. */
   waitAllReady(n: number): Promise<void>;
+  /** Resolves once the operator has no Event writes queued or in flight (a sample starts on a quiet API server). */
+  operatorQuiet(): Promise<void>;
   /**
    * The design minimum (bench/design-minimum.ts) runs on sets m0.. for tenants min0.. in this namespace; each
    * operator sample is followed by one of it, so both see the same machine.
@@ -224,7 +226,10 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
         requests: timed.requests,
       });
       if (part) parts.push(part);
-      await restore(ctx, ns, name, `lat${i}`, timed, () => waitSetReady(ctx.raw, ns, name));
+      await restore(ctx, ns, name, `lat${i}`, timed, async () => {
+        await waitSetReady(ctx.raw, ns, name);
+        await ctx.operatorQuiet();
+      });
       events.delete(`${ns}/${name}`);
       if (ctx.minimum) {
         const m = i % ctx.minimum.sets;

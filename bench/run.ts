@@ -317,6 +317,7 @@ if (want("latency")) {
           ),
         ),
       waitAllReady: (n) => waitReady(ns, "tenantreplicasets", n),
+      operatorQuiet: () => operator.manager.events.flushed(),
     })),
   );
   await operator.stop(2000);
