@@ -22,6 +22,7 @@ import {
 } from "../../src/reconcilers/budget.js";
 import {
   disruptionsOf,
+  KEPT_DISRUPTIONS,
   refundBudget,
   spendBudget,
   type WithDisruptions,
@@ -391,6 +392,25 @@ describe("status.disruptions: written with the intent, given back on refusal", (
     const s = spendBudget<WithDisruptions>({}, spend, NOW);
     const after = refundBudget(s, { unit: "instances", startedAt: "2026-11-23T10:00:00.000Z" }, refused);
     expect(after.disruptions?.[0]?.count).toBe(left);
+  });
+  it("past 200 records in a day, the oldest are folded into newer ones of their remote: every start stays counted", () => {
+    expect(KEPT_DISRUPTIONS).toBe(200);
+    // One start a minute for longer than the kept records reach back, each of 3 instances; a day's budget.
+    let s: WithDisruptions = {
+      disruptions: [{ startedAt: at(23 * HOUR), unit: "zones", count: 1, remote: R2 }],
+    };
+    const starts = KEPT_DISRUPTIONS + 5;
+    for (let i = starts - 1; i >= 0; i--) s = spendBudget(s, spend, new Date(NOW.getTime() - i * 60_000));
+    const records = s.disruptions ?? [];
+    expect(records).toHaveLength(KEPT_DISRUPTIONS);
+    expect(records.filter((d) => d.remote === R1).reduce((n, d) => n + d.count, 0)).toBe(starts * 3);
+    // Folded forward in time (counted longer, never less), the other remote's lone record left as it was.
+    expect(records.at(-2)).toEqual({ ...spend, startedAt: at((starts - 7) * 60_000), count: 7 * 3 });
+    expect(records.at(-1)).toEqual({ startedAt: at(23 * HOUR), unit: "zones", count: 1, remote: R2 });
+    const day = budget("day", { window: "24h", per: "Remote", maxInstancesDeleted: starts * 3 });
+    const recorded = records.map((d) => ({ ...d, namespace: "a" }));
+    expect(admit([day], ask(1), recorded, NOW).ok).toBe(false);
+    expect(admit([day], ask(1), recorded.slice(0, 1), NOW).ok).toBe(true);
   });
   it("records that do not parse are not read", () => {
     expect(disruptionsOf({ disruptions: [{ startedAt: "x" }, { ...spend, startedAt: at(0) }] })).toHaveLength(

@@ -8,8 +8,13 @@ import {
   MAX_BUDGET_WINDOW_MS,
 } from "../../api/fleet-disruption-budget.js";
 
-/** Recorded disruptions kept per set (newest first); a budget's window is at most 24 h. */
-const KEPT = 200;
+/**
+ * Records kept per set (newest first); a budget's window is at most 24 h. Past this, the oldest record is
+ * folded into the next older one of the same unit and remote rather than dropped: a set that started more
+ * operations in a day than this still has every one counted, some of them until a later start's window ends
+ * (a budget counts them longer, never less).
+ */
+export const KEPT_DISRUPTIONS = 200;
 
 /**
  * When a disruption started: to the millisecond (not metav1.Time's second), so the window never ends up to
@@ -22,7 +27,19 @@ export interface WithDisruptions {
 }
 
 function recent(list: readonly Disruption[], now: Date): Disruption[] {
-  return list.filter((d) => now.getTime() - Date.parse(d.startedAt) < MAX_BUDGET_WINDOW_MS).slice(0, KEPT);
+  const kept = list.filter((d) => now.getTime() - Date.parse(d.startedAt) < MAX_BUDGET_WINDOW_MS);
+  // Oldest first: each is folded into the nearest newer record of its unit and remote, if there is one.
+  for (let oldest = kept.length - 1; oldest > 0 && kept.length > KEPT_DISRUPTIONS; oldest--) {
+    const record = kept[oldest] as Disruption;
+    for (let newer = oldest - 1; newer >= 0; newer--) {
+      const into = kept[newer] as Disruption;
+      if (into.unit !== record.unit || into.remote !== record.remote) continue;
+      kept[newer] = { ...into, count: into.count + record.count };
+      kept.splice(oldest, 1);
+      break;
+    }
+  }
+  return kept;
 }
 
 /** The intent's disruption, newest first; what is older than the longest window is dropped. */
