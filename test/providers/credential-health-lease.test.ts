@@ -374,6 +374,37 @@ describe("shared credential health through LeaseCredentialHealth, the engine and
       expect(health.mayAttempt("credential-b", now, "ak-2").ok).toBe(true);
     });
 
+    it("prepare derives a new credential's ids on the thread pool, the same ids the annotation holds", async () => {
+      api = new LeaseApi();
+      await api.start();
+      api.stored = {
+        metadata: {
+          resourceVersion: "3",
+          annotations: {
+            [ANNOTATION]: JSON.stringify({ failed: { [idOf("credential-a")]: now.getTime() }, scopes: {} }),
+          },
+        },
+      };
+      const health = new LeaseCredentialHealth(api.http(), NAMESPACE, silent, () => now);
+      await health.load();
+      // scrypt takes milliseconds by design: derived on the event loop, the promise would be settled before
+      // the loop's next turn; on the thread pool, the loop turns while it works.
+      let turned = false;
+      const prepared = health.prepare("credential-a", "ak");
+      setImmediate(() => {
+        turned = true;
+      });
+      await prepared;
+      expect(turned).toBe(true);
+      expect(health.mayAttempt("credential-a", now, "ak").ok).toBe(false);
+      health.recordFailure("credential-c", now, "ak");
+      await health.flush();
+      expect(Object.keys(api.state?.failed ?? {}).sort()).toEqual(
+        [idOf("credential-a"), idOf("credential-c")].sort(),
+      );
+      expect(Object.keys(api.state?.scopes ?? {})).toEqual([idOf("ak")]);
+    });
+
     it("an annotation that is not the stored shape is ignored, not fatal", async () => {
       api = new LeaseApi();
       await api.start();

@@ -3,7 +3,7 @@
 // and nowhere else, GitOps tools leave Leases alone, and one object serves every namespace's sets (a set's
 // status could not: the health is per credential, across sets). Only digests are stored, and those are
 // scrypt-hashed again, so a weak password cannot be recovered from the annotation by guessing.
-import { scryptSync } from "node:crypto";
+import { scrypt, scryptSync } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { GROUP } from "../../api/group.js";
@@ -13,6 +13,10 @@ import { type CredentialHealthState, MemoryCredentialHealth } from "./memory-cre
 
 export const CREDENTIAL_HEALTH_LEASE = "dbfleet-operator-credential-health";
 export const CREDENTIAL_HEALTH_ANNOTATION = `${GROUP}/credential-health`;
+
+/** The salt of the stored ids: a fixed one, so that every replica and restart derives the same id. */
+const ID_SALT = "dbfleet-credential-health";
+const ID_BYTES = 16;
 
 const stored = z.object({
   failed: z.record(z.string(), z.number()),
@@ -28,6 +32,7 @@ const leaseShape = z.looseObject({
 export class LeaseCredentialHealth implements CredentialHealth {
   private readonly memory = new MemoryCredentialHealth();
   private readonly hashed = new Map<string, string>();
+  private readonly deriving = new Map<string, Promise<void>>();
   private writing: Promise<void> = Promise.resolve();
   private loaded = false;
 
@@ -38,11 +43,38 @@ export class LeaseCredentialHealth implements CredentialHealth {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Derives the ids of a credential first seen on libuv's thread pool: scrypt takes tens of milliseconds by
+   * design, and a cold start over many teams' credentials would otherwise stop the event loop once each.
+   */
+  async prepare(credential: string, lockScope?: string): Promise<void> {
+    await Promise.all([this.derive(credential), this.derive(lockScope)]);
+  }
+
+  private derive(digest: string | undefined): Promise<void> | undefined {
+    if (digest === undefined || this.hashed.has(digest)) return undefined;
+    let pending = this.deriving.get(digest);
+    if (!pending) {
+      pending = new Promise<void>((resolve, reject) =>
+        scrypt(digest, ID_SALT, ID_BYTES, (error, key) => {
+          if (error) reject(error);
+          else {
+            this.hashed.set(digest, key.toString("hex"));
+            resolve();
+          }
+        }),
+      ).finally(() => this.deriving.delete(digest));
+      this.deriving.set(digest, pending);
+    }
+    return pending;
+  }
+
+  /** The stored id of a digest; derived here, blocking, only for one that `prepare` never saw. */
   private id(digest: string | undefined): string | undefined {
     if (digest === undefined) return undefined;
     let id = this.hashed.get(digest);
     if (!id) {
-      id = scryptSync(digest, "dbfleet-credential-health", 16).toString("hex");
+      id = scryptSync(digest, ID_SALT, ID_BYTES).toString("hex");
       this.hashed.set(digest, id);
     }
     return id;

@@ -177,6 +177,7 @@ export class SetReconciler<
     const set = this.withStoredStatus(object, parsed.data);
     const connection = await this.kind.connect(set, id);
     if (!connection.ok) return { step: connection.step, set };
+    await this.deps.credentials.prepare?.(connection.credential, connection.lockScope);
     const now = this.now();
     const gate = this.deps.credentials.mayAttempt(connection.credential, now, connection.lockScope);
     if (!gate.ok)
@@ -231,6 +232,7 @@ export class SetReconciler<
     const set = this.withStoredStatus(object, parsed.data);
     const connection = await this.kind.connect(set, id);
     if (!connection.ok) return undefined;
+    await this.deps.credentials.prepare?.(connection.credential, connection.lockScope);
     if (!this.deps.credentials.mayAttempt(connection.credential, this.now(), connection.lockScope).ok)
       return undefined;
     try {
