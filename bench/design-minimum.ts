@@ -1,11 +1,12 @@
 // The design minimum (issue 29): the least any controller can do between a spec change and the DELETE while
 // keeping the safety model's serial steps: see the change on a watch, read the tenant and its unfinished DAGs
-// (in parallel, through the same obshell client), ask the agent again which cluster it belongs to (a call is
-// sent only to the cluster it was planned for, and the plan is only known to come from that cluster once the
-// agent still names it after the reads: docs/safety-matrix.md row 25), write the intent bound to that cluster
-// and endpoint to status (one API-server write), then send the DELETE. No informer cache, queue, fleet view, approvals, events or metrics. The latency bench times it
-// against the same API server and simulator as the operator, sample for sample, so a ratio of the two says what
-// the operator's own machinery costs, whatever the machine's load.
+// (in parallel, through the same obshell client), ask the agent again which cluster it belongs to (a call goes
+// only to the cluster it was planned for, and the reads are known to come from that cluster only once the
+// agent still names it after them: docs/safety-matrix.md row 25), write the intent bound to that cluster and
+// endpoint, with the disruption the fleet's budgets count, to status (one API-server write), then send the
+// DELETE. No informer cache, queue, fleet view, approvals, conditions, events or metrics. The latency bench
+// times it against the same API server and simulator as the operator, sample for sample, so a ratio of the
+// two says what the operator's own machinery costs, whatever the machine's load.
 import { createInterface } from "node:readline";
 import type { Disruption } from "../src/api/fleet-disruption-budget.js";
 import { KubeHttp } from "../src/controller/kube-http.js";

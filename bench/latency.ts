@@ -25,8 +25,8 @@ export interface LatencyContext {
   /** Resolves once the operator has no Event writes queued or in flight (a sample starts on a quiet API server). */
   operatorQuiet(): Promise<void>;
   /**
-   * The design minimum (bench/design-minimum.ts) runs on sets m0.. for tenants min0.. in this namespace; each
-   * operator sample is followed by one of it, so both see the same machine.
+   * The design minimum (bench/design-minimum.ts) runs on `sets` sets m0.. for tenants min0.. in `ns` (at least
+   * the samples per size); each operator sample is followed by one of it, so both see the same machine.
    */
   minimum?: { ns: string; sets: number; settled(name: string, generation: number): Promise<void> };
 }
@@ -232,7 +232,10 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       });
       events.delete(`${ns}/${name}`);
       if (ctx.minimum) {
-        const m = i % ctx.minimum.sets;
+        // As the operator's samples: all on one set at 1 set, each set as often as the operator's at 100,
+        // each once from the number of samples on; so a set's recorded disruptions (its status grows by one
+        // per sample) weigh on both alike.
+        const m = sample % Math.min(n, ctx.minimum.sets);
         const timedMinimum = await timeRemoval(ctx, ctx.minimum.ns, `m${m}`, `min${m}`);
         minimum.push(timedMinimum.latency);
         const minimumKey = `${ctx.minimum.ns}/m${m}`;

@@ -69,7 +69,7 @@ const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 /** /proc/PID/stat counts CPU time in these. */
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** Sets the design minimum (bench/design-minimum.ts) takes its samples on. */
-const MINIMUM_SETS = Math.min(LATENCY_MAX, 100);
+const MINIMUM_SETS = Math.min(LATENCY_MAX, SAMPLES);
 /** Fairness: sets polling every second in one namespace, and new sets timed in another. */
 const FAIR_BUSY = Number(process.env.BENCH_FAIR_BUSY ?? 300);
 const FAIR_SAMPLES = Number(process.env.BENCH_FAIR_SAMPLES ?? 20);

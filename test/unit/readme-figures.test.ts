@@ -141,6 +141,15 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
           [...perSize(pair("watch floor p50", "watch floor p99", " ms", 1)), ""],
         ],
         [
+          "bare watch floor on the design minimum's sets, p50",
+          [
+            ...perSize(
+              (n) => `${fixed(b(`watch floor on the design minimum's sets p50 (${n} sets)`).value, 1)} ms`,
+            ),
+            "",
+          ],
+        ],
+        [
           "p50 of: watch / queue+prologue / reads / intent write / DELETE",
           [
             ...perSize(
