@@ -23,8 +23,8 @@ export function loadIndependent(row: Pick<Row, "unit" | "metric">): boolean {
 export function verdict(row: Row, baseline: number | undefined): "worse" | "better" | "same" | undefined {
   if (baseline === undefined || baseline === 0 || !Number.isFinite(baseline) || !Number.isFinite(row.value))
     return undefined;
-  const ratio = row.value / baseline;
-  const worse = higherIsBetter(row) ? ratio < 1 - REGRESSION_TOLERANCE : ratio > 1 + REGRESSION_TOLERANCE;
-  const better = higherIsBetter(row) ? ratio > 1 + REGRESSION_TOLERANCE : ratio < 1 - REGRESSION_TOLERANCE;
-  return worse ? "worse" : better ? "better" : "same";
+  // Measured against the baseline's size, not as a ratio: a figure below zero (memory a change gave back)
+  // that goes further below is better, where a ratio of two negatives would call it worse.
+  const gain = (higherIsBetter(row) ? row.value - baseline : baseline - row.value) / Math.abs(baseline);
+  return gain < -REGRESSION_TOLERANCE ? "worse" : gain > REGRESSION_TOLERANCE ? "better" : "same";
 }

@@ -26,6 +26,9 @@ describe("verdict against the baseline", () => {
     [{ metric: "operator CPU per reconcile", unit: "ms", value: 3 }, 4, "better"],
     [{ metric: "reconciles per second", unit: "1/s", value: 80 }, 100, "worse"],
     [{ metric: "reconciles per second", unit: "1/s", value: 120 }, 100, "better"],
+    [{ metric: "RSS added by the unrelated Secrets", unit: "MiB", value: -4.1 }, -2.5, "better"],
+    [{ metric: "RSS added by the unrelated Secrets", unit: "MiB", value: 1 }, -2.5, "worse"],
+    [{ metric: "RSS added by the unrelated Secrets", unit: "MiB", value: -2.4 }, -2.5, "same"],
     [{ metric: "anything", unit: "x", value: 1 }, undefined, undefined],
     [{ metric: "anything", unit: "x", value: 1 }, 0, undefined],
   ] as const)("%o against %s: %s", (row, baseline, want) => {
