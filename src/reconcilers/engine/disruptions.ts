@@ -10,7 +10,7 @@ import {
 
 /**
  * Records kept per set (newest first); a budget's window is at most 24 h. Past this, the oldest record is
- * folded into the next older one of the same unit and remote rather than dropped: a set that started more
+ * folded into the next newer one of the same unit and remote rather than dropped: a set that started more
  * operations in a day than this still has every one counted, some of them until a later start's window ends
  * (a budget counts them longer, never less).
  */

@@ -20,7 +20,7 @@ import { budgetRemoteKey } from "../budget.js";
 import type { DisruptionBudgets } from "../fleet-budgets.js";
 import { endpointKey } from "../fleet-view.js";
 import { describeRemote, recordedIdentity } from "../remote-identity.js";
-import type { CredentialHealth } from "./credential-health.js";
+import type { CredentialGate, CredentialHealth } from "./credential-health.js";
 import { disruptionTime, refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
 import { settled, withPendingPlan } from "./settle-gate.js";
@@ -177,9 +177,8 @@ export class SetReconciler<
     const set = this.withStoredStatus(object, parsed.data);
     const connection = await this.kind.connect(set, id);
     if (!connection.ok) return { step: connection.step, set };
-    await this.deps.credentials.prepare?.(connection.credential, connection.lockScope);
     const now = this.now();
-    const gate = this.deps.credentials.mayAttempt(connection.credential, now, connection.lockScope);
+    const gate = await this.credentialGate(connection, now);
     if (!gate.ok)
       return {
         set,
@@ -232,9 +231,7 @@ export class SetReconciler<
     const set = this.withStoredStatus(object, parsed.data);
     const connection = await this.kind.connect(set, id);
     if (!connection.ok) return undefined;
-    await this.deps.credentials.prepare?.(connection.credential, connection.lockScope);
-    if (!this.deps.credentials.mayAttempt(connection.credential, this.now(), connection.lockScope).ok)
-      return undefined;
+    if (!(await this.credentialGate(connection, this.now())).ok) return undefined;
     try {
       const identified = this.kind.identify
         ? await this.kind.identify(connection.client, set, connection)
@@ -244,6 +241,16 @@ export class SetReconciler<
       if (error instanceof RemoteError || isEndpointRefused(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Whether a request may be sent with the connection's credential now (its ids derived off the loop first). */
+  private async credentialGate(
+    connection: { credential: string; lockScope?: string },
+    now: Date,
+  ): Promise<CredentialGate> {
+    const credentials = this.deps.credentials;
+    await credentials.prepare?.(connection.credential, connection.lockScope);
+    return credentials.mayAttempt(connection.credential, now, connection.lockScope);
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
