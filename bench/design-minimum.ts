@@ -4,15 +4,22 @@
 // only to the cluster it was planned for, and the reads are known to come from that cluster only once the
 // agent still names it after them: docs/safety-matrix.md row 25), write the intent bound to that cluster and
 // endpoint, with the disruption the fleet's budgets count, to status (one API-server write), then send the
-// DELETE. No informer cache, queue, fleet view, approvals, conditions, events or metrics. The latency bench
+// DELETE. Its status is what the design's status conventions require of any controller of the kind (kstatus,
+// so `kubectl wait`, Argo CD and Flux work): observedGeneration, the Ready and Reconciling conditions, the
+// observed zones, the intent, then the DAG as soon as obshell answers with it. So both sides' objects cost the
+// API server alike as far as the design asks, and what the operator's status holds beyond that is the
+// operator's to pay for. No informer cache, queue, fleet view, approvals, events or metrics. The latency bench
 // times it against the same API server and simulator as the operator, sample for sample, so a ratio of the
 // two says what the operator's own machinery costs, whatever the machine's load.
 import { createInterface } from "node:readline";
+import type { Condition } from "../src/api/common.js";
 import type { Disruption } from "../src/api/fleet-disruption-budget.js";
+import { removeCondition, setCondition } from "../src/controller/conditions.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { ObshellClient } from "../src/providers/obshell/client.js";
 import { spendBudget } from "../src/reconcilers/engine/disruptions.js";
 import { obshellRemote } from "../src/reconcilers/remote-identity.js";
+import { dagMirror } from "../src/reconcilers/tenant/transitions.js";
 import { kubeConfigVia } from "../test/harness/engine.js";
 
 const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
@@ -20,7 +27,12 @@ const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
 interface MinimalSet {
   metadata: { name: string; generation: number; resourceVersion: string };
   spec: { tenant: string; zones: string[] };
-  status?: { disruptions?: Disruption[] };
+  status?: {
+    observedGeneration?: number;
+    conditions?: Condition[];
+    zones?: string[];
+    disruptions?: Disruption[];
+  };
 }
 
 export interface DesignMinimum {
@@ -61,54 +73,106 @@ export async function startDesignMinimum(options: {
   // The cluster this agent belongs to, as the operator learns it once and records with each intent.
   const cluster = await client.clusterIdentity();
 
+  const writeStatus = (name: string, status: Record<string, unknown>) =>
+    http.json(`${TRS}/${options.ns}/tenantreplicasets/${name}/status`, {
+      method: "PATCH",
+      contentType: "application/merge-patch+json",
+      body: { status },
+    });
+
   const act = async (set: MinimalSet): Promise<void> => {
     const [tenant, unfinished] = await Promise.all([
       client.getTenant(set.spec.tenant),
       client.unfinishedDags(),
     ]);
     if (unfinished.some((d) => d.maintenance_key === set.spec.tenant)) return;
-    const victims = tenant.replicas.map((r) => r.zone).filter((z) => !set.spec.zones.includes(z));
-    if (victims.length === 0) return;
+    const zones = tenant.replicas.map((r) => r.zone);
+    const victims = zones.filter((z) => !set.spec.zones.includes(z));
+    const generation = set.metadata.generation;
+    const status = set.status ?? {};
+    const now = new Date();
+    if (victims.length === 0) {
+      // Converged: Ready for this generation (written only when that changes, as any controller would).
+      const ready = status.conditions?.find((c) => c.type === "Ready");
+      if (
+        ready?.status === "True" &&
+        ready.observedGeneration === generation &&
+        status.zones?.join() === zones.join()
+      )
+        return;
+      await writeStatus(set.metadata.name, {
+        observedGeneration: generation,
+        conditions: setCondition(
+          removeCondition(status.conditions, "Reconciling"),
+          {
+            type: "Ready",
+            status: "True",
+            reason: "Ready",
+            message: `tenant ${set.spec.tenant} has replicas in ${zones.join(", ")}`,
+          },
+          generation,
+          now,
+        ),
+        zones,
+        operation: null,
+      });
+      return;
+    }
     // After the reads: they came from the cluster the plan is for only if the agent still names it.
     const asked = await client.clusterIdentity();
     if (asked.id !== cluster.id || asked.name !== cluster.name) return;
     const remote = obshellRemote(cluster);
-    const now = new Date();
+    const removing = `removing ${victims.join(", ")} from tenant ${set.spec.tenant}`;
     // The intent, written before the destructive call as the safety model requires: bound to the cluster
     // and endpoint it goes to, with the disruption the fleet's budgets count added to those of the last
     // day (the history a budget created now counts, kept as the operator keeps it).
     const { disruptions } = spendBudget(
-      { disruptions: set.status?.disruptions ?? [] },
+      { disruptions: status.disruptions ?? [] },
       { unit: "zones", count: victims.length, remote },
       now,
     );
-    await http.json(`${TRS}/${options.ns}/tenantreplicasets/${set.metadata.name}/status`, {
-      method: "PATCH",
-      contentType: "application/merge-patch+json",
-      body: {
-        status: {
-          operation: {
-            kind: "RemoveZones",
-            zones: victims,
-            tenant: set.spec.tenant,
-            endpoint: options.obshellUrl,
-            remote,
-            generation: set.metadata.generation,
-            startedAt: now.toISOString(),
-          },
-          disruptions,
-        },
+    const conditions = setCondition(
+      setCondition(
+        status.conditions,
+        { type: "Ready", status: "False", reason: "RemovingZones", message: removing },
+        generation,
+        now,
+      ),
+      { type: "Reconciling", status: "True", reason: "RemovingZones", message: removing },
+      generation,
+      now,
+    );
+    await writeStatus(set.metadata.name, {
+      observedGeneration: generation,
+      conditions,
+      zones,
+      operation: {
+        kind: "RemoveZones",
+        zones: victims,
+        tenant: set.spec.tenant,
+        endpoint: options.obshellUrl,
+        remote,
+        generation,
+        startedAt: now.toISOString(),
       },
+      dag: null,
+      disruptions,
     });
-    await client.deleteReplicas(set.spec.tenant, victims);
+    const result = await client.deleteReplicas(set.spec.tenant, victims);
     deletes++;
+    // Then the remote task, as soon as it answers.
+    if (result.kind === "dag")
+      await writeStatus(set.metadata.name, {
+        operation: { dagId: result.dag.id },
+        dag: dagMirror(result.dag),
+      });
   };
 
-  const handle = (set: MinimalSet): void => {
+  const handle = (set: MinimalSet): Promise<void> => {
     // Its own status write comes back as an event of the same generation: nothing new to do.
-    if ((handled.get(set.metadata.name) ?? 0) >= set.metadata.generation) return;
+    if ((handled.get(set.metadata.name) ?? 0) >= set.metadata.generation) return Promise.resolve();
     handled.set(set.metadata.name, set.metadata.generation);
-    void act(set)
+    return act(set)
       .catch((error: unknown) => console.error(`design minimum: ${set.metadata.name}: ${String(error)}`))
       .finally(() => finished(set.metadata.name, set.metadata.generation));
   };
@@ -117,14 +181,13 @@ export async function startDesignMinimum(options: {
    * Lists, then watches from the list. The API server may end the watch (a watcher it finds slow while the
    * bench creates thousands of sets): then it lists again, acts on what changed meanwhile, and watches on.
    */
-  const listAndWatch = async (first: boolean): Promise<void> => {
+  const listAndWatch = async (): Promise<void> => {
     const list = await http.json<{ metadata: { resourceVersion: string }; items: MinimalSet[] }>(
       `${TRS}/${options.ns}/tenantreplicasets`,
     );
-    for (const item of list.items)
-      if (first || !handled.has(item.metadata.name))
-        handled.set(item.metadata.name, item.metadata.generation);
-      else handle(item);
+    // The first time, every set is brought to the status the design requires (Ready, its zones), as a
+    // controller starting does, before the first sample; later, what changed while the watch was down.
+    await Promise.all(list.items.map(handle));
     const res = await http.raw(`${TRS}/${options.ns}/tenantreplicasets`, {
       query: { watch: 1, resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: false },
       signal: abort.signal,
@@ -134,16 +197,16 @@ export async function startDesignMinimum(options: {
     res.body.on("error", () => {});
     res.body.once("close", () => {
       if (abort.signal.aborted) return;
-      listAndWatch(false).catch((error: unknown) => console.error(`design minimum: ${String(error)}`));
+      listAndWatch().catch((error: unknown) => console.error(`design minimum: ${String(error)}`));
     });
     const lines = createInterface({ input: res.body });
     lines.on("error", () => {});
     lines.on("line", (line) => {
       const event = JSON.parse(line) as { type: string; object: MinimalSet };
-      if (event.type === "ADDED" || event.type === "MODIFIED") handle(event.object);
+      if (event.type === "ADDED" || event.type === "MODIFIED") void handle(event.object);
     });
   };
-  await listAndWatch(true);
+  await listAndWatch();
   return {
     get deletes() {
       return deletes;

@@ -1,0 +1,171 @@
+// A set that started more operations in a budget's window than the records a set keeps (KEPT_DISRUPTIONS)
+// still has every one counted (issue 29: the oldest record is folded into a newer one, not dropped). On the
+// real API server, judged by what the DCS simulator was sent: the set's status already records
+// KEPT_DISRUPTIONS deletions of the last half hour (as an operator that started them wrote them); a budget
+// of KEPT_DISRUPTIONS + 1 per hour admits one more deletion, which makes the set hold one record more than it
+// keeps, and then no other. Dropping the oldest record instead would admit a second DELETE. The set reaches
+// DCS through an admin-owned DatabaseConnection; the operator runs as deploy/'s identity.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Disruption } from "../../src/api/fleet-disruption-budget.js";
+import { OperatorMetrics } from "../../src/observability/metrics.js";
+import { createOperator, type Operator } from "../../src/operator.js";
+import { KEPT_DISRUPTIONS } from "../../src/reconcilers/engine/disruptions.js";
+import { dcsRemote } from "../../src/reconcilers/remote-identity.js";
+import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
+import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { captureLog } from "../harness/log-capture.js";
+import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
+import { DcsSimulator } from "../simulators/dcs/server.js";
+import { destructiveCalls } from "../simulators/destructive-calls.js";
+
+const kubeconfig = inject("kubeconfig");
+const { server, caPem, adminToken } = inject("apiServer");
+const raw = new RawApi(server, caPem, adminToken);
+const AK = "AKBUDGETFOLD00000001";
+const SK = "SKbudgetfold000000000000000000000000000";
+const PROJECT = "6a1f2e3d4c5b6a798877665544332211";
+const LIMIT = KEPT_DISRUPTIONS + 1;
+let ns = "";
+let dcs: DcsSimulator;
+let operator: Operator | undefined;
+let metrics: OperatorMetrics;
+const log = captureLog();
+const budgetName = () => `${ns}-fold`;
+const setPath = () => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/fold`;
+
+type Condition = { type: string; status: string; reason: string; message: string };
+type SetObject = RawObject & { status?: { conditions?: Condition[]; disruptions?: Disruption[] } };
+
+const ready = async () =>
+  (await raw.call<SetObject>("GET", setPath())).status?.conditions?.find((c) => c.type === "Ready");
+
+/** The instances DCS was sent a DELETE for. */
+const sent = () => destructiveCalls({ dcs: dcs.log }).map((c) => c.target);
+const target = (id: string) => `dcs:${PROJECT}/${id}`;
+
+async function reconciles(): Promise<number> {
+  const text = await metrics.registry.metrics();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith('controller_runtime_reconcile_total{controller="redisinstanceset"'))
+    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+}
+
+async function budgetUsed(): Promise<number | undefined> {
+  const text = await metrics.registry.metrics();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith("dbfleet_budget_used{") && l.includes(`budget="${budgetName()}"`));
+  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfigFor(kubeconfig), "budget-fold");
+  dcs = new DcsSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    projects: { [PROJECT]: [{ name: "fold-keep" }] },
+    deleteDelayMs: 50,
+  });
+  await dcs.start();
+  await applyCredentialSecrets(raw, ns, { password: "unused", accessKey: AK, secretKey: SK });
+  await raw.apply(dcsConnection({ namespace: ns, name: "dcs" }, dcs.url, PROJECT));
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "FleetDisruptionBudget",
+    metadata: { name: budgetName() },
+    // Only this file's namespace: a budget is cluster-wide and other files' operators share the API server.
+    spec: { window: "1h", per: "Remote", maxInstancesDeleted: LIMIT, namespaces: [ns] },
+  });
+  metrics = new OperatorMetrics({ defaultMetrics: false });
+  operator = createOperator({
+    ...simulatorEndpoints,
+    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    logger: log.logger,
+    metrics,
+    namespaces: [ns],
+    redis: { deletePollMs: 100 },
+  });
+  void operator.manager.start();
+}, 60_000);
+
+afterAll(async () => {
+  await operator?.stop(2000);
+  await raw
+    .call("DELETE", `/apis/dbfleet.io/v1alpha1/fleetdisruptionbudgets/${budgetName()}`)
+    .catch(() => {});
+  await dcs?.stop();
+  await raw.close();
+});
+
+describe(`a set that already started ${KEPT_DISRUPTIONS} deletions this half hour, under a budget of ${LIMIT} per hour`, () => {
+  it("counts the recorded deletions", async () => {
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "RedisInstanceSet",
+      metadata: { name: "fold", namespace: ns },
+      spec: {
+        ...connectionRef("dcs"),
+        selector: { namePrefix: "fold-" },
+        instances: ["fold-keep"],
+        pollInterval: "1s",
+        // This story is about the budget: each plan runs as soon as the budget admits it.
+        policy: { settleTime: "0s" },
+      },
+    });
+    await eventually("the set is Ready", async () => (await ready())?.status === "True");
+    // What an operator that started them recorded, newest first, one instance each, the last 30 minutes.
+    const now = Date.now();
+    const records: Disruption[] = Array.from({ length: KEPT_DISRUPTIONS }, (_, i) => ({
+      startedAt: new Date(now - 60_000 - i * 8_000).toISOString(),
+      unit: "instances",
+      count: 1,
+      remote: dcsRemote(PROJECT),
+    }));
+    const current = await raw.call<SetObject>("GET", setPath());
+    await raw.call("PUT", `${setPath()}/status`, {
+      ...current,
+      status: { ...current.status, disruptions: records },
+    });
+    await eventually(
+      `the budget counts ${KEPT_DISRUPTIONS}`,
+      async () => (await budgetUsed()) === KEPT_DISRUPTIONS,
+    );
+    expect(sent()).toEqual([]);
+  });
+
+  it("admits one more deletion; the set then holds no more records than it keeps, and still counts all", async () => {
+    const gone = dcs.addInstance(PROJECT, { name: "fold-gone-1" });
+    await eventually("fold-gone-1 was sent a DELETE", async () => sent().includes(target(gone.instance_id)));
+    await eventually("the set is Ready again", async () => (await ready())?.reason === "Converged");
+    const stored = await raw.call<SetObject>("GET", setPath());
+    const records = stored.status?.disruptions ?? [];
+    expect(records.length).toBeLessThanOrEqual(KEPT_DISRUPTIONS);
+    expect(records.reduce((n, d) => n + d.count, 0)).toBe(LIMIT);
+    await eventually(`the budget counts ${LIMIT}`, async () => (await budgetUsed()) === LIMIT);
+  });
+
+  it("refuses the next: no DELETE is sent, the set waits naming the budget", async () => {
+    const next = dcs.addInstance(PROJECT, { name: "fold-gone-2" });
+    await eventually(
+      "the set waits for the budget",
+      async () => (await ready())?.reason === "BudgetExhausted",
+    );
+    expect((await ready())?.message).toContain(`FleetDisruptionBudget ${budgetName()}`);
+    // It waits for the window now; a change to the set makes it decide again at once, and still nothing
+    // is sent: judged by what DCS was sent, not by the status.
+    const seen = await reconciles();
+    await raw.call(
+      "PATCH",
+      setPath(),
+      { metadata: { annotations: { "test/poke": "1" } } },
+      "application/merge-patch+json",
+    );
+    await eventually("the set was decided again", async () => (await reconciles()) > seen);
+    expect((await ready())?.reason).toBe("BudgetExhausted");
+    expect(sent()).toHaveLength(1);
+    expect(sent()).not.toContain(target(next.instance_id));
+    expect(dcs.instances(PROJECT).map((i) => i.name)).toContain("fold-gone-2");
+    expect(log.forbidden()).toEqual([]);
+  });
+});
