@@ -83,6 +83,7 @@ export async function connectObshell(
     connection.identity,
     () => new ObshellClient(obshellClientOptions(connection, sharedOptions(options))),
   );
+  const password = digest(connection.credentials.password);
   return {
     ok: true,
     client,
@@ -92,8 +93,9 @@ export async function connectObshell(
     credential: digest(
       "obshell",
       clusterAt(connection.endpoint) ?? endpointKey(connection.endpoint),
-      digest(connection.credentials.password),
+      password,
     ),
+    credentialOnceRecorded: (identity) => digest("obshell", identity, password),
     endpoint: connection.endpoint,
     warnings: warningsOf(connection),
   };

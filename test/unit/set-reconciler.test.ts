@@ -9,6 +9,7 @@ import type { KubeObject } from "../../src/controller/resource.js";
 import type { DcsClient } from "../../src/providers/dcs/client.js";
 import { AuthError, ServerError, TransportError } from "../../src/providers/errors.js";
 import { ObshellClient } from "../../src/providers/obshell/client.js";
+import type { CredentialHealth } from "../../src/reconcilers/engine/credential-health.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
@@ -564,7 +565,11 @@ class ObshellGate {
 
 const PASSWORD = "root-Pw-3k9";
 
-function tenantHarness(object: KubeObject, namesakes = false) {
+function tenantHarness(
+  object: KubeObject,
+  namesakes = false,
+  credentials: CredentialHealth = new MemoryCredentialHealth(),
+) {
   const calls: Calls = [];
   const api = new FakeApi(object, calls);
   const pool = new ConnectionClients<ObshellClient>();
@@ -579,7 +584,7 @@ function tenantHarness(object: KubeObject, namesakes = false) {
     cache: { get: () => api.stored },
     status: api.writer(),
     events: eventLog(calls),
-    credentials: new MemoryCredentialHealth(),
+    credentials,
   });
   return { api, pool, reconciler, calls };
 }
@@ -818,6 +823,38 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(h.api.status).toMatchObject({
       operation: { remote: `obshell|obcluster#${sim.clusterIdentity.id}` },
     });
+  });
+
+  it("the credential asked about once the cluster is recorded is prepared by the reconcile that learns it (issue 29)", async () => {
+    // Deriving a credential's id takes about 100 ms (scrypt): the first change after a set learned its
+    // cluster must not wait for it.
+    class Recording extends MemoryCredentialHealth {
+      readonly prepared: string[] = [];
+      readonly asked: string[] = [];
+      async prepare(credential: string): Promise<void> {
+        this.prepared.push(credential);
+      }
+      override mayAttempt(credential: string, now: Date, lockScope?: string) {
+        this.asked.push(credential);
+        return super.mayAttempt(credential, now, lockScope);
+      }
+    }
+    const { sim } = await obshell();
+    const health = new Recording();
+    const h = tenantHarness(tenantManifest({ endpoint: sim.url, zones: ["z1", "z2"] }), true, health);
+    pools.push(h.pool);
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(h.calls.at(-2)).toBe("status Reconciling/RemoteIdentified");
+    const preparedFirst = [...health.prepared];
+    const askedFirst = [...health.asked];
+    health.asked.length = 0;
+    await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    expect(deletesIn(sim)).toHaveLength(1);
+    // The second reconcile keys health on the cluster, not the URL the first one keyed it on ...
+    expect(health.asked.length).toBeGreaterThan(0);
+    for (const credential of health.asked) expect(askedFirst).not.toContain(credential);
+    // ... and that credential was prepared by the first.
+    for (const credential of health.asked) expect(preparedFirst).toContain(credential);
   });
 
   it("the agent reports another cluster just before the DELETE: nothing is sent, RemoteIdentityChanged, decided again", async () => {

@@ -38,6 +38,11 @@ export interface Connected<C> {
   projectId?: string;
   /** Digest of what a remote locks as a whole after bad requests (a DCS AK), when that differs. */
   lockScope?: string;
+  /**
+   * The `credential` this connection will have once the set's status records `identity` as its remote,
+   * when health keys on the remote only then (an OceanBase cluster, learned on first use).
+   */
+  credentialOnceRecorded?(identity: string): string;
   /** Said about the connection on every reconcile (plain HTTP allowed, TLS verification off). */
   warnings?: StepEvent[];
 }

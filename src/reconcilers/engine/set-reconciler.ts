@@ -198,6 +198,7 @@ export class SetReconciler<
         ? await this.kind.identify(connection.client, set, connection)
         : { identity: endpointKey(connection.endpoint) };
       if ("step" in identified) return { set, step: identified.step, warnings };
+      this.prepareNextCredential(connection, identified.identity);
       remote = remoteOf(connection, identified.identity, identified.learned);
       observed = await this.kind.observe(connection.client, set, id, now);
       this.deps.credentials.recordSuccess(connection.credential);
@@ -251,6 +252,17 @@ export class SetReconciler<
     const credentials = this.deps.credentials;
     await credentials.prepare?.(connection.credential, connection.lockScope);
     return credentials.mayAttempt(connection.credential, now, connection.lockScope);
+  }
+
+  /**
+   * Once the remote is recorded, health keys on it (an OceanBase cluster): the credential that will then be
+   * asked about is prepared now, in the background, so the first change after a set learned its remote
+   * does not wait for its derivation (about 100 ms of scrypt on the thread pool: issue 29).
+   */
+  private prepareNextCredential(connection: Connected<TConn>, identity: string): void {
+    const next = connection.credentialOnceRecorded?.(identity);
+    if (next === undefined || next === connection.credential) return;
+    this.deps.credentials.prepare?.(next, connection.lockScope)?.catch(() => undefined);
   }
 
   /** A destructive call: re-check, record the intent, send, record what came back. */
