@@ -11,6 +11,7 @@ const dir = import.meta.dirname;
 const load = (file: string) =>
   JSON.parse(readFileSync(join(dir, file), "utf8")) as {
     date: string;
+    cpuHog?: boolean;
     rows: Row[];
     phases?: { phase: string; load1: number }[];
   };
@@ -21,7 +22,8 @@ if (!existsSync(join(dir, "results", "latest.json"))) {
 const latest = load("results/latest.json");
 const baseline = load("baseline.json");
 const base = new Map(baseline.rows.map((r) => [r.metric, r.value]));
-console.log(`baseline ${baseline.date}  vs  latest ${latest.date}`);
+const hogged = (r: typeof latest) => (r.cpuHog ? " (with a CPU hog on one core)" : "");
+console.log(`baseline ${baseline.date}${hogged(baseline)}  vs  latest ${latest.date}${hogged(latest)}`);
 const loads = (r: typeof latest) =>
   (r.phases ?? []).map((p) => `${p.phase} ${p.load1.toFixed(1)}`).join(", ") || "not recorded";
 console.log(
