@@ -4,7 +4,13 @@
 // runs' load averages printed beside it, since a busy neighbour moves it.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadIndependent, REGRESSION_TOLERANCE, verdict } from "./regression.js";
+import {
+  isMinimumRatio,
+  LOADED_RATIO_TOLERANCE,
+  loadIndependent,
+  REGRESSION_TOLERANCE,
+  verdict,
+} from "./regression.js";
 import { format, type Row } from "./stats.js";
 
 const dir = import.meta.dirname;
@@ -53,4 +59,16 @@ if (slower.length > 0)
   console.log(
     `${slower.length} wall-time figure(s) more than ${REGRESSION_TOLERANCE * 100} % slower: not a failure unless the loads match`,
   );
+// One run quiet and one with a CPU hog: issue 29 asks their operator / design minimum ratios to agree.
+if (Boolean(latest.cpuHog) !== Boolean(baseline.cpuHog)) {
+  const moved = latest.rows.filter(isMinimumRatio).filter((r) => {
+    const b = base.get(r.metric);
+    return b === undefined || Math.abs(r.value / b - 1) > LOADED_RATIO_TOLERANCE;
+  });
+  console.log(
+    moved.length === 0
+      ? `every operator / design minimum ratio within ${LOADED_RATIO_TOLERANCE * 100} % of the other run's`
+      : `operator / design minimum ratios more than ${LOADED_RATIO_TOLERANCE * 100} % from the other run's: ${moved.map((r) => r.metric).join("; ")}`,
+  );
+}
 if (regressions.length > 0) process.exit(1);

@@ -1,6 +1,15 @@
 // Which benchmark figures got worse than the baseline: more than 10 % in the bad direction.
 import type { Row } from "./stats.js";
 
+/**
+ * Issue 29: the operator / design minimum ratios of a run with a CPU hog on one core (`BENCH_CPU_HOG=1`)
+ * within this much of a quiet run's, either way.
+ */
+export const LOADED_RATIO_TOLERANCE = 0.15;
+/** The rows that tolerance is about. */
+export const isMinimumRatio = (row: Pick<Row, "metric">): boolean =>
+  /^latency p\d+ \/ design minimum p\d+ /.test(row.metric);
+
 /** How much worse than the baseline a metric may get before it is flagged. */
 export const REGRESSION_TOLERANCE = 0.1;
 

@@ -1,7 +1,7 @@
 // make bench-compare fails on figures that hold on a loaded machine and only flags wall times: a busy
 // neighbour must not fail it, and a real CPU or count regression must.
 import { describe, expect, it } from "vitest";
-import { loadIndependent, verdict } from "../../bench/regression.js";
+import { isMinimumRatio, loadIndependent, verdict } from "../../bench/regression.js";
 
 describe("which figures bench-compare may fail on", () => {
   it.each([
@@ -33,5 +33,17 @@ describe("verdict against the baseline", () => {
     [{ metric: "anything", unit: "x", value: 1 }, 0, undefined],
   ] as const)("%o against %s: %s", (row, baseline, want) => {
     expect(verdict(row, baseline)).toBe(want);
+  });
+});
+
+describe("the ratios a run with a CPU hog is held to (issue 29)", () => {
+  it.each([
+    ["latency p50 / design minimum p50 (100 sets)", true],
+    ["latency p99 / design minimum p99 (10000 sets)", true],
+    ["latency p50 / floor p50 (100 sets)", false],
+    ["design minimum p50 (100 sets)", false],
+    ["watch floor on the design minimum's sets p50 (100 sets)", false],
+  ])("%s: %s", (metric, held) => {
+    expect(isMinimumRatio({ metric })).toBe(held);
   });
 });

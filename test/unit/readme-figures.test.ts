@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { LOADED_RATIO_TOLERANCE } from "../../bench/regression.js";
 import * as modules from "../../mutation/modules.mjs";
 import { PerFile, scoreOf } from "../../scripts/mutation-record.js";
 import { IMPORT_FLAGS } from "../../src/cli/import-flags.js";
@@ -13,6 +14,7 @@ import { PLAN_FLAGS } from "../../src/cli/plan-flags.js";
 import { RUN_FLAGS } from "../../src/cli/run.js";
 import { SPAM_BURST, SPAM_REFILL_MS } from "../../src/controller/events.js";
 import { DEFAULT_MAX_REPLY_BYTES } from "../../src/providers/transport.js";
+import { KEPT_DISRUPTIONS } from "../../src/reconcilers/engine/disruptions.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -36,6 +38,10 @@ const bench = z
     rows: z.array(row),
   })
   .parse(JSON.parse(read("bench/baseline.json")));
+/** The same run with a CPU hog on one core (`make bench BENCH_CPU_HOG=1`), kept beside it. */
+const hogged = z
+  .object({ cpuHog: z.literal(true), samples: z.int(), latencySizes: z.string(), rows: z.array(row) })
+  .parse(JSON.parse(read("bench/baseline-cpu-hog.json")));
 const ownership = z
   .object({ sets: z.int(), listing: z.int(), cores: z.int(), rows: z.array(row) })
   .parse(JSON.parse(read("bench/ownership-baseline.json")));
@@ -52,6 +58,7 @@ function metric(rows: z.infer<typeof row>[], name: string): z.infer<typeof row> 
   return found;
 }
 const b = (name: string) => metric(bench.rows, name);
+const h = (name: string) => metric(hogged.rows, name);
 const o = (name: string) => metric(ownership.rows, name).value;
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);
@@ -89,6 +96,10 @@ function expectTable(actual: Map<string, string[]>, expected: Map<string, string
 describe("README: the benchmark figures are bench/baseline.json's", () => {
   const sizes = bench.latencySizes.split(",").map(Number);
   const perSize = (f: (n: number) => string) => sizes.map(f);
+
+  it("the run with a CPU hog had the same parameters", () => {
+    expect([hogged.samples, hogged.latencySizes]).toEqual([bench.samples, bench.latencySizes]);
+  });
 
   it("names the run's parameters as the file records them", () => {
     expect(prose).toContain(
@@ -134,6 +145,25 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
                 `latency p99 / design minimum p99 (${n} sets)`,
               ]),
             ),
+          ],
+        ],
+        [
+          "the same with a CPU hog on one core, p50 / p99",
+          [
+            ...perSize(
+              (n) =>
+                `${fixed(h(`latency p50 / design minimum p50 (${n} sets)`).value, 2)}x / ${fixed(h(`latency p99 / design minimum p99 (${n} sets)`).value, 2)}x`,
+            ),
+            `within ${LOADED_RATIO_TOLERANCE * 100} % of the quiet run's (${
+              sizes.every((n) =>
+                [50, 99].every((p) => {
+                  const name = `latency p${p} / design minimum p${p} (${n} sets)`;
+                  return Math.abs(h(name).value / b(name).value - 1) <= LOADED_RATIO_TOLERANCE;
+                }),
+              )
+                ? "met"
+                : "missed"
+            })`,
           ],
         ],
         [
@@ -389,6 +419,10 @@ describe("README: the mutation figures are mutation/baseline.json's", () => {
 });
 
 describe("README: bounds and flags quoted from code and tests", () => {
+  it("the disruption records a set keeps are the engine's", () => {
+    expect(prose).toContain(`both carry the ${KEPT_DISRUPTIONS} disruption records a set keeps`);
+  });
+
   it("the event spam budget is the recorder's", () => {
     expect(prose).toContain(
       `a burst of ${SPAM_BURST} events is allowed, then one every ${SPAM_REFILL_MS / 60_000} minutes`,
