@@ -139,8 +139,16 @@ describe("stalls that call a human", () => {
       status: 400,
       code: "DCS.4107",
     });
+    // The refusal is held a second, and the hour passes while it is: a reply that comes later than a lost
+    // one would be given up for must still be recorded as what it says, not as lost.
+    dcs.addFault({
+      method: "DELETE",
+      path: new RegExp(`^/v2/${projectOf(n)}/`),
+      kind: "latency",
+      latencyMs: 1000,
+    });
     await raw.apply(redisSet("human", n, "hu-", ["hu-keep"]));
-    await eventually("the refusal", () => deletesIn(n).length >= 1, WAIT_MS);
+    await eventually("the DELETE arrives", () => deletesIn(n).length >= 1, WAIT_MS);
     // Far past any backoff: a person's code does not heal by asking again.
     aheadMs += 3_600_000;
     const stalled = await condition("human", "Stalled", "DeletionNeedsHuman", () => deletesIn(n).length > 1);
