@@ -18,9 +18,10 @@ import type { DisruptionBudgets } from "../../src/reconcilers/fleet-budgets.js";
 import { redisKind } from "../../src/reconcilers/redis/kind.js";
 import { SharedListings } from "../../src/reconcilers/redis/listings.js";
 import { REDIS_INSTANCE_SET } from "../../src/reconcilers/redis/module.js";
+import { PENDING_RESOLVE_MS } from "../../src/reconcilers/redis/plan.js";
 import { tenantKind } from "../../src/reconcilers/tenant/kind.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
-import type { LoggedRequest } from "../simulators/http-sim.js";
+import type { FaultRule, LoggedRequest } from "../simulators/http-sim.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { type Calls, eventLog, FakeApi, request } from "./engine-fakes.js";
 import {
@@ -1096,6 +1097,97 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     expect(deletesIn(old.sim)).toHaveLength(1); // only the setup's
     expect(deletesIn(fresh.sim)).toHaveLength(1);
     expect(h.api.status).toMatchObject({ operation: { endpoint: fresh.gate.url, zones: ["z3"] } });
+  });
+});
+
+// The listing a reconcile observes is taken before its batch is sent. A reply slower than a lost one is
+// given up for (PENDING_RESOLVE_MS) must be settled by itself, and a lost one by a listing taken after the
+// call: judged by the older listing, a refusal would lose its code and an unknown outcome be counted a
+// failure, and either batch be sent again after its backoff.
+describe("SetReconciler: a DCS batch answering after PENDING_RESOLVE_MS", () => {
+  const T0 = Date.parse("2026-12-04T10:00:00Z");
+  const deletesOf = (sim: DcsSimulator) => sim.log.filter((r) => r.method === "DELETE");
+
+  /** One reconcile whose clock passes PENDING_RESOLVE_MS while its DELETE is in flight, then a second. */
+  async function slowBatch(
+    fault: FaultRule,
+    check: (api: FakeApi, again: () => Promise<void>) => Promise<void>,
+  ) {
+    const sim = new DcsSimulator({
+      credentials: [{ accessKey: "AK", secretKey: "SK" }],
+      projects: { p1: ["cache-1", "cache-2"].map((name) => ({ name, id: `id-${name}` })) },
+      deleteDelayMs: 60_000,
+    });
+    const url = await sim.start();
+    const pool = new ConnectionClients<DcsClient>();
+    try {
+      sim.addFault(fault);
+      const kind = redisKind({
+        resolve: inlineResolver({ accessKey: "AK", secretKey: "SK" }),
+        endpointPolicy: loopbackPolicy,
+        pool,
+        listings: new SharedListings(),
+      });
+      const api = new FakeApi(redisManifest({ endpoint: url, projectId: "p1", instances: ["cache-1"] }), []);
+      const reconciler = new SetReconciler(kind, {
+        cache: { get: () => api.stored },
+        status: api.writer(),
+        events: eventLog([]),
+        credentials: new MemoryCredentialHealth(),
+        // The operator's clock jumps once the DELETE has reached DCS: its reply is recorded late.
+        now: () => new Date(T0 + (deletesOf(sim).length > 0 ? PENDING_RESOLVE_MS + 60_000 : 0)),
+      });
+      const again = async () => {
+        await reconciler.reconcile(request(new AbortController().signal, "prod/cache"));
+      };
+      await again();
+      expect(deletesOf(sim)).toHaveLength(1);
+      await check(api, again);
+      expect(deletesOf(sim)).toHaveLength(1);
+    } finally {
+      await pool.closeAll();
+      await sim.stop();
+    }
+  }
+
+  it("a refusal with a person's code (DCS.4107) keeps its code, and the batch is not sent again", async () => {
+    await slowBatch(
+      { method: "DELETE", kind: "status", status: 400, code: "DCS.4107" },
+      async (api, again) => {
+        expect(api.status.deletions).toEqual([
+          expect.objectContaining({ id: "id-cache-2", result: "failed", lastErrorCode: "DCS.4107" }),
+        ]);
+        await again();
+        expect(api.status.phase).toBe("Stalled");
+        expect(messageOf(api.status, "Stalled")).toMatch(/refused with DCS\.4107/);
+      },
+    );
+  });
+
+  it("a batch refused as unauthenticated (401): the record stays pending for a listing after it, nothing sent again", async () => {
+    await slowBatch({ method: "DELETE", kind: "status", status: 401 }, async (api, again) => {
+      expect(api.status.phase).toBe("Stalled");
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "pending" }),
+      ]);
+      // The credential is marked failed: the next reconcile waits for it and observes nothing.
+      await again();
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "pending" }),
+      ]);
+    });
+  });
+
+  it("a lost reply stays pending after the call; the next listing, taken after it, settles it", async () => {
+    await slowBatch({ method: "DELETE", kind: "reset", phase: "after" }, async (api, again) => {
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "pending" }),
+      ]);
+      await again();
+      expect(api.status.deletions).toEqual([
+        expect.objectContaining({ id: "id-cache-2", result: "success" }),
+      ]);
+    });
   });
 });
 

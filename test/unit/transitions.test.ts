@@ -473,49 +473,6 @@ describe("redis transitions", () => {
     expect(sent.deletions?.[0]?.result).toBe("success");
     expect(sent.usedApprovals).toEqual([{ hash: "h1", usedAt: AT }]);
   });
-
-  // The listing a reconcile observed was taken before its batch was sent: a reply slower than a lost one is
-  // given up for (PENDING_RESOLVE_MS) must settle its records, not that listing.
-  const slow = {
-    set,
-    observed: { projectId: "project-a", instances: [instance("cache-1"), instance("cache-2")] },
-    id: identity({ name: "cache" }),
-    now: NOW,
-  };
-  const sentLongAgo = { deletions: [rec("cache-2", { requestedAt: ago(PENDING_RESOLVE_MS + 60_000) })] };
-
-  it("a refusal that answers after PENDING_RESOLVE_MS is recorded with its code (a person's code stays one)", () => {
-    const sent = redis.recordRedis(
-      sentLongAgo,
-      {
-        kind: "DeletionsSent",
-        reason: Reason.DeletionRequested,
-        message: "",
-        results: [{ result: "failed", instance: "id-cache-2" }],
-        refusal: "unpaid orders",
-        refusalCode: "DCS.4107",
-        requeueAfterMs: 1,
-      },
-      slow,
-    );
-    expect(sent.deletions?.[0]).toMatchObject({ result: "failed", lastErrorCode: "DCS.4107" });
-  });
-
-  it("an unknown outcome after PENDING_RESOLVE_MS leaves the record pending, for a listing taken after it", () => {
-    const unknown = redis.recordRedis(
-      sentLongAgo,
-      { kind: "OutcomeUnknown", reason: Reason.DeleteOutcomeUnknown, message: "", requeueAfterMs: 1 },
-      slow,
-    );
-    expect(unknown.deletions?.[0]?.result).toBe("pending");
-    // The next reconcile's own listing settles it as the rule says.
-    const next = redis.recordRedis(
-      unknown,
-      { kind: "Wait", reason: Reason.DeletionRequested, message: "", requeueAfterMs: 1 },
-      slow,
-    );
-    expect(next.deletions?.[0]?.result).toBe("failed");
-  });
 });
 
 describe("resolveDeletions", () => {

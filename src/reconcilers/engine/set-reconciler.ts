@@ -314,7 +314,10 @@ export class SetReconciler<
         ? (s: TStatus) =>
             refundBudget(s as TStatus & WithDisruptions, { unit: request.unit, startedAt }, refunded)
         : undefined;
-    await this.save(recorded, id, result, observed, log, set, undefined, remote, giveBack);
+    // No observation: the one this round made was taken before the call, and the intent's write already
+    // recorded it. Given again, it would judge the call's own reply by a listing older than it; a reply
+    // slower than a lost one is given up for would be settled as lost and the call sent again.
+    await this.save(recorded, id, result, undefined, log, set, undefined, remote, giveBack);
     this.reportResult(intent, result);
     return this.requeue(result, set);
   }

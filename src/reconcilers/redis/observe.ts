@@ -47,11 +47,6 @@ export function resolveDeletions(
   records: readonly DeletionRecord[] | undefined,
   instances: readonly ObservedRedis[],
   now: Date,
-  /**
-   * false: the listing was taken before the call now being recorded, so it cannot tell a pending deletion
-   * was lost (however long the call took, its own reply is what settles it).
-   */
-  settlePending = true,
 ): DeletionRecord[] {
   const listed = new Map(instances.map((i) => [i.id, i]));
   const at = timestamp(now);
@@ -61,7 +56,7 @@ export function resolveDeletions(
       return r.goneAt ? r : { ...r, result: r.result === "failed" ? r.result : "success", goneAt: at };
     if (r.result !== "pending") return r;
     if (instance.status === "DELETING") return { ...r, result: "success" };
-    if (!settlePending || now.getTime() - Date.parse(r.requestedAt) < PENDING_RESOLVE_MS) return r;
+    if (now.getTime() - Date.parse(r.requestedAt) < PENDING_RESOLVE_MS) return r;
     return {
       ...r,
       result: "failed",

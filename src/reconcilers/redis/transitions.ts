@@ -21,7 +21,6 @@ export function withObservation(
   observed: RedisObserved | undefined,
   set: RedisInstanceSet | undefined,
   now: Date,
-  settlePending = true,
 ): Status {
   if (!observed || !set) return s;
   const owned = observed.instances.filter((i) => inScope(set.spec.selector, i));
@@ -31,7 +30,7 @@ export function withObservation(
     ...(observed.projectId ? { projectId: observed.projectId } : {}),
     instances: owned.slice(0, INSTANCES_SHOWN).map((i) => ({ id: i.id, name: i.name, status: i.status })),
     observedCount: owned.length,
-    deletions: resolveDeletions(s.deletions, observed.instances, now, settlePending),
+    deletions: resolveDeletions(s.deletions, observed.instances, now),
     missing: missing.length > 0 ? missing : undefined,
   };
 }
@@ -89,11 +88,7 @@ export function recordRedis(
   step: RedisStep,
   ctx: RecordContext<RedisObserved, RedisInstanceSet>,
 ): Status {
-  // After a batch was sent, the observation is the listing from before it: a reply that took longer than a
-  // lost one is given up for (PENDING_RESOLVE_MS) is still what settles its records, a DCS code that needs
-  // a person included; settled as lost, the batch would be sent again after its backoff.
-  const afterCall = step.kind === "DeletionsSent" || step.kind === "OutcomeUnknown";
-  let s = withObservation(status, ctx.observed, ctx.set, ctx.now, !afterCall);
+  let s = withObservation(status, ctx.observed, ctx.set, ctx.now);
   s = { ...s, usedApprovals: keepUsedApprovals(s.usedApprovals, ctx.id) };
   s = step.kind === "AwaitApproval" ? awaitApproval(s, step.approval) : clearApproval(s);
   switch (step.kind) {
