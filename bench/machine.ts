@@ -1,6 +1,7 @@
-// What each benchmark phase ran on: the machine's load, and CPU seconds of the operator (this process: the
-// bench runs it in-process) and of the API server, and the API server's writes by resource. CPU seconds and
-// counts do not depend on the machine's load as wall time does, so phases compare across runs by them.
+// What each benchmark phase ran on: the machine's load, and CPU seconds of the operator (this process, where
+// the bench runs it in-process, or its own) and of the API server, and the API server's writes by resource.
+// CPU seconds and counts do not depend on the machine's load as wall time does, so phases compare across
+// runs by them.
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 
@@ -53,8 +54,11 @@ export async function startPhase(
   phase: string,
   apiServerPid: () => number | undefined,
   scrape: () => Promise<string>,
+  /** The operator's process when it is not this one (started in the phase or before). */
+  operatorPid?: () => number | undefined,
 ): Promise<PhaseMeter> {
   const cpu0 = process.cpuUsage();
+  const operator0 = processCpuSeconds(operatorPid?.()) ?? 0;
   const api0 = processCpuSeconds(apiServerPid());
   const writes0 = await apiServerWrites(scrape);
   return {
@@ -70,7 +74,9 @@ export async function startPhase(
       const figures: PhaseFigures = {
         phase,
         load1: loadavg()[0] ?? 0,
-        operatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
+        operatorCpuSeconds: operatorPid
+          ? (processCpuSeconds(operatorPid()) ?? operator0) - operator0
+          : (cpu.user + cpu.system) / 1e6,
         apiServerCpuSeconds: api0 === undefined || api1 === undefined ? undefined : api1 - api0,
         writesByResource,
       };

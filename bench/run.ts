@@ -3,8 +3,9 @@
 // Benchmarks print figures and their targets; they assert nothing.
 // BENCH_SETS (default 1000: the cold start runs 2 x BENCH_SETS sets) scales the throughput cases;
 // BENCH_LATENCY_SIZES (default 1,100,1000,10000) the latency sizes; BENCH_SAMPLES (default 500) the samples
-// per size; BENCH_MEMORY_SETS (default 10000) the memory case; BENCH_ONLY picks parts; BENCH_CPU_HOG=1 runs
-// it all beside a busy loop on one core.
+// per size; BENCH_LATENCY_NODE_ARGS Node flags for the latency parties (default none); BENCH_MEMORY_SETS
+// (default 10000) the memory case; BENCH_ONLY picks parts; BENCH_CPU_HOG=1 runs it all beside a busy loop on
+// one core.
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
 // connections and runs as deploy/'s identity.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -23,13 +24,12 @@ import { pino } from "pino";
 import { durationMs } from "../src/api/common.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
-import { createOperator, type Operator } from "../src/operator.js";
+import type { Operator } from "../src/operator.js";
 import {
   connectionRef,
   dcsConnection,
   obshellConnection,
   SIMULATOR_FLAGS,
-  simulatorEndpoints,
   tenantSetManifest,
 } from "../test/harness/connections.js";
 import { startControlPlane } from "../test/harness/control-plane.js";
@@ -44,8 +44,9 @@ import {
 import { startOwned, stopProcess } from "../test/harness/processes.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
-import { startDesignMinimum } from "./design-minimum.js";
+import { startBenchOperator } from "./bench-operator.js";
 import { measureLatency } from "./latency.js";
+import { LatencyParty } from "./latency-party.js";
 import { type PhaseFigures, startPhase } from "./machine.js";
 import { SimProcess } from "./sim-process.js";
 import { percentile, printTable, type Row } from "./stats.js";
@@ -85,11 +86,12 @@ const rows: Row[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Load, CPU seconds and API-server writes of one phase, printed at its end. */
 const phases: PhaseFigures[] = [];
-const phase = async (name: string) => {
+const phase = async (name: string, operatorPid?: () => number | undefined) => {
   const meter = await startPhase(
     name,
     () => plane.apiServerPid(),
     () => raw.text("/metrics"),
+    operatorPid,
   );
   return {
     async end() {
@@ -265,18 +267,7 @@ async function waitReady(ns: string, plural: string, n: number, timeoutMs = 600_
 }
 
 function startOperator(ns: string[], metrics: OperatorMetrics): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(plane.kubeconfigPath, undefined, "operator"),
-    logger,
-    metrics,
-    namespaces: ns,
-    workers: 8,
-    tenant: { dagPollMs: 100 },
-    redis: { deletePollMs: 200 },
-  });
-  void op.manager.start();
-  return op;
+  return startBenchOperator({ kubeconfigPath: plane.kubeconfigPath, namespaces: ns, metrics, logger });
 }
 
 async function counter(
@@ -299,15 +290,30 @@ if (want("latency")) {
   await createAll(
     Array.from({ length: MINIMUM_SETS }, (_, i) => trs(minimumNs, `m${i}`, `min${i}`, ["z1", "z2", "z3"])),
   );
-  const minimum = await startDesignMinimum({
-    kubeconfigPath: plane.kubeconfigPath,
-    ns: minimumNs,
-    obshellUrl: obshell.url,
-    password: PASSWORD,
-  });
-  const metrics = new OperatorMetrics({ defaultMetrics: false });
-  const meter = await phase("latency");
-  const operator = startOperator([ns], metrics);
+  // The operator and the design minimum each in a process of its own (bench/latency-party.ts says why), both
+  // with Node's defaults, as the latency figures always were; BENCH_LATENCY_NODE_ARGS gives both parties other
+  // flags, to weigh the image's (`--optimize-for-size`, which trades CPU for memory) on latency.
+  const nodeArgs = process.env.BENCH_LATENCY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  console.log(
+    `latency: operator and design minimum each in its own process, node ${nodeArgs.join(" ") || "(defaults)"}`,
+  );
+  const minimum = await LatencyParty.start(
+    {
+      kind: "minimum",
+      kubeconfigPath: plane.kubeconfigPath,
+      ns: minimumNs,
+      obshellUrl: obshell.url,
+      password: PASSWORD,
+    },
+    nodeArgs,
+  );
+  let operator: LatencyParty | undefined;
+  const meter = await phase("latency", () => operator?.pid);
+  operator = await LatencyParty.start(
+    { kind: "operator", kubeconfigPath: plane.kubeconfigPath, ns },
+    nodeArgs,
+  );
+  const party = operator;
   rows.push(
     ...(await measureLatency({
       minimum: {
@@ -328,12 +334,13 @@ if (want("latency")) {
           ),
         ),
       waitAllReady: (n) => waitReady(ns, "tenantreplicasets", n),
-      operatorQuiet: () => operator.manager.events.flushed(),
+      operatorQuiet: () => party.quiet(),
     })),
   );
-  await operator.stop(2000);
-  await minimum.stop();
+  // Read while the operator still runs: its CPU is its process's.
   await meter.end();
+  await party.stop();
+  await minimum.stop();
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {

@@ -1,0 +1,28 @@
+// The operator as every phase of the bench runs it: the README's recommended configuration (admin-owned
+// connections only, deploy/'s identity through the kubeconfig's "operator" context), with the bench's
+// workers and poll periods. One home, whether it runs in the bench's process or in its own.
+import type { Logger } from "pino";
+import type { OperatorMetrics } from "../src/observability/metrics.js";
+import { createOperator, type Operator } from "../src/operator.js";
+import { simulatorEndpoints } from "../test/harness/connections.js";
+import { kubeConfigVia } from "../test/harness/engine.js";
+
+export function startBenchOperator(options: {
+  kubeconfigPath: string;
+  namespaces: string[];
+  metrics: OperatorMetrics;
+  logger: Logger;
+}): Operator {
+  const op = createOperator({
+    ...simulatorEndpoints,
+    kubeConfig: kubeConfigVia(options.kubeconfigPath, undefined, "operator"),
+    logger: options.logger,
+    metrics: options.metrics,
+    namespaces: options.namespaces,
+    workers: 8,
+    tenant: { dagPollMs: 100 },
+    redis: { deletePollMs: 200 },
+  });
+  void op.manager.start();
+  return op;
+}
