@@ -1164,7 +1164,7 @@ describe("SetReconciler: a DCS batch answering after PENDING_RESOLVE_MS", () => 
     );
   });
 
-  it("a batch refused as unauthenticated (401): the record stays pending for a listing after it, nothing sent again", async () => {
+  it("a batch refused as unauthenticated (401): the record stays pending, for a listing taken after the call", async () => {
     await slowBatch({ method: "DELETE", kind: "status", status: 401 }, async (api, again) => {
       expect(api.status.phase).toBe("Stalled");
       expect(api.status.deletions).toEqual([

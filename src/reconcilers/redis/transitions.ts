@@ -83,6 +83,10 @@ export function recordResults(
   };
 }
 
+/**
+ * `ctx.observed` settles pending deletions, so it must be a listing taken after any call being recorded: the
+ * engine passes none with the step a call returned (a slower reply would otherwise be judged as lost).
+ */
 export function recordRedis(
   status: Status,
   step: RedisStep,
