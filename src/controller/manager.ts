@@ -172,6 +172,7 @@ export class Manager {
   private started = false;
   private everLed = false;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.http = new KubeHttp(options.kubeConfig, options.metrics.restClientObserver());
@@ -352,8 +353,16 @@ export class Manager {
     }
   }
 
-  /** SIGTERM path: stop taking work, let in-flight reconciles finish up to `deadlineMs`, release the lease, close. */
-  async stop(deadlineMs = 10_000): Promise<void> {
+  /**
+   * SIGTERM path: stop taking work, let in-flight reconciles finish up to `deadlineMs`, release the lease, close.
+   * Once: a second call (a second signal, an embedder's cleanup) waits for the first.
+   */
+  stop(deadlineMs = 10_000): Promise<void> {
+    this.stopped ??= this.stopOnce(deadlineMs);
+    return this.stopped;
+  }
+
+  private async stopOnce(deadlineMs: number): Promise<void> {
     this.stopping = true;
     await Promise.all(this.controllers.map((c) => c.controller?.stop(deadlineMs)));
     await this.elector?.stop();

@@ -4,7 +4,8 @@
 // KEPT_DISRUPTIONS deletions of the last half hour (as an operator that started them wrote them); a budget
 // of KEPT_DISRUPTIONS + 1 per hour admits one more deletion, which makes the set hold one record more than it
 // keeps, and then no other. Dropping the oldest record instead would admit a second DELETE. The set reaches
-// DCS through an admin-owned DatabaseConnection; the operator runs as deploy/'s identity.
+// DCS through an admin-owned DatabaseConnection; the operator runs as deploy/'s identity, two replicas with
+// leader election as deploy/ runs it, and the standby that takes over counts the folded record too.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Disruption } from "../../src/api/fleet-disruption-budget.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
@@ -13,7 +14,7 @@ import { KEPT_DISRUPTIONS } from "../../src/reconcilers/engine/disruptions.js";
 import { dcsRemote } from "../../src/reconcilers/remote-identity.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -28,8 +29,9 @@ const PROJECT = "6a1f2e3d4c5b6a798877665544332211";
 const LIMIT = KEPT_DISRUPTIONS + 1;
 let ns = "";
 let dcs: DcsSimulator;
-let operator: Operator | undefined;
-let metrics: OperatorMetrics;
+/** The two replicas; one leads. */
+let replicas: { operator: Operator; metrics: OperatorMetrics }[] = [];
+const leading = () => replicas.find((r) => r.operator.manager.isLeader);
 const log = captureLog();
 const budgetName = () => `${ns}-fold`;
 const setPath = () => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/fold`;
@@ -44,7 +46,9 @@ const ready = async () =>
 const sent = () => destructiveCalls({ dcs: dcs.log }).map((c) => c.target);
 const target = (id: string) => `dcs:${PROJECT}/${id}`;
 
-async function reconciles(): Promise<number> {
+/** Reconciles of the leading replica (0 while none leads). */
+async function reconciles(metrics = leading()?.metrics): Promise<number> {
+  if (!metrics) return 0;
   const text = await metrics.registry.metrics();
   return text
     .split("\n")
@@ -52,7 +56,8 @@ async function reconciles(): Promise<number> {
     .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
 }
 
-async function budgetUsed(): Promise<number | undefined> {
+async function budgetUsed(metrics = leading()?.metrics): Promise<number | undefined> {
+  if (!metrics) return undefined;
   const text = await metrics.registry.metrics();
   const line = text
     .split("\n")
@@ -77,20 +82,31 @@ beforeAll(async () => {
     // Only this file's namespace: a budget is cluster-wide and other files' operators share the API server.
     spec: { window: "1h", per: "Remote", maxInstancesDeleted: LIMIT, namespaces: [ns] },
   });
-  metrics = new OperatorMetrics({ defaultMetrics: false });
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-    logger: log.logger,
-    metrics,
-    namespaces: [ns],
-    redis: { deletePollMs: 100 },
+  replicas = ["a", "b"].map((identity) => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const operator = createOperator({
+      ...simulatorEndpoints,
+      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      logger: log.logger,
+      metrics,
+      namespaces: [ns],
+      redis: { deletePollMs: 100 },
+      leaderElection: {
+        namespace: OPERATOR_NAMESPACE,
+        name: `${ns}-fold`,
+        identity,
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 300,
+      },
+    });
+    void operator.manager.start();
+    return { operator, metrics };
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {
-  await operator?.stop(2000);
+  await Promise.all(replicas.map((r) => r.operator.stop(2000)));
   await raw
     .call("DELETE", `/apis/dbfleet.io/v1alpha1/fleetdisruptionbudgets/${budgetName()}`)
     .catch(() => {});
@@ -166,6 +182,27 @@ describe(`a set that already started ${KEPT_DISRUPTIONS} deletions this half hou
     expect(sent()).toHaveLength(1);
     expect(sent()).not.toContain(target(next.instance_id));
     expect(dcs.instances(PROJECT).map((i) => i.name)).toContain("fold-gone-2");
+    expect(log.forbidden()).toEqual([]);
+  });
+
+  it("the leader stops; the other replica leads, counts the folded record too, and sends nothing", async () => {
+    const first = leading();
+    if (!first) throw new Error("no replica leads");
+    const second = replicas.find((r) => r !== first);
+    if (!second) throw new Error("one replica only");
+    await first.operator.stop(2000);
+    await eventually("the other replica leads", async () => second.operator.manager.isLeader);
+    await eventually(`it counts ${LIMIT}`, async () => (await budgetUsed(second.metrics)) === LIMIT);
+    const seen = await reconciles(second.metrics);
+    await raw.call(
+      "PATCH",
+      setPath(),
+      { metadata: { annotations: { "test/poke": "2" } } },
+      "application/merge-patch+json",
+    );
+    await eventually("the new leader decided the set", async () => (await reconciles(second.metrics)) > seen);
+    expect((await ready())?.reason).toBe("BudgetExhausted");
+    expect(sent()).toHaveLength(1);
     expect(log.forbidden()).toEqual([]);
   });
 });
