@@ -2,7 +2,8 @@
 // over real HTTP: a deletion refused three times or with a code that needs a person stalls and is not sent
 // again; an accepted deletion still listed after 15 minutes stalls and is not sent again; a plan goes at most
 // maxDeletionsPerOperation instances per operation; a deleted set deletes nothing. Sets reach DCS through
-// admin-owned DatabaseConnections and the operator runs as deploy/'s identity; each story is judged by the
+// admin-owned DatabaseConnections (one arriving after its set, as a GitOps tool may apply them) and the
+// operator runs as deploy/'s identity, two replicas with leader election; each story is judged by the
 // simulator's request log (what was actually sent). The operator's clock is moved, never slept on: backoffs
 // of 30 s doubling and the 15 minutes pass in an instant.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -13,7 +14,7 @@ import { createOperator, type Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -26,7 +27,8 @@ const SK = "SKstalls0000000000000000000000000000000";
 const WAIT_MS = 40_000;
 let ns = "";
 let dcs: DcsSimulator;
-let operator: Operator;
+/** Two replicas, as deploy/ runs them: one leads and acts, the other stands by. */
+let replicas: Operator[] = [];
 const log = captureLog();
 /** How far the operator's clock is ahead of real time. */
 let aheadMs = 0;
@@ -41,12 +43,17 @@ type SetObject = RawObject & {
 const projectOf = (n: number) => `${String(n).padStart(4, "0")}${"cd".repeat(14)}`;
 const risPath = (name: string) => `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/redisinstancesets/${name}`;
 
-/** A project of these instances, and the admin-owned connection `dcs-<n>` to it; their ids by name. */
-async function project(n: number, names: string[]): Promise<Map<string, string>> {
+/**
+ * A project of these instances, and the admin-owned connection `dcs-<n>` to it (unless `connection` is false:
+ * the story applies it itself, with `connect(n)`); their ids by name.
+ */
+async function project(n: number, names: string[], connection = true): Promise<Map<string, string>> {
   const ids = new Map(names.map((name) => [name, dcs.addInstance(projectOf(n), { name }).instance_id]));
-  await raw.apply(dcsConnection({ namespace: ns, name: `dcs-${n}` }, dcs.url, projectOf(n)));
+  if (connection) await connect(n);
   return ids;
 }
+const connect = (n: number) =>
+  raw.apply(dcsConnection({ namespace: ns, name: `dcs-${n}` }, dcs.url, projectOf(n)));
 
 function redisSet(
   name: string,
@@ -110,20 +117,32 @@ beforeAll(async () => {
   dcs = new DcsSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], deleteDelayMs: 50 });
   await dcs.start();
   await applyCredentialSecrets(raw, ns, { password: "unused", accessKey: AK, secretKey: SK });
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
-    logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
-    namespaces: [ns],
-    redis: { deletePollMs: 100 },
-    now: () => new Date(Date.now() + aheadMs),
+  replicas = ["a", "b"].map((identity) => {
+    const operator = createOperator({
+      ...simulatorEndpoints,
+      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      logger: log.logger,
+      metrics: new OperatorMetrics({ defaultMetrics: false }),
+      namespaces: [ns],
+      redis: { deletePollMs: 100 },
+      now: () => new Date(Date.now() + aheadMs),
+      // The Lease keeps real time: only the reconcilers' clock is moved.
+      leaderElection: {
+        namespace: OPERATOR_NAMESPACE,
+        name: `${ns}-stalls`,
+        identity,
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 300,
+      },
+    });
+    void operator.manager.start();
+    return operator;
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {
-  await operator?.stop(2000);
+  await Promise.all(replicas.map((r) => r.stop(2000)));
   await dcs?.stop();
   await raw.close();
 });
@@ -159,7 +178,8 @@ describe("stalls that call a human", () => {
 
   it("a deletion refused 3 times (DCS.4800, no person's code): sent again only after each backoff, then Stalled, never a fourth time", async () => {
     const n = 2;
-    const ids = await project(n, ["rf-keep", "rf-refused"]);
+    // The set arrives before its connection: it waits for it, then the rule holds as for any other.
+    const ids = await project(n, ["rf-keep", "rf-refused"], false);
     const refused = ids.get("rf-refused") ?? "";
     dcs.addFault({
       method: "DELETE",
@@ -169,6 +189,16 @@ describe("stalls that call a human", () => {
       code: "DCS.4800",
     });
     await raw.apply(redisSet("refused", n, "rf-", ["rf-keep"]));
+    await eventually(
+      "the set names its missing connection",
+      async () =>
+        (await raw.call<SetObject>("GET", risPath("refused"))).status?.conditions?.some(
+          (c) => c.reason === "ConnectionNotFound",
+        ) ?? false,
+      WAIT_MS,
+    );
+    expect(deletesIn(n)).toHaveLength(0);
+    await connect(n);
     await eventually("the first refusal", () => deletesIn(n).length >= 1, WAIT_MS);
     // Within its backoff (30 s on the operator's clock): looked at again, not sent again.
     await threeMoreListings(n);
