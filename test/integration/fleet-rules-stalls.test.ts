@@ -148,7 +148,7 @@ afterAll(async () => {
 });
 
 describe("stalls that call a human", () => {
-  it("a deletion refused with a code that needs a person (DCS.4107, unpaid orders): one DELETE, Stalled naming the code, never sent again, an hour later included", async () => {
+  it("a deletion refused with a code that needs a person (DCS.4107, unpaid orders): one DELETE, Stalled naming the code, never sent again, an hour later and by a new leader included", async () => {
     const n = 1;
     const ids = await project(n, ["hu-keep", "hu-unpaid"]);
     dcs.addFault({
@@ -174,6 +174,20 @@ describe("stalls that call a human", () => {
     await threeMoreListings(n);
     expect(batchesSent(n)).toEqual([[ids.get("hu-unpaid")]]);
     expect(messageOf(stalled, "Stalled")).toMatch(/hu-unpaid.*refused with DCS\.4107/);
+    // The leader stops (an upgrade, a node drained): the other replica reads the refusal from status, and
+    // does not send it again either, an hour later included. The later stories run on that replica.
+    const leader = replicas.find((r) => r.manager.isLeader);
+    if (!leader) throw new Error("no replica leads");
+    await leader.stop(2000);
+    await eventually(
+      "the other replica leads",
+      () => replicas.some((r) => r !== leader && r.manager.isLeader),
+      WAIT_MS,
+    );
+    aheadMs += 3_600_000;
+    await threeMoreListings(n);
+    await condition("human", "Stalled", "DeletionNeedsHuman", () => deletesIn(n).length > 1);
+    expect(batchesSent(n)).toEqual([[ids.get("hu-unpaid")]]);
   });
 
   it("a deletion refused 3 times (DCS.4800, no person's code): sent again only after each backoff, then Stalled, never a fourth time", async () => {
