@@ -55,6 +55,21 @@ export function customObjects(kc: KubeConfig): CustomObjectsApi {
 export const OPERATOR_NAMESPACE = "dbfleet-system";
 
 /**
+ * Leader election for a test's replicas: the Lease in deploy/'s namespace (its Role allows no other), with
+ * timings short enough that a standby takes over within seconds.
+ */
+export function testLeaderElection(lease: string, identity: string) {
+  return {
+    namespace: OPERATOR_NAMESPACE,
+    name: lease,
+    identity,
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 300,
+  };
+}
+
+/**
  * What deploy/ grants the operator, bound to the harness's non-admin identity `user`: the namespace, the
  * ClusterRole of deploy/cluster/rbac.yaml and the Lease Role of deploy/operator/leader-election.yaml (the
  * manifests' own rules; only the subject is the test user instead of the ServiceAccount).

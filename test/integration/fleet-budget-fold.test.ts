@@ -14,7 +14,7 @@ import { KEPT_DISRUPTIONS } from "../../src/reconcilers/engine/disruptions.js";
 import { dcsRemote } from "../../src/reconcilers/remote-identity.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, testLeaderElection } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -91,14 +91,7 @@ beforeAll(async () => {
       metrics,
       namespaces: [ns],
       redis: { deletePollMs: 100 },
-      leaderElection: {
-        namespace: OPERATOR_NAMESPACE,
-        name: `${ns}-fold`,
-        identity,
-        leaseDurationMs: 3000,
-        renewDeadlineMs: 2000,
-        retryPeriodMs: 300,
-      },
+      leaderElection: testLeaderElection(`${ns}-fold`, identity),
     });
     void operator.manager.start();
     return { operator, metrics };

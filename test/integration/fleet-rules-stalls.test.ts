@@ -14,7 +14,7 @@ import { createOperator, type Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
 import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
 import { eventually, kubeConfigVia } from "../harness/engine.js";
-import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { createTestNamespace, kubeConfigFor, testLeaderElection } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -127,14 +127,7 @@ beforeAll(async () => {
       redis: { deletePollMs: 100 },
       now: () => new Date(Date.now() + aheadMs),
       // The Lease keeps real time: only the reconcilers' clock is moved.
-      leaderElection: {
-        namespace: OPERATOR_NAMESPACE,
-        name: `${ns}-stalls`,
-        identity,
-        leaseDurationMs: 3000,
-        renewDeadlineMs: 2000,
-        retryPeriodMs: 300,
-      },
+      leaderElection: testLeaderElection(`${ns}-stalls`, identity),
     });
     void operator.manager.start();
     return operator;
