@@ -9,7 +9,6 @@ import { pino } from "pino";
 import { z } from "zod";
 import { OperatorMetrics } from "../src/observability/metrics.js";
 import { startOwned } from "../test/harness/processes.js";
-import { processCpuSeconds } from "./machine.js";
 
 const partyOptions = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("operator"), kubeconfigPath: z.string(), ns: z.string() }),
@@ -80,11 +79,6 @@ export class LatencyParty {
 
   get pid(): number | undefined {
     return this.child.pid;
-  }
-
-  /** CPU seconds the party has used. */
-  cpuSeconds(): number | undefined {
-    return processCpuSeconds(this.child.pid);
   }
 
   /** The operator: resolves once the Events it recorded are written. */

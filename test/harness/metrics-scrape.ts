@@ -49,3 +49,14 @@ export async function scrape(base: string, token: string): Promise<string> {
   if (status !== 200) throw new Error(`scrape of ${base}/metrics answered ${status}: ${text}`);
   return text;
 }
+
+/** The samples of `name` in a Prometheus text exposition whose labels include every `labels` pair, summed. */
+export function total(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}

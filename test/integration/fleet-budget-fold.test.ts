@@ -16,6 +16,7 @@ import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/con
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, testLeaderElection } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
+import { total } from "../harness/metrics-scrape.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { destructiveCalls } from "../simulators/destructive-calls.js";
@@ -49,20 +50,15 @@ const target = (id: string) => `dcs:${PROJECT}/${id}`;
 /** Reconciles of the leading replica (0 while none leads). */
 async function reconciles(metrics = leading()?.metrics): Promise<number> {
   if (!metrics) return 0;
-  const text = await metrics.registry.metrics();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith('controller_runtime_reconcile_total{controller="redisinstanceset"'))
-    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+  return total(await metrics.registry.metrics(), "controller_runtime_reconcile_total", {
+    controller: "redisinstanceset",
+  });
 }
 
-async function budgetUsed(metrics = leading()?.metrics): Promise<number | undefined> {
-  if (!metrics) return undefined;
-  const text = await metrics.registry.metrics();
-  const line = text
-    .split("\n")
-    .find((l) => l.startsWith("dbfleet_budget_used{") && l.includes(`budget="${budgetName()}"`));
-  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+/** What the leading replica counts against the budget (0 while none leads). */
+async function budgetUsed(metrics = leading()?.metrics): Promise<number> {
+  if (!metrics) return 0;
+  return total(await metrics.registry.metrics(), "dbfleet_budget_used", { budget: budgetName() });
 }
 
 beforeAll(async () => {

@@ -16,6 +16,7 @@ import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/con
 import { eventually, kubeConfigVia } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
+import { total } from "../harness/metrics-scrape.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { destructiveCalls } from "../simulators/destructive-calls.js";
@@ -198,12 +199,10 @@ describe("a FleetDisruptionBudget of 5 deletions per hour shared by 10 sets", ()
     operator = startOperator();
     // It has decided every set at least once: each reconcile is counted.
     await eventually("the new operator reconciled every set", async () => {
-      const text = await metrics.registry.metrics();
-      const total = text
-        .split("\n")
-        .filter((l) => l.startsWith('controller_runtime_reconcile_total{controller="redisinstanceset"'))
-        .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
-      return total >= 2 * SETS.length;
+      const reconciles = total(await metrics.registry.metrics(), "controller_runtime_reconcile_total", {
+        controller: "redisinstanceset",
+      });
+      return reconciles >= 2 * SETS.length;
     });
     expect(await metricValue("dbfleet_budget_used", `budget="${budgetName()}"`)).toBe(5);
     await reasonsAre(5, 5);

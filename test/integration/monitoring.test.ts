@@ -9,7 +9,7 @@ import { obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually, trs } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { forbiddenIn } from "../harness/log-capture.js";
-import { scrape as scrapeAs, serviceAccountToken } from "../harness/metrics-scrape.js";
+import { scrape as scrapeAs, serviceAccountToken, total } from "../harness/metrics-scrape.js";
 import { RawApi } from "../harness/raw-api.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -32,17 +32,6 @@ async function promtoolCheckMetrics(text: string): Promise<{ code: number | null
   child.stdin.end(text);
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   return { code, output };
-}
-
-/** The sum of the samples of `name` whose labels include every `labels` pair. */
-function total(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
 }
 
 describe("/metrics of a running operator", () => {

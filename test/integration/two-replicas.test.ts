@@ -14,7 +14,7 @@ import { z } from "zod";
 import { connectionRef, obshellConnection, SIMULATOR_FLAGS } from "../harness/connections.js";
 import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
-import { get, scrape as scrapeAs, serviceAccountToken } from "../harness/metrics-scrape.js";
+import { get, scrape as scrapeAs, serviceAccountToken, total } from "../harness/metrics-scrape.js";
 import { removeOnExit, startProcess, stopProcess } from "../harness/processes.js";
 import { RawApi } from "../harness/raw-api.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -77,17 +77,6 @@ async function metricsUrl(replica: { log: string; name: string }): Promise<strin
 /** As Prometheus scrapes through deploy/monitoring: HTTPS and a metrics reader's token (made in beforeAll). */
 let readerToken = "";
 const scrape = (url: string) => scrapeAs(url, readerToken);
-
-/** The samples of `name` whose labels include every `labels` pair, summed. */
-function total(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
 
 /** Every sample line of a scrape, as promtool's input_series wants it: `name{labels}` and a value. */
 function samples(text: string, instance: string): Map<string, number> {
