@@ -1,6 +1,7 @@
 // Where the time of one latency sample goes, from timestamps outside the operator: the bare watch (when the
 // API server delivers the spec change and the intent status write) and the obshell simulator's request log
-// (when each read arrives and is answered, when the DELETE arrives). All on one wall clock (epoch ms).
+// (when each read arrives and is answered, when the DELETE arrives). All on the machine's monotonic clock
+// (monotonicMs), which the bench, the parties and the simulator's process share.
 import type { ControlLogEntry } from "../test/simulators/control.js";
 import { format } from "./stats.js";
 
@@ -30,19 +31,22 @@ export interface Breakdown {
 
 export function breakdown(sample: SampleTimes): Breakdown | undefined {
   const del = sample.requests.find((e) => e.method === "DELETE");
-  const reads = sample.requests.filter((e) => e.method === "GET" && del !== undefined && e.at < del.at);
+  const reads = sample.requests.filter(
+    (e) => e.method === "GET" && del !== undefined && e.monotonicAt < del.monotonicAt,
+  );
   if (!del || reads.length === 0 || sample.specSeen === undefined) return undefined;
-  const firstRead = Math.min(...reads.map((e) => e.at));
-  const lastReply = Math.max(...reads.map((e) => e.repliedAt ?? e.at));
+  const deleteAt = del.monotonicAt;
+  const firstRead = Math.min(...reads.map((e) => e.monotonicAt));
+  const lastReply = Math.max(...reads.map((e) => e.monotonicRepliedAt ?? e.monotonicAt));
   const intent =
-    sample.statusSeen === undefined ? lastReply : Math.min(Math.max(sample.statusSeen, lastReply), del.at);
+    sample.statusSeen === undefined ? lastReply : Math.min(Math.max(sample.statusSeen, lastReply), deleteAt);
   return {
     watchDelivery: sample.specSeen - sample.t0,
     queueAndPrologue: firstRead - sample.specSeen,
     remoteReads: lastReply - firstRead,
     intentWrite: intent - lastReply,
-    deleteSend: del.at - intent,
-    total: del.at - sample.t0,
+    deleteSend: deleteAt - intent,
+    total: deleteAt - sample.t0,
   };
 }
 

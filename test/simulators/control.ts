@@ -10,6 +10,8 @@ import type { ObshellSimulator } from "./obshell/server.js";
 export interface ControlLogEntry {
   at: number;
   repliedAt?: number | undefined;
+  monotonicAt: number;
+  monotonicRepliedAt?: number | undefined;
   method: string;
   path: string;
   query: string;
@@ -23,6 +25,8 @@ function entry(e: LoggedRequest): ControlLogEntry {
   return {
     at: e.at,
     repliedAt: e.repliedAt,
+    monotonicAt: e.monotonicAt,
+    monotonicRepliedAt: e.monotonicRepliedAt,
     method: e.method,
     path: e.path,
     query: e.query,

@@ -34,11 +34,22 @@ export interface FaultRule {
   echo?: boolean;
 }
 
+/**
+ * Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares. An epoch time built from
+ * `performance.timeOrigin` is not comparable across processes to the millisecond: each process fixes its
+ * origin once at start, off by a millisecond or two, and a bench once saw 35 ms between two processes.
+ */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export interface LoggedRequest {
-  /** Arrival, in epoch ms with sub-ms precision (performance.timeOrigin + now), comparable across processes. */
+  /** Arrival, in epoch ms with sub-ms precision (performance.timeOrigin + now): for this process's clock. */
   at: number;
   /** When the reply was written, same clock. */
   repliedAt?: number;
+  /** Arrival on the machine's monotonic clock (monotonicMs): what a timing across processes compares. */
+  monotonicAt: number;
+  /** When the reply was written, on the monotonic clock. */
+  monotonicRepliedAt?: number;
   method: string;
   path: string;
   query: string;
@@ -167,6 +178,7 @@ export class SimHttpServer {
     const method = req.method ?? "GET";
     const entry: LoggedRequest = {
       at: performance.timeOrigin + performance.now(),
+      monotonicAt: monotonicMs(),
       method,
       path: url.pathname,
       query: url.search,
@@ -220,6 +232,7 @@ export class SimHttpServer {
 
   private complete(entry: LoggedRequest): void {
     entry.repliedAt = performance.timeOrigin + performance.now();
+    entry.monotonicRepliedAt = monotonicMs();
     for (const listener of this.onComplete) listener(entry);
   }
 
