@@ -9,7 +9,7 @@ import type { ControlLogEntry } from "../test/simulators/control.js";
 import { monotonicMs } from "../test/simulators/http-sim.js";
 import { type Breakdown, breakdown, PHASES, printBreakdown } from "./breakdown.js";
 import type { SimProcess } from "./sim-process.js";
-import { percentile, type Row } from "./stats.js";
+import { percentile, percentileRatioInterval, type Row } from "./stats.js";
 
 export interface LatencyContext {
   raw: RawApi;
@@ -315,6 +315,7 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
           unit: "x",
           target: `<= ${MINIMUM_RATIO_TARGET}x`,
           met: op / min <= MINIMUM_RATIO_TARGET,
+          interval: percentileRatioInterval(latency, minimum, p),
         });
       console.log(
         `design minimum with ${n} sets: p50 ${m50.toFixed(1)} ms, p99 ${m99.toFixed(1)} ms; operator/minimum p50 ${(p50 / m50).toFixed(2)}x, p99 ${(p99 / m99).toFixed(2)}x (target <= ${MINIMUM_RATIO_TARGET}x)`,

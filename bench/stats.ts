@@ -14,6 +14,42 @@ export interface Row {
   target?: string;
   /** Whether the figure meets its target, where the target is a figure the operator owns. */
   met?: boolean;
+  /** Where the figure would lie in 90 % of runs like this one (percentileRatioInterval), for a ratio. */
+  interval?: [number, number];
+}
+
+/** mulberry32: a small seeded generator, so a run's printed interval can be computed again from it. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A percentile bootstrap interval of percentile(a, p) / percentile(b, p): both sides resampled with
+ * replacement `rounds` times, the ratio's 5th and 95th percentiles. A p99 of 500 samples is their fifth
+ * slowest, so its ratio moves between runs far more than a p50's; the interval says by how much, from the
+ * run's own samples (the two sides are independent processes, so each is resampled on its own).
+ */
+export function percentileRatioInterval(
+  a: readonly number[],
+  b: readonly number[],
+  p: number,
+  options: { rounds?: number; random?: () => number } = {},
+): [number, number] {
+  if (a.length === 0 || b.length === 0) return [Number.NaN, Number.NaN];
+  const rounds = options.rounds ?? 2000;
+  const random = options.random ?? seededRandom(29);
+  const resample = (values: readonly number[]) =>
+    Array.from({ length: values.length }, () => values[Math.floor(random() * values.length)] ?? Number.NaN);
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) ratios.push(percentile(resample(a), p) / percentile(resample(b), p));
+  return [percentile(ratios, 5), percentile(ratios, 95)];
 }
 
 export function printTable(rows: readonly Row[]): void {
@@ -27,7 +63,7 @@ export function printTable(rows: readonly Row[]): void {
   );
   for (const r of rows)
     console.log(
-      `${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}${r.met === undefined ? "" : r.met ? "  met" : "  MISSED"}`,
+      `${r.metric.padEnd(widths[0] ?? 0)}  ${format(r.value).padStart(widths[1] ?? 0)}  ${r.unit.padEnd(widths[2] ?? 0)}  ${r.target ?? ""}${r.met === undefined ? "" : r.met ? "  met" : "  MISSED"}${r.interval ? `  (90 % interval ${format(r.interval[0])}-${format(r.interval[1])})` : ""}`,
     );
 }
 

@@ -28,6 +28,7 @@ const row = z.object({
   unit: z.string(),
   target: z.string().optional(),
   met: z.boolean().optional(),
+  interval: z.tuple([z.number(), z.number()]).optional(),
 });
 const bench = z
   .object({
@@ -166,6 +167,26 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
             })`,
           ],
         ],
+        ...(
+          [
+            ["operator / design minimum, 90 % interval, p50 / p99", b],
+            ["the same with a CPU hog, 90 % interval, p50 / p99", h],
+          ] as const
+        ).map(([label, of]): [string, string[]] => [
+          label,
+          [
+            ...perSize((n) =>
+              [50, 99]
+                .map((p) => {
+                  const found = of(`latency p${p} / design minimum p${p} (${n} sets)`).interval;
+                  if (!found) throw new Error(`no interval for the p${p} ratio at ${n} sets`);
+                  return `${fixed(found[0], 2)}-${fixed(found[1], 2)}x`;
+                })
+                .join(" / "),
+            ),
+            "",
+          ],
+        ]),
         [
           "bare watch floor, p50 / p99",
           [...perSize(pair("watch floor p50", "watch floor p99", " ms", 1)), ""],
@@ -185,6 +206,16 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
             ...perSize(
               (n) =>
                 `${parts.map((p) => fixed(b(`breakdown p50: ${p} (${n} sets)`).value, 1)).join(" / ")} ms`,
+            ),
+            "",
+          ],
+        ],
+        [
+          "design minimum, p50 of the same",
+          [
+            ...perSize(
+              (n) =>
+                `${parts.map((p) => fixed(b(`design minimum breakdown p50: ${p} (${n} sets)`).value, 1)).join(" / ")} ms`,
             ),
             "",
           ],
