@@ -1,4 +1,5 @@
 // Percentiles and a printed table for benchmark results.
+import { seededRandom } from "../test/simulators/http-sim.js";
 
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -16,18 +17,6 @@ export interface Row {
   met?: boolean;
   /** Where the figure would lie in 90 % of runs like this one (percentileRatioInterval), for a ratio. */
   interval?: [number, number];
-}
-
-/** mulberry32: a small seeded generator, so a run's printed interval can be computed again from it. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -3,15 +3,14 @@
 // Stalled with SecretTypeRefused and the remote receives nothing at all. Judged by the simulator's request
 // log, on the real API server, with the operator running as deploy/'s identity.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   CLUSTER_SECRET_NAMESPACE,
   connectionRef,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { RawApi, type RawObject } from "../harness/raw-api.js";
@@ -65,15 +64,11 @@ beforeAll(async () => {
     },
   });
   await obshell.start();
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
-  void operator.manager.start();
 });
 
 afterAll(async () => {

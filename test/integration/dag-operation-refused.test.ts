@@ -4,10 +4,9 @@
 // (service/task/status_maintainer.go UpdateMaintenanceTask), Task.Dag.Operator.RollbackNotAllowed for a removal
 // that failed at "Drop resource pools" (service/task/dag.go getNodesCanRollback; executor/tenant/scale_in_replicas.go).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { connectionRef, obshellConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -98,15 +97,11 @@ beforeAll(async () => {
   await obshell.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "AKUNUSED", secretKey: "SKUNUSED" });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

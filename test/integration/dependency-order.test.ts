@@ -4,16 +4,15 @@
 // Judged by what the simulators received: one DELETE of the removed zone per tenant (instance per set), and
 // ready within 5 s of the last apply. The operator runs as deploy/'s identity and must never get a 403.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   CLUSTER_SECRET_NAMESPACE,
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { kubectlOk } from "../harness/kubectl.js";
 import { captureLog } from "../harness/log-capture.js";
@@ -97,17 +96,12 @@ async function convergedOnce(tenant: string, since: number): Promise<void> {
 }
 
 function startOperator(): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 beforeAll(async () => {

@@ -9,11 +9,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Disruption } from "../../src/api/fleet-disruption-budget.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import { KEPT_DISRUPTIONS } from "../../src/reconcilers/engine/disruptions.js";
 import { dcsRemote } from "../../src/reconcilers/remote-identity.js";
-import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { connectionRef, dcsConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, testLeaderElection } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { total } from "../harness/metrics-scrape.js";
@@ -80,16 +80,13 @@ beforeAll(async () => {
   });
   replicas = ["a", "b"].map((identity) => {
     const metrics = new OperatorMetrics({ defaultMetrics: false });
-    const operator = createOperator({
-      ...simulatorEndpoints,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    const operator = startRecommendedOperator(kubeconfig, {
       logger: log.logger,
       metrics,
       namespaces: [ns],
       redis: { deletePollMs: 100 },
       leaderElection: testLeaderElection(`${ns}-fold`, identity),
     });
-    void operator.manager.start();
     return { operator, metrics };
   });
 }, 60_000);

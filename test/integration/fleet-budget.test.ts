@@ -11,9 +11,9 @@ import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { connectionRef, dcsConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { total } from "../harness/metrics-scrape.js";
@@ -84,16 +84,12 @@ async function planOf(names: string[]): Promise<PlanRow[]> {
 
 function startOperator(): Operator {
   metrics = new OperatorMetrics({ defaultMetrics: false });
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
     metrics,
     namespaces: [ns],
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 async function readyReasons(): Promise<Map<string, Condition | undefined>> {

@@ -3,11 +3,10 @@
 // Sets reach DCS through admin-owned DatabaseConnections, as users run them; each story is judged by the
 // simulator's request log (what was actually sent), and a hold ends by lifting it to show the call would go.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
-import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { connectionRef, dcsConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import type { SimInstance } from "../simulators/dcs/instances.js";
@@ -100,15 +99,11 @@ beforeAll(async () => {
   dcs = new DcsSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], deleteDelayMs: 50 });
   await dcs.start();
   await applyCredentialSecrets(raw, ns, { password: "unused", accessKey: AK, secretKey: SK });
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: quietLogger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     redis: { deletePollMs: 100 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

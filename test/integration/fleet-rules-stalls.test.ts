@@ -9,11 +9,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
-import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { connectionRef, dcsConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, testLeaderElection } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -118,19 +117,14 @@ beforeAll(async () => {
   await dcs.start();
   await applyCredentialSecrets(raw, ns, { password: "unused", accessKey: AK, secretKey: SK });
   replicas = ["a", "b"].map((identity) => {
-    const operator = createOperator({
-      ...simulatorEndpoints,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    return startRecommendedOperator(kubeconfig, {
       logger: log.logger,
-      metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       redis: { deletePollMs: 100 },
       now: () => new Date(Date.now() + aheadMs),
       // The Lease keeps real time: only the reconcilers' clock is moved.
       leaderElection: testLeaderElection(`${ns}-stalls`, identity),
     });
-    void operator.manager.start();
-    return operator;
   });
 }, 60_000);
 

@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import { conditionTrue } from "../harness/conditions.js";
-import { obshellConnection, simulatorEndpoints, tenantSetManifest } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { obshellConnection, startRecommendedOperator, tenantSetManifest } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -116,15 +115,11 @@ beforeAll(async () => {
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-moving" }, obshellMoving.url));
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import {
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
 import { eventually, kubeConfigVia, loopbackConnections } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
@@ -199,17 +199,12 @@ beforeAll(async () => {
 }, 60_000);
 
 function startFleetOperator(): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns, ns2],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 afterAll(async () => {

@@ -16,10 +16,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { UsageError } from "../../src/cli/flags.js";
 import { importCommand } from "../../src/cli/import.js";
 import { ImportExit } from "../../src/cli/import-flags.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { dcsConnection, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { dcsConnection, obshellConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { kubectlOk } from "../harness/kubectl.js";
 import { captureLog } from "../harness/log-capture.js";
@@ -93,17 +92,12 @@ async function runImport(args: string[]): Promise<{ code: number; out: string; e
 }
 
 function startOperator(ns: string, log: ReturnType<typeof captureLog>): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 type Conditioned = RawObject & {

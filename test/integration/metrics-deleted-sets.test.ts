@@ -5,9 +5,9 @@
 // The series exist only with --per-set-metrics (perSetMetrics) since issue 30.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { connectionRef, obshellConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { RawApi, type RawObject } from "../harness/raw-api.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
@@ -67,14 +67,11 @@ beforeAll(async () => {
     stringData: { password: PASSWORD },
   });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: quietLogger,
     metrics,
     namespaces: [ns],
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

@@ -4,15 +4,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import { assessKstatus } from "../../src/observability/kstatus.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
@@ -164,17 +163,12 @@ async function withSlowDags<T>(body: () => Promise<T>): Promise<T> {
 }
 
 function startOperator(): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 beforeAll(async () => {

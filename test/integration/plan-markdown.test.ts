@@ -12,10 +12,14 @@ import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js
 import { plan } from "../../src/cli/plan.js";
 import { PlanExit } from "../../src/cli/plan-flags.js";
 import { MARKDOWN_MARKER } from "../../src/cli/plan-markdown.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, dcsConnection, SIMULATOR_FLAGS, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import {
+  connectionRef,
+  dcsConnection,
+  SIMULATOR_FLAGS,
+  startRecommendedOperator,
+} from "../harness/connections.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { kubectlOk } from "../harness/kubectl.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -104,15 +108,11 @@ describe("plan --output markdown and the controller", () => {
 
     // The merge, then the operator: it asks for the very hash the comment printed.
     await raw.apply(analytics("big", ["analytics-1"]));
-    operator = createOperator({
-      ...simulatorEndpoints,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    operator = startRecommendedOperator(kubeconfig, {
       logger: quietLogger,
-      metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       redis: { deletePollMs: 100 },
     });
-    void operator.manager.start();
     let status: RedisInstanceSetStatus | undefined;
     await eventually("the controller asks for approval", async () => {
       status = (await raw.call<RawObject & { status?: RedisInstanceSetStatus }>("GET", setPath("big")))

@@ -12,15 +12,14 @@ import { APPROVE_PLAN_ANNOTATION } from "../../src/api/group.js";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { type PlanRow, plan } from "../../src/cli/plan.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -195,16 +194,12 @@ describe("plan and the controller take the same Step", () => {
     expect(obshell.log.some((e) => e.method !== "GET")).toBe(false);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
-    operator = createOperator({
-      ...simulatorEndpoints,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    operator = startRecommendedOperator(kubeconfig, {
       logger: log.logger,
-      metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       tenant: { dagPollMs: 100 },
       redis: { deletePollMs: 100 },
     });
-    void operator.manager.start();
     await conditionOf<TenantReplicaSetStatus>(trsPath("paused"), "Ready", "Paused", "False");
     await conditionOf<TenantReplicaSetStatus>(trsPath("busy"), "Reconciling", "TenantBusy");
     await conditionOf<RedisInstanceSetStatus>(risPath("dry"), "Ready", "DryRun", "False");
@@ -234,15 +229,11 @@ describe("plan and the controller take the same Step", () => {
     expect(planned).toEqual(["analytics-2", "analytics-3", "analytics-4", "analytics-5", "analytics-6"]);
     expect(dcs.log.some((e) => e.method !== "GET")).toBe(false);
 
-    operator = createOperator({
-      ...simulatorEndpoints,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    operator = startRecommendedOperator(kubeconfig, {
       logger: log.logger,
-      metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],
       redis: { deletePollMs: 100 },
     });
-    void operator.manager.start();
     await conditionOf<RedisInstanceSetStatus>(risPath("big"), "Ready", "Converged");
     const nameOf = new Map(
       [...dcs.instances(OTHER_PROJECT), ...dcs.deleted].map((i) => [i.instance_id, i.name]),

@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   connectionRef,
   obshellConnection,
   SIMULATOR_FLAGS,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { removeOnExit, startProcess, stopProcess } from "../harness/processes.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -155,15 +155,12 @@ beforeAll(async () => {
     await applyCredentialSecrets(raw, namespace, { password: PASSWORD, accessKey: "-", secretKey: "-" });
     await raw.apply(obshellConnection({ namespace, name: "ob" }, obshell.url));
   }
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: quietLogger,
     metrics,
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

@@ -7,15 +7,14 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogger, SecretValues } from "../../src/observability/logger.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -67,15 +66,11 @@ beforeAll(async () => {
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: AK, secretKey: SK });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
   await raw.apply(dcsConnection({ namespace: ns, name: "dcs" }, dcs.url, PROJECT));
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     secretValues,
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {

@@ -13,15 +13,14 @@ import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
 import { type PlanRow, plan } from "../../src/cli/plan.js";
 import { PlanExit } from "../../src/cli/plan-flags.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
+import type { Operator } from "../../src/operator.js";
 import {
   connectionRef,
   dcsConnection,
   obshellConnection,
-  simulatorEndpoints,
+  startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { kubectlOk, toYaml } from "../harness/kubectl.js";
 import { type CapturedLog, captureLog } from "../harness/log-capture.js";
@@ -84,17 +83,12 @@ function redisSet(
 function startOperator(): Operator {
   const log = captureLog("debug");
   logs.push(log);
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  return startRecommendedOperator(kubeconfig, {
     logger: log.logger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void op.manager.start();
-  return op;
 }
 
 async function condition<S extends Status>(path: string, type: string, reason: string) {

@@ -6,9 +6,9 @@ import { execFile } from "node:child_process";
 import { Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, obshellConnection, simulatorEndpoints } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { connectionRef, obshellConnection, startRecommendedOperator } from "../harness/connections.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
@@ -81,15 +81,12 @@ beforeAll(async () => {
   await obshell.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: log.logger,
     metrics,
     namespaces: [ns],
     tenant: { dagPollMs: 50 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {
