@@ -3,9 +3,8 @@
 // workers and poll periods. One home, whether it runs in the bench's process or in its own.
 import type { Logger } from "pino";
 import type { OperatorMetrics } from "../src/observability/metrics.js";
-import { createOperator, type Operator } from "../src/operator.js";
-import { simulatorEndpoints } from "../test/harness/connections.js";
-import { kubeConfigVia } from "../test/harness/engine.js";
+import type { Operator } from "../src/operator.js";
+import { startRecommendedOperator } from "../test/harness/connections.js";
 
 export function startBenchOperator(options: {
   kubeconfigPath: string;
@@ -13,9 +12,7 @@ export function startBenchOperator(options: {
   metrics: OperatorMetrics;
   logger: Logger;
 }): Operator {
-  const op = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(options.kubeconfigPath, undefined, "operator"),
+  return startRecommendedOperator(options.kubeconfigPath, {
     logger: options.logger,
     metrics: options.metrics,
     namespaces: options.namespaces,
@@ -23,6 +20,4 @@ export function startBenchOperator(options: {
     tenant: { dagPollMs: 100 },
     redis: { deletePollMs: 200 },
   });
-  void op.manager.start();
-  return op;
 }

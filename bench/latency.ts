@@ -188,21 +188,38 @@ async function restore(
   await settled(restored.metadata.generation);
 }
 
-/** The mean of each phase over the slowest 2 % of samples (at least one). */
+/**
+ * What the bare watch saw of one sample's set: the floor (PATCH -> the new generation seen) and the sample's
+ * breakdown, the intent being the next write of the same generation.
+ */
+function seenBy(
+  events: WatchEvent[] | undefined,
+  timed: TimedRemoval,
+): { floor?: number; part?: Breakdown | undefined } {
+  const seen = (events ?? []).filter((e) => e.at >= timed.t0 && e.generation === timed.generation);
+  const specSeen = seen[0];
+  const statusSeen = seen.find((e) => e.resourceVersion !== specSeen?.resourceVersion);
+  return {
+    ...(specSeen ? { floor: specSeen.at - timed.t0 } : {}),
+    part: breakdown({
+      t0: timed.t0,
+      specSeen: specSeen?.at,
+      statusSeen: statusSeen?.at,
+      requests: timed.requests,
+    }),
+  };
+}
+
+/** The mean of each phase (and the total) over the slowest 2 % of samples, at least one. */
 function tailMean(parts: Breakdown[]): Breakdown | undefined {
   if (parts.length === 0) return undefined;
   const slowest = [...parts]
     .sort((a, b) => b.total - a.total)
     .slice(0, Math.max(1, Math.ceil(parts.length / 50)));
-  const mean = (key: keyof Breakdown) => slowest.reduce((sum, p) => sum + p[key], 0) / slowest.length;
-  return {
-    watchDelivery: mean("watchDelivery"),
-    queueAndPrologue: mean("queueAndPrologue"),
-    remoteReads: mean("remoteReads"),
-    intentWrite: mean("intentWrite"),
-    deleteSend: mean("deleteSend"),
-    total: mean("total"),
-  };
+  const mean = {} as Breakdown;
+  for (const key of [...PHASES.map((phase) => phase.key), "total"] as const)
+    mean[key] = slowest.reduce((sum, p) => sum + p[key], 0) / slowest.length;
+  return mean;
 }
 
 export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
@@ -233,19 +250,9 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       const name = `s${i}`;
       const timed = await timeRemoval(ctx, ns, name, `lat${i}`);
       latency.push(timed.latency);
-      const seen = (events.get(`${ns}/${name}`) ?? []).filter(
-        (e) => e.at >= timed.t0 && e.generation === timed.generation,
-      );
-      const specSeen = seen[0];
-      const statusSeen = seen.find((e) => e.resourceVersion !== specSeen?.resourceVersion);
-      if (specSeen) floor.push(specSeen.at - timed.t0);
-      const part = breakdown({
-        t0: timed.t0,
-        specSeen: specSeen?.at,
-        statusSeen: statusSeen?.at,
-        requests: timed.requests,
-      });
-      if (part) parts.push(part);
+      const seen = seenBy(events.get(`${ns}/${name}`), timed);
+      if (seen.floor !== undefined) floor.push(seen.floor);
+      if (seen.part) parts.push(seen.part);
       await restore(ctx, ns, name, `lat${i}`, timed, async () => {
         await waitSetReady(ctx.raw, ns, name);
         await ctx.operatorQuiet();
@@ -259,18 +266,9 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
         const timedMinimum = await timeRemoval(ctx, ctx.minimum.ns, `m${m}`, `min${m}`);
         minimum.push(timedMinimum.latency);
         const minimumKey = `${ctx.minimum.ns}/m${m}`;
-        const minimumEvents = (events.get(minimumKey) ?? []).filter(
-          (e) => e.at >= timedMinimum.t0 && e.generation === timedMinimum.generation,
-        );
-        const minimumSeen = minimumEvents[0];
-        if (minimumSeen) minimumFloor.push(minimumSeen.at - timedMinimum.t0);
-        const minimumPart = breakdown({
-          t0: timedMinimum.t0,
-          specSeen: minimumSeen?.at,
-          statusSeen: minimumEvents.find((e) => e.resourceVersion !== minimumSeen?.resourceVersion)?.at,
-          requests: timedMinimum.requests,
-        });
-        if (minimumPart) minimumParts.push(minimumPart);
+        const minimumSeen = seenBy(events.get(minimumKey), timedMinimum);
+        if (minimumSeen.floor !== undefined) minimumFloor.push(minimumSeen.floor);
+        if (minimumSeen.part) minimumParts.push(minimumSeen.part);
         const { settled } = ctx.minimum;
         await restore(ctx, ctx.minimum.ns, `m${m}`, `min${m}`, timedMinimum, (generation) =>
           settled(`m${m}`, generation),
@@ -321,26 +319,21 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
         `design minimum with ${n} sets: p50 ${m50.toFixed(1)} ms, p99 ${m99.toFixed(1)} ms; operator/minimum p50 ${(p50 / m50).toFixed(2)}x, p99 ${(p99 / m99).toFixed(2)}x (target <= ${MINIMUM_RATIO_TARGET}x)`,
       );
     }
-    for (const phase of PHASES)
-      rows.push({
-        metric: `breakdown p50: ${phase.key} (${n} sets)`,
-        value: percentile(
-          parts.map((p) => p[phase.key]),
-          50,
-        ),
-        unit: "ms",
-      });
     // The same phases on the design minimum's samples: where the operator's extra time goes.
-    if (minimumParts.length > 0)
-      for (const phase of PHASES)
-        rows.push({
-          metric: `design minimum breakdown p50: ${phase.key} (${n} sets)`,
-          value: percentile(
-            minimumParts.map((p) => p[phase.key]),
-            50,
-          ),
-          unit: "ms",
-        });
+    for (const [prefix, of] of [
+      ["breakdown p50", parts],
+      ["design minimum breakdown p50", minimumParts],
+    ] as const)
+      if (of.length > 0)
+        for (const phase of PHASES)
+          rows.push({
+            metric: `${prefix}: ${phase.key} (${n} sets)`,
+            value: percentile(
+              of.map((p) => p[phase.key]),
+              50,
+            ),
+            unit: "ms",
+          });
     console.log(
       `latency with ${n} sets (${latency.length} samples): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; floor p50 ${f50.toFixed(1)} ms, p99 ${f99.toFixed(1)} ms; p99/floor ${(p99 / f99).toFixed(2)}x`,
     );

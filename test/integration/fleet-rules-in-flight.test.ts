@@ -4,10 +4,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RedisInstanceSetStatus } from "../../src/api/redis-instance-set.js";
 import type { TenantReplicaSetStatus } from "../../src/api/tenant-replica-set.js";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
+import type { Operator } from "../../src/operator.js";
+import { startRecommendedOperator } from "../harness/connections.js";
+import { eventually, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
@@ -174,18 +173,12 @@ beforeAll(async () => {
       },
     }),
   );
-  operator = createOperator({
-    // The recommended configuration: connections by reference only; loopback allowed for the simulators.
-    allowInlineConnections: false,
-    endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+  operator = startRecommendedOperator(kubeconfig, {
     logger: quietLogger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns, ns2],
     tenant: { dagPollMs: 50 },
     redis: { deletePollMs: 100 },
   });
-  void operator.manager.start();
 }, 60_000);
 
 afterAll(async () => {
