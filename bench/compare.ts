@@ -7,20 +7,25 @@ import { join } from "node:path";
 import {
   isMinimumRatio,
   LOADED_RATIO_TOLERANCE,
+  loadedRatioMoves,
   loadIndependent,
   REGRESSION_TOLERANCE,
   verdict,
 } from "./regression.js";
-import { format, type Row } from "./stats.js";
+import { benchResults } from "./results-file.js";
+import { format } from "./stats.js";
 
 const dir = import.meta.dirname;
-const load = (file: string) =>
-  JSON.parse(readFileSync(join(dir, file), "utf8")) as {
-    date: string;
-    cpuHog?: boolean;
-    rows: Row[];
-    phases?: { phase: string; load1: number }[];
-  };
+const load = (file: string) => {
+  const parsed = benchResults.safeParse(JSON.parse(readFileSync(join(dir, file), "utf8")));
+  if (!parsed.success) {
+    console.error(
+      `bench/${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+    process.exit(1);
+  }
+  return parsed.data;
+};
 if (!existsSync(join(dir, "results", "latest.json"))) {
   console.error("no bench/results/latest.json: run make bench first");
   process.exit(1);
@@ -70,5 +75,11 @@ if (Boolean(latest.cpuHog) !== Boolean(baseline.cpuHog)) {
       ? `every operator / design minimum ratio within ${LOADED_RATIO_TOLERANCE * 100} % of the other run's`
       : `operator / design minimum ratios more than ${LOADED_RATIO_TOLERANCE * 100} % from the other run's: ${moved.map((r) => r.metric).join("; ")}`,
   );
+  // How sure each of those is, from both runs' samples: a move whose interval lies inside the tolerance is
+  // none, one whose interval lies outside it is the hog's, and any other the samples cannot tell.
+  for (const move of loadedRatioMoves(latest, baseline))
+    console.log(
+      `  ${move.label}: ${format(move.value)}x the other run's (90 % interval ${format(move.interval[0])}-${format(move.interval[1])}): ${move.reading}`,
+    );
 }
 if (regressions.length > 0) process.exit(1);

@@ -22,6 +22,12 @@ const partyOptions = z.discriminatedUnion("kind", [
 ]);
 export type PartyOptions = z.infer<typeof partyOptions>;
 
+/** The Node runtime a party runs on: flags before the script, env added to the bench's. */
+export interface PartyRuntime {
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
 const call = z.discriminatedUnion("call", [
   z.object({ id: z.int(), call: z.literal("quiet") }),
   z.object({ id: z.int(), call: z.literal("settled"), name: z.string(), generation: z.int() }),
@@ -56,19 +62,19 @@ export class LatencyParty {
     });
   }
 
-  /** Starts the party with `nodeArgs` before the script; resolves once it runs. */
-  static async start(options: PartyOptions, nodeArgs: string[]): Promise<LatencyParty> {
+  /** Starts the party with `runtime`'s Node flags before the script and its env added; resolves once it runs. */
+  static async start(options: PartyOptions, runtime: PartyRuntime): Promise<LatencyParty> {
     // Owned by the harness (killed with the bench, whatever throws); the IPC channel is its fourth fd.
     const child = startOwned(
       process.execPath,
       [
-        ...nodeArgs,
+        ...runtime.nodeArgs,
         "--import",
         "tsx",
         join(import.meta.dirname, "latency-party.ts"),
         JSON.stringify(options),
       ],
-      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+      { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, ...runtime.env } },
     );
     await new Promise<void>((resolve, reject) => {
       child.once("exit", (code) => reject(new Error(`latency party ${options.kind} exited (${code})`)));
@@ -120,6 +126,7 @@ async function serve(options: PartyOptions): Promise<void> {
       namespaces: [options.ns],
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       logger: pino({ level: "silent" }),
+      dagPollMs: 20,
     });
     quiet = () => operator.manager.events.flushed();
     stop = () => operator.stop(2000);

@@ -8,6 +8,7 @@ import type { RawApi } from "../test/harness/raw-api.js";
 import type { ControlLogEntry } from "../test/simulators/control.js";
 import { monotonicMs } from "../test/simulators/http-sim.js";
 import { type Breakdown, breakdown, PHASES, printBreakdown } from "./breakdown.js";
+import type { SideSamples } from "./results-file.js";
 import type { SimProcess } from "./sim-process.js";
 import { percentile, percentileRatioInterval, type Row } from "./stats.js";
 
@@ -36,6 +37,8 @@ export interface LatencyContext {
 export const MINIMUM_RATIO_TARGET = 1.15;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often the bench looks between samples (a DAG done, a set Ready): short, so the next sample is sooner. */
+const BETWEEN_SAMPLES_POLL_MS = 5;
 // The simulator stamps its log on the same clock: a latency is a difference of two processes' times.
 const now = monotonicMs;
 const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
@@ -93,7 +96,7 @@ async function waitSetReady(raw: RawApi, ns: string, name: string, timeoutMs = 1
     );
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`${name} not Ready after ${timeoutMs} ms`);
-    await sleep(20);
+    await sleep(BETWEEN_SAMPLES_POLL_MS);
   }
 }
 
@@ -101,7 +104,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await sleep(BETWEEN_SAMPLES_POLL_MS);
   }
 }
 
@@ -222,8 +225,11 @@ function tailMean(parts: Breakdown[]): Breakdown | undefined {
   return mean;
 }
 
-export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
+export async function measureLatency(
+  ctx: LatencyContext,
+): Promise<{ rows: Row[]; samples: Map<number, SideSamples> }> {
   const rows: Row[] = [];
+  const samples = new Map<number, SideSamples>();
   const { ns } = ctx;
   let present = 0;
   for (const n of ctx.sizes) {
@@ -277,6 +283,7 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       }
     }
     stopWatch();
+    samples.set(n, { operator: latency, minimum });
     const p50 = percentile(latency, 50);
     const p99 = percentile(latency, 99);
     const f50 = percentile(floor, 50);
@@ -348,5 +355,5 @@ export async function measureLatency(ctx: LatencyContext): Promise<Row[]> {
       if (tail) printBreakdown(`the mean of the ${who}'s slowest 2 % of samples at ${n} sets`, tail);
     }
   }
-  return rows;
+  return { rows, samples };
 }

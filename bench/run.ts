@@ -2,8 +2,8 @@
 // the real API server of the envtest harness, with each simulator in its own process (bench/sim-process.ts).
 // Benchmarks print figures and their targets; they assert nothing.
 // BENCH_SETS (default 1000: the cold start runs 2 x BENCH_SETS sets) scales the throughput cases;
-// BENCH_LATENCY_SIZES (default 1,100,1000,10000) the latency sizes; BENCH_SAMPLES (default 500) the samples
-// per size; BENCH_LATENCY_NODE_ARGS Node flags for the latency parties (default none); BENCH_MEMORY_SETS
+// BENCH_LATENCY_SIZES (default 1,100,1000,10000) the latency sizes; BENCH_SAMPLES (default 2000) the samples
+// per size; BENCH_LATENCY_NODE_ARGS Node flags for the latency parties (default deploy/'s runtime); BENCH_MEMORY_SETS
 // (default 10000) the memory case; BENCH_ONLY picks parts; BENCH_CPU_HOG=1 runs it all beside a busy loop on
 // one core.
 // As the README recommends it: sets name admin-owned DatabaseConnections, and the operator refuses inline
@@ -46,15 +46,20 @@ import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
 import { startBenchOperator } from "./bench-operator.js";
 import { measureLatency } from "./latency.js";
-import { LatencyParty } from "./latency-party.js";
+import { LatencyParty, type PartyRuntime } from "./latency-party.js";
 import { type PhaseFigures, startPhase } from "./machine.js";
+import { storeSamples } from "./results-file.js";
 import { SimProcess } from "./sim-process.js";
 import { percentile, printTable, type Row } from "./stats.js";
 
 const SETS = Number(process.env.BENCH_SETS ?? 1000);
 const MEMORY_SETS = Number(process.env.BENCH_MEMORY_SETS ?? 10_000);
-/** Enough that a p99 is the 5th slowest sample, not the 2nd: one API-server stall does not make it. */
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 500);
+/**
+ * Enough that a p99 is the 20th slowest sample: its operator / design minimum ratio is then known to about
+ * +-0.1 (the printed 90 % interval), where 500 samples left it 0.2-0.4 wide, wider than the 1.15x target's
+ * margin.
+ */
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2000);
 const LATENCY_SIZES = (process.env.BENCH_LATENCY_SIZES ?? "1,100,1000,10000")
   .split(",")
   .map(Number)
@@ -72,6 +77,13 @@ const MEMORY_PROJECTS = 10;
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === "1";
 /** /proc/PID/stat counts CPU time in these. */
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+/** How long each stage of a simulated DAG takes, in every phase but the latency one. */
+const STAGE_MS = 20;
+/**
+ * The same in the latency phase: there a DAG runs only between samples, after the DELETE a sample times,
+ * so a short one only brings the next sample sooner.
+ */
+const LATENCY_STAGE_MS = 5;
 /** Sets the design minimum (bench/design-minimum.ts) takes its samples on. */
 const MINIMUM_SETS = Math.min(LATENCY_MAX, SAMPLES);
 /** Fairness: sets polling every second in one namespace, and new sets timed in another. */
@@ -86,6 +98,8 @@ const rows: Row[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Load, CPU seconds and API-server writes of one phase, printed at its end. */
 const phases: PhaseFigures[] = [];
+/** Each latency size's raw samples, for bench-compare's intervals between runs. */
+const latencySamples: Record<number, { operator: string; minimum: string }> = {};
 const phase = async (name: string, operatorPid?: () => number | undefined) => {
   const meter = await startPhase(
     name,
@@ -131,7 +145,7 @@ const tenants = [
 const obshell = await SimProcess.start({
   kind: "obshell",
   env: { OBSHELL_PASSWORD: PASSWORD },
-  args: ["--stage-ms=20"],
+  args: [`--stage-ms=${STAGE_MS}`],
   seed: {
     zones: ["z1", "z2", "z3"].map((name) => ({ name, region: "hz" })),
     tenants: tenants.map((name) => ({ name, zones: ["z1", "z2", "z3"] })),
@@ -291,11 +305,16 @@ if (want("latency")) {
     Array.from({ length: MINIMUM_SETS }, (_, i) => trs(minimumNs, `m${i}`, `min${i}`, ["z1", "z2", "z3"])),
   );
   // The operator and the design minimum each in a process of its own (bench/latency-party.ts says why), both
-  // with Node's defaults, as the latency figures always were; BENCH_LATENCY_NODE_ARGS gives both parties other
-  // flags, to weigh the image's (`--optimize-for-size`, which trades CPU for memory) on latency.
-  const nodeArgs = process.env.BENCH_LATENCY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  // on the runtime deploy/ gives the operator: the image's Node flags and the Deployment's env (NODE_OPTIONS'
+  // heap caps). The minimum gets the same, so the ratio compares two pipelines on one runtime, as deployed.
+  // BENCH_LATENCY_NODE_ARGS replaces both with other flags, to weigh them ("" for Node's defaults).
+  const override = process.env.BENCH_LATENCY_NODE_ARGS;
+  const runtime: PartyRuntime =
+    override === undefined
+      ? { nodeArgs: imageNodeFlags(), env: deploymentEnv() }
+      : { nodeArgs: override.split(" ").filter(Boolean), env: {} };
   console.log(
-    `latency: operator and design minimum each in its own process, node ${nodeArgs.join(" ") || "(defaults)"}`,
+    `latency: operator and design minimum each in its own process, node ${runtime.nodeArgs.join(" ") || "(defaults)"}, NODE_OPTIONS="${runtime.env.NODE_OPTIONS ?? ""}"`,
   );
   const minimum = await LatencyParty.start(
     {
@@ -305,38 +324,41 @@ if (want("latency")) {
       obshellUrl: obshell.url,
       password: PASSWORD,
     },
-    nodeArgs,
+    runtime,
   );
   let operator: LatencyParty | undefined;
   const meter = await phase("latency", () => operator?.pid);
   operator = await LatencyParty.start(
     { kind: "operator", kubeconfigPath: plane.kubeconfigPath, ns },
-    nodeArgs,
+    runtime,
   );
   const party = operator;
-  rows.push(
-    ...(await measureLatency({
-      minimum: {
-        ns: minimumNs,
-        sets: MINIMUM_SETS,
-        settled: (name, generation) => minimum.settled(name, generation),
-      },
-      raw,
-      obshell,
-      kubeconfigPath: plane.kubeconfigPath,
-      ns,
-      sizes: LATENCY_SIZES,
-      samples: SAMPLES,
-      createSets: (from, to) =>
-        createAll(
-          Array.from({ length: to - from }, (_, k) =>
-            trs(ns, `s${from + k}`, `lat${from + k}`, ["z1", "z2", "z3"]),
-          ),
+  await obshell.control("POST", "/obshell/stage-ms", { ms: LATENCY_STAGE_MS });
+  const measured = await measureLatency({
+    minimum: {
+      ns: minimumNs,
+      sets: MINIMUM_SETS,
+      settled: (name, generation) => minimum.settled(name, generation),
+    },
+    raw,
+    obshell,
+    kubeconfigPath: plane.kubeconfigPath,
+    ns,
+    sizes: LATENCY_SIZES,
+    samples: SAMPLES,
+    createSets: (from, to) =>
+      createAll(
+        Array.from({ length: to - from }, (_, k) =>
+          trs(ns, `s${from + k}`, `lat${from + k}`, ["z1", "z2", "z3"]),
         ),
-      waitAllReady: (n) => waitReady(ns, "tenantreplicasets", n),
-      operatorQuiet: () => party.quiet(),
-    })),
-  );
+      ),
+    waitAllReady: (n) => waitReady(ns, "tenantreplicasets", n),
+    operatorQuiet: () => party.quiet(),
+  });
+  await obshell.control("POST", "/obshell/stage-ms", { ms: STAGE_MS });
+  rows.push(...measured.rows);
+  for (const [n, of] of measured.samples)
+    latencySamples[n] = { operator: storeSamples(of.operator), minimum: storeSamples(of.minimum) };
   // Read while the operator still runs: its CPU is its process's.
   await meter.end();
   await party.stop();
@@ -947,6 +969,7 @@ const result = {
   cpuHog: CPU_HOG,
   rows,
   phases,
+  latencySamples,
 };
 writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log("\nwrote bench/results/latest.json");

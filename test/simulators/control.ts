@@ -101,6 +101,14 @@ export async function startControl(
             t.replicas.push({ zone: body.zone, type: typeof body.type === "string" ? body.type : "FULL" });
           return reply(200, { replicas: t.replicas });
         }
+        if (method === "POST" && url.pathname === "/obshell/stage-ms") {
+          // How long each DAG stage takes from now on (the bench shortens it where a DAG is only a wait).
+          const body = (await readJson(req)) as { ms?: unknown } | undefined;
+          if (typeof body?.ms !== "number" || !Number.isInteger(body.ms) || body.ms < 1)
+            return reply(400, { error: "ms: a whole number of milliseconds, at least 1" });
+          sim.sim.stageMs = body.ms;
+          return reply(200, { ms: sim.sim.stageMs });
+        }
       } else if (method === "POST" && url.pathname === "/dcs/knobs") {
         sim.sim.setKnobs(((await readJson(req)) ?? {}) as Partial<DcsUnkindKnobs>);
         return reply(200, sim.sim.knobs);

@@ -1,0 +1,51 @@
+// What a bench run writes (bench/results/latest.json; kept as bench/baseline*.json), and how it is read back.
+// The latency samples are kept raw, so two runs can be compared with an interval (bench/compare.ts): each
+// side's samples as one string of milliseconds, 0.01 ms apart, which stays one line in a formatted file.
+import { z } from "zod";
+
+export const benchRow = z.object({
+  metric: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  target: z.string().optional(),
+  met: z.boolean().optional(),
+  interval: z.tuple([z.number(), z.number()]).optional(),
+});
+
+/** One latency size's samples in ms: the operator's and the design minimum's, in the order taken. */
+export interface SideSamples {
+  operator: number[];
+  minimum: number[];
+}
+
+const storedSide = z.string().transform((text, ctx) => {
+  const values = text === "" ? [] : text.split(" ").map(Number);
+  if (values.some((v) => !Number.isFinite(v) || v < 0))
+    ctx.addIssue({ code: "custom", message: "expected non-negative milliseconds separated by spaces" });
+  return values;
+});
+
+export const latencySamples = z.record(
+  z.string().regex(/^\d+$/, "a set count"),
+  z.object({ operator: storedSide, minimum: storedSide }),
+);
+
+export const benchResults = z.object({
+  date: z.string(),
+  sets: z.int(),
+  latencySizes: z.string(),
+  memorySets: z.int(),
+  samples: z.int(),
+  cpuHog: z.boolean().optional(),
+  rows: z.array(benchRow),
+  phases: z.array(z.object({ phase: z.string(), load1: z.number() }).loose()).optional(),
+  /** By set count. Runs before the samples were kept have none. */
+  latencySamples: latencySamples.optional(),
+});
+
+export type BenchResults = z.infer<typeof benchResults>;
+
+/** A side's samples as the results file keeps them. */
+export function storeSamples(values: readonly number[]): string {
+  return values.map((v) => v.toFixed(2)).join(" ");
+}
