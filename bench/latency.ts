@@ -8,9 +8,8 @@ import type { RawApi } from "../test/harness/raw-api.js";
 import type { ControlLogEntry } from "../test/simulators/control.js";
 import { monotonicMs } from "../test/simulators/http-sim.js";
 import { type Breakdown, breakdown, PHASES, printBreakdown } from "./breakdown.js";
-import type { SideSamples } from "./results-file.js";
 import type { SimProcess } from "./sim-process.js";
-import { percentile, percentileRatioInterval, type Row } from "./stats.js";
+import { type PairedSamples, percentile, percentileRatioInterval, type Row } from "./stats.js";
 
 export interface LatencyContext {
   raw: RawApi;
@@ -227,9 +226,9 @@ function tailMean(parts: Breakdown[]): Breakdown | undefined {
 
 export async function measureLatency(
   ctx: LatencyContext,
-): Promise<{ rows: Row[]; samples: Map<number, SideSamples> }> {
+): Promise<{ rows: Row[]; samples: Map<number, PairedSamples> }> {
   const rows: Row[] = [];
-  const samples = new Map<number, SideSamples>();
+  const samples = new Map<number, PairedSamples>();
   const { ns } = ctx;
   let present = 0;
   for (const n of ctx.sizes) {
@@ -320,7 +319,7 @@ export async function measureLatency(
           unit: "x",
           target: `<= ${MINIMUM_RATIO_TARGET}x`,
           met: op / min <= MINIMUM_RATIO_TARGET,
-          interval: percentileRatioInterval(latency, minimum, p),
+          interval: percentileRatioInterval({ operator: latency, minimum }, p),
         });
       console.log(
         `design minimum with ${n} sets: p50 ${m50.toFixed(1)} ms, p99 ${m99.toFixed(1)} ms; operator/minimum p50 ${(p50 / m50).toFixed(2)}x, p99 ${(p99 / m99).toFixed(2)}x (target <= ${MINIMUM_RATIO_TARGET}x)`,

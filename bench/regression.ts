@@ -42,41 +42,69 @@ export function verdict(
   return gain < -REGRESSION_TOLERANCE ? "worse" : gain > REGRESSION_TOLERANCE ? "better" : "same";
 }
 
+/** How a move's 90 % interval reads against the tolerance: decided either way, undecided, or not measured. */
+export type MoveReading = "within" | "beyond" | "undecided" | "unmeasured";
+
+const TOLERANCE_PERCENT = LOADED_RATIO_TOLERANCE * 100;
+/** What bench-compare prints for each reading. */
+export const MOVE_READING_TEXT: Record<MoveReading, string> = {
+  within: `the runs agree within ${TOLERANCE_PERCENT} %`,
+  beyond: `the runs differ by more than ${TOLERANCE_PERCENT} %`,
+  undecided: "these samples cannot tell",
+  unmeasured: "no samples",
+};
+
+/**
+ * An interval inside 1 +- the tolerance says the two runs' ratios agree within it; one wholly outside, that
+ * they differ by more (for whatever reason the runs differ: a CPU hog, or the machine that day); one across a
+ * bound, that these samples cannot tell.
+ */
+export function readMove(interval: readonly [number, number]): MoveReading {
+  const [low, high] = [1 - LOADED_RATIO_TOLERANCE, 1 + LOADED_RATIO_TOLERANCE];
+  if (!interval.every(Number.isFinite)) return "unmeasured";
+  if (interval[0] >= low && interval[1] <= high) return "within";
+  if (interval[0] > high || interval[1] < low) return "beyond";
+  return "undecided";
+}
+
 /** One latency size's operator / design minimum ratio in one run against another's, with how sure it is. */
 export interface RatioMove {
+  /** The row of the ratio: `latency p99 / design minimum p99 (100 sets)`. */
+  metric: string;
   label: string;
   value: number;
   interval: [number, number];
-  reading: "within the tolerance" | "moved beyond the tolerance" | "undecided at these samples";
+  reading: MoveReading;
 }
 
-/**
- * Each p50 and p99 ratio of `latest` against `baseline`'s at each set count both kept samples for: the
- * move's 90 % bootstrap interval decides it, either way, or leaves it undecided.
- */
+/** Each p50 and p99 ratio of `latest` against `baseline`'s, at each set count both kept samples for. */
 export function loadedRatioMoves(
   latest: Pick<BenchResults, "latencySamples">,
   baseline: Pick<BenchResults, "latencySamples">,
 ): RatioMove[] {
   const moves: RatioMove[] = [];
-  const [low, high] = [1 - LOADED_RATIO_TOLERANCE, 1 + LOADED_RATIO_TOLERANCE];
   for (const [size, samples] of Object.entries(latest.latencySamples ?? {})) {
     const other = baseline.latencySamples?.[size];
     if (!other) continue;
     for (const p of [50, 99]) {
       const { value, interval } = ratioMove(samples, other, p);
       moves.push({
+        metric: `latency p${p} / design minimum p${p} (${size} sets)`,
         label: `p${p} at ${size} sets`,
         value,
         interval,
-        reading:
-          interval[0] >= low && interval[1] <= high
-            ? "within the tolerance"
-            : interval[0] > high || interval[1] < low
-              ? "moved beyond the tolerance"
-              : "undecided at these samples",
+        reading: readMove(interval),
       });
     }
   }
   return moves;
+}
+
+/**
+ * A ratio row is a regression only when its move's whole interval lies over the tolerance: a p99 ratio's
+ * point moves by more than 10 % between two runs of the same code (its interval says so), so the point
+ * alone would fail runs that differ only in their samples.
+ */
+export function decidedlyWorse(move: Pick<RatioMove, "interval">): boolean {
+  return move.interval[0] > 1 + REGRESSION_TOLERANCE;
 }

@@ -3,27 +3,26 @@
 // side's samples as one string of milliseconds, 0.01 ms apart, which stays one line in a formatted file.
 import { z } from "zod";
 
+/** A figure the run could not take is NaN, which JSON writes as null. */
+const figure = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+
 export const benchRow = z.object({
   metric: z.string(),
-  value: z.number(),
+  value: figure,
   unit: z.string(),
   target: z.string().optional(),
   met: z.boolean().optional(),
-  interval: z.tuple([z.number(), z.number()]).optional(),
+  interval: z.tuple([figure, figure]).optional(),
 });
 
-/** One latency size's samples in ms: the operator's and the design minimum's, in the order taken. */
-export interface SideSamples {
-  operator: number[];
-  minimum: number[];
-}
-
-const storedSide = z.string().transform((text, ctx) => {
-  const values = text === "" ? [] : text.split(" ").map(Number);
-  if (values.some((v) => !Number.isFinite(v) || v < 0))
-    ctx.addIssue({ code: "custom", message: "expected non-negative milliseconds separated by spaces" });
-  return values;
-});
+/** One side's samples in the order taken: milliseconds with two decimals at most, one space apart. */
+const storedSide = z
+  .string()
+  .regex(/^(\d+(\.\d{1,2})?( \d+(\.\d{1,2})?)*)?$/, "expected milliseconds (0.01 ms apart), one space apart")
+  .transform((text) => (text === "" ? [] : text.split(" ").map(Number)));
 
 export const latencySamples = z.record(
   z.string().regex(/^\d+$/, "a set count"),

@@ -1,11 +1,22 @@
 // Percentiles and a printed table for benchmark results.
 import { seededRandom } from "../test/simulators/http-sim.js";
 
+/** The index of the p-th percentile in `n` sorted values: the nearest-rank definition. */
+function rankIndex(n: number, p: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
+}
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
+  return sorted[rankIndex(sorted.length, p)] ?? Number.NaN;
+}
+
+/** `percentile` of a typed array, sorted in place (numeric order): the bootstrap's hot path. */
+function percentileInPlace(values: Float64Array, p: number): number {
+  if (values.length === 0) return Number.NaN;
+  values.sort();
+  return values[rankIndex(values.length, p)] ?? Number.NaN;
 }
 
 export interface Row {
@@ -20,78 +31,92 @@ export interface Row {
 }
 
 /**
- * A percentile bootstrap interval of a statistic of independent groups of samples: each group resampled with
- * replacement `rounds` times (with a seeded generator, so a printed interval can be computed again), the
- * statistic's 5th and 95th percentiles over the rounds. Each group is resampled on its own: the groups are
- * independent processes or runs.
+ * One run's latency samples, taken in turns: sample i of the operator, then sample i of the design
+ * minimum, so index i of both saw the same machine.
  */
-export function bootstrapInterval(
-  groups: readonly (readonly number[])[],
-  statistic: (resampled: readonly Float64Array[]) => number,
-  options: { rounds?: number; random?: () => number } = {},
+export interface PairedSamples {
+  operator: readonly number[];
+  minimum: readonly number[];
+}
+
+type Resampled = { operator: Float64Array; minimum: Float64Array };
+
+interface BootstrapOptions {
+  rounds?: number;
+  random?: () => number;
+}
+
+/**
+ * A moving-block bootstrap interval of a statistic of one or more runs: each run's turns resampled in blocks
+ * of consecutive turns, both sides of a turn together, `rounds` times with a seeded generator (so a printed
+ * interval can be computed again); the statistic's 5th and 95th percentiles over the rounds. Turns, not
+ * single samples, because the two sides of a turn share the machine's state, and blocks because that state
+ * drifts (a set's status grows with its first 200 disruptions; the fleet warms). Runs are resampled each on
+ * its own: they are separate processes on separate API servers. Blocks are about the cube root of the
+ * turns long (12 of 2,000), the usual choice for a quantile.
+ */
+export function blockBootstrap(
+  runs: readonly PairedSamples[],
+  statistic: (resampled: readonly Resampled[]) => number,
+  options: BootstrapOptions = {},
 ): [number, number] {
-  if (groups.length === 0 || groups.some((g) => g.length === 0)) return [Number.NaN, Number.NaN];
+  for (const run of runs)
+    if (run.operator.length !== run.minimum.length)
+      throw new Error(
+        `paired samples of unequal length: ${run.operator.length} of the operator, ${run.minimum.length} of the design minimum`,
+      );
+  if (runs.length === 0 || runs.some((r) => r.operator.length === 0)) return [Number.NaN, Number.NaN];
   const rounds = options.rounds ?? 2000;
   const random = options.random ?? seededRandom(29);
-  const resample = (values: readonly number[]) => {
-    const out = new Float64Array(values.length);
-    for (let i = 0; i < out.length; i++) out[i] = values[Math.floor(random() * values.length)] ?? Number.NaN;
-    return out;
+  const resample = (run: PairedSamples): Resampled => {
+    const n = run.operator.length;
+    const block = Math.min(n, Math.max(1, Math.round(Math.cbrt(n))));
+    const operator = new Float64Array(n);
+    const minimum = new Float64Array(n);
+    for (let filled = 0; filled < n; ) {
+      const start = Math.floor(random() * (n - block + 1));
+      for (let k = 0; k < block && filled < n; k++, filled++) {
+        operator[filled] = run.operator[start + k] ?? Number.NaN;
+        minimum[filled] = run.minimum[start + k] ?? Number.NaN;
+      }
+    }
+    return { operator, minimum };
   };
   const stats: number[] = [];
-  for (let i = 0; i < rounds; i++) stats.push(statistic(groups.map(resample)));
+  for (let i = 0; i < rounds; i++) stats.push(statistic(runs.map(resample)));
   return [percentile(stats, 5), percentile(stats, 95)];
 }
 
-/** `percentile` of a typed array, sorted in place (numeric order): the bootstrap's hot path. */
-function percentileInPlace(values: Float64Array, p: number): number {
-  values.sort();
-  const index = Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1));
-  return values[index] ?? Number.NaN;
-}
+const ratioAt = (r: Resampled | undefined, p: number) =>
+  r ? percentileInPlace(r.operator, p) / percentileInPlace(r.minimum, p) : Number.NaN;
 
 /**
- * A 90 % bootstrap interval of percentile(a, p) / percentile(b, p). A p99 of 500 samples is their fifth
- * slowest, so its ratio moves between runs far more than a p50's; the interval says by how much, from the
- * run's own samples.
+ * A 90 % interval of percentile(operator, p) / percentile(minimum, p) of one run. A p99 is decided by a
+ * side's slowest samples, so its ratio moves between runs far more than a p50's; the interval says by how
+ * much, from the run's own samples.
  */
 export function percentileRatioInterval(
-  a: readonly number[],
-  b: readonly number[],
+  run: PairedSamples,
   p: number,
-  options: { rounds?: number; random?: () => number } = {},
+  options: BootstrapOptions = {},
 ): [number, number] {
-  return bootstrapInterval(
-    [a, b],
-    ([x, y]) => (x && y ? percentileInPlace(x, p) / percentileInPlace(y, p) : Number.NaN),
-    options,
-  );
+  return blockBootstrap([run], ([r]) => ratioAt(r, p), options);
 }
 
 /**
- * How far one run's percentile ratio (operator / design minimum) lies from another's, as
- * (a / b) / (c / d) at p, with its 90 % bootstrap interval over all four sides' samples: whether a CPU hog
- * moved the ratio, or only the samples did.
+ * How far one run's percentile ratio (operator / design minimum) lies from another's, as a ratio of the two,
+ * with its 90 % interval over both runs' samples: whether two runs differ, or only their samples do.
  */
 export function ratioMove(
-  latest: { operator: readonly number[]; minimum: readonly number[] },
-  baseline: { operator: readonly number[]; minimum: readonly number[] },
+  latest: PairedSamples,
+  baseline: PairedSamples,
   p: number,
-  options: { rounds?: number; random?: () => number } = {},
+  options: BootstrapOptions = {},
 ): { value: number; interval: [number, number] } {
-  const ratio = (a: readonly number[], b: readonly number[]) => percentile(a, p) / percentile(b, p);
+  const ratio = (run: PairedSamples) => percentile(run.operator, p) / percentile(run.minimum, p);
   return {
-    value: ratio(latest.operator, latest.minimum) / ratio(baseline.operator, baseline.minimum),
-    interval: bootstrapInterval(
-      [latest.operator, latest.minimum, baseline.operator, baseline.minimum],
-      ([a, b, c, d]) =>
-        a && b && c && d
-          ? percentileInPlace(a, p) /
-            percentileInPlace(b, p) /
-            (percentileInPlace(c, p) / percentileInPlace(d, p))
-          : Number.NaN,
-      options,
-    ),
+    value: ratio(latest) / ratio(baseline),
+    interval: blockBootstrap([latest, baseline], ([a, b]) => ratioAt(a, p) / ratioAt(b, p), options),
   };
 }
 

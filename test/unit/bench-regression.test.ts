@@ -1,7 +1,7 @@
 // make bench-compare fails on figures that hold on a loaded machine and only flags wall times: a busy
 // neighbour must not fail it, and a real CPU or count regression must.
 import { describe, expect, it } from "vitest";
-import { isMinimumRatio, loadIndependent, verdict } from "../../bench/regression.js";
+import { decidedlyWorse, isMinimumRatio, loadIndependent, verdict } from "../../bench/regression.js";
 
 describe("which figures bench-compare may fail on", () => {
   it.each([
@@ -45,5 +45,18 @@ describe("the ratios a run with a CPU hog is held to (issue 29)", () => {
     ["watch floor on the design minimum's sets p50 (100 sets)", false],
   ])("%s: %s", (metric, held) => {
     expect(isMinimumRatio({ metric })).toBe(held);
+  });
+});
+
+// A ratio's move between two runs fails bench-compare only when its whole interval is over 10 %: its point
+// alone moves that much between two runs of the same code.
+describe("decidedlyWorse: a ratio's move, by its interval", () => {
+  it.each([
+    [[1.11, 1.5], true],
+    [[1.05, 1.5], false],
+    [[1.1, 1.2], false],
+    [[0.8, 0.95], false],
+  ] as const)("interval %j: fails %s", (interval, fails) => {
+    expect(decidedlyWorse({ interval: [interval[0], interval[1]] })).toBe(fails);
   });
 });

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { LOADED_RATIO_TOLERANCE } from "../../bench/regression.js";
+import { LOADED_RATIO_TOLERANCE, loadedRatioMoves } from "../../bench/regression.js";
+import { benchResults, benchRow } from "../../bench/results-file.js";
+import { percentileRatioInterval } from "../../bench/stats.js";
 import * as modules from "../../mutation/modules.mjs";
 import { PerFile, scoreOf } from "../../scripts/mutation-record.js";
 import { IMPORT_FLAGS } from "../../src/cli/import-flags.js";
@@ -22,29 +24,13 @@ const readme = read("README.md");
 /** The README with its line breaks and runs of spaces as one space, for sentences that wrap. */
 const prose = readme.replace(/\s+/g, " ");
 
-const row = z.object({
-  metric: z.string(),
-  value: z.number(),
-  unit: z.string(),
-  target: z.string().optional(),
-  met: z.boolean().optional(),
-  interval: z.tuple([z.number(), z.number()]).optional(),
-});
-const bench = z
-  .object({
-    sets: z.int(),
-    latencySizes: z.string(),
-    memorySets: z.int(),
-    samples: z.int(),
-    rows: z.array(row),
-  })
-  .parse(JSON.parse(read("bench/baseline.json")));
+const bench = benchResults.parse(JSON.parse(read("bench/baseline.json")));
 /** The same run with a CPU hog on one core (`make bench BENCH_CPU_HOG=1`), kept beside it. */
-const hogged = z
-  .object({ cpuHog: z.literal(true), samples: z.int(), latencySizes: z.string(), rows: z.array(row) })
+const hogged = benchResults
+  .extend({ cpuHog: z.literal(true) })
   .parse(JSON.parse(read("bench/baseline-cpu-hog.json")));
 const ownership = z
-  .object({ sets: z.int(), listing: z.int(), cores: z.int(), rows: z.array(row) })
+  .object({ sets: z.int(), listing: z.int(), cores: z.int(), rows: z.array(benchRow) })
   .parse(JSON.parse(read("bench/ownership-baseline.json")));
 const mutation = z
   .object({
@@ -53,7 +39,7 @@ const mutation = z
   })
   .parse(JSON.parse(read("mutation/baseline.json")));
 
-function metric(rows: z.infer<typeof row>[], name: string): z.infer<typeof row> {
+function metric(rows: z.infer<typeof benchRow>[], name: string): z.infer<typeof benchRow> {
   const found = rows.find((r) => r.metric === name);
   if (!found) throw new Error(`no row "${name}" in the file the README quotes`);
   return found;
@@ -187,6 +173,27 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
             "",
           ],
         ]),
+        (() => {
+          // bench-compare's reading of each move, from both files' raw samples.
+          const moves = loadedRatioMoves(hogged, bench);
+          const move = (p: number, n: number) => {
+            const found = moves.find((m) => m.label === `p${p} at ${n} sets`);
+            if (!found) throw new Error(`no samples of the p${p} ratio at ${n} sets in both baselines`);
+            return found;
+          };
+          const tally = (reading: string) => moves.filter((m) => m.reading === reading).length;
+          return [
+            "the hog run's ratio over the quiet run's, 90 % interval, p50 / p99",
+            [
+              ...perSize((n) =>
+                [50, 99]
+                  .map((p) => `${fixed(move(p, n).interval[0], 2)}-${fixed(move(p, n).interval[1], 2)}x`)
+                  .join(" / "),
+              ),
+              `${fixed(1 - LOADED_RATIO_TOLERANCE, 2)}-${fixed(1 + LOADED_RATIO_TOLERANCE, 2)}x: ${tally("within")} inside, ${tally("beyond")} outside, ${tally("undecided")} across`,
+            ],
+          ] as [string, string[]];
+        })(),
         [
           "bare watch floor, p50 / p99",
           [...perSize(pair("watch floor p50", "watch floor p99", " ms", 1)), ""],
@@ -222,7 +229,27 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
         ],
       ]),
     );
-  });
+    // Both files' samples resampled for eight moves: seconds of CPU, not a hang.
+  }, 120_000);
+
+  it.each([
+    ["bench/baseline.json", bench],
+    ["bench/baseline-cpu-hog.json", hogged],
+  ] as const)(
+    "each ratio's interval in %s is the one its kept samples give",
+    (_, run) => {
+      for (const n of sizes) {
+        const samples = run.latencySamples?.[String(n)];
+        if (!samples) throw new Error(`no samples at ${n} sets`);
+        expect(samples.operator).toHaveLength(run.samples);
+        for (const p of [50, 99])
+          expect(metric(run.rows, `latency p${p} / design minimum p${p} (${n} sets)`).interval).toEqual(
+            percentileRatioInterval(samples, p),
+          );
+      }
+    },
+    120_000,
+  );
 
   it("the throughput, cost, memory and fairness table", () => {
     const sets = bench.sets;
