@@ -8,6 +8,7 @@ import type { RawApi } from "../test/harness/raw-api.js";
 import type { ControlLogEntry } from "../test/simulators/control.js";
 import { monotonicMs } from "../test/simulators/http-sim.js";
 import { type Breakdown, breakdown, PHASES, printBreakdown } from "./breakdown.js";
+import { minimumRatioMetric } from "./regression.js";
 import type { SimProcess } from "./sim-process.js";
 import { type PairedSamples, percentile, percentileRatioInterval, type Row } from "./stats.js";
 
@@ -314,7 +315,7 @@ export async function measureLatency(
         [99, p99, m99],
       ] as const)
         rows.push({
-          metric: `latency p${p} / design minimum p${p} (${n} sets)`,
+          metric: minimumRatioMetric(p, n),
           value: op / min,
           unit: "x",
           target: `<= ${MINIMUM_RATIO_TARGET}x`,

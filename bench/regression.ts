@@ -7,6 +7,9 @@ import { type Row, ratioMove } from "./stats.js";
  * within this much of a quiet run's, either way.
  */
 export const LOADED_RATIO_TOLERANCE = 0.15;
+/** The row of the operator / design minimum ratio at percentile `p` with `sets` sets. */
+export const minimumRatioMetric = (p: number, sets: number | string): string =>
+  `latency p${p} / design minimum p${p} (${sets} sets)`;
 /** The rows that tolerance is about. */
 export const isMinimumRatio = (row: Pick<Row, "metric">): boolean =>
   /^latency p\d+ \/ design minimum p\d+ /.test(row.metric);
@@ -89,7 +92,7 @@ export function loadedRatioMoves(
     for (const p of [50, 99]) {
       const { value, interval } = ratioMove(samples, other, p);
       moves.push({
-        metric: `latency p${p} / design minimum p${p} (${size} sets)`,
+        metric: minimumRatioMetric(p, size),
         label: `p${p} at ${size} sets`,
         value,
         interval,

@@ -21,6 +21,7 @@ import {
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
+import type { z } from "zod";
 import { durationMs } from "../src/api/common.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { OperatorMetrics } from "../src/observability/metrics.js";
@@ -48,7 +49,7 @@ import { startBenchOperator } from "./bench-operator.js";
 import { measureLatency } from "./latency.js";
 import { LatencyParty, type PartyRuntime } from "./latency-party.js";
 import { type PhaseFigures, startPhase } from "./machine.js";
-import { storeSamples } from "./results-file.js";
+import { type latencySamples as keptSamples, storeSamples } from "./results-file.js";
 import { SimProcess } from "./sim-process.js";
 import { percentile, printTable, type Row } from "./stats.js";
 
@@ -98,7 +99,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Load, CPU seconds and API-server writes of one phase, printed at its end. */
 const phases: PhaseFigures[] = [];
 /** Each latency size's raw samples, for bench-compare's intervals between runs. */
-const latencySamples: Record<number, { operator: string; minimum: string }> = {};
+const latencySamples: z.input<typeof keptSamples> = {};
 const phase = async (name: string, operatorPid?: () => number | undefined) => {
   const meter = await startPhase(
     name,

@@ -53,7 +53,7 @@ interface BootstrapOptions {
  * single samples, because the two sides of a turn share the machine's state, and blocks because that state
  * drifts (a set's status grows with its first 200 disruptions; the fleet warms). Runs are resampled each on
  * its own: they are separate processes on separate API servers. Blocks are about the cube root of the
- * turns long (12 of 2,000), the usual choice for a quantile.
+ * turns long (13 of 2,000), the usual choice for a quantile.
  */
 export function blockBootstrap(
   runs: readonly PairedSamples[],
