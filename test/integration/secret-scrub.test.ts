@@ -127,6 +127,31 @@ describe("a remote that echoes the credentials it received", () => {
     expectScrubbed(JSON.stringify(events.map((e) => e.message)));
   });
 
+  // A set reconciled while its credential is held back sends nothing, and still says why the remote refused
+  // it, scrubbed as the first. Before, the gate's message replaced the remote's reason: a retry after a failed
+  // status write left a set saying only "refused at", and CI once timed out waiting for the reason here.
+  it("obshell: a second set on the refused credential sends nothing and repeats the remote's reason, scrubbed", async () => {
+    const sentBefore = obshell.log.filter((r) => r.path !== "/api/v1/secret").length;
+    await raw.apply({
+      apiVersion: "dbfleet.io/v1alpha1",
+      kind: "TenantReplicaSet",
+      metadata: { name: "echo-trs-2", namespace: ns },
+      spec: { ...connectionRef("obshell"), tenant: "t_echo", zones: ["z1"], pollInterval: "10m" },
+    });
+    const stored = await stalledWithEcho(
+      `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/echo-trs-2`,
+    );
+    const stalled = stored.status?.conditions?.find((c) => c.type === "Stalled");
+    expect(stalled?.reason).toBe("AuthenticationFailed");
+    expect(stalled?.message).toMatch(
+      /^these credentials were refused at .* \(obshell GET \/api\/v1\/ob\/info: 401 .*received X-OCS-Header \{"auth":"\[redacted\]".*\); nothing is sent with them until /,
+    );
+    expectScrubbed(JSON.stringify(stored.status));
+    expectScrubbed(JSON.stringify((await eventsOf("echo-trs-2")).map((e) => e.message)));
+    // Judged by what the agent received: nothing carrying the password since the first refusal.
+    expect(obshell.log.filter((r) => r.path !== "/api/v1/secret")).toHaveLength(sentBefore);
+  });
+
   it("DCS: the access key is in neither the set's status nor its Events", async () => {
     await raw.apply({
       apiVersion: "dbfleet.io/v1alpha1",

@@ -96,6 +96,37 @@ describe("credential health: retry times, messages and snapshots", () => {
     expect(gate.message).toContain("or the Secret changes");
   });
 
+  // Issue 29's CI failure: a set reconciled again after a refusal (a retry after a failed status write, an
+  // edit) is answered by the gate, and its status lost the remote's reason. The gate repeats it, for the
+  // refusal it belongs to only; the snapshot (what the Lease stores) never holds it.
+  it("a held-back credential is told what the remote said when it was refused, never stored", () => {
+    const health = new MemoryCredentialHealth();
+    health.recordFailure("a", at(10), undefined, "401 bad password");
+    const gate = health.mayAttempt("a", at(20));
+    if (gate.ok) throw new Error("expected the gate to hold");
+    expect(gate.message).toBe(
+      `these credentials were refused at ${at(10).toISOString()} (401 bad password); nothing is sent with them until ${at(310).toISOString()} or the Secret changes`,
+    );
+    expect(JSON.stringify(health.snapshot(at(20)))).not.toContain("bad password");
+    // A later refusal restored from another replica has its own, unknown reason: the old one is not its.
+    health.restore({ failed: { a: ms(15) }, scopes: {} });
+    const restored = health.mayAttempt("a", at(20));
+    if (restored.ok) throw new Error("expected the gate to hold");
+    expect(restored.message).not.toContain("bad password");
+    expect(restored.message).toContain(at(15).toISOString());
+    // A refusal recorded without a reason drops an earlier one; a success drops it too.
+    health.recordFailure("b", at(0), undefined, "401 first");
+    health.recordFailure("b", at(1));
+    const second = health.mayAttempt("b", at(2));
+    expect(second.ok || second.message).not.toContain("401 first");
+    // After a success, the same refusal read back from the Lease (another replica's flush) is not re-explained.
+    health.recordFailure("c", at(0), undefined, "401 c");
+    health.recordSuccess("c");
+    health.restore({ failed: { c: ms(0) }, scopes: {} });
+    const afterSuccess = health.mayAttempt("c", at(2));
+    expect(afterSuccess.ok || afterSuccess.message).not.toContain("401 c");
+  });
+
   it("a spent lock scope answers with its oldest refusal's window, in whole milliseconds, and says why", () => {
     // A refusal's fraction of a millisecond keeps it apart from another in the same millisecond; it must
     // never move the retry time (a wrong sign or no floor makes it a millisecond off).

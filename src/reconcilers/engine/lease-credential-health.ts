@@ -107,8 +107,13 @@ export class LeaseCredentialHealth implements CredentialHealth {
     return this.memory.mayAttempt(this.id(credential) ?? credential, now, this.id(lockScope));
   }
 
-  recordFailure(credential: string, now: Date, lockScope?: string): { retryAt: number } {
-    const result = this.memory.recordFailure(this.id(credential) ?? credential, now, this.id(lockScope));
+  recordFailure(credential: string, now: Date, lockScope?: string, reason?: string): { retryAt: number } {
+    const result = this.memory.recordFailure(
+      this.id(credential) ?? credential,
+      now,
+      this.id(lockScope),
+      reason,
+    );
     this.writing = this.writing.then(() => this.flush()).catch(() => undefined);
     return result;
   }

@@ -15,6 +15,8 @@ export const MAX_SCOPE_FAILURES = 2;
 
 export class MemoryCredentialHealth implements CredentialHealth {
   private readonly failedAt = new Map<string, number>();
+  /** Why each refusal recorded here was refused, with its time: a later one restored from elsewhere has none. */
+  private readonly refusal = new Map<string, { at: number; reason: string }>();
   private readonly scopeFailures = new Map<string, number[]>();
   private readonly good = new Set<string>();
   constructor(
@@ -30,7 +32,7 @@ export class MemoryCredentialHealth implements CredentialHealth {
       return {
         ok: false,
         retryAt: at + this.windowMs,
-        message: `these credentials were refused at ${new Date(at).toISOString()}; nothing is sent with them until ${new Date(at + this.windowMs).toISOString()} or the Secret changes`,
+        message: `these credentials were refused at ${new Date(at).toISOString()}${this.reasonAt(credential, at)}; nothing is sent with them until ${new Date(at + this.windowMs).toISOString()} or the Secret changes`,
       };
     if (lockScope !== undefined && !this.good.has(credential)) {
       const recent = this.recent(lockScope, t);
@@ -46,9 +48,11 @@ export class MemoryCredentialHealth implements CredentialHealth {
     return { ok: true };
   }
 
-  recordFailure(credential: string, now: Date, lockScope?: string): { retryAt: number } {
+  recordFailure(credential: string, now: Date, lockScope?: string, reason?: string): { retryAt: number } {
     const t = now.getTime();
     this.failedAt.set(credential, t);
+    if (reason === undefined) this.refusal.delete(credential);
+    else this.refusal.set(credential, { at: t, reason });
     this.good.delete(credential);
     // Each refusal is its own point in time: two in the same millisecond (parallel workers, two replicas)
     // must stay two when restore() merges the stored list with this one as a set.
@@ -59,6 +63,7 @@ export class MemoryCredentialHealth implements CredentialHealth {
 
   recordSuccess(credential: string): void {
     this.failedAt.delete(credential);
+    this.refusal.delete(credential);
     this.good.add(credential);
   }
 
@@ -84,6 +89,12 @@ export class MemoryCredentialHealth implements CredentialHealth {
         k,
         [...new Set([...(this.scopeFailures.get(k) ?? []), ...times])].sort((a, b) => a - b),
       );
+  }
+
+  /** " (what the remote said)" for the refusal at `at`, when it was recorded here. */
+  private reasonAt(credential: string, at: number): string {
+    const refusal = this.refusal.get(credential);
+    return refusal?.at === at ? ` (${refusal.reason})` : "";
   }
 
   private recent(scope: string, t: number): number[] {

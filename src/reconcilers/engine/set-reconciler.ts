@@ -433,7 +433,12 @@ export class SetReconciler<
       return { kind: "Stall", reason: Reason.EndpointRefused, message: (error as Error).message };
     if (!(error instanceof RemoteError)) throw error;
     if (error instanceof AuthError) {
-      const gate = this.deps.credentials.recordFailure(connection.credential, now, connection.lockScope);
+      const gate = this.deps.credentials.recordFailure(
+        connection.credential,
+        now,
+        connection.lockScope,
+        error.message,
+      );
       // Labelled by where the credential is used, never by the secret or a digest of it.
       this.deps.metrics?.authFailure(error.provider, {
         endpoint: connection.endpoint,
