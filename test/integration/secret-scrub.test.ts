@@ -88,6 +88,9 @@ async function stalledWithEcho(path: string): Promise<SetObject> {
     return (stored.status?.conditions ?? []).some(
       (c) => c.type === "Stalled" && c.status === "True" && c.message.includes("received"),
     );
+  }).catch((error: Error) => {
+    // What the set said instead is what a reader of a CI failure needs (the log holds no credential).
+    throw new Error(`${error.message}; its conditions: ${JSON.stringify(stored?.status?.conditions)}`);
   });
   if (!stored) throw new Error("unreachable");
   return stored;
