@@ -12,6 +12,7 @@ import { ObshellClient } from "../../src/providers/obshell/client.js";
 import type { CredentialHealth } from "../../src/reconcilers/engine/credential-health.js";
 import type { SetKind } from "../../src/reconcilers/engine/kind.js";
 import { MemoryCredentialHealth } from "../../src/reconcilers/engine/memory-credential-health.js";
+import { pollPhaseMs } from "../../src/reconcilers/engine/poll-schedule.js";
 import { ObserveFailed, SetReconciler } from "../../src/reconcilers/engine/set-reconciler.js";
 import { type CommonStep, type StepBase, wait } from "../../src/reconcilers/engine/step.js";
 import type { DisruptionBudgets } from "../../src/reconcilers/fleet-budgets.js";
@@ -33,6 +34,27 @@ import {
   redisSet,
   tenantManifest,
 } from "./sets.js";
+
+/** A reconcile with the wall-clock span it ran in, for a poll's delay to be checked against. */
+async function timed<T>(run: () => Promise<T>): Promise<{ result: T; from: number; to: number }> {
+  const from = Date.now();
+  const result = await run();
+  return { result, from, to: Date.now() };
+}
+
+/** The reconcile ended in a poll of `key` at its own point in the interval (poll-schedule.ts). */
+function expectPoll(
+  key: string,
+  intervalMs: number,
+  { result, from, to }: { result: { requeueAfterMs?: number }; from: number; to: number },
+): void {
+  const delay = result.requeueAfterMs ?? Number.NaN;
+  expect(delay).toBeGreaterThanOrEqual(intervalMs / 10);
+  expect(delay).toBeLessThan(intervalMs * 1.1);
+  // Some instant of the reconcile plus the delay is the set's point.
+  const before = (((pollPhaseMs(intervalMs, key) - delay - from) % intervalMs) + intervalMs) % intervalMs;
+  expect(before).toBeLessThanOrEqual(to - from);
+}
 
 // A small kind: a remote holds items per endpoint; the spec says which items to keep; the rest is removed.
 // The intent records the endpoint and items before the removal, as the real kinds do.
@@ -234,7 +256,7 @@ describe("SetReconciler with a fake kind", () => {
         },
       },
     );
-    const result = await h.reconciler.reconcile(request());
+    const run = await timed(() => h.reconciler.reconcile(request()));
     // One connect per reconcile: the action goes through the connection the decision was made on.
     expect(h.calls).toEqual([
       "connect a",
@@ -247,7 +269,7 @@ describe("SetReconciler with a fake kind", () => {
     expect(storedDuringAct).toEqual({ endpoint: "a", items: ["x"] });
     expect(h.api.status).toMatchObject({ removed: ["x"], observedGeneration: 2, phase: "Reconciling" });
     expect(h.api.status.intent).toBeUndefined();
-    expect(result).toEqual({ requeueAfterMs: 30_000 });
+    expectPoll("prod/toy", 30_000, run);
   });
 
   it("an intent write that conflicts drops the decision: nothing is sent, and the next reconcile decides from the fresh object", async () => {
@@ -442,10 +464,10 @@ describe("SetReconciler with a fake kind", () => {
         decide: () => ({ kind: "Forget", reason: Reason.IntentResolved, message: "again" }),
       },
     );
-    const result = await h.reconciler.reconcile(request());
+    const run = await timed(() => h.reconciler.reconcile(request()));
     expect(h.calls.filter((c) => c.startsWith("observe"))).toHaveLength(3);
     expect(h.calls.filter((c) => c.startsWith("status"))).toHaveLength(1); // the same status each round
-    expect(result).toEqual({ requeueAfterMs: 30_000 });
+    expectPoll("prod/toy", 30_000, run);
   });
 
   it("after a bookkeeping round ends an operation, the action runs against the connection the fresh status names", async () => {
@@ -1005,7 +1027,7 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     {
       reason: "a bad request: refused, the intent is dropped, a person is needed",
       reply: { status: 400, errCode: "Request.Param.Invalid" },
-      want: { last: "status Stalled/RemoteRefused", operationKept: false, requeueAfterMs: 30_000 },
+      want: { last: "status Stalled/RemoteRefused", operationKept: false, requeueAfterMs: "poll" as const },
     },
     {
       reason: "a 5xx: the DELETE may have taken effect, the intent stays",
@@ -1022,12 +1044,16 @@ describe("SetReconciler with the tenant kind against the obshell simulator", () 
     const h = tenantHarness(tenantManifest({ endpoint: gate.url, zones: ["z1", "z2"] }));
     pools.push(h.pool);
     gate.mode = reply;
-    const result = await h.reconciler.reconcile(request(new AbortController().signal, "prod/orders"));
+    const run = await timed(() =>
+      h.reconciler.reconcile(request(new AbortController().signal, "prod/orders")),
+    );
     expect(gate.deletes).toHaveLength(1);
     expect(deletesIn(sim)).toHaveLength(0);
     expect(h.calls.filter((c) => c.startsWith("status ")).at(-1)).toBe(want.last);
     expect(h.api.status.operation !== undefined).toBe(want.operationKept);
-    expect(result.requeueAfterMs).toBe(want.requeueAfterMs);
+    // A step with no wait of its own polls at the set's point in its 30 s interval.
+    if (want.requeueAfterMs === "poll") expectPoll("prod/orders", 30_000, run);
+    else expect(run.result.requeueAfterMs).toBe(want.requeueAfterMs);
   });
 
   it.each([

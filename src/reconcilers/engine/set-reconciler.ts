@@ -23,6 +23,7 @@ import { describeRemote, recordedIdentity } from "../remote-identity.js";
 import type { CredentialGate, CredentialHealth } from "./credential-health.js";
 import { disruptionTime, refundBudget, spendBudget, type WithDisruptions } from "./disruptions.js";
 import type { Connected, KindStep, ParsedSet, Remote, SetIdentity, SetKind } from "./kind.js";
+import { nextPollDelayMs } from "./poll-schedule.js";
 import { settled, withPendingPlan } from "./settle-gate.js";
 import { clean, type SharedStatus, timestamp, withOutcome } from "./status.js";
 import { type CommonStep, phaseOf, type StepEvent } from "./step.js";
@@ -140,7 +141,7 @@ export class SetReconciler<
       }
       if (!set || !connection || !remote || !this.kind.isAction(step)) {
         await this.save(current, id, step, observed, log, set, undefined, remote);
-        return this.requeue(step, set);
+        return this.requeue(step, set, id);
       }
       // A set acts only on the remote its status already names, so that the other sets of its group have
       // seen it there (they read identities from status, never from a remote): a remote first learned, or
@@ -158,7 +159,7 @@ export class SetReconciler<
           requeueAfterMs: IDENTITY_RECORD_REQUEUE_MS,
         };
         await this.save(current, id, recordFirst, observed, log, set, undefined, remote);
-        return this.requeue(recordFirst, set);
+        return this.requeue(recordFirst, set, id);
       }
       return this.execute(current, set, id, step as TStep, observed, connection, remote, log);
     }
@@ -288,7 +289,7 @@ export class SetReconciler<
     }
     if (!this.kind.isAction(step)) {
       await this.save(object, id, step, observed, log, set, undefined, remote);
-      return this.requeue(step, set);
+      return this.requeue(step, set, id);
     }
     const intent = step as TStep;
     const request = this.disruptionRequest(intent, id, remote);
@@ -319,7 +320,7 @@ export class SetReconciler<
     // slower than a lost one is given up for would be settled as lost and the call sent again.
     await this.save(recorded, id, result, undefined, log, set, undefined, remote, giveBack);
     this.reportResult(intent, result);
-    return this.requeue(result, set);
+    return this.requeue(result, set, id);
   }
 
   /**
@@ -344,7 +345,7 @@ export class SetReconciler<
     const refused = this.budgetRefusal(request, now);
     if (refused) {
       await this.save(object, id, refused, observed, log, set, undefined, remote);
-      return this.requeue(refused, set);
+      return this.requeue(refused, set, id);
     }
     const spend = request
       ? (s: TStatus) =>
@@ -459,9 +460,11 @@ export class SetReconciler<
     throw new ObserveFailed(error);
   }
 
-  private requeue(step: TStep | CommonStep, set: TSet | undefined): ReconcileResult {
+  private requeue(step: TStep | CommonStep, set: TSet | undefined, id: SetIdentity): ReconcileResult {
     if (step.kind === "Paused" || !set) return {};
-    const after = step.requeueAfterMs ?? this.kind.pollIntervalMs(set);
+    const after =
+      step.requeueAfterMs ??
+      nextPollDelayMs(this.kind.pollIntervalMs(set), `${id.namespace}/${id.name}`, this.now().getTime());
     return after > 0 ? { requeueAfterMs: after } : {};
   }
 
