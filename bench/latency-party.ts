@@ -22,6 +22,15 @@ const partyOptions = z.discriminatedUnion("kind", [
 ]);
 export type PartyOptions = z.infer<typeof partyOptions>;
 
+/**
+ * The party as JavaScript, compiled by `tsc -p tsconfig.bench.json` (run.ts does it before the phase): the
+ * image runs compiled code, and under `tsx` the loader and its source maps held about 40 MB more heap in the
+ * operator's process at 10,000 sets, which every major collection marked (pauses of 30-80 ms with the hog).
+ */
+export function compiledParty(): string {
+  return join(import.meta.dirname, "..", "dist-bench", "bench", "latency-party.js");
+}
+
 /** The Node runtime a party runs on: flags before the script, env added to the bench's. */
 export interface PartyRuntime {
   nodeArgs: string[];
@@ -67,13 +76,7 @@ export class LatencyParty {
     // Owned by the harness (killed with the bench, whatever throws); the IPC channel is its fourth fd.
     const child = startOwned(
       process.execPath,
-      [
-        ...runtime.nodeArgs,
-        "--import",
-        "tsx",
-        join(import.meta.dirname, "latency-party.ts"),
-        JSON.stringify(options),
-      ],
+      [...runtime.nodeArgs, compiledParty(), JSON.stringify(options)],
       { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, ...runtime.env } },
     );
     await new Promise<void>((resolve, reject) => {

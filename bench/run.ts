@@ -297,6 +297,8 @@ async function counter(
 
 // 1. Convergence latency at each of LATENCY_SIZES sets present (bench/latency.ts).
 if (want("latency")) {
+  // The parties run compiled, as the image runs the operator (latency-party.ts, compiledParty).
+  execFileSync("npx", ["tsc", "-p", "tsconfig.bench.json"], { cwd: root, stdio: "inherit" });
   const ns = "bench-latency";
   await namespace(ns);
   const minimumNs = "bench-minimum";
