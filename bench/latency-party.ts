@@ -23,9 +23,10 @@ const partyOptions = z.discriminatedUnion("kind", [
 export type PartyOptions = z.infer<typeof partyOptions>;
 
 /**
- * The party as JavaScript, compiled by `tsc -p tsconfig.bench.json` (run.ts does it before the phase): the
- * image runs compiled code, and under `tsx` the loader and its source maps held about 40 MB more heap in the
- * operator's process at 10,000 sets, which every major collection marked (pauses of 30-80 ms with the hog).
+ * The party as JavaScript, compiled by `tsc -p tsconfig.bench.json` (run.ts does it before the phase), as the
+ * image runs the operator. Under `tsx`, the operator's process at 10,000 sets kept about 100 MB of heap after
+ * each major collection (the memory phase's compiled operator: 57 MB), and with the CPU hog those collections
+ * came every few seconds and paused it 30-80 ms (`--trace-gc`).
  */
 export function compiledParty(): string {
   return join(import.meta.dirname, "..", "dist-bench", "bench", "latency-party.js");
