@@ -25,15 +25,15 @@ import {
   type DagDetail,
   type DagOperator,
   dagDetail,
+  dagDetailList,
   envelope,
-  listOf,
   obInfo,
   type TenantInfo,
   type TenantOverview,
   tenantInfo,
-  tenantOverview,
+  tenantOverviewList,
   type UnitConfig,
-  unitConfig,
+  unitConfigList,
 } from "./schemas.js";
 
 export interface ObshellClientOptions extends ClientTransportOptions {
@@ -130,12 +130,12 @@ export class ObshellClient {
   }
 
   async tenantsOverview(): Promise<TenantOverview[]> {
-    return (await this.read("/api/v1/tenants/overview", listOf(tenantOverview))).contents ?? [];
+    return (await this.read("/api/v1/tenants/overview", tenantOverviewList)).contents ?? [];
   }
 
   /** Every resource unit config of the cluster (api/unit_handler.go unitConfigListHandler). */
   async unitConfigs(): Promise<UnitConfig[]> {
-    return (await this.read("/api/v1/units/config", listOf(unitConfig))).contents ?? [];
+    return (await this.read("/api/v1/units/config", unitConfigList)).contents ?? [];
   }
 
   getDag(id: string, showDetails = false): Promise<DagDetail> {
@@ -148,7 +148,7 @@ export class ObshellClient {
    */
   async unfinishedDags(): Promise<DagDetail[]> {
     return (
-      (await this.read("/api/v1/task/dag/ob/unfinish?show_details=false", listOf(dagDetail))).contents ?? []
+      (await this.read("/api/v1/task/dag/ob/unfinish?show_details=false", dagDetailList)).contents ?? []
     );
   }
 
