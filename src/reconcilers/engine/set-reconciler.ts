@@ -464,7 +464,7 @@ export class SetReconciler<
     if (step.kind === "Paused" || !set) return {};
     const after =
       step.requeueAfterMs ??
-      nextPollDelayMs(this.kind.pollIntervalMs(set), `${id.namespace}/${id.name}`, this.now().getTime());
+      nextPollDelayMs(this.kind.pollIntervalMs(set), objectKey(id), this.now().getTime());
     return after > 0 ? { requeueAfterMs: after } : {};
   }
 
