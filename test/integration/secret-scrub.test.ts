@@ -96,6 +96,17 @@ async function stalledWithEcho(path: string): Promise<SetObject> {
   return stored;
 }
 
+/** Applies a TenantReplicaSet on the refused `obshell` connection and waits for its echoing Stalled. */
+async function applyEchoSet(name: string): Promise<SetObject> {
+  await raw.apply({
+    apiVersion: "dbfleet.io/v1alpha1",
+    kind: "TenantReplicaSet",
+    metadata: { name, namespace: ns },
+    spec: { ...connectionRef("obshell"), tenant: "t_echo", zones: ["z1"], pollInterval: "10m" },
+  });
+  return stalledWithEcho(`/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/${name}`);
+}
+
 async function eventsOf(name: string): Promise<CoreEvent[]> {
   let found: CoreEvent[] = [];
   await eventually(`an Event on ${name} with the remote's echo`, async () => {
@@ -113,15 +124,7 @@ function expectScrubbed(text: string): void {
 
 describe("a remote that echoes the credentials it received", () => {
   it("obshell: the root password is in neither the set's status nor its Events", async () => {
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name: "echo-trs", namespace: ns },
-      spec: { ...connectionRef("obshell"), tenant: "t_echo", zones: ["z1"], pollInterval: "10m" },
-    });
-    const stored = await stalledWithEcho(
-      `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/echo-trs`,
-    );
+    const stored = await applyEchoSet("echo-trs");
     const stalled = stored.status?.conditions?.find((c) => c.type === "Stalled");
     expect(stalled?.reason).toBe("AuthenticationFailed");
     expect(stalled?.message).toMatch(/401 .*received X-OCS-Header \{"auth":"\[redacted\]"/);
@@ -135,15 +138,7 @@ describe("a remote that echoes the credentials it received", () => {
   // status write left a set saying only "refused at", and CI once timed out waiting for the reason here.
   it("obshell: a second set on the refused credential sends nothing and repeats the remote's reason, scrubbed", async () => {
     const sentBefore = obshell.log.filter((r) => r.path !== "/api/v1/secret").length;
-    await raw.apply({
-      apiVersion: "dbfleet.io/v1alpha1",
-      kind: "TenantReplicaSet",
-      metadata: { name: "echo-trs-2", namespace: ns },
-      spec: { ...connectionRef("obshell"), tenant: "t_echo", zones: ["z1"], pollInterval: "10m" },
-    });
-    const stored = await stalledWithEcho(
-      `/apis/dbfleet.io/v1alpha1/namespaces/${ns}/tenantreplicasets/echo-trs-2`,
-    );
+    const stored = await applyEchoSet("echo-trs-2");
     const stalled = stored.status?.conditions?.find((c) => c.type === "Stalled");
     expect(stalled?.reason).toBe("AuthenticationFailed");
     expect(stalled?.message).toMatch(
