@@ -18,26 +18,38 @@ export interface SampleTimes {
 
 export interface Breakdown {
   watchDelivery: number;
-  /** Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> first remote read arrives. */
+  /** Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> the tenant's read arrives. */
   queueAndPrologue: number;
-  /** First remote read arrives -> last read answered (the agent's cluster, asked again after the reads). */
+  /** The tenant's read arrives -> the cluster re-check after it answered (the agent's cluster, asked again). */
   remoteReads: number;
-  /** Last read answered -> the bare watch sees the intent status (an upper bound: includes watch delivery). */
+  /** Re-check answered -> the bare watch sees the intent status (an upper bound: includes watch delivery). */
   intentWrite: number;
-  /** Intent seen (or last read answered) -> the DELETE arrives. */
+  /** Intent seen (or re-check answered) -> the DELETE arrives. */
   deleteSend: number;
   total: number;
 }
 
+const isTenantRead = (e: ControlLogEntry) => e.method === "GET" && e.path.startsWith("/api/v1/tenant/");
+
+/**
+ * Each phase is bounded by what belongs to this sample alone: the tenant's own read, its DELETE, the bare
+ * watch's events of its set. The agent's cluster-wide requests (its cluster, its unfinished DAGs) name no
+ * set: the operator's polls of other sets send them too (about 60 a second at 10,000 sets), so the earliest
+ * and latest of them around a sample are often another set's. Only the re-check is taken from them: the
+ * first question for the agent's cluster to arrive once the tenant's read was answered.
+ */
 export function breakdown(sample: SampleTimes): Breakdown | undefined {
   const del = sample.requests.find((e) => e.method === "DELETE");
-  const reads = sample.requests.filter(
-    (e) => e.method === "GET" && del !== undefined && e.monotonicAt < del.monotonicAt,
-  );
-  if (!del || reads.length === 0 || sample.specSeen === undefined) return undefined;
+  if (!del || sample.specSeen === undefined) return undefined;
   const deleteAt = del.monotonicAt;
-  const firstRead = Math.min(...reads.map((e) => e.monotonicAt));
-  const lastReply = Math.max(...reads.map((e) => e.monotonicRepliedAt ?? e.monotonicAt));
+  const own = sample.requests.filter((e) => isTenantRead(e) && e.monotonicAt < deleteAt);
+  if (own.length === 0) return undefined;
+  const firstRead = Math.min(...own.map((e) => e.monotonicAt));
+  const ownAnswered = Math.max(...own.map((e) => e.monotonicRepliedAt ?? e.monotonicAt));
+  const recheck = sample.requests.find(
+    (e) => e.path === "/api/v1/ob/info" && e.monotonicAt >= ownAnswered && e.monotonicAt < deleteAt,
+  );
+  const lastReply = Math.max(ownAnswered, recheck?.monotonicRepliedAt ?? recheck?.monotonicAt ?? 0);
   const intent =
     sample.statusSeen === undefined ? lastReply : Math.min(Math.max(sample.statusSeen, lastReply), deleteAt);
   return {
@@ -52,7 +64,7 @@ export function breakdown(sample: SampleTimes): Breakdown | undefined {
 
 export const PHASES: { key: keyof Breakdown; label: string }[] = [
   { key: "watchDelivery", label: "watch delivery (PATCH -> bare watch sees it)" },
-  { key: "queueAndPrologue", label: "informer + queue wait + prologue (-> first obshell read arrives)" },
+  { key: "queueAndPrologue", label: "informer + queue wait + prologue (-> the tenant's read arrives)" },
   { key: "remoteReads", label: "remote reads, then the cluster re-check (-> its answer)" },
   { key: "intentWrite", label: "intent status write (-> bare watch sees it; includes watch delivery)" },
   { key: "deleteSend", label: "DELETE (-> arrives at the agent)" },
