@@ -147,9 +147,7 @@ export class ObshellClient {
    * `show_details=false` (default true: ob/agent/executor/task/dag.go GetClusterUnfinishDags, param/task.go).
    */
   async unfinishedDags(): Promise<DagDetail[]> {
-    return (
-      (await this.read("/api/v1/task/dag/ob/unfinish?show_details=false", dagDetailList)).contents ?? []
-    );
+    return (await this.read("/api/v1/task/dag/ob/unfinish?show_details=false", dagDetailList)).contents ?? [];
   }
 
   /** Never retried here: after a failure the caller looks again (tenant, unfinished DAGs) before deciding. */
