@@ -40,6 +40,7 @@ export interface PartyRuntime {
 
 const call = z.discriminatedUnion("call", [
   z.object({ id: z.int(), call: z.literal("quiet") }),
+  z.object({ id: z.int(), call: z.literal("idle") }),
   z.object({ id: z.int(), call: z.literal("settled"), name: z.string(), generation: z.int() }),
   z.object({ id: z.int(), call: z.literal("stop") }),
 ]);
@@ -96,6 +97,11 @@ export class LatencyParty {
     return this.send({ call: "quiet" });
   }
 
+  /** Resolves once the operator's work queues are empty and none of its workers reconciles (`idle`). */
+  idle(): Promise<void> {
+    return this.send({ call: "idle" });
+  }
+
   /** The design minimum: resolves once it handled the set's `generation`. */
   settled(name: string, generation: number): Promise<void> {
     return this.send({ call: "settled", name, generation });
@@ -117,22 +123,50 @@ export class LatencyParty {
   }
 }
 
+/** The sum of a gauge's values, as the operator's own metrics hold it. */
+async function gaugeSum(metrics: OperatorMetrics, name: string): Promise<number> {
+  const found = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return ((found?.values ?? []) as { value: number }[]).reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Resolves once no key waits in the operator's work queues and no worker reconciles (its own
+ * `workqueue_depth` and `controller_runtime_active_workers`), as one look: the sets just created for a size
+ * are Ready before the operator is done with them (their last status writes come back as watch events,
+ * their Events are written), and the first samples of a size waited behind that, up to a few hundred ms.
+ */
+async function operatorIdle(metrics: OperatorMetrics): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const busy =
+      (await gaugeSum(metrics, "workqueue_depth")) +
+      (await gaugeSum(metrics, "controller_runtime_active_workers"));
+    if (busy === 0) return;
+    if (performance.now() > deadline)
+      throw new Error(`the operator is still busy (${busy} keys) after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** In the party's process: run it, answer the bench's calls. */
 async function serve(options: PartyOptions): Promise<void> {
   const send = (message: z.infer<typeof answer>) => process.send?.(message);
   let quiet: () => Promise<void> = async () => {};
+  let idle: () => Promise<void> = async () => {};
   let settled: (name: string, generation: number) => Promise<void> = async () => {};
   let stop: () => Promise<void>;
   if (options.kind === "operator") {
     const { startBenchOperator } = await import("./bench-operator.js");
-    const operator = startBenchOperator({
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const operator = await startBenchOperator({
       kubeconfigPath: options.kubeconfigPath,
       namespaces: [options.ns],
-      metrics: new OperatorMetrics({ defaultMetrics: false }),
+      metrics,
       logger: pino({ level: "silent" }),
       dagPollMs: 20,
     });
     quiet = () => operator.manager.events.flushed();
+    idle = () => operatorIdle(metrics);
     stop = () => operator.stop(2000);
   } else {
     const { startDesignMinimum } = await import("./design-minimum.js");
@@ -144,7 +178,14 @@ async function serve(options: PartyOptions): Promise<void> {
     const parsed = call.safeParse(message);
     if (!parsed.success) return;
     const c = parsed.data;
-    const done = c.call === "quiet" ? quiet() : c.call === "settled" ? settled(c.name, c.generation) : stop();
+    const done =
+      c.call === "quiet"
+        ? quiet()
+        : c.call === "idle"
+          ? idle()
+          : c.call === "settled"
+            ? settled(c.name, c.generation)
+            : stop();
     done.then(
       () => {
         send({ id: c.id });

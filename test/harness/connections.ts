@@ -2,18 +2,14 @@
 // operator that refuses inline connections and allows only the simulators' loopback address.
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator, type OperatorOptions } from "../../src/operator.js";
-import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { kubeConfigVia } from "./engine.js";
 import { OPERATOR_NAMESPACE } from "./kube.js";
 import type { RawObject } from "./raw-api.js";
+import { simulatorEndpoints } from "./simulator-endpoints.js";
 
 const API = "dbfleet.io/v1alpha1";
 
-/** What an operator needs to reach the simulators on loopback; inline connections stay refused. */
-export const simulatorEndpoints = {
-  allowInlineConnections: false,
-  endpointPolicy: new EndpointPolicy({ allowedEndpoints: "127.0.0.1" }),
-};
+export { simulatorEndpoints } from "./simulator-endpoints.js";
 /**
  * An operator in this process as the README recommends running it, started: connections by reference
  * only, the simulators' loopback allowed, deploy/'s RBAC identity (the kubeconfig's "operator" context).
