@@ -227,6 +227,24 @@ describe("README: the benchmark figures are bench/baseline.json's", () => {
             "",
           ],
         ],
+        // Where a p99 is decided: the mean of each side's slowest 2 % of samples, quiet and with the hog.
+        ...(
+          [
+            ["mean of the slowest 2 %: watch / queue+prologue / reads / intent write / DELETE", b, ""],
+            ["design minimum, the same", b, "design minimum "],
+            ["the same with a CPU hog", h, ""],
+            ["design minimum, with a CPU hog", h, "design minimum "],
+          ] as const
+        ).map(([label, of, side]): [string, string[]] => [
+          label,
+          [
+            ...perSize(
+              (n) =>
+                `${parts.map((p) => fixed(of(`${side}breakdown slowest 2 %: ${p} (${n} sets)`).value, 1)).join(" / ")} ms`,
+            ),
+            "",
+          ],
+        ]),
       ]),
     );
     // Both files' samples resampled for eight moves: seconds of CPU, not a hang.
