@@ -40,3 +40,31 @@ export async function startBenchOperator(options: {
   void operator.manager.start();
   return operator;
 }
+
+type MetricsJson = Awaited<ReturnType<OperatorMetrics["registry"]["getMetricsAsJSON"]>>;
+
+/** The sum of a metric's values whose labels match `labels`, from one read of the operator's registry. */
+export function metricSum(all: MetricsJson, name: string, labels: Record<string, string> = {}): number {
+  const metric = all.find((m) => m.name === name);
+  return ((metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[])
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Resolves once no key waits in the operator's work queues and no worker reconciles (its own
+ * `workqueue_depth` and `controller_runtime_active_workers`): the sets just created for a size are Ready
+ * before the operator is done with them (their last status writes come back as watch events, their Events
+ * are written), and the first samples of a size waited behind that, up to a few hundred ms.
+ */
+export async function operatorIdle(metrics: OperatorMetrics): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const all = await metrics.registry.getMetricsAsJSON();
+    const busy = metricSum(all, "workqueue_depth") + metricSum(all, "controller_runtime_active_workers");
+    if (busy === 0) return;
+    if (performance.now() > deadline)
+      throw new Error(`the operator is still busy (${busy} keys) after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

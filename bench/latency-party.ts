@@ -123,31 +123,6 @@ export class LatencyParty {
   }
 }
 
-/** The sum of a gauge's values, as the operator's own metrics hold it. */
-async function gaugeSum(metrics: OperatorMetrics, name: string): Promise<number> {
-  const found = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return ((found?.values ?? []) as { value: number }[]).reduce((sum, v) => sum + v.value, 0);
-}
-
-/**
- * Resolves once no key waits in the operator's work queues and no worker reconciles (its own
- * `workqueue_depth` and `controller_runtime_active_workers`), as one look: the sets just created for a size
- * are Ready before the operator is done with them (their last status writes come back as watch events,
- * their Events are written), and the first samples of a size waited behind that, up to a few hundred ms.
- */
-async function operatorIdle(metrics: OperatorMetrics): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  for (;;) {
-    const busy =
-      (await gaugeSum(metrics, "workqueue_depth")) +
-      (await gaugeSum(metrics, "controller_runtime_active_workers"));
-    if (busy === 0) return;
-    if (performance.now() > deadline)
-      throw new Error(`the operator is still busy (${busy} keys) after 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** In the party's process: run it, answer the bench's calls. */
 async function serve(options: PartyOptions): Promise<void> {
   const send = (message: z.infer<typeof answer>) => process.send?.(message);
@@ -156,7 +131,7 @@ async function serve(options: PartyOptions): Promise<void> {
   let settled: (name: string, generation: number) => Promise<void> = async () => {};
   let stop: () => Promise<void>;
   if (options.kind === "operator") {
-    const { startBenchOperator } = await import("./bench-operator.js");
+    const { operatorIdle, startBenchOperator } = await import("./bench-operator.js");
     const metrics = new OperatorMetrics({ defaultMetrics: false });
     const operator = await startBenchOperator({
       kubeconfigPath: options.kubeconfigPath,

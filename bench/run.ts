@@ -45,7 +45,7 @@ import {
 import { startOwned, stopProcess } from "../test/harness/processes.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../test/harness/raw-api.js";
 import type { SimInstanceInput } from "../test/simulators/dcs/instances.js";
-import { startBenchOperator } from "./bench-operator.js";
+import { metricSum, startBenchOperator } from "./bench-operator.js";
 import { measureLatency } from "./latency.js";
 import { LatencyParty, type PartyRuntime } from "./latency-party.js";
 import { type PhaseFigures, startPhase } from "./machine.js";
@@ -289,10 +289,7 @@ async function counter(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return ((metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[])
-    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-    .reduce((sum, v) => sum + v.value, 0);
+  return metricSum(await metrics.registry.getMetricsAsJSON(), name, labels);
 }
 
 // 1. Convergence latency at each of LATENCY_SIZES sets present (bench/latency.ts).
