@@ -11,6 +11,9 @@ import type { SetIdentity } from "./engine/kind.js";
 
 export const FLEET_INDEX = "dbfleet.io/fleet-group";
 
+const ENDPOINT_KEYS_KEPT = 4096;
+const endpointKeys = new Map<string, string>();
+
 /**
  * A URL as the socket it opens: scheme, lower-case host without a trailing dot, port (the scheme's default
  * filled in); path, query and user info dropped. What still keys on a URL (whether a recorded identity was
@@ -19,6 +22,17 @@ export const FLEET_INDEX = "dbfleet.io/fleet-group";
  * identity (remote-identity.ts) joins.
  */
 export function endpointKey(endpoint: string): string {
+  const known = endpointKeys.get(endpoint);
+  if (known !== undefined) return known;
+  // A fleet names few endpoints and every reconcile asks several times (a URL parse each, 2 % of what a
+  // polling operator allocated; issue 29); the bound only stops a stream of one-off spellings from growing it.
+  if (endpointKeys.size >= ENDPOINT_KEYS_KEPT) endpointKeys.clear();
+  const key = parseEndpointKey(endpoint);
+  endpointKeys.set(endpoint, key);
+  return key;
+}
+
+function parseEndpointKey(endpoint: string): string {
   try {
     const url = new URL(endpoint);
     const port = url.port || (url.protocol === "https:" ? "443" : "80");

@@ -284,6 +284,7 @@ export class DcsClient {
 
     const started = performance.now();
     let status: number | "error" = "error";
+    const deadline = requestSignal(this.timeoutMs);
     try {
       let res: Dispatcher.ResponseData;
       let text: string;
@@ -292,7 +293,7 @@ export class DcsClient {
           method,
           headers,
           dispatcher: this.dispatcher,
-          signal: requestSignal(this.timeoutMs),
+          signal: deadline.signal,
           ...(body === undefined ? {} : { body }),
         });
         status = res.statusCode;
@@ -304,6 +305,8 @@ export class DcsClient {
         );
       } catch (error) {
         throw transportError(error, { provider: "dcs", operation });
+      } finally {
+        deadline.release();
       }
       const requestId =
         typeof res.headers["x-request-id"] === "string" ? res.headers["x-request-id"] : undefined;

@@ -275,6 +275,7 @@ export class ObshellClient {
 
     const started = performance.now();
     let status: number | "error" = "error";
+    const deadline = requestSignal(this.timeoutMs);
     try {
       let res: Dispatcher.ResponseData;
       let text: string;
@@ -283,13 +284,15 @@ export class ObshellClient {
           method,
           headers,
           dispatcher: this.dispatcher,
-          signal: requestSignal(this.timeoutMs),
+          signal: deadline.signal,
           ...(payload === undefined ? {} : { body: payload }),
         });
         status = res.statusCode;
         text = await readBody(res, this.budget(method, uri), { provider: "obshell", operation });
       } catch (error) {
         throw transportError(error, { provider: "obshell", operation });
+      } finally {
+        deadline.release();
       }
       return this.interpret(res.statusCode, res.headers["x-obshell-trace-id"], text, schema, operation);
     } finally {
