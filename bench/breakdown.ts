@@ -18,7 +18,11 @@ export interface SampleTimes {
 
 export interface Breakdown {
   watchDelivery: number;
-  /** Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> the tenant's read arrives. */
+  /**
+   * Informer delivery to the operator, queue wait, reconcile prologue: spec seen -> the tenant's read arrives.
+   * "Seen" is the bench's bare watch, a third watcher: when the party's own watch is served first and the bare
+   * watch's process waits for a core (the CPU hog), this phase comes out below zero, and watchDelivery over.
+   */
   queueAndPrologue: number;
   /** The tenant's read arrives -> the cluster re-check after it answered (the agent's cluster, asked again). */
   remoteReads: number;

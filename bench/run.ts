@@ -698,12 +698,20 @@ async function readyInNamespace(ns: string): Promise<number> {
   return ready;
 }
 
-/** One operator process on `ns` holding `n` live sets: its memory once they are Ready and polled again. */
-async function measureLive(ns: string, n: number, nodeOptions: string, nodeArgs: string[]): Promise<number> {
-  const child: ChildProcess = spawn(
+/**
+ * The operator as the image runs it (dist/, the image's Node flags, the Deployment's env) on `ns`, under
+ * deploy/'s identity, with plain-HTTP metrics on a free port (the bench reads /metrics without a token; the
+ * HTTPS server costs about the same). `nodeArgs` and `nodeOptions` replace the image's, to weigh others.
+ */
+function spawnImageOperator(
+  ns: string,
+  options: { nodeArgs?: string[]; nodeOptions?: string; args?: string[] } = {},
+): ChildProcess {
+  const env = deploymentEnv();
+  return spawn(
     process.execPath,
     [
-      ...nodeArgs,
+      ...(options.nodeArgs ?? imageNodeFlags()),
       join(root, "dist", "src", "cli", "main.js"),
       "run",
       `--kubeconfig=${plane.kubeconfigPath}`,
@@ -712,24 +720,32 @@ async function measureLive(ns: string, n: number, nodeOptions: string, nodeArgs:
       "--leader-elect=false",
       "--metrics-port=0",
       "--metrics-host=127.0.0.1",
-      // Plain HTTP, so the bench can read /metrics without a token; the HTTPS server costs about the same memory.
       "--metrics-secure=false",
-      "--log-level=info",
+      ...(options.args ?? []),
       ...SIMULATOR_FLAGS,
     ],
     {
       stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,
-        ...deploymentEnv(),
+        ...env,
         // As deploy/ sets it: the operator's Leases (credential health) live in its own namespace.
         POD_NAMESPACE: OPERATOR_NAMESPACE,
-        NODE_OPTIONS: HEAP_SNAPSHOT
-          ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
-          : nodeOptions,
+        NODE_OPTIONS: options.nodeOptions ?? env.NODE_OPTIONS ?? "",
       },
     },
   );
+}
+
+/** One operator process on `ns` holding `n` live sets: its memory once they are Ready and polled again. */
+async function measureLive(ns: string, n: number, nodeOptions: string, nodeArgs: string[]): Promise<number> {
+  const child = spawnImageOperator(ns, {
+    nodeArgs,
+    nodeOptions: HEAP_SNAPSHOT
+      ? `${nodeOptions} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(root, "bench", "results")}`
+      : nodeOptions,
+    args: ["--log-level=info"],
+  });
   const pid = child.pid ?? 0;
   let url = "";
   // The operator's log, for a run that goes wrong.
@@ -844,27 +860,7 @@ if (want("secrets")) {
   );
   /** One fresh operator process on `ns`: its RSS and heap once every set is seen and the process settles. */
   const measure = async (label: string) => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        ...imageNodeFlags(),
-        join(root, "dist", "src", "cli", "main.js"),
-        "run",
-        `--kubeconfig=${plane.kubeconfigPath}`,
-        "--context=operator",
-        `--namespace=${ns}`,
-        "--leader-elect=false",
-        "--metrics-port=0",
-        "--metrics-host=127.0.0.1",
-        // Plain HTTP: the readiness wait below reads the metrics address the start line prints as http:.
-        "--metrics-secure=false",
-        ...SIMULATOR_FLAGS,
-      ],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, ...deploymentEnv(), POD_NAMESPACE: OPERATOR_NAMESPACE },
-      },
-    );
+    const child = spawnImageOperator(ns);
     let url = "";
     child.stdout?.on("data", (d: Buffer) => {
       const m = /"metrics":"(http:[^"]+)"/.exec(d.toString());
