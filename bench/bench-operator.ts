@@ -2,12 +2,11 @@
 // connections only, deploy/'s identity through the kubeconfig's "operator" context), with the bench's
 // workers and poll periods. One home, whether it runs in the bench's process or in its own.
 import type { Logger } from "pino";
-import { kubeUserAgent, loadKubeAccess } from "../src/controller/kube-access.js";
 import type { OperatorMetrics } from "../src/observability/metrics.js";
-import { createOperator, type Operator } from "../src/operator.js";
-import { simulatorEndpoints } from "../test/harness/simulator-endpoints.js";
+import type { Operator } from "../src/operator.js";
+import { startRecommendedOperator } from "../test/harness/recommended-operator.js";
 
-export async function startBenchOperator(options: {
+export function startBenchOperator(options: {
   kubeconfigPath: string;
   namespaces: string[];
   metrics: OperatorMetrics;
@@ -17,19 +16,8 @@ export async function startBenchOperator(options: {
    * so this shortens the wait for the next one and does not touch what a sample times.
    */
   dagPollMs?: number;
-}): Promise<Operator> {
-  // The kubeconfig read as `run` reads it (src/cli/run.ts), not through client-node's KubeConfig as the
-  // tests' harness does: the operator process then holds what the image's holds. Through client-node the
-  // latency party's heap carried that library's generated API modules (about 20 MB, their source text
-  // mostly), which the image's never loads, and every major collection marked them.
-  const kubeConfig = await loadKubeAccess({
-    path: options.kubeconfigPath,
-    context: "operator",
-    userAgent: kubeUserAgent("bench"),
-  });
-  const operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig,
+}): Operator {
+  return startRecommendedOperator(options.kubeconfigPath, {
     logger: options.logger,
     metrics: options.metrics,
     namespaces: options.namespaces,
@@ -37,8 +25,6 @@ export async function startBenchOperator(options: {
     tenant: { dagPollMs: options.dagPollMs ?? 100 },
     redis: { deletePollMs: 200 },
   });
-  void operator.manager.start();
-  return operator;
 }
 
 type MetricsJson = Awaited<ReturnType<OperatorMetrics["registry"]["getMetricsAsJSON"]>>;

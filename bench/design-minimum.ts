@@ -15,12 +15,12 @@ import { createInterface } from "node:readline";
 import type { Condition } from "../src/api/common.js";
 import type { Disruption } from "../src/api/fleet-disruption-budget.js";
 import { removeCondition, setCondition } from "../src/controller/conditions.js";
+import { loadKubeAccess } from "../src/controller/kube-access.js";
 import { KubeHttp } from "../src/controller/kube-http.js";
 import { ObshellClient } from "../src/providers/obshell/client.js";
 import { spendBudget } from "../src/reconcilers/engine/disruptions.js";
 import { obshellRemote } from "../src/reconcilers/remote-identity.js";
 import { dagMirror } from "../src/reconcilers/tenant/transitions.js";
-import { kubeConfigVia } from "../test/harness/engine.js";
 
 const TRS = "/apis/dbfleet.io/v1alpha1/namespaces";
 /** Sets brought to their first status at once: the bench operator's worker count. */
@@ -55,7 +55,9 @@ export async function startDesignMinimum(options: {
   obshellUrl: string;
   password: string;
 }): Promise<DesignMinimum> {
-  const http = new KubeHttp(kubeConfigVia(options.kubeconfigPath, undefined, "operator"));
+  // The kubeconfig read as the operator's party reads it (test/harness/recommended-operator.ts), so neither
+  // side carries client-node's modules and the two processes' heaps differ only by what each pipeline holds.
+  const http = new KubeHttp(await loadKubeAccess({ path: options.kubeconfigPath, context: "operator" }));
   const client = new ObshellClient({ endpoint: options.obshellUrl, password: () => options.password });
   const abort = new AbortController();
   const handled = new Map<string, number>();

@@ -133,7 +133,7 @@ async function serve(options: PartyOptions): Promise<void> {
   if (options.kind === "operator") {
     const { operatorIdle, startBenchOperator } = await import("./bench-operator.js");
     const metrics = new OperatorMetrics({ defaultMetrics: false });
-    const operator = await startBenchOperator({
+    const operator = startBenchOperator({
       kubeconfigPath: options.kubeconfigPath,
       namespaces: [options.ns],
       metrics,

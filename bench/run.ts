@@ -280,7 +280,7 @@ async function waitReady(ns: string, plural: string, n: number, timeoutMs = 600_
   }
 }
 
-function startOperator(ns: string[], metrics: OperatorMetrics): Promise<Operator> {
+function startOperator(ns: string[], metrics: OperatorMetrics): Operator {
   return startBenchOperator({ kubeconfigPath: plane.kubeconfigPath, namespaces: ns, metrics, logger });
 }
 
@@ -401,7 +401,7 @@ if (want("throughput")) {
   const metrics = new OperatorMetrics({ defaultMetrics: false });
   const meter = await phase("cold start");
   const started = Date.now();
-  const operator = await startOperator([ns], metrics);
+  const operator = startOperator([ns], metrics);
   await waitReady(ns, "tenantreplicasets", SETS);
   await waitReady(ns, "redisinstancesets", SETS);
   const seconds = (Date.now() - started) / 1000;
@@ -494,7 +494,7 @@ if (want("throughput")) {
   const restartMetrics = new OperatorMetrics({ defaultMetrics: false });
   const restartMeter = await phase("restart over a converged fleet");
   const restartStarted = Date.now();
-  const restarted = await startOperator([ns], restartMetrics);
+  const restarted = startOperator([ns], restartMetrics);
   await waitFor(
     async () => (await counter(restartMetrics, "controller_runtime_reconcile_total")) >= 2 * SETS,
     600_000,
@@ -555,7 +555,7 @@ if (want("bulk")) {
       },
     },
   ]);
-  const operator = await startOperator([ns], metrics);
+  const operator = startOperator([ns], metrics);
   await waitReady(ns, "redisinstancesets", 1);
   await dcs.poll();
   const calls =
@@ -925,7 +925,7 @@ if (want("fairness")) {
     Array.from({ length: FAIR_BUSY }, (_, i) => trs(busy, `a${i}`, `fair${i}`, all, { pollInterval: "1s" })),
   );
   const metrics = new OperatorMetrics({ defaultMetrics: false });
-  const operator = await startOperator([busy, quiet], metrics);
+  const operator = startOperator([busy, quiet], metrics);
   await waitReady(busy, "tenantreplicasets", FAIR_BUSY);
   const times: number[] = [];
   for (let k = 0; k < FAIR_SAMPLES; k++) {

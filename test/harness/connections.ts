@@ -1,35 +1,14 @@
 // The production shape of a test: admin-owned connections that sets name in spec.connectionRef, and an
 // operator that refuses inline connections and allows only the simulators' loopback address.
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator, type OperatorOptions } from "../../src/operator.js";
-import { kubeConfigVia } from "./engine.js";
 import { OPERATOR_NAMESPACE } from "./kube.js";
 import type { RawObject } from "./raw-api.js";
-import { simulatorEndpoints } from "./simulator-endpoints.js";
 
 const API = "dbfleet.io/v1alpha1";
 
+export { startRecommendedOperator } from "./recommended-operator.js";
 export { simulatorEndpoints } from "./simulator-endpoints.js";
-/**
- * An operator in this process as the README recommends running it, started: connections by reference
- * only, the simulators' loopback allowed, deploy/'s RBAC identity (the kubeconfig's "operator" context).
- * `options` holds what a story varies: its namespaces and logger, poll periods, a moved clock, a Lease.
- */
-export function startRecommendedOperator(
-  kubeconfigPath: string,
-  options: Omit<OperatorOptions, "kubeConfig" | "metrics"> & { metrics?: OperatorMetrics },
-): Operator {
-  const operator = createOperator({
-    ...simulatorEndpoints,
-    ...options,
-    kubeConfig: kubeConfigVia(kubeconfigPath, undefined, "operator"),
-    metrics: options.metrics ?? new OperatorMetrics({ defaultMetrics: false }),
-  });
-  void operator.manager.start();
-  return operator;
-}
 
-/** The same for an operator process. */
+/** What simulatorEndpoints allows, for an operator process. */
 export const SIMULATOR_FLAGS = ["--allowed-endpoints=127.0.0.1"];
 
 type Where = { namespace: string; name: string } | { cluster: string; allowedNamespaces?: string[] };
