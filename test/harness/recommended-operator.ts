@@ -20,7 +20,7 @@ export function startRecommendedOperator(
   const operator = createOperator({
     ...simulatorEndpoints,
     ...options,
-    kubeConfig: operatorAccess(kubeconfigPath),
+    kubeConfig: operatorKubeAccess(kubeconfigPath),
     metrics: options.metrics ?? new OperatorMetrics({ defaultMetrics: false }),
   });
   void operator.manager.start();
@@ -35,9 +35,10 @@ const harnessKubeconfig = z.object({
 /**
  * The kubeconfig's "operator" context through `loadKubeAccess`, as `run --kubeconfig --context` builds it
  * (not client-node's KubeConfig). Handed over before it has loaded, so that starting an operator stays
- * synchronous for the stories; a kubeconfig it cannot load fails the operator's first request.
+ * synchronous for the stories; a kubeconfig it cannot load fails the operator's first request. Every story
+ * that runs an operator or a manager as deploy/'s identity uses it.
  */
-function operatorAccess(kubeconfigPath: string): KubeAccess {
+export function operatorKubeAccess(kubeconfigPath: string): KubeAccess {
   const loaded = loadKubeAccess({ path: kubeconfigPath, context: "operator" });
   loaded.catch(() => {});
   const config = harnessKubeconfig.parse(JSON.parse(readFileSync(kubeconfigPath, "utf8")));

@@ -18,10 +18,11 @@ import {
   obshellConnection,
   startRecommendedOperator,
 } from "../harness/connections.js";
-import { eventually, kubeConfigVia, loopbackConnections } from "../harness/engine.js";
+import { eventually, loopbackConnections } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
+import { operatorKubeAccess } from "../harness/recommended-operator.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
@@ -327,7 +328,7 @@ describe("fleet safety", () => {
     // About inline connections (the endpoint is in the set's spec), so under an operator that allows them.
     inlineOperator = createOperator({
       ...loopbackConnections,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      kubeConfig: operatorKubeAccess(kubeconfig),
       logger: inlineLog.logger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [nsInline],

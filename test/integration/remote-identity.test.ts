@@ -10,10 +10,11 @@ import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { createOperator, type Operator } from "../../src/operator.js";
 import { EndpointPolicy } from "../../src/providers/endpoint-policy.js";
 import { connectionRef, dcsConnection, obshellConnection } from "../harness/connections.js";
-import { eventually, kubeConfigVia } from "../harness/engine.js";
+import { eventually } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { applyCredentialSecrets, RawApi, type RawObject } from "../harness/raw-api.js";
+import { operatorKubeAccess } from "../harness/recommended-operator.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
@@ -107,7 +108,7 @@ beforeAll(async () => {
   operator = createOperator({
     allowInlineConnections: false,
     endpointPolicy,
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    kubeConfig: operatorKubeAccess(kubeconfig),
     logger: log.logger,
     metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [ns],

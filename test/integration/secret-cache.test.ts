@@ -11,10 +11,11 @@ import type { KubeObject } from "../../src/controller/resource.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
 import { DATABASE_CONNECTION } from "../../src/reconcilers/resources.js";
 import { obshellConnection } from "../harness/connections.js";
-import { eventually, kubeConfigVia, TRS_TYPE, trs } from "../harness/engine.js";
+import { eventually, TRS_TYPE, trs } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { captureLog } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
+import { operatorKubeAccess } from "../harness/recommended-operator.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
@@ -63,7 +64,7 @@ beforeAll(async () => {
     withSecret("orders", "creds"),
   );
   manager = new Manager({
-    kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+    kubeConfig: operatorKubeAccess(kubeconfig),
     logger: log.logger,
     metrics: new OperatorMetrics(),
     namespaces: [namespace],
