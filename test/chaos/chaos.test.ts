@@ -653,13 +653,24 @@ interface Report {
   cuts: number;
   /** Decisions the budget held back (BudgetExhausted, from the operators' logs): the budget was pressed. */
   budgetWaits: number;
+  /** Replies spoiled per fault kind and remote ("oversize@dcs"): which kinds a seed really drew. */
+  faultKinds: Record<string, number>;
   violations: string[];
 }
 
 async function chaosRun(seed: number): Promise<Report> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const report: Report = { seed, faults: 0, foreign: 0, kills: 0, cuts: 0, budgetWaits: 0, violations: [] };
+  const report: Report = {
+    seed,
+    faults: 0,
+    foreign: 0,
+    kills: 0,
+    cuts: 0,
+    budgetWaits: 0,
+    faultKinds: {},
+    violations: [],
+  };
   const ns = await createTestNamespace(kubeConfigFor(kubeconfig), `chaos${seed}`);
   const tenantNames = ["t1", "t2", "t3", "t4", "t5"];
   const obshell = new ObshellSimulator({
@@ -1198,8 +1209,24 @@ async function chaosRun(seed: number): Promise<Report> {
   const retagAt = scheduleStart + FAULT_MS / 2;
 
   // Fault phase.
-  const obshellFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "malformed", "html"];
-  const dcsFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "throttle", "html"];
+  // "oversize": a reply past its route's budget, refused unread (issue 25, M1); after a DELETE the remote
+  // acted and the operator cannot know it, as with a lost reply.
+  const obshellFaults: FaultKind[] = [
+    "latency",
+    "status",
+    "reset",
+    "truncate",
+    "malformed",
+    "html",
+    "oversize",
+  ];
+  const dcsFaults: FaultKind[] = ["latency", "status", "reset", "truncate", "throttle", "html", "oversize"];
+  // Every run meets replies past their route's budget on both remotes, on reads and once after a DELETE
+  // ran: the random draw alone gave neither CI seed one.
+  for (const sim of [obshell, dcs]) {
+    sim.addFault({ method: "GET", kind: "oversize", probability: 0.3, times: 2 });
+    sim.addFault({ method: "DELETE", kind: "oversize", phase: "after", times: 1 });
+  }
   const end = Date.now() + FAULT_MS;
   let generation = 0;
   while (Date.now() < end) {
@@ -1390,6 +1417,16 @@ async function chaosRun(seed: number): Promise<Report> {
     dcs.log.filter((e) => e.fault).length +
     report.kills +
     report.cuts;
+  for (const [remote, log] of [
+    ["obshell", obshell.log],
+    ["dcs", dcs.log],
+  ] as const)
+    for (const e of log)
+      if (e.fault)
+        report.faultKinds[`${e.fault}@${remote}`] = (report.faultKinds[`${e.fault}@${remote}`] ?? 0) + 1;
+  for (const remote of ["obshell", "dcs"])
+    if (!report.faultKinds[`oversize@${remote}`])
+      report.violations.push(`${remote}: no reply past its budget was sent: the reply budget went untested`);
   for (const entry of obshell.log.filter((e) => e.method === "DELETE")) {
     const tenant = /\/tenant\/([^/]+)\/replicas/.exec(entry.path)?.[1] ?? "";
     for (const zone of (entry.body as { zones?: string[] } | undefined)?.zones ?? [])
@@ -1763,7 +1800,7 @@ describe("chaos", () => {
       async () => {
         const report = await chaosRun(seed);
         console.log(
-          `chaos seed ${report.seed}: ${report.faults} faults injected (${report.kills} operator kills, ${report.cuts} watch cuts, ${report.foreign} foreign DAGs, ${report.budgetWaits} budget waits), ${report.violations.length} violations`,
+          `chaos seed ${report.seed}: ${report.faults} faults injected (${report.kills} operator kills, ${report.cuts} watch cuts, ${report.foreign} foreign DAGs, ${report.budgetWaits} budget waits; replies ${JSON.stringify(report.faultKinds)}), ${report.violations.length} violations`,
         );
         expect(report.violations).toEqual([]);
       },

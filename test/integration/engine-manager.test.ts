@@ -6,10 +6,11 @@ import { Manager } from "../../src/controller/manager.js";
 import type { KubeObject } from "../../src/controller/resource.js";
 import { StatusWriter } from "../../src/controller/status-writer.js";
 import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { eventually, kubeConfigVia, TRS_TYPE, trs } from "../harness/engine.js";
+import { eventually, TRS_TYPE, trs } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
 import { captureLog, forbiddenIn } from "../harness/log-capture.js";
 import { RawApi } from "../harness/raw-api.js";
+import { operatorKubeAccess } from "../harness/recommended-operator.js";
 
 const kubeconfig = inject("kubeconfig");
 const { server, caPem, adminToken } = inject("apiServer");
@@ -75,7 +76,7 @@ describe("the engine on a real API server", () => {
     });
     const log = captureLog();
     const manager = new Manager({
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      kubeConfig: operatorKubeAccess(kubeconfig),
       logger: log.logger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [namespace],
@@ -133,7 +134,7 @@ describe("the engine on a real API server", () => {
     // Someone else writes status first: our copy is now stale.
     await raw.call("PUT", `${path("conflict")}/status`, { ...stored, status: { phase: "Other" } });
     const metrics = new OperatorMetrics({ defaultMetrics: false });
-    const http = new KubeHttp(kubeConfigVia(kubeconfig, undefined, "operator"));
+    const http = new KubeHttp(operatorKubeAccess(kubeconfig));
     const writer = new StatusWriter(http, {
       onStatusWrite: (resource, outcome) => metrics.statusWrites.inc({ resource, outcome }),
     });

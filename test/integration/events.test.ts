@@ -11,6 +11,7 @@ import { createOperator, type Operator } from "../../src/operator.js";
 import { eventually, kubeConfigVia, loopbackConnections, quietLogger } from "../harness/engine.js";
 import { createTestNamespace, kubeConfigFor } from "../harness/kube.js";
 import { RawApi } from "../harness/raw-api.js";
+import { operatorKubeAccess } from "../harness/recommended-operator.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 
 const kubeconfig = inject("kubeconfig");
@@ -117,7 +118,7 @@ describe("a set whose connection allows plain HTTP", () => {
     });
     operator = createOperator({
       endpointPolicy: loopbackConnections.endpointPolicy,
-      kubeConfig: kubeConfigVia(kubeconfig, undefined, "operator"),
+      kubeConfig: operatorKubeAccess(kubeconfig),
       logger: quietLogger,
       metrics: new OperatorMetrics({ defaultMetrics: false }),
       namespaces: [ns],

@@ -90,6 +90,7 @@ beforeAll(async () => {
       tenants: [
         { name: "t_read_a", zones: ["z1", "z2", "z3"] },
         { name: "t_read_b", zones: ["z1", "z2", "z3"] },
+        { name: "t_read_c", zones: ["z1", "z2", "z3"] },
         { name: "t_paxos", zones: ["z1", "z2", "z3"] },
         { name: "t_readonly", zones: ["z1"], readonlyZones: ["z2", "z3"] },
         { name: "t_restore", zones: ["z1", "z2", "z3"], status: "RESTORE" },
@@ -135,6 +136,7 @@ describe("no action on a failed observation", () => {
   const faults: { what: string; kind: FaultKind; tenant: string }[] = [
     { what: "malformed JSON", kind: "malformed", tenant: "t_read_a" },
     { what: "a proxy's HTML error page", kind: "html", tenant: "t_read_b" },
+    { what: "a reply nested past its budget", kind: "oversize", tenant: "t_read_c" },
   ];
   it.each(faults)(
     "the unfinished-DAG read answers $what: nothing is sent until it reads",

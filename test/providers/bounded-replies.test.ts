@@ -115,6 +115,44 @@ describe("reply bodies are capped while streaming", () => {
   });
 });
 
+describe("a reply nested past its route's budget (the simulators' oversize fault)", () => {
+  it("obshell: a read fails unparsed, and a DELETE whose reply is refused is sent once", async () => {
+    const sim = new ObshellSimulator({ password: PASSWORD, stageMs: 10 });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const client = new ObshellClient({ endpoint: sim.url, password: () => PASSWORD });
+    cleanups.push(() => client.close());
+    sim.addFault({ method: "GET", path: /^\/api\/v1\/tenant\/orders$/, kind: "oversize" });
+    expect(await failure(client.getTenant("orders"))).toBeInstanceOf(ReplyTooLargeError);
+    sim.http.clearFaults();
+
+    sim.addFault({ method: "DELETE", kind: "oversize", phase: "after" });
+    expect(await failure(client.deleteReplicas("orders", ["z3"]))).toBeInstanceOf(ReplyTooLargeError);
+    const deletes = sim.log.filter((e) => e.method === "DELETE");
+    expect(deletes.map((e) => e.executed)).toEqual([true]);
+  });
+
+  it("DCS: a listing fails unparsed, and a batch delete whose reply is refused is sent once", async () => {
+    const sim = new DcsSimulator({
+      credentials: [{ accessKey: AK, secretKey: SK }],
+      projects: { [PROJECT]: [{ name: "cache-0" }] },
+    });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const client = dcsClient(sim.url);
+    const [instance] = (await client.listInstances()).instances;
+    if (!instance) throw new Error("the simulator lists no instance");
+    sim.addFault({ method: "GET", kind: "oversize" });
+    expect(await failure(client.listInstances())).toBeInstanceOf(ReplyTooLargeError);
+    sim.http.clearFaults();
+
+    sim.addFault({ method: "DELETE", kind: "oversize", phase: "after" });
+    expect(await failure(client.batchDelete([instance.instance_id]))).toBeInstanceOf(ReplyTooLargeError);
+    const deletes = sim.log.filter((e) => e.method === "DELETE");
+    expect(deletes.map((e) => e.executed)).toEqual([true]);
+  });
+});
+
 describe("remote error text", () => {
   it("is a short printable excerpt in the message, whatever the remote says", async () => {
     const url = await fakeRemote((res) => {

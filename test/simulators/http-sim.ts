@@ -9,7 +9,21 @@ export interface SimReply {
   body?: unknown;
 }
 
-export type FaultKind = "latency" | "status" | "reset" | "truncate" | "malformed" | "html" | "throttle";
+export type FaultKind =
+  | "latency"
+  | "status"
+  | "reset"
+  | "truncate"
+  | "malformed"
+  | "html"
+  | "throttle"
+  | "oversize";
+
+/**
+ * How deep an "oversize" reply nests: past every route's depth budget (src/providers/obshell/budgets.ts and
+ * dcs/budgets.ts, 16 at most), so the client refuses it while it streams in, before anything is parsed.
+ */
+export const OVERSIZE_DEPTH = 64;
 
 export interface FaultRule {
   /** e.g. "DELETE"; any method when absent. */
@@ -278,6 +292,16 @@ export class SimHttpServer {
         res.writeHead(entry.status, { "content-type": "application/json" });
         res.end('{"successful": tru');
         return;
+      case "oversize": {
+        // The reply the remote meant (or an error's), with a field nested past its route's budget: what a
+        // compromised or broken remote sends to exhaust the operator's heap (issue 25, M1).
+        entry.status = reply?.status === undefined || reply.status === 204 ? 200 : reply.status;
+        const meant = JSON.stringify(reply?.body ?? this.options.errorBody(200, "oversize"));
+        const padding = `${"[".repeat(OVERSIZE_DEPTH)}${"]".repeat(OVERSIZE_DEPTH)}`;
+        res.writeHead(entry.status, { "content-type": "application/json" });
+        res.end(`{"padding":${padding},"reply":${meant}}`);
+        return;
+      }
       case "html":
         entry.status = rule.status ?? 502;
         res.writeHead(entry.status, { "content-type": "text/html" });
