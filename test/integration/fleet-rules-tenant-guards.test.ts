@@ -26,6 +26,8 @@ let ns = "";
 let obshell: ObshellSimulator;
 /** The agent whose reported cluster changes under a plan: its own, so no other story sees the change. */
 let obshellMoving: ObshellSimulator;
+/** The agent of one converged set: its own, so that every cluster-wide read in its log is that set's. */
+let obshellSteady: ObshellSimulator;
 let operator: Operator;
 const log = captureLog();
 
@@ -113,9 +115,16 @@ beforeAll(async () => {
     },
   });
   await obshellMoving.start();
+  obshellSteady = new ObshellSimulator({
+    password: PASSWORD,
+    stageMs: 40,
+    seed: { zones, tenants: [{ name: "t_steady", zones: ["z1", "z2", "z3"] }] },
+  });
+  await obshellSteady.start();
   await applyCredentialSecrets(raw, ns, { password: PASSWORD, accessKey: "unused", secretKey: "unused" });
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell" }, obshell.url));
   await raw.apply(obshellConnection({ namespace: ns, name: "obshell-moving" }, obshellMoving.url));
+  await raw.apply(obshellConnection({ namespace: ns, name: "obshell-steady" }, obshellSteady.url));
   operator = startRecommendedOperator(kubeconfig, {
     logger: log.logger,
     namespaces: [ns],
@@ -127,6 +136,7 @@ afterAll(async () => {
   await operator?.stop(2000);
   await obshell?.stop();
   await obshellMoving?.stop();
+  await obshellSteady?.stop();
   await raw.close();
 });
 
@@ -157,6 +167,58 @@ describe("no action on a failed observation", () => {
       expect(deletesOf(tenant)).toEqual([["z3"]]);
     },
   );
+});
+
+describe("a converged set's polls", () => {
+  // A poll of a set found converged reads the tenant alone (observe.ts): the unfinished-DAG list is
+  // cluster-wide and nothing decides on it while the tenant is converged. Once the tenant moves, the list is
+  // read before anything is decided, and a DAG running there keeps every call off the tenant.
+  it("read the tenant alone; once a person's DAG has moved it, the DAGs are read before any decision, and nothing is sent while it runs", async () => {
+    const sim = obshellSteady;
+    const tenant = "t_steady";
+    const unfinished = /^\/api\/v1\/task\/dag\/(ob\/)?unfinish$/;
+    const dagReads = () => sim.log.filter((e) => unfinished.test(e.path));
+    await raw.apply(tenantSet("t-steady", tenant, ["z1", "z2", "z3"], {}, "obshell-steady"));
+    await condition("t-steady", "Converged", "Ready");
+    // The reconcile that found it converged read both, and one started before its status reached the
+    // operator's cache may too; after that, polls only.
+    await threeMoreReads(tenant, sim);
+    const polled = dagReads().length;
+    await threeMoreReads(tenant, sim);
+    expect(dagReads()).toHaveLength(polled);
+
+    // A person adds z4 and z5, slowly enough to hold the DAG once z4 is in the locality (its third node).
+    sim.stageMs = 2000;
+    const human = sim.cluster.addReplicas(tenant, [
+      { name: "z4", unit_config_name: `${tenant}_unit`, unit_num: 1 },
+      { name: "z5", unit_config_name: `${tenant}_unit`, unit_num: 1 },
+    ]);
+    await eventually("z4 in the tenant's locality", () => human.stage === 3, WAIT_MS);
+    sim.cluster.holdDags.add(tenant);
+    await condition("t-steady", "TenantBusy", "Reconciling", () => deletesOf(tenant, sim).length > 0);
+    // Not one DAG read while the tenant was converged, the DAG running all along; the first one after the
+    // first reply that showed z4, and asked only once that reply was in.
+    const movedAt = sim.log.find(
+      (e) => e.path === `/api/v1/tenant/${tenant}` && JSON.stringify(e.handled?.body ?? "").includes("z4"),
+    );
+    const after = dagReads().slice(polled);
+    expect(movedAt?.monotonicRepliedAt).toBeDefined();
+    expect(after.length).toBeGreaterThan(0);
+    for (const read of after)
+      expect(read.monotonicAt).toBeGreaterThanOrEqual(
+        movedAt?.monotonicRepliedAt ?? Number.POSITIVE_INFINITY,
+      );
+    await threeMoreReads(tenant, sim);
+    expect(changes(sim)).toEqual([]);
+
+    // The person's change is taken into the spec and the DAG let go: Ready, and nothing was ever sent.
+    await mergePatch("t-steady", { spec: { zones: ["z1", "z2", "z3", "z4", "z5"] } });
+    sim.stageMs = 40;
+    sim.cluster.holdDags.delete(tenant);
+    await eventually("the person's DAG succeeded", () => human.state === "SUCCEED", WAIT_MS);
+    await condition("t-steady", "Converged", "Ready");
+    expect(changes(sim)).toEqual([]);
+  });
 });
 
 describe("the tenant guards", () => {

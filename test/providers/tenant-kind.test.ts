@@ -21,6 +21,7 @@ import type { CommonStep } from "../../src/reconcilers/engine/step.js";
 import { ClusterIdentities } from "../../src/reconcilers/remote-identity.js";
 import type { TenantStep } from "../../src/reconcilers/tenant/decide.js";
 import { TENANT_REPLICA_SET, tenantKind } from "../../src/reconcilers/tenant/kind.js";
+import type { TenantObserved } from "../../src/reconcilers/tenant/observe.js";
 import type { ReplicaToAdd } from "../../src/reconcilers/tenant/plan.js";
 import { ObshellSimulator } from "../simulators/obshell/server.js";
 import { addObshellConnection, lookups, refTenantManifest, type World, world } from "../unit/fleet-world.js";
@@ -214,6 +215,98 @@ describe("how the engine, the metrics and the budgets read the tenant kind's ste
     expect(kind.fleet(set, id, { endpoint: "x", identity: "obshell|x#1" })).toEqual({
       peers: [],
       unidentified: [],
+    });
+  });
+});
+
+describe("what a reconcile reads: a poll of a converged set asks for the tenant alone", () => {
+  const UNFINISHED = /^\/api\/v1\/task\/dag\/(ob\/)?unfinish$/;
+  const TENANT = /^\/api\/v1\/tenant\/t$/;
+  /** The status a reconcile writes on finding the tenant converged, for `generation`. */
+  const convergedAt = (generation: number, o: { reason?: string; conditionGeneration?: number } = {}) => ({
+    phase: "Ready",
+    observedGeneration: generation,
+    conditions: [
+      {
+        type: "Ready" as const,
+        status: "True" as const,
+        reason: o.reason ?? Reason.Converged,
+        message: "",
+        lastTransitionTime: "2026-12-05T10:00:00Z",
+        observedGeneration: o.conditionGeneration ?? generation,
+      },
+    ],
+  });
+  const observe = (client: ObshellClient, set: ReturnType<typeof tenantSet>) =>
+    kindWith().observe(client, set, id, new Date());
+  /** What decide is given for `set` and `observed`, the fleet empty. */
+  const decideInput = (set: ReturnType<typeof tenantSet>, observed: TenantObserved) => ({
+    set,
+    status: set.status,
+    observed,
+    fleet: { peers: [] },
+    remote: { endpoint: sim?.url ?? "", identity: "obshell|east#7" },
+    id,
+    now: new Date(),
+  });
+  /** Which of the two reads each request of `s` was, in the order they arrived. */
+  const reads = (s: ObshellSimulator) =>
+    s.log.flatMap((e) => (TENANT.test(e.path) ? ["tenant"] : UNFINISHED.test(e.path) ? ["unfinished"] : []));
+
+  it.each([
+    { what: "never reconciled", status: undefined, generation: 2 },
+    { what: "a new spec (generation 3) since it was found converged", status: convergedAt(2), generation: 3 },
+    {
+      what: "its last outcome another reason",
+      status: convergedAt(2, { reason: Reason.TenantBusy }),
+      generation: 2,
+    },
+    {
+      what: "a Ready condition left from an older generation",
+      status: convergedAt(2, { conditionGeneration: 1 }),
+      generation: 2,
+    },
+  ])("$what: the tenant and its unfinished DAGs, asked at once", async ({ status, generation }) => {
+    const { sim: s, client } = await agent();
+    const set = tenantSet({
+      tenant: "t",
+      zones: ["z1", "z2", "z3"],
+      generation,
+      ...(status ? { status } : {}),
+    });
+    const seen = await observe(client, set);
+    expect(seen).toMatchObject({ kind: "tenant", unfinished: [] });
+    expect(reads(s).sort()).toEqual(["tenant", "unfinished"]);
+  });
+
+  it("found converged at this generation and still converged: the tenant alone; the DAGs left unread", async () => {
+    const { sim: s, client } = await agent();
+    s.cluster.holdDags.add("t");
+    // A person's DAG runs on the tenant and has changed nothing yet: while the tenant is converged nothing decides on it.
+    s.cluster.addReplicas("t", [{ name: "z4", unit_config_name: "t_unit", unit_num: 1 }]);
+    const set = tenantSet({ tenant: "t", zones: ["z1", "z2", "z3"], status: convergedAt(2) });
+    const seen = await observe(client, set);
+    expect(seen).toMatchObject({ kind: "tenant", unfinished: undefined });
+    expect(reads(s)).toEqual(["tenant"]);
+    expect(kindWith().decide(decideInput(set, seen))).toMatchObject({ kind: "Ready", reason: "Converged" });
+  });
+
+  it("found converged, and the tenant has moved since: the tenant, then its unfinished DAGs, before any decision", async () => {
+    const { sim: s, client } = await agent();
+    s.cluster.holdDags.add("t");
+    const human = s.cluster.addReplicas("t", [{ name: "z4", unit_config_name: "t_unit", unit_num: 1 }]);
+    // The spec no longer keeps z3: a removal to plan, which must see the person's DAG first.
+    const set = tenantSet({ tenant: "t", zones: ["z1", "z2"], status: convergedAt(2) });
+    const seen = await observe(client, set);
+    expect(reads(s)).toEqual(["tenant", "unfinished"]);
+    const [tenantRead, dagRead] = s.log.filter((e) => TENANT.test(e.path) || UNFINISHED.test(e.path));
+    expect(dagRead?.monotonicAt).toBeGreaterThanOrEqual(
+      tenantRead?.monotonicRepliedAt ?? Number.POSITIVE_INFINITY,
+    );
+    expect(seen).toMatchObject({ kind: "tenant", unfinished: [{ id: `1${human.dagId}` }] });
+    expect(kindWith().decide(decideInput(set, seen))).toMatchObject({
+      kind: "Wait",
+      reason: Reason.TenantBusy,
     });
   });
 });

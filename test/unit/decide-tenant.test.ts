@@ -604,6 +604,40 @@ const cases: Case[] = [
   },
 ];
 
+describe("a tenant observed without its unfinished DAGs (a poll that found it converged)", () => {
+  const unread = (locality: string): TenantObserved => ({
+    kind: "tenant",
+    // Unit configs and unit number known, so that an add is held by nothing else.
+    tenant: tenantSeen(locality, { unitConfigs: ["u"], unitNum: 1 }),
+    unfinished: undefined,
+  });
+  it("still converged: Ready, the DAGs never needed", () => {
+    expect(decide({ set: { zones: ["z1", "z2"] }, observed: unread("FULL@z1,FULL@z2") })).toMatchObject({
+      kind: "Ready",
+      reason: Reason.Converged,
+    });
+  });
+  it.each([
+    { what: "a zone to remove", zones: ["z1", "z2"], locality: "FULL@z1,FULL@z2,FULL@z3" },
+    {
+      what: "a zone to add",
+      zones: ["z1", "z2", "z3"],
+      locality: "FULL@z1,FULL@z2",
+      replicaTemplate: { unitConfigName: "u" },
+    },
+  ])(
+    "$what: nothing is decided without them (an error, never a step)",
+    ({ zones, locality, replicaTemplate }) => {
+      expect(() =>
+        decide({
+          set: { zones, ...(replicaTemplate ? { replicaTemplate } : {}) },
+          observed: unread(locality),
+        }),
+      ).toThrow(/not converged and its unfinished DAGs were not read/);
+    },
+  );
+});
+
 describe("decideTenant", () => {
   it.each(cases)("$reason", (c) => {
     const step = decide(c);

@@ -423,8 +423,12 @@ function planNext(
       reason: Reason.Converged,
       message: `tenant ${tenant} has replicas in exactly ${set.spec.zones.join(", ")}`,
     };
+  // observe.ts leaves them unread only for a tenant it found converged; never decide without them.
+  const unfinished = observed.unfinished;
+  if (unfinished === undefined)
+    throw new Error(`tenant ${tenant} is not converged and its unfinished DAGs were not read`);
   // Another DAG on the tenant (a person's, or one that outlived its record): never start a second one.
-  const busy = observed.unfinished.find(dagRunning);
+  const busy = unfinished.find(dagRunning);
   const change =
     plan.action === "add"
       ? `adding ${plan.toAdd.map((r) => r.zone).join(", ")}`
@@ -435,7 +439,7 @@ function planNext(
       `DAG ${busy.id} (${busy.name}) is ${busy.state} on tenant ${tenant}; ${change} waits for it`,
       timing.dagPollMs,
     );
-  if (plan.action === "add") return planAdd(input, plan, target);
+  if (plan.action === "add") return planAdd(input, plan, target, unfinished);
   // A dry run never deletes, so it never waits for an approval either: it shows the plan.
   if (set.spec.policy.dryRun)
     return {
@@ -481,11 +485,15 @@ function planNext(
  * scale-in nobody resolved) keeps adds off it; a dry run shows the add; the approval covers the action,
  * the exact zones and each replica's settings.
  */
-function planAdd(input: Input, plan: TenantPlan, target: OperationTarget): TenantStep {
+function planAdd(
+  input: Input,
+  plan: TenantPlan,
+  target: OperationTarget,
+  unfinished: readonly DagDetail[],
+): TenantStep {
   const { set, id } = input;
   const tenant = target.tenant;
-  const observed = input.observed.kind === "tenant" ? input.observed : undefined;
-  const failed = observed?.unfinished.find((d) => d.state === "FAILED");
+  const failed = unfinished.find((d) => d.state === "FAILED");
   if (failed)
     return stall(
       Reason.UnresolvedDag,

@@ -150,7 +150,7 @@ export function tenantKind(options: TenantKindOptions): TenantKind {
     // Another set naming a tenant of this name (anywhere) may be on this cluster through another URL and
     // knows this set's cluster only from its status: recorded before the set acts.
     recordBeforeActing: (set, id) => options.namesakes?.(actingOn(set), id) ?? false,
-    observe: (client, set) => observeTenantSet(client, set.spec, set.status?.operation),
+    observe: (client, set) => observeTenantSet(client, set),
     fleet: (set, id, remote) => options.peers?.(actingOn(set), id, remote) ?? { peers: [], unidentified: [] },
 
     // Every call that changes the tenant (a DELETE, an add's POST, a RETRY or ROLLBACK) goes only to the

@@ -1,10 +1,12 @@
 // What a TenantReplicaSet reconcile reads from obshell: the operation in flight (its DAG, or the
 // candidates to be it after a lost reply), or else the tenant and the DAGs unfinished on it.
-import type { TenantOperation, TenantReplicaSetSpec } from "../../api/tenant-replica-set.js";
+import { Reason } from "../../api/reasons.js";
+import type { TenantReplicaSet } from "../../api/tenant-replica-set.js";
+import { getCondition } from "../../controller/conditions.js";
 import { NotFoundError } from "../../providers/errors.js";
 import type { ObshellClient } from "../../providers/obshell/client.js";
 import type { DagDetail } from "../../providers/obshell/schemas.js";
-import type { TenantObservation } from "./plan.js";
+import { planTenant, type TenantObservation } from "./plan.js";
 
 /** The DAG name obshell gives a replica removal (specs: DagDetailDTO `name`). */
 export const SCALE_IN_DAG = "Scale in tenant replicas";
@@ -18,7 +20,15 @@ export const TENANT_MAINTENANCE = 3;
 export const LOCALITY_NODE = "Alter tenant locality";
 
 export type TenantObserved =
-  | { kind: "tenant"; tenant: TenantObservation | undefined; unfinished: DagDetail[] }
+  | {
+      kind: "tenant";
+      tenant: TenantObservation | undefined;
+      /**
+       * The DAGs unfinished on the tenant. Undefined only when they were not asked for: a poll found the
+       * tenant converged (`observeTenantSet`), and nothing decides on them then.
+       */
+      unfinished: DagDetail[] | undefined;
+    }
   | {
       kind: "operation";
       /** The DAG the operation recorded; undefined when its id was never learnt. */
@@ -38,12 +48,29 @@ export function dagRunning(dag: Pick<DagDetail, "state">): boolean {
   return dag.state === "READY" || dag.state === "RUNNING" || dag.state === "PENDING";
 }
 
+/**
+ * Whether the set's last decision, made for the spec it has now, found the tenant converged: Ready for
+ * reason Converged at this generation, no operation in flight. A spec change (a new generation) or any
+ * other outcome reads as it always did.
+ */
+export function lastFoundConverged(set: Pick<TenantReplicaSet, "metadata" | "status">): boolean {
+  const status = set.status;
+  if (status === undefined || status.operation !== undefined) return false;
+  const generation = set.metadata.generation;
+  if (generation === undefined || status.observedGeneration !== generation) return false;
+  const ready = getCondition(status.conditions, "Ready");
+  return (
+    ready?.status === "True" && ready.reason === Reason.Converged && ready.observedGeneration === generation
+  );
+}
+
 export async function observeTenantSet(
   client: ObshellClient,
-  spec: Pick<TenantReplicaSetSpec, "tenant" | "zones" | "replicaTemplate">,
-  operation: TenantOperation | undefined,
+  set: Pick<TenantReplicaSet, "metadata" | "spec" | "status">,
 ): Promise<TenantObserved> {
+  const { spec } = set;
   const tenant = spec.tenant;
+  const operation = set.status?.operation;
   if (operation) {
     const onTenant = operation.tenant ?? tenant;
     if (operation.dagId) {
@@ -56,7 +83,17 @@ export async function observeTenantSet(
     const candidates = await Promise.all(unfinished.map((d) => client.getDag(d.id, true)));
     return { kind: "operation", dag: undefined, candidates };
   }
-  const [observed, unfinished] = await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
+  // A poll of a converged set reads the tenant alone: while the tenant stays converged nothing decides on
+  // its DAGs (decide.ts planNext answers Converged first), and their list is cluster-wide, the same answer
+  // asked for every set of the cluster. Once the tenant has moved they are read, after it, before any
+  // decision. Every other reconcile (a new spec above all) reads both at once, as the latency needs.
+  const [observed, unfinished] = lastFoundConverged(set)
+    ? await observeTenant(client, tenant).then(async (seen) =>
+        seen !== undefined && planTenant(spec, seen).converged
+          ? ([seen, undefined] as const)
+          : ([seen, await client.unfinishedDags()] as const),
+      )
+    : await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
   // The unit configs are read only when an add may be planned: the agent refuses an unknown one, and a
   // person must create it, so it is checked before anything is sent.
   const adding =
@@ -67,7 +104,11 @@ export async function observeTenantSet(
     observed && adding
       ? { ...observed, unitConfigs: (await client.unitConfigs()).map((u) => u.name) }
       : observed;
-  return { kind: "tenant", tenant: withUnits, unfinished: unfinished.filter((d) => dagOfTenant(d, tenant)) };
+  return {
+    kind: "tenant",
+    tenant: withUnits,
+    unfinished: unfinished?.filter((d) => dagOfTenant(d, tenant)),
+  };
 }
 
 /** undefined when obshell does not know the tenant; any other failure throws. */
