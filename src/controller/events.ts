@@ -64,20 +64,44 @@ function noteKey(e: EventNote): string {
 }
 
 /**
+ * Sets whose standing warnings are remembered at once; past it the least recently reconciled is forgotten
+ * and raises its warnings once more. Well above a fleet's size: under client-go's 4096 (the events' own
+ * caches), a fleet of more sets than that forgot each set before its next poll and raised its warnings on
+ * every poll, an Event write per poll (issue 29).
+ */
+const MAX_STANDING = 100_000;
+/** Distinct lists of warnings kept for sharing; past it the table starts again (what was shared stays). */
+const MAX_STANDING_LISTS = 1024;
+
+/**
  * Warnings that stand as long as a configuration does (a connection that allows plain HTTP): raised when
  * they appear, not on every reconcile. Remembered in memory: a restarted or new leader raises them once more.
  */
 export class StandingEvents {
-  private readonly last = new Map<string, string[]>();
+  /** Per set (its uid, the cached object's own string), what it stands with; nothing for a set with none. */
+  private readonly last = new Map<string, readonly string[]>();
+  /** One copy of each list: every set of a connection stands with the same warnings. */
+  private readonly lists = new Map<string, readonly string[]>();
 
   /** Remembers `now` as what `object` stands with and returns the events that are new to it. */
   fresh<E extends EventNote>(object: KubeObject, now: readonly E[]): E[] {
-    const key = `${object.metadata.namespace ?? ""}/${object.metadata.name}/${object.metadata.uid ?? ""}`;
+    const key = object.metadata.uid ?? `${object.metadata.namespace ?? ""}/${object.metadata.name}`;
     const raised = newEvents(this.last.get(key) ?? [], now);
     this.last.delete(key);
-    if (this.last.size >= MAX_TRACKED) this.last.delete(this.last.keys().next().value ?? "");
-    this.last.set(key, now.map(noteKey));
+    if (now.length === 0) return raised;
+    if (this.last.size >= MAX_STANDING) this.last.delete(this.last.keys().next().value ?? "");
+    this.last.set(key, this.shared(now.map(noteKey)));
     return raised;
+  }
+
+  private shared(keys: string[]): readonly string[] {
+    const joined = keys.join("\n");
+    const known = this.lists.get(joined);
+    if (known) return known;
+    if (this.lists.size >= MAX_STANDING_LISTS) this.lists.clear();
+    const list = Object.freeze(keys);
+    this.lists.set(joined, list);
+    return list;
   }
 }
 

@@ -109,6 +109,24 @@ describe("standing warnings", () => {
       expect(c.passes.map((p) => standing.fresh(set, p).length)).toEqual(c.raised);
     });
 
+  it("a fleet larger than client-go's 4096-entry caches: each set raises its warning once, not on every pass", () => {
+    const standing = new StandingEvents();
+    const sets = Array.from(
+      { length: 5000 },
+      (_, i): KubeObject => ({
+        metadata: { name: `s${i}`, namespace: "n", uid: `u${i}` },
+      }),
+    );
+    const pass = () => sets.reduce((raised, set) => raised + standing.fresh(set, [insecure]).length, 0);
+    expect([pass(), pass(), pass()]).toEqual([5000, 0, 0]);
+  });
+
+  it("the same set after it was deleted and created again (a new uid) raises its warning again", () => {
+    const standing = new StandingEvents();
+    expect(standing.fresh({ metadata: { name: "a", namespace: "n", uid: "1" } }, [insecure])).toHaveLength(1);
+    expect(standing.fresh({ metadata: { name: "a", namespace: "n", uid: "2" } }, [insecure])).toHaveLength(1);
+  });
+
   it("is remembered per object", () => {
     const standing = new StandingEvents();
     expect(standing.fresh({ metadata: { name: "a", namespace: "n", uid: "1" } }, [insecure])).toHaveLength(1);
