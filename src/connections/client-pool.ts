@@ -8,7 +8,8 @@ export interface Closable {
 }
 
 export class ConnectionClients<C extends Closable> {
-  private readonly entries = new Map<string, { client: C; holders: Set<string> }>();
+  private readonly entries = new Map<string, { key: string; client: C; holders: Set<string> }>();
+  /** Per holder, its client's key: the entry's own string, one per client, not one per holder. */
   private readonly heldBy = new Map<string, string>();
 
   /**
@@ -22,11 +23,11 @@ export class ConnectionClients<C extends Closable> {
     if (previous !== undefined && previous !== key) this.release(holder);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { client: create(), holders: new Set() };
+      entry = { key, client: create(), holders: new Set() };
       this.entries.set(key, entry);
     }
     entry.holders.add(holder);
-    this.heldBy.set(holder, key);
+    this.heldBy.set(holder, entry.key);
     return entry.client;
   }
 

@@ -59,6 +59,15 @@ interface Index<T> {
   valuesOf: Map<string, string[]>;
 }
 
+/**
+ * The string another key already holds for `value` (an equal text built anew for each object): the sets of
+ * one connection or endpoint share one copy of its group rather than a copy each (issue 29).
+ */
+function sameValue<T>(index: Index<T>, keys: string | Set<string>, value: string): string {
+  const holder = typeof keys === "string" ? keys : keys.values().next().value;
+  return (holder === undefined ? undefined : index.valuesOf.get(holder)?.find((v) => v === value)) ?? value;
+}
+
 const EMPTY: ReadonlySet<string> = new Set();
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 const METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
@@ -185,15 +194,18 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private indexAdd(index: Index<T>, key: string, obj: T): void {
     const values = [...new Set(index.fn(obj))];
-    // Most sets are under no value of most indexes (no Secret of their own): nothing is kept for them.
-    if (values.length > 0) index.valuesOf.set(key, values);
-    for (const value of values) {
+    for (const [i, value] of values.entries()) {
       const keys = index.map.get(value);
       if (keys === undefined) index.map.set(value, key);
-      else if (typeof keys === "string") {
-        if (keys !== key) index.map.set(value, new Set([keys, key]));
-      } else keys.add(key);
+      else {
+        values[i] = sameValue(index, keys, value);
+        if (typeof keys === "string") {
+          if (keys !== key) index.map.set(value, new Set([keys, key]));
+        } else keys.add(key);
+      }
     }
+    // Most sets are under no value of most indexes (no Secret of their own): nothing is kept for them.
+    if (values.length > 0) index.valuesOf.set(key, values);
   }
 
   /** Removes `key` under the values it was added with (the function may answer differently now). */
