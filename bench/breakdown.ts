@@ -38,9 +38,9 @@ const isTenantRead = (e: ControlLogEntry) => e.method === "GET" && e.path.starts
 /**
  * Each phase is bounded by what belongs to this sample alone: the tenant's own read, its DELETE, the bare
  * watch's events of its set. The agent's cluster-wide requests (its cluster, its unfinished DAGs) name no
- * set: the operator's polls of other sets send them too (about 60 a second at 10,000 sets), so the earliest
- * and latest of them around a sample are often another set's. Only the re-check is taken from them: the
- * first question for the agent's cluster to arrive once the tenant's read was answered.
+ * set: other sets' reconciles send them too (a first reconcile, a tenant that moved, the cluster's 60 s
+ * refresh), so the earliest and latest of them around a sample may be another set's. Only the re-check is
+ * taken from them: the first question for the agent's cluster to arrive once the tenant's read was answered.
  */
 export function breakdown(sample: SampleTimes): Breakdown | undefined {
   const del = sample.requests.find((e) => e.method === "DELETE");
