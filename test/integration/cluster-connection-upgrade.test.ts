@@ -2,14 +2,21 @@
 // namespace. The field is now required, ["*"] spelled out for everyone. An object stored before the
 // upgrade is not open to all: the set is Stalled with ConnectionInvalid naming spec.allowedNamespaces and
 // the remote receives nothing, until the admin writes the field. The upgrade needs the old CRD, so this
-// file runs its own API server (a CRD change on the shared one would reach every other file).
+// file runs its own API server (a CRD change on the shared one would reach every other file), with deploy/'s
+// RBAC bound to the operator's identity there as the shared one has it, and the operator the README
+// recommends (its kubeconfig's "operator" context, read as `run` reads it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OperatorMetrics } from "../../src/observability/metrics.js";
-import { createOperator, type Operator } from "../../src/operator.js";
-import { connectionRef, dcsConnection, simulatorEndpoints } from "../harness/connections.js";
+import type { Operator } from "../../src/operator.js";
+import { connectionRef, dcsConnection, startRecommendedOperator } from "../harness/connections.js";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.js";
-import { eventually, kubeConfigVia, quietLogger } from "../harness/engine.js";
-import { crdDocuments, installCrds, kubeConfigFor, OPERATOR_NAMESPACE } from "../harness/kube.js";
+import { eventually, quietLogger } from "../harness/engine.js";
+import {
+  bindOperatorIdentity,
+  crdDocuments,
+  installCrds,
+  kubeConfigFor,
+  OPERATOR_NAMESPACE,
+} from "../harness/kube.js";
 import { RawApi, RawApiError, type RawObject } from "../harness/raw-api.js";
 import { DcsSimulator } from "../simulators/dcs/server.js";
 
@@ -80,15 +87,12 @@ beforeAll(async () => {
   await raw.apply(old);
   // The upgrade.
   await installCrds(kc, raw);
-  operator = createOperator({
-    ...simulatorEndpoints,
-    kubeConfig: kubeConfigVia(plane.kubeconfigPath),
+  await bindOperatorIdentity(raw, plane.operator.user);
+  operator = startRecommendedOperator(plane.kubeconfigPath, {
     logger: quietLogger,
-    metrics: new OperatorMetrics({ defaultMetrics: false }),
     namespaces: [NS],
     operatorNamespace: OPERATOR_NAMESPACE,
   });
-  void operator.manager.start();
 }, 120_000);
 
 afterAll(async () => {
