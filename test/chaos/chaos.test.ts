@@ -1412,11 +1412,6 @@ async function chaosRun(seed: number): Promise<Report> {
   await approving;
 
   // Invariants from the request logs and the final state.
-  report.faults =
-    obshell.log.filter((e) => e.fault).length +
-    dcs.log.filter((e) => e.fault).length +
-    report.kills +
-    report.cuts;
   for (const [remote, log] of [
     ["obshell", obshell.log],
     ["dcs", dcs.log],
@@ -1424,6 +1419,8 @@ async function chaosRun(seed: number): Promise<Report> {
     for (const e of log)
       if (e.fault)
         report.faultKinds[`${e.fault}@${remote}`] = (report.faultKinds[`${e.fault}@${remote}`] ?? 0) + 1;
+  report.faults =
+    Object.values(report.faultKinds).reduce((sum, n) => sum + n, 0) + report.kills + report.cuts;
   for (const remote of ["obshell", "dcs"])
     if (!report.faultKinds[`oversize@${remote}`])
       report.violations.push(`${remote}: no reply past its budget was sent: the reply budget went untested`);

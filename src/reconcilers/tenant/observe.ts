@@ -87,13 +87,13 @@ export async function observeTenantSet(
   // its DAGs (decide.ts planNext answers Converged first), and their list is cluster-wide, the same answer
   // asked for every set of the cluster. Once the tenant has moved they are read, after it, before any
   // decision. Every other reconcile (a new spec above all) reads both at once, as the latency needs.
-  const [observed, unfinished] = lastFoundConverged(set)
-    ? await observeTenant(client, tenant).then(async (seen) =>
-        seen !== undefined && planTenant(spec, seen).converged
-          ? ([seen, undefined] as const)
-          : ([seen, await client.unfinishedDags()] as const),
-      )
-    : await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
+  let observed: TenantObservation | undefined;
+  let unfinished: DagDetail[] | undefined;
+  if (lastFoundConverged(set)) {
+    observed = await observeTenant(client, tenant);
+    if (observed === undefined || !planTenant(spec, observed).converged)
+      unfinished = await client.unfinishedDags();
+  } else [observed, unfinished] = await Promise.all([observeTenant(client, tenant), client.unfinishedDags()]);
   // The unit configs are read only when an add may be planned: the agent refuses an unknown one, and a
   // person must create it, so it is checked before anything is sent.
   const adding =
