@@ -569,22 +569,14 @@ export function kubeconfigProblems(
   return problems;
 }
 
-/**
- * The access a kubeconfig describes, read as kubectl reads it: `path` alone if given (it must exist),
- * else $KUBECONFIG's files merged, else ~/.kube/config; `context`, else current-context. When no file
- * exists, the in-cluster ServiceAccount if the pod environment says so. Impersonation (`as`, `as-uid`,
- * `as-groups`, `as-user-extra`) is honoured: every request carries it, so the API server authorizes
- * the impersonated identity, never the base one. Every request carries `userAgent`.
- */
-export async function loadKubeAccess(
-  options: {
-    path?: string | undefined;
-    context?: string | undefined;
-    serviceAccountDir?: string;
-    userAgent?: string;
-  } = {},
-): Promise<KubeAccess> {
-  const agent = { "user-agent": options.userAgent ?? kubeUserAgent("") };
+type KubeconfigOptions = {
+  path?: string | undefined;
+  context?: string | undefined;
+  serviceAccountDir?: string;
+};
+
+/** What a kubeconfig names for `options`, checked as clientcmd checks it; the in-cluster env when there is no file. */
+function resolveKubeconfig(options: KubeconfigOptions) {
   const files = kubeconfigFiles(options.path);
   const config = mergeKubeconfigs(files, { explicit: options.path !== undefined && options.path !== "" });
   if (config.files.length === 0) {
@@ -592,15 +584,8 @@ export async function loadKubeAccess(
     const port = process.env.KUBERNETES_SERVICE_PORT;
     if (!host || !port)
       throw new Error(`no kubeconfig at ${files.join(delimiter)} and not running in a cluster`);
-    const dir = options.serviceAccountDir ?? SA_DIR;
-    return withHeaders(
-      staticAccess(
-        `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
-        tokenSource(undefined, join(dir, "token")),
-        { ca: readFileSync(join(dir, "ca.crt"), "utf8") },
-      ),
-      agent,
-    );
+    const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return { inCluster: true as const, server, dir: options.serviceAccountDir ?? SA_DIR };
   }
   const where = `kubeconfig ${config.files.join(delimiter)}`;
   const contextName = options.context || config.currentContext;
@@ -613,6 +598,37 @@ export async function loadKubeAccess(
   const problems = kubeconfigProblems(context.cluster, cluster, context.user ?? "", user);
   if (problems.length > 0)
     throw new Error(`${where}: ${problems.length === 1 ? problems[0] : `[${problems.join(", ")}]`}`);
+  return { inCluster: false as const, server: cluster.server, where, contextName, context, cluster, user };
+}
+
+/**
+ * The API server a kubeconfig's context (or the in-cluster env) names, without trailing slash, read as
+ * `loadKubeAccess` reads it; synchronous, for a caller that must name the server before the access loads.
+ */
+export function kubeconfigServer(options: KubeconfigOptions): string {
+  return resolveKubeconfig(options).server.replace(/\/$/, "");
+}
+
+/**
+ * The access a kubeconfig describes, read as kubectl reads it: `path` alone if given (it must exist),
+ * else $KUBECONFIG's files merged, else ~/.kube/config; `context`, else current-context. When no file
+ * exists, the in-cluster ServiceAccount if the pod environment says so. Impersonation (`as`, `as-uid`,
+ * `as-groups`, `as-user-extra`) is honoured: every request carries it, so the API server authorizes
+ * the impersonated identity, never the base one. Every request carries `userAgent`.
+ */
+export async function loadKubeAccess(
+  options: KubeconfigOptions & { userAgent?: string } = {},
+): Promise<KubeAccess> {
+  const agent = { "user-agent": options.userAgent ?? kubeUserAgent("") };
+  const resolved = resolveKubeconfig(options);
+  if (resolved.inCluster)
+    return withHeaders(
+      staticAccess(resolved.server, tokenSource(undefined, join(resolved.dir, "token")), {
+        ca: readFileSync(join(resolved.dir, "ca.crt"), "utf8"),
+      }),
+      agent,
+    );
+  const { where, contextName, context, cluster, user } = resolved;
   const extra = { ...impersonationHeaders(user), ...agent };
   if (user["auth-provider"] !== undefined || user.username !== undefined || cluster["proxy-url"]) {
     const { KubeConfig } = await import("@kubernetes/client-node");

@@ -8,6 +8,7 @@ import {
   impersonationHeaders,
   kubeconfigFiles,
   kubeconfigProblems,
+  kubeconfigServer,
   kubeUserAgent,
   loadKubeAccess,
   mergeKubeconfigs,
@@ -120,6 +121,24 @@ describe("loadKubeAccess", () => {
     await expect(
       loadKubeAccess({ path: kubeconfig("ctx.yaml", { token: "x" }), context: "nope" }),
     ).rejects.toThrow(/context "nope" not found/);
+  });
+
+  it("names the server synchronously as the access it loads does, and refuses what loading refuses", async () => {
+    const path = kubeconfig("server.yaml", { token: "x" });
+    const access = await loadKubeAccess({ path });
+    expect(kubeconfigServer({ path })).toBe(access.server);
+    await access.close();
+    expect(kubeconfigServer({ path })).toBe("https://127.0.0.1:6443");
+    expect(() => kubeconfigServer({ path, context: "nope" })).toThrow(/context "nope" not found/);
+    const unreadable = kubeconfig(
+      "server-ca.yaml",
+      { token: "x" },
+      { "certificate-authority": join(dir, "no-ca") },
+    );
+    expect(() => kubeconfigServer({ path: unreadable })).toThrow(/unable to read certificate-authority/);
+    await expect(loadKubeAccess({ path: unreadable })).rejects.toThrow(
+      /unable to read certificate-authority/,
+    );
   });
 
   it("sends the impersonation of the kubeconfig's user with every request", async () => {
