@@ -52,7 +52,7 @@ import { type PhaseFigures, startPhase } from "./machine.js";
 import { type latencySamples as keptSamples, storeSamples } from "./results-file.js";
 import { SimProcess } from "./sim-process.js";
 import { percentile, printTable, type Row } from "./stats.js";
-import { benchTargets, judged } from "./targets.js";
+import { benchTargets, judgedRow } from "./targets.js";
 
 const SETS = Number(process.env.BENCH_SETS ?? 1000);
 const MEMORY_SETS = Number(process.env.BENCH_MEMORY_SETS ?? 10_000);
@@ -406,24 +406,26 @@ if (want("throughput")) {
   const seconds = (Date.now() - started) / 1000;
   const reconciles = await counter(metrics, "controller_runtime_reconcile_total");
   rows.push({ metric: `cold start to Ready (${SETS} TRS + ${SETS} RIS)`, value: seconds, unit: "s" });
-  rows.push({
-    metric: `reconciles per second (cold start, ${2 * SETS} sets)`,
-    value: reconciles / seconds,
-    unit: "1/s",
-    ...judged(TARGETS.coldStartRate, reconciles / seconds),
-  });
+  rows.push(
+    judgedRow(TARGETS.coldStartRate, {
+      metric: `reconciles per second (cold start, ${2 * SETS} sets)`,
+      value: reconciles / seconds,
+      unit: "1/s",
+    }),
+  );
   console.log(`cold start: ${2 * SETS} sets Ready in ${seconds.toFixed(1)} s, ${reconciles} reconciles`);
   // The Events the cold start recorded are its writes too, counted once written.
   await operator.manager.events.flushed();
   const cold = await meter.end();
   // The bench runs the operator in-process: its CPU includes the bench's own polling of readiness (small).
   const cpuPerReconcileMs = (cold.operatorCpuSeconds * 1000) / reconciles;
-  rows.push({
-    metric: `operator CPU per reconcile (cold start)`,
-    value: cpuPerReconcileMs,
-    unit: "ms",
-    ...judged(TARGETS.cpuPerReconcile, cpuPerReconcileMs),
-  });
+  rows.push(
+    judgedRow(TARGETS.cpuPerReconcile, {
+      metric: `operator CPU per reconcile (cold start)`,
+      value: cpuPerReconcileMs,
+      unit: "ms",
+    }),
+  );
   if (cold.apiServerCpuSeconds !== undefined)
     rows.push({
       metric: `API server CPU per reconcile (cold start)`,
@@ -463,24 +465,27 @@ if (want("throughput")) {
   const setPolls =
     (await counter(metrics, "controller_runtime_reconcile_total", { controller: "redisinstanceset" })) -
     risBefore;
-  rows.push({
-    metric: `DCS list calls per 10 s poll (${SETS} RIS, 10 projects; mean of ${POLLS})`,
-    value: lists / POLLS,
-    unit: "calls",
-    ...judged(TARGETS.dcsListsPerPoll, lists / POLLS),
-  });
-  rows.push({
-    metric: "DCS list calls per set-poll",
-    value: setPolls ? lists / setPolls : 0,
-    unit: "calls",
-    ...judged(TARGETS.dcsListsPerSetPoll, setPolls ? lists / setPolls : 0),
-  });
-  rows.push({
-    metric: "status writes per steady reconcile",
-    value: steadyReconciles ? writes / steadyReconciles : 0,
-    unit: "writes",
-    ...judged(TARGETS.statusWritesPerSteadyReconcile, steadyReconciles ? writes / steadyReconciles : 0),
-  });
+  rows.push(
+    judgedRow(TARGETS.dcsListsPerPoll, {
+      metric: `DCS list calls per 10 s poll (${SETS} RIS, 10 projects; mean of ${POLLS})`,
+      value: lists / POLLS,
+      unit: "calls",
+    }),
+  );
+  rows.push(
+    judgedRow(TARGETS.dcsListsPerSetPoll, {
+      metric: "DCS list calls per set-poll",
+      value: setPolls ? lists / setPolls : 0,
+      unit: "calls",
+    }),
+  );
+  rows.push(
+    judgedRow(TARGETS.statusWritesPerSteadyReconcile, {
+      metric: "status writes per steady reconcile",
+      value: steadyReconciles ? writes / steadyReconciles : 0,
+      unit: "writes",
+    }),
+  );
   console.log(
     `steady state: ${lists} list calls and ${writes} status writes over ${steadyReconciles} reconciles (${setPolls} RIS polls) in ${POLLS * 10} s`,
   );
@@ -511,20 +516,22 @@ if (want("throughput")) {
     `restart: Events by reason: ${[...byReason].map(([reason, n]) => `${reason} ${n}`).join(", ") || "none"}`,
   );
   const restartWrites = Object.values(restart.writesByResource).reduce((sum, n) => sum + n, 0);
-  rows.push({
-    metric: `API-server writes per converged set, Events counted (restart, ${2 * SETS} sets)`,
-    value: restartWrites / (2 * SETS),
-    unit: "writes",
-    ...judged(TARGETS.writesPerConvergedSet, restartWrites / (2 * SETS)),
-  });
+  rows.push(
+    judgedRow(TARGETS.writesPerConvergedSet, {
+      metric: `API-server writes per converged set, Events counted (restart, ${2 * SETS} sets)`,
+      value: restartWrites / (2 * SETS),
+      unit: "writes",
+    }),
+  );
   const restartReconciles = await counter(restartMetrics, "controller_runtime_reconcile_total");
   const restartCpuMs = (restart.operatorCpuSeconds * 1000) / restartReconciles;
-  rows.push({
-    metric: `operator CPU per reconcile (restart, ${2 * SETS} converged sets)`,
-    value: restartCpuMs,
-    unit: "ms",
-    ...judged(TARGETS.cpuPerReconcile, restartCpuMs),
-  });
+  rows.push(
+    judgedRow(TARGETS.cpuPerReconcile, {
+      metric: `operator CPU per reconcile (restart, ${2 * SETS} converged sets)`,
+      value: restartCpuMs,
+      unit: "ms",
+    }),
+  );
   await restarted.stop(2000);
 }
 
@@ -555,12 +562,13 @@ if (want("bulk")) {
   await dcs.poll();
   const calls =
     dcs.entries.filter((e) => e.method === "DELETE" && e.path === "/v2/bulk/instances").length - before;
-  rows.push({
-    metric: "batch delete calls for 500 deletions",
-    value: calls,
-    unit: "calls",
-    ...judged(TARGETS.batchDeletes, calls),
-  });
+  rows.push(
+    judgedRow(TARGETS.batchDeletes, {
+      metric: "batch delete calls for 500 deletions",
+      value: calls,
+      unit: "calls",
+    }),
+  );
   console.log(`bulk: 500 deletions in ${calls} batch calls`);
   await operator.stop(2000);
   await meter.end();
@@ -813,12 +821,9 @@ async function measureLive(ns: string, n: number, nodeOptions: string, nodeArgs:
   const young = (await metric("nodejs_heap_space_size_total_bytes", '{space="new"}')) / mib;
   const label = `${n} live sets`;
   rows.push(
-    {
-      metric: `operator RSS (${label})`,
-      value: rss,
-      unit: "MiB",
-      ...(n >= 10_000 ? judged(TARGETS.rssAt10000, rss) : {}),
-    },
+    n >= 10_000
+      ? judgedRow(TARGETS.rssAt10000, { metric: `operator RSS (${label})`, value: rss, unit: "MiB" })
+      : { metric: `operator RSS (${label})`, value: rss, unit: "MiB" },
     { metric: `operator anonymous memory (${label})`, value: anon, unit: "MiB" },
     { metric: `operator heap used (${label})`, value: heap, unit: "MiB" },
     { metric: `operator heap committed (${label})`, value: committed, unit: "MiB" },
@@ -899,12 +904,13 @@ if (want("secrets")) {
     value: withSecrets.rss,
     unit: "MiB",
   });
-  rows.push({
-    metric: "RSS added by the unrelated Secrets",
-    value: withSecrets.rss - without.rss,
-    unit: "MiB",
-    ...judged(TARGETS.unrelatedSecretsRss, withSecrets.rss - without.rss),
-  });
+  rows.push(
+    judgedRow(TARGETS.unrelatedSecretsRss, {
+      metric: "RSS added by the unrelated Secrets",
+      value: withSecrets.rss - without.rss,
+      unit: "MiB",
+    }),
+  );
   await meter.end();
 }
 
@@ -936,18 +942,20 @@ if (want("fairness")) {
   }
   const p50 = percentile(times, 50);
   const p99 = percentile(times, 99);
-  rows.push({
-    metric: `a new set in namespace B to Ready, ${FAIR_BUSY} sets polling every 1 s in A, p50 / p99`,
-    value: p50 / 1000,
-    unit: "s",
-    ...judged(TARGETS.fairness, p50 / 1000),
-  });
-  rows.push({
-    metric: "  the same, p99",
-    value: p99 / 1000,
-    unit: "s",
-    ...judged(TARGETS.fairness, p99 / 1000),
-  });
+  rows.push(
+    judgedRow(TARGETS.fairness, {
+      metric: `a new set in namespace B to Ready, ${FAIR_BUSY} sets polling every 1 s in A, p50 / p99`,
+      value: p50 / 1000,
+      unit: "s",
+    }),
+  );
+  rows.push(
+    judgedRow(TARGETS.fairness, {
+      metric: "  the same, p99",
+      value: p99 / 1000,
+      unit: "s",
+    }),
+  );
   console.log(`fairness: new set in B Ready p50 ${p50} ms, p99 ${p99} ms, ${FAIR_BUSY} busy sets in A`);
   await operator.stop(2000);
   await meter.end();
